@@ -1,0 +1,513 @@
+/* COMMAND, CONFIG, INFO, TIME, DEBUG, SHUTDOWN and the persistence
+ * commands (answered as Redis would; nothing is ever written to disk). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "command.h"
+#include "db.h"
+#include "glob.h"
+#include "info.h"
+#include "reply.h"
+
+/* ---- COMMAND ---------------------------------------------------------- */
+
+static const char *const flag_names[] = {
+    "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading",
+    "stale", "skip_monitor", "skip_slowlog", "fast", "no_auth", "may_replicate", "no_multi",
+    "allow_busy"};
+
+static void add_words(fr_conn *c, const char *words, const char *prefix)
+{
+    size_t n = 0;
+    for (const char *p = words; p && *p;) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        n++;
+        while (*p && *p != ' ')
+            p++;
+    }
+    fr__add_set(c, (long long)n);
+    for (const char *p = words; p && *p;) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        const char *e = strchr(p, ' ');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        fr_buf w = {0};
+        fr__buf_printf(&w, "%s%.*s", prefix, (int)len, p);
+        fr__add_status(c, w.p);
+        fr__buf_free(&w);
+        p += len;
+    }
+}
+
+static void add_command_info(fr_conn *c, const fr_cmd *cmd);
+
+static void add_subcommands(fr_conn *c, const fr_cmd *container, int docs)
+{
+    size_t n, count = 0;
+    const fr_cmd *t = fr__cmd_table(&n);
+    for (size_t i = 0; i < n; i++)
+        if (t[i].parent && !strcmp(t[i].parent, container->name))
+            count++;
+    if (docs)
+        fr__add_map(c, (long long)count);
+    else
+        fr__add_array(c, (long long)count);
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].parent || strcmp(t[i].parent, container->name))
+            continue;
+        if (docs) {
+            fr__add_bulk_cstr(c, t[i].name);
+            fr__add_map(c, 2);
+            fr__add_bulk_cstr(c, "summary");
+            fr__add_bulk_cstr(c, t[i].summary);
+            fr__add_bulk_cstr(c, "since");
+            fr__add_bulk_cstr(c, t[i].since);
+        } else {
+            add_command_info(c, &t[i]);
+        }
+    }
+}
+
+static void add_key_specs(fr_conn *c, const fr_cmd *cmd)
+{
+    if (cmd->first_key <= 0) {
+        fr__add_array(c, 0);
+        return;
+    }
+    fr__add_array(c, 1);
+    fr__add_map(c, 3);
+    fr__add_bulk_cstr(c, "flags");
+    add_words(c, (cmd->flags & FR_CMD_WRITE) ? "RW update" : "RO access", "");
+    fr__add_bulk_cstr(c, "begin_search");
+    fr__add_map(c, 2);
+    fr__add_bulk_cstr(c, "type");
+    fr__add_bulk_cstr(c, "index");
+    fr__add_bulk_cstr(c, "spec");
+    fr__add_map(c, 1);
+    fr__add_bulk_cstr(c, "index");
+    fr__add_ll(c, cmd->first_key);
+    fr__add_bulk_cstr(c, "find_keys");
+    fr__add_map(c, 2);
+    fr__add_bulk_cstr(c, "type");
+    fr__add_bulk_cstr(c, "range");
+    fr__add_bulk_cstr(c, "spec");
+    fr__add_map(c, 3);
+    fr__add_bulk_cstr(c, "lastkey");
+    fr__add_ll(c, cmd->last_key < 0 ? cmd->last_key : cmd->last_key - cmd->first_key);
+    fr__add_bulk_cstr(c, "keystep");
+    fr__add_ll(c, cmd->key_step);
+    fr__add_bulk_cstr(c, "limit");
+    fr__add_ll(c, 0);
+}
+
+static void add_command_info(fr_conn *c, const fr_cmd *cmd)
+{
+    fr__add_array(c, 10);
+    fr__add_bulk_cstr(c, cmd->name);
+    fr__add_ll(c, cmd->arity);
+    size_t nf = 0;
+    for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++)
+        if (cmd->flags & (1u << i))
+            nf++;
+    fr__add_set(c, (long long)nf);
+    for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++)
+        if (cmd->flags & (1u << i))
+            fr__add_status(c, flag_names[i]);
+    fr__add_ll(c, cmd->first_key);
+    fr__add_ll(c, cmd->last_key);
+    fr__add_ll(c, cmd->key_step);
+    add_words(c, cmd->acl, "@");
+    fr__add_set(c, 0); /* tips */
+    add_key_specs(c, cmd);
+    add_subcommands(c, cmd, 0);
+}
+
+static size_t top_level_count(void)
+{
+    size_t n, count = 0;
+    const fr_cmd *t = fr__cmd_table(&n);
+    for (size_t i = 0; i < n; i++)
+        if (!t[i].parent)
+            count++;
+    return count;
+}
+
+void fr__cmd_command(fr_conn *c)
+{
+    size_t n;
+    const fr_cmd *t = fr__cmd_table(&n);
+    fr__add_array(c, (long long)top_level_count());
+    for (size_t i = 0; i < n; i++)
+        if (!t[i].parent)
+            add_command_info(c, &t[i]);
+}
+
+void fr__cmd_command_count(fr_conn *c)
+{
+    fr__add_ll(c, (long long)top_level_count());
+}
+
+void fr__cmd_command_list(fr_conn *c)
+{
+    const fr_arg *pattern = NULL, *aclcat = NULL;
+    if (c->argc == 5 && fr__arg_is(&c->argv[2], "filterby")) {
+        if (fr__arg_is(&c->argv[3], "pattern"))
+            pattern = &c->argv[4];
+        else if (fr__arg_is(&c->argv[3], "aclcat"))
+            aclcat = &c->argv[4];
+        else if (!fr__arg_is(&c->argv[3], "module")) {
+            fr__add_error(c, fr__err_syntax);
+            return;
+        } else {
+            fr__add_set(c, 0); /* no modules */
+            return;
+        }
+    } else if (c->argc != 2) {
+        fr__add_error(c, fr__err_syntax);
+        return;
+    }
+    size_t n;
+    const fr_cmd *t = fr__cmd_table(&n);
+    size_t h = fr__add_deferred(c);
+    long long count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (pattern && !fr__glob_match(pattern->p, pattern->len, t[i].name, strlen(t[i].name), 1))
+            continue;
+        if (aclcat) {
+            char cat[64];
+            snprintf(cat, sizeof cat, "%.*s", (int)aclcat->len, aclcat->p);
+            const char *hit = strstr(t[i].acl, cat);
+            size_t cl = strlen(cat);
+            if (!hit || (hit != t[i].acl && hit[-1] != ' ') || (hit[cl] && hit[cl] != ' '))
+                continue;
+        }
+        fr__add_bulk_cstr(c, t[i].name);
+        count++;
+    }
+    fr__set_deferred(c, h, '*', count);
+}
+
+void fr__cmd_command_info(fr_conn *c)
+{
+    if (c->argc == 2) {
+        fr__cmd_command(c);
+        return;
+    }
+    fr__add_array(c, c->argc - 2);
+    for (int i = 2; i < c->argc; i++) {
+        const fr_cmd *cmd = fr__cmd_lookup(c->srv->cmds, c->argv[i].p, c->argv[i].len);
+        if (cmd)
+            add_command_info(c, cmd);
+        else
+            fr__add_null_array(c);
+    }
+}
+
+static void add_command_docs(fr_conn *c, const fr_cmd *cmd)
+{
+    fr__add_bulk_cstr(c, cmd->name);
+    int has_subs = 0;
+    size_t n;
+    const fr_cmd *t = fr__cmd_table(&n);
+    for (size_t i = 0; i < n && !has_subs; i++)
+        has_subs = t[i].parent && !strcmp(t[i].parent, cmd->name);
+    fr__add_map(c, 3 + has_subs);
+    fr__add_bulk_cstr(c, "summary");
+    fr__add_bulk_cstr(c, cmd->summary);
+    fr__add_bulk_cstr(c, "since");
+    fr__add_bulk_cstr(c, cmd->since);
+    fr__add_bulk_cstr(c, "group");
+    fr__add_bulk_cstr(c, cmd->group ? cmd->group : "server");
+    if (has_subs) {
+        fr__add_bulk_cstr(c, "subcommands");
+        add_subcommands(c, cmd, 1);
+    }
+}
+
+void fr__cmd_command_docs(fr_conn *c)
+{
+    size_t n;
+    const fr_cmd *t = fr__cmd_table(&n);
+    if (c->argc == 2) {
+        fr__add_map(c, (long long)top_level_count());
+        for (size_t i = 0; i < n; i++)
+            if (!t[i].parent)
+                add_command_docs(c, &t[i]);
+        return;
+    }
+    size_t h = fr__add_deferred(c);
+    long long found = 0;
+    for (int i = 2; i < c->argc; i++) {
+        const fr_cmd *cmd = fr__cmd_lookup(c->srv->cmds, c->argv[i].p, c->argv[i].len);
+        if (cmd && !cmd->parent) {
+            add_command_docs(c, cmd);
+            found++;
+        }
+    }
+    fr__set_deferred(c, h, '%', found);
+}
+
+void fr__cmd_command_help(fr_conn *c)
+{
+    static const char *const lines[] = {
+        "(no subcommand)", "    Every command's details.",
+        "COUNT", "    The number of commands.",
+        "LIST [FILTERBY MODULE|ACLCAT|PATTERN <x>]", "    Command names.",
+        "INFO [<command> ...]", "    Details of the named commands.",
+        "DOCS [<command> ...]", "    Summaries of the named commands.",
+        NULL};
+    fr__add_help(c, "COMMAND", lines);
+}
+
+/* ---- CONFIG ----------------------------------------------------------- */
+
+typedef struct get_ctx {
+    fr_conn *c;
+    long long n;
+} get_ctx;
+
+static void emit_pair(void *ctx, const char *name, size_t nlen, const char *val, size_t vlen)
+{
+    get_ctx *g = ctx;
+    fr__add_bulk(g->c, name, nlen);
+    fr__add_bulk(g->c, val, vlen);
+    g->n++;
+}
+
+void fr__cmd_config_get(fr_conn *c)
+{
+    int np = c->argc - 2;
+    const char **pats = fr__xmalloc((size_t)np * sizeof *pats);
+    size_t *lens = fr__xmalloc((size_t)np * sizeof *lens);
+    for (int i = 0; i < np; i++) {
+        pats[i] = c->argv[2 + i].p;
+        lens[i] = c->argv[2 + i].len;
+    }
+    get_ctx g = {c, 0};
+    size_t h = fr__add_deferred(c);
+    fr__config_get(c->srv, pats, lens, np, emit_pair, &g);
+    fr__set_deferred(c, h, '%', g.n);
+    free(pats);
+    free(lens);
+}
+
+static void capture_value(void *ctx, const char *name, size_t nlen, const char *val, size_t vlen)
+{
+    fr__buf_append(ctx, val, vlen);
+}
+
+void fr__cmd_config_set(fr_conn *c)
+{
+    if (c->argc % 2) {
+        fr__add_errorf(c, "wrong number of arguments for '%s' command", c->cmd->name);
+        return;
+    }
+    int n = (c->argc - 2) / 2;
+    fr_buf *old = fr__xcalloc((size_t)n, sizeof *old);
+    char err[256] = "";
+    int failed = -1, rc = 0;
+    for (int i = 0; i < n; i++) {
+        const fr_arg *name = &c->argv[2 + 2 * i];
+        for (int j = 0; j < i; j++) {
+            if (c->argv[2 + 2 * j].len == name->len &&
+                !strncasecmp(c->argv[2 + 2 * j].p, name->p, name->len)) {
+                snprintf(err, sizeof err, "duplicate parameter");
+                failed = i;
+                rc = -1;
+            }
+        }
+        if (rc)
+            break;
+        const char *pat = name->p;
+        fr__config_get(c->srv, &pat, &name->len, 1, capture_value, &old[i]);
+    }
+    int applied = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        const fr_arg *name = &c->argv[2 + 2 * i];
+        rc = fr__config_set(c->srv, name->p, name->len, &c->argv[3 + 2 * i], 1, 0, err,
+                            sizeof err);
+        if (rc)
+            failed = i;
+        else
+            applied = i + 1;
+    }
+    if (rc) {
+        /* all or nothing: put back what was already changed */
+        for (int i = 0; i < applied; i++) {
+            const fr_arg *name = &c->argv[2 + 2 * i];
+            fr_arg v = {old[i].p ? old[i].p : "", old[i].len};
+            char ignore[64];
+            fr__config_set(c->srv, name->p, name->len, &v, 1, 1, ignore, sizeof ignore);
+        }
+        const fr_arg *name = &c->argv[2 + 2 * failed];
+        if (rc == -2)
+            fr__add_errorf(c, "Unknown option or number of arguments for CONFIG SET - '%.*s'",
+                           (int)name->len, name->p);
+        else
+            fr__add_errorf(c, "CONFIG SET failed (possibly related to argument '%.*s') - %s",
+                           (int)name->len, name->p, err);
+    } else {
+        fr__add_ok(c);
+    }
+    for (int i = 0; i < n; i++)
+        fr__buf_free(&old[i]);
+    free(old);
+}
+
+void fr__cmd_config_resetstat(fr_conn *c)
+{
+    memset(&c->srv->stats, 0, sizeof c->srv->stats);
+    fr__add_ok(c);
+}
+
+void fr__cmd_config_rewrite(fr_conn *c)
+{
+    /* Redis refuses when it was started without a config file, as here */
+    fr__add_error(c, "The server is running without a config file");
+}
+
+void fr__cmd_config_help(fr_conn *c)
+{
+    static const char *const lines[] = {
+        "GET <pattern> [<pattern> ...]", "    Parameters matching the glob patterns, with values.",
+        "SET <name> <value> [<name> <value> ...]", "    Set parameters, all or none.",
+        "RESETSTAT", "    Reset the statistics INFO reports.",
+        "REWRITE", "    Refused: the fake has no config file to rewrite.",
+        NULL};
+    fr__add_help(c, "CONFIG", lines);
+}
+
+/* ---- INFO, TIME ------------------------------------------------------- */
+
+void fr__cmd_info(fr_conn *c)
+{
+    fr_buf out = {0};
+    fr__info_render(c->srv, c->argc - 1, c->argv + 1, &out);
+    fr__add_verbatim(c, out.p ? out.p : "", out.len, "txt");
+    fr__buf_free(&out);
+}
+
+void fr__cmd_time(fr_conn *c)
+{
+    int64_t us = fr__clock_us(&c->srv->clock);
+    fr__add_array(c, 2);
+    fr__add_bulk_ll(c, us / 1000000);
+    fr__add_bulk_ll(c, us % 1000000);
+}
+
+/* ---- DEBUG ------------------------------------------------------------ */
+
+static int debug_allowed(fr_conn *c)
+{
+    const char *mode = c->srv->cfg.enable_debug_command;
+    if (!strcmp(mode, "yes") || (c->flags & FR_CONN_PSEUDO))
+        return 1;
+    if (!strcmp(mode, "local") &&
+        ((c->flags & FR_CONN_UNIX) || !strncmp(c->addr, "127.", 4) ||
+         !strncmp(c->addr, "::1", 3)))
+        return 1;
+    return 0;
+}
+
+void fr__cmd_debug(fr_conn *c)
+{
+    if (!debug_allowed(c)) {
+        fr__add_error(c, "DEBUG command not allowed. If the enable-debug-command option is set "
+                         "to \"local\", you can run it from a local connection, otherwise you "
+                         "need to set this option in the configuration file, and then restart "
+                         "the server.");
+        return;
+    }
+    const fr_arg *sub = &c->argv[1];
+    if (fr__arg_is(sub, "sleep") && c->argc == 3) {
+        /* Redis parses it with strtod: junk is 0 seconds */
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "%.*s", (int)c->argv[2].len, c->argv[2].p);
+        double secs = strtod(tmp, NULL);
+        if (secs > 0 && isfinite(secs)) {
+            struct timespec ts = {(time_t)secs, (long)((secs - floor(secs)) * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+        fr__add_ok(c);
+    } else if (fr__arg_is(sub, "populate") && c->argc >= 3 && c->argc <= 5) {
+        fr__debug_populate(c);
+    } else if (fr__arg_is(sub, "set-active-expire") && c->argc == 3) {
+        c->srv->active_expire_off = fr__arg_is(&c->argv[2], "0");
+        fr__add_ok(c);
+    } else if ((fr__arg_is(sub, "reload") || fr__arg_is(sub, "change-repl-id")) ) {
+        fr__add_ok(c); /* the data never leaves memory: nothing to reload */
+    } else if (fr__arg_is(sub, "help") && c->argc == 2) {
+        static const char *const lines[] = {
+            "SLEEP <seconds>", "    Stop the server for <seconds> (decimals allowed).",
+            "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named key:<num>.",
+            "SET-ACTIVE-EXPIRE <0|1>", "    Turn the background expiry off or on.",
+            "RELOAD", "    Accepted; the data stays as it is.",
+            NULL};
+        fr__add_help(c, "DEBUG", lines);
+    } else {
+        fr__add_errorf(c, "unknown subcommand or wrong number of arguments for '%.*s'. Try DEBUG HELP.",
+                       (int)(sub->len > 128 ? 128 : sub->len), sub->p);
+    }
+}
+
+/* ---- SHUTDOWN and persistence ----------------------------------------- */
+
+void fr__cmd_shutdown(fr_conn *c)
+{
+    int abort_ = 0;
+    for (int i = 1; i < c->argc; i++) {
+        const fr_arg *a = &c->argv[i];
+        if (fr__arg_is(a, "abort"))
+            abort_ = 1;
+        else if (!fr__arg_is(a, "nosave") && !fr__arg_is(a, "save") && !fr__arg_is(a, "now") &&
+                 !fr__arg_is(a, "force")) {
+            fr__add_error(c, fr__err_syntax);
+            return;
+        }
+    }
+    if (abort_) {
+        if (c->argc != 2) {
+            fr__add_error(c, fr__err_syntax);
+            return;
+        }
+        fr__add_error(c, "No shutdown in progress.");
+        return;
+    }
+    /* Redis sends no reply: the client sees the connection close */
+    fr__server_shutdown(c->srv);
+}
+
+void fr__cmd_save(fr_conn *c)
+{
+    c->srv->lastsave_s = fr__real_ms() / 1000;
+    fr__add_ok(c);
+}
+
+void fr__cmd_bgsave(fr_conn *c)
+{
+    if (c->argc > 2 || (c->argc == 2 && !fr__arg_is(&c->argv[1], "schedule"))) {
+        fr__add_error(c, fr__err_syntax);
+        return;
+    }
+    c->srv->lastsave_s = fr__real_ms() / 1000;
+    fr__add_status(c, "Background saving started");
+}
+
+void fr__cmd_bgrewriteaof(fr_conn *c)
+{
+    fr__add_status(c, "Background append only file rewriting started");
+}
+
+void fr__cmd_lastsave(fr_conn *c)
+{
+    fr__add_ll(c, c->srv->lastsave_s);
+}

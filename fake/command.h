@@ -1,0 +1,82 @@
+/* The command table: one entry per command, looked up case-insensitively
+ * in O(1), with arity (negative: at least -arity), flags and key positions.
+ * The table lives in commands.def, one line per command, grouped by the
+ * cmd_*.c file that implements them. A container command (CLIENT, CONFIG)
+ * has no handler; its subcommands are entries of their own whose name is
+ * the full name Redis reports ("client|kill") and whose parent is the
+ * container. */
+#ifndef FR_COMMAND_H
+#define FR_COMMAND_H
+
+#include <stdint.h>
+
+#include "server.h"
+
+typedef void fr_cmd_fn(fr_conn *c);
+
+/* Flags in the order Redis lists them in COMMAND INFO. */
+enum fr_cmd_flag {
+    FR_CMD_WRITE = 1u << 0,
+    FR_CMD_READONLY = 1u << 1,
+    FR_CMD_DENYOOM = 1u << 2,
+    FR_CMD_ADMIN = 1u << 3,
+    FR_CMD_PUBSUB = 1u << 4,
+    FR_CMD_NOSCRIPT = 1u << 5,
+    FR_CMD_BLOCKING = 1u << 6,
+    FR_CMD_LOADING = 1u << 7,
+    FR_CMD_STALE = 1u << 8,
+    FR_CMD_SKIP_MONITOR = 1u << 9,
+    FR_CMD_SKIP_SLOWLOG = 1u << 10,
+    FR_CMD_FAST = 1u << 11,
+    FR_CMD_NO_AUTH = 1u << 12,
+    FR_CMD_MAY_REPLICATE = 1u << 13,
+    FR_CMD_NO_MULTI = 1u << 14,
+    FR_CMD_ALLOW_BUSY = 1u << 15,
+    /* our own, not shown by COMMAND */
+    FR_CMD_SUBSCRIBED_OK = 1u << 24, /* allowed in RESP2 subscribed mode */
+    FR_CMD_NOT_QUEUED = 1u << 25,    /* runs at once inside MULTI */
+    FR_CMD_CONTROL = 1u << 26        /* FAKE.*: never faulted, can be off */
+};
+
+struct fr_cmd {
+    const char *name;   /* lower case full name: "get", "client|kill" */
+    fr_cmd_fn *proc;    /* NULL for a container */
+    int arity;
+    uint32_t flags;
+    const char *acl;    /* ACL categories, space separated, without '@' */
+    int first_key, last_key, key_step;
+    const char *parent; /* the container's name for a subcommand, or NULL */
+    const char *group;  /* "string", "connection", ... for COMMAND DOCS */
+    const char *since;
+    const char *summary;
+};
+
+/* Build the per-server name index. Returns NULL on out of memory. */
+fr_cmd_index *fr__cmd_index_new(void);
+void fr__cmd_index_free(fr_cmd_index *ix);
+const fr_cmd *fr__cmd_lookup(const fr_cmd_index *ix, const char *name, size_t len);
+/* Resolve argv to a command or subcommand; NULL if unknown. */
+const fr_cmd *fr__cmd_resolve(const fr_cmd_index *ix, int argc, const fr_arg *argv);
+/* The whole table, in commands.def order (subcommands included). */
+const fr_cmd *fr__cmd_table(size_t *n);
+
+/* Run one parsed command for c: the checks Redis makes before a command
+ * (unknown, arity, auth, subscribed mode, pause, MULTI queueing), then the
+ * handler, then the output stage. */
+void fr__dispatch(fr_conn *c, int argc, fr_arg *argv);
+/* Call a command's handler with the usual bookkeeping (stats, keyspace
+ * wake-ups), without the checks: used by EXEC and by unblocking. */
+void fr__call(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv);
+
+/* Every handler, declared once (defined in its group's cmd_*.c). */
+#define FR_CMD(name, proc, arity, flags, acl, fk, lk, step, group, since, summary) \
+    fr_cmd_fn proc;
+#define FR_SUB(parent, name, proc, arity, flags, acl, fk, lk, step, since, summary) \
+    fr_cmd_fn proc;
+#define FR_CONTAINER(name, arity, flags, acl, group, since, summary)
+#include "commands.def"
+#undef FR_CMD
+#undef FR_SUB
+#undef FR_CONTAINER
+
+#endif

@@ -1,0 +1,89 @@
+/* Configuration parameters: one table (config.c) serves CONFIG GET/SET,
+ * the program's --name value flags, config files and fr_options.config. */
+#ifndef FR_CONFIG_H
+#define FR_CONFIG_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "proto.h"
+
+typedef struct fr_server fr_server;
+
+/* notify-keyspace-events classes, with Redis' letters */
+enum {
+    FR_NOTIFY_KEYSPACE = 1 << 0, /* K */
+    FR_NOTIFY_KEYEVENT = 1 << 1, /* E */
+    FR_NOTIFY_GENERIC = 1 << 2,  /* g */
+    FR_NOTIFY_STRING = 1 << 3,   /* $ */
+    FR_NOTIFY_LIST = 1 << 4,     /* l */
+    FR_NOTIFY_SET = 1 << 5,      /* s */
+    FR_NOTIFY_HASH = 1 << 6,     /* h */
+    FR_NOTIFY_ZSET = 1 << 7,     /* z */
+    FR_NOTIFY_EXPIRED = 1 << 8,  /* x */
+    FR_NOTIFY_EVICTED = 1 << 9,  /* e */
+    FR_NOTIFY_STREAM = 1 << 10,  /* t */
+    FR_NOTIFY_KEY_MISS = 1 << 11, /* m (not part of A) */
+    FR_NOTIFY_LOADED = 1 << 12,  /* internal to modules in Redis */
+    FR_NOTIFY_MODULE = 1 << 13,  /* d */
+    FR_NOTIFY_NEW = 1 << 14,     /* n (not part of A) */
+    FR_NOTIFY_ALL = FR_NOTIFY_GENERIC | FR_NOTIFY_STRING | FR_NOTIFY_LIST | FR_NOTIFY_SET |
+                    FR_NOTIFY_HASH | FR_NOTIFY_ZSET | FR_NOTIFY_EXPIRED | FR_NOTIFY_EVICTED |
+                    FR_NOTIFY_STREAM | FR_NOTIFY_MODULE
+};
+
+/* Output buffer limits per client class. */
+typedef struct fr_obuf_limit {
+    long long hard, soft, soft_seconds;
+} fr_obuf_limit;
+
+enum { FR_CLASS_NORMAL, FR_CLASS_REPLICA, FR_CLASS_PUBSUB, FR_CLASS_COUNT };
+
+typedef struct fr_config {
+    long long databases, maxclients, timeout, hz, proto_max_bulk_len;
+    long long maxmemory, maxmemory_samples, tcp_keepalive, tcp_backlog;
+    long long slowlog_slower_than, slowlog_max_len, latency_threshold;
+    long long list_max_listpack_size, list_compress_depth;
+    long long hash_max_listpack_entries, hash_max_listpack_value;
+    long long set_max_intset_entries;
+    long long zset_max_listpack_entries, zset_max_listpack_value;
+    long long client_query_buffer_limit, io_threads;
+    int appendonly, activerehashing, lazyfree_user_flush, lazyfree_user_del;
+    int protected_mode, replica_read_only, daemonize;
+    int notify_flags;
+    int control; /* FAKE.* commands allowed */
+    char *requirepass, *save, *dir, *dbfilename, *appendfilename, *logfile;
+    char *loglevel, *maxmemory_policy, *enable_debug_command, *bind;
+    char *unixsocket;
+    long long port;
+    fr_obuf_limit obuf[FR_CLASS_COUNT];
+} fr_config;
+
+void fr__config_defaults(fr_config *cfg);
+void fr__config_free(fr_config *cfg);
+
+/* Set name to the value words vals[0..nvals). Returns 0, or -1 with
+ * Redis' reason in err ("argument must be 'yes' or 'no'"); -2 when the
+ * name is unknown. `startup` allows immutable parameters. */
+int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *vals,
+                   int nvals, int startup, char *err, size_t errlen);
+
+/* One "name value..." line as in redis.conf (quotes allowed). Returns 0, or
+ * -1 with the reason in err. */
+int fr__config_apply_line(fr_server *srv, const char *line, size_t len, char *err,
+                          size_t errlen);
+
+/* For each parameter matched by pattern (a glob, or an exact name that
+ * may be an alias), call emit(name, value). Returns how many matched. */
+typedef void fr_config_emit(void *ctx, const char *name, size_t nlen, const char *val,
+                            size_t vlen);
+void fr__config_get(fr_server *srv, const char *const *pats, const size_t *plens, int npats,
+                    fr_config_emit *emit, void *ctx);
+
+/* notify-keyspace-events in and out of its letter form. -1: bad letter. */
+int fr__notify_parse(const char *s, size_t len);
+void fr__notify_format(int flags, fr_buf *out);
+/* Parse "1gb", "100k", "5" (Redis' memtoull). Returns 0 on error. */
+int fr__parse_memory(const char *s, size_t len, long long *out);
+
+#endif

@@ -1,0 +1,226 @@
+/* fakeredis-server: the fake as a program, with redis-server-like flags.
+ *
+ *   fakeredis-server [config-file] [--port N] [--bind ADDR] [--unixsocket P]
+ *                    [--requirepass PW] [--port-file F] [--name value ...]
+ *
+ * It prints the address it listens on, writes the port to --port-file once
+ * listening, and exits 0 on SIGTERM, SIGINT or SHUTDOWN. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "fakeredis/fakeredis.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: fakeredis-server [config-file] [options]\n"
+            "  --port N          TCP port (0: pick a free one; default 6379)\n"
+            "  --bind ADDR       address to listen on (default 127.0.0.1)\n"
+            "  --unixsocket P    also listen on a unix socket\n"
+            "  --requirepass PW  require AUTH\n"
+            "  --port-file F     write the port to F once listening\n"
+            "  --frozen-clock    start with the clock frozen\n"
+            "  --no-control      refuse the FAKE.* control commands\n"
+            "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
+            "  -v, --version     print the version\n");
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    event_base_loopbreak(arg);
+}
+
+static void on_shutdown(void *base)
+{
+    event_base_loopbreak(base);
+}
+
+/* Write the port through a temporary file and rename(), so a reader that
+ * polls for the file never sees it half written. */
+static int write_port_file(const char *path, int port)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "%d\n", port);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct args {
+    fr_options opts;
+    const char *port_file;
+    char **config; /* "name value" lines, NULL-ended */
+    size_t nconfig, cap;
+} args;
+
+static void add_config(args *a, char *line)
+{
+    if (a->nconfig + 2 > a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 16;
+        a->config = realloc(a->config, a->cap * sizeof *a->config);
+        if (!a->config) {
+            perror("fakeredis-server");
+            exit(1);
+        }
+    }
+    a->config[a->nconfig++] = line;
+    a->config[a->nconfig] = NULL;
+}
+
+static char *join(const char *name, const char *value)
+{
+    /* quote the value so the config line splitter keeps it one word */
+    size_t n = strlen(name) + strlen(value) * 4 + 8;
+    char *s = malloc(n);
+    if (!s) {
+        perror("fakeredis-server");
+        exit(1);
+    }
+    size_t k = (size_t)snprintf(s, n, "%s \"", name);
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            s[k++] = '\\';
+        s[k++] = *p;
+    }
+    s[k++] = '"';
+    s[k] = '\0';
+    return s;
+}
+
+static void load_config_file(args *a, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "fakeredis-server: cannot open config file '%s': %s\n", path,
+                strerror(errno));
+        exit(1);
+    }
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        size_t n = strcspn(line, "\r\n");
+        line[n] = '\0';
+        const char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p || *p == '#')
+            continue;
+        add_config(a, strdup(p));
+    }
+    fclose(f);
+}
+
+static void parse_args(args *a, int argc, char **argv)
+{
+    a->opts.port = 6379;
+    int i = 1;
+    if (i < argc && argv[i][0] != '-') /* a config file comes first */
+        load_config_file(a, argv[i++]);
+    for (; i < argc; i++) {
+        const char *o = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+            usage(stdout);
+            exit(0);
+        } else if (!strcmp(o, "-v") || !strcmp(o, "--version")) {
+            printf("fakeredis-server v=%s (speaks as Redis %s)\n", FR_VERSION, FR_REDIS_VERSION);
+            exit(0);
+        } else if (!strcmp(o, "--frozen-clock")) {
+            a->opts.frozen_clock = 1;
+        } else if (!strcmp(o, "--no-control")) {
+            a->opts.no_control = 1;
+        } else if (strncmp(o, "--", 2) != 0 || !o[2]) {
+            fprintf(stderr, "fakeredis-server: unexpected argument '%s'\n", o);
+            usage(stderr);
+            exit(1);
+        } else if (!v) {
+            fprintf(stderr, "fakeredis-server: '%s' needs a value\n", o);
+            exit(1);
+        } else if (!strcmp(o, "--port")) {
+            char *end;
+            long p = strtol(v, &end, 10);
+            if (*end || p < 0 || p > 65535) {
+                fprintf(stderr, "fakeredis-server: bad port '%s'\n", v);
+                exit(1);
+            }
+            a->opts.port = (int)p;
+            i++;
+        } else if (!strcmp(o, "--bind")) {
+            a->opts.bind = v;
+            i++;
+        } else if (!strcmp(o, "--unixsocket")) {
+            a->opts.unixsocket = v;
+            i++;
+        } else if (!strcmp(o, "--requirepass")) {
+            a->opts.requirepass = v;
+            i++;
+        } else if (!strcmp(o, "--port-file")) {
+            a->port_file = v;
+            i++;
+        } else {
+            add_config(a, join(o + 2, v));
+            i++;
+        }
+    }
+    a->opts.config = (const char *const *)a->config;
+}
+
+int main(int argc, char **argv)
+{
+    args a;
+    memset(&a, 0, sizeof a);
+    parse_args(&a, argc, argv);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct event_base *base = event_base_new();
+    if (!base) {
+        fprintf(stderr, "fakeredis-server: cannot create the event loop\n");
+        return 1;
+    }
+    a.opts.on_shutdown = on_shutdown;
+    a.opts.on_shutdown_ctx = base;
+    fr_server *srv = NULL;
+    int rc = fr_server_attach(base, &a.opts, &srv);
+    if (rc != FR_OK) {
+        fprintf(stderr, "fakeredis-server: %s\n", fr_strerror(rc));
+        event_base_free(base);
+        return 1;
+    }
+    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+    struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
+    event_add(sigterm, NULL);
+    event_add(sigint, NULL);
+
+    int port = fr_server_port(srv);
+    if (port >= 0)
+        printf("fakeredis listening on %s:%d\n", a.opts.bind ? a.opts.bind : "127.0.0.1", port);
+    if (a.opts.unixsocket)
+        printf("fakeredis listening on unix:%s\n", a.opts.unixsocket);
+    fflush(stdout);
+    if (a.port_file && write_port_file(a.port_file, port) < 0) {
+        fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.port_file, strerror(errno));
+        rc = 1;
+    } else {
+        event_base_dispatch(base);
+        rc = 0;
+    }
+    fr_server_stop(srv);
+    event_free(sigterm);
+    event_free(sigint);
+    event_base_free(base);
+    for (size_t i = 0; i < a.nconfig; i++)
+        free(a.config[i]);
+    free(a.config);
+    return rc;
+}

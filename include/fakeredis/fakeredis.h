@@ -1,0 +1,210 @@
+/*
+ * fakeredis: an in-memory Redis test double speaking RESP2 and RESP3.
+ *
+ * One fr_server is one fake Redis. It runs in one of three ways:
+ *   - fr_server_start():  on its own thread with its own libevent loop;
+ *   - fr_server_attach(): on the caller's event_base, no thread at all;
+ *   - the fakeredis-server program (see README.md).
+ * Any number of servers may live in one process; they share nothing.
+ *
+ * Threads: a server is only ever touched by its loop thread. Every function
+ * below that takes an fr_server may be called from any thread unless its
+ * comment says otherwise: the call is marshalled onto the loop thread and
+ * waits for the result. For an attached server, call only from the thread
+ * that runs the event_base (the call then runs directly).
+ *
+ * Errors: functions return FR_OK (0) or a negative fr_status;
+ * fr_strerror() names it and fr_server_errstr() gives the last detail.
+ */
+#ifndef FAKEREDIS_FAKEREDIS_H
+#define FAKEREDIS_FAKEREDIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fakeredis/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct event_base;
+
+/** This library's version, and the Redis version the fake answers as. */
+#define FR_VERSION "0.1.0"
+#define FR_REDIS_VERSION "7.0.15"
+
+/** An opaque fake Redis server. */
+typedef struct fr_server fr_server;
+
+/** Status codes. 0 is success, every failure is negative. */
+typedef enum fr_status {
+    FR_OK = 0,
+    FR_ERR_ARG = -1,     /**< an argument is invalid */
+    FR_ERR_NOMEM = -2,   /**< out of memory */
+    FR_ERR_SOCKET = -3,  /**< socket(), bind() or listen() failed */
+    FR_ERR_THREAD = -4,  /**< the loop thread could not be started */
+    FR_ERR_EVENT = -5,   /**< libevent refused an operation */
+    FR_ERR_STOPPED = -6, /**< the server has shut down */
+    FR_ERR_PARSE = -7,   /**< a text form (config, fault rule) did not parse */
+    FR_ERR_STATE = -8    /**< the call is not allowed in the server's state */
+} fr_status;
+
+/** A static, human-readable name for a status. Any thread. Never NULL. */
+FR_API const char *fr_strerror(int status);
+
+/**
+ * Options for a server. All-zero means defaults: 127.0.0.1, an ephemeral
+ * port, no password, 16 databases, the real clock. Strings are copied.
+ */
+typedef struct fr_options {
+    const char *bind;        /**< address to listen on; NULL: 127.0.0.1 */
+    int port;                /**< TCP port; 0: ephemeral; -1: no TCP listener */
+    const char *unixsocket;  /**< also (or only) listen on this unix socket */
+    const char *requirepass; /**< like redis.conf requirepass; NULL: none */
+    int databases;           /**< number of databases; 0: 16 */
+    /** extra "name value" config directives, as in redis.conf, NULL-ended
+     *  array of strings such as "maxclients 50"; unknown names fail start */
+    const char *const *config;
+    int frozen_clock;        /**< start with the clock frozen at real now */
+    int no_control;          /**< refuse the FAKE.* control commands */
+    /** called on the loop thread when a SHUTDOWN command stopped the
+     *  server (the program uses it to exit); NULL: nothing is called */
+    void (*on_shutdown)(void *ctx);
+    void *on_shutdown_ctx;
+} fr_options;
+
+/**
+ * Start a server on a new thread with its own event loop and return once it
+ * accepts connections. On success *out owns the server: release it with
+ * fr_server_stop(). On failure *out is NULL and the status says why.
+ * opts may be NULL for defaults. Any thread.
+ */
+FR_API int fr_server_start(const fr_options *opts, fr_server **out);
+
+/**
+ * Create a server that runs on the caller's event_base: no thread, every
+ * callback runs inside the caller's event_base_dispatch(). The base must
+ * outlive the server. Call from the thread that runs (or will run) base.
+ */
+FR_API int fr_server_attach(struct event_base *base, const fr_options *opts,
+                            fr_server **out);
+
+/**
+ * Stop the server: close every listener and client (also mid-command),
+ * join the loop thread if it has one, free everything. NULL is a no-op.
+ * Safe after a SHUTDOWN command already stopped it. Any thread but the
+ * server's own loop thread for a threaded server; for an attached server,
+ * the base's thread.
+ */
+FR_API void fr_server_stop(fr_server *srv);
+
+/** The TCP port the server listens on (the real one when 0 was asked),
+ *  or -1 if it has no TCP listener. Any thread; no marshalling needed. */
+FR_API int fr_server_port(const fr_server *srv);
+
+/** The unix socket path, or NULL. Owned by the server. Any thread. */
+FR_API const char *fr_server_unixsocket(const fr_server *srv);
+
+/** Nonzero once the server stopped serving (SHUTDOWN, or a fatal error);
+ *  fr_server_stop() must still be called to free it. Any thread. */
+FR_API int fr_server_is_shut_down(const fr_server *srv);
+
+/** Number of connected clients (fr_exec's pseudo client not counted), or
+ *  -1 if the server is gone. Any thread. */
+FR_API int fr_server_client_count(fr_server *srv);
+
+/** The detail of the last failed call on this server (thread-unsafe text
+ *  owned by the server; copy it if you need to keep it). */
+FR_API const char *fr_server_errstr(const fr_server *srv);
+
+/* ------------------------------------------------------------------------
+ * Replies of in-process commands.
+ * ------------------------------------------------------------------------ */
+
+/** The type of a reply, one per RESP3 type (RESP2 ones map onto them). */
+typedef enum fr_reply_type {
+    FR_REPLY_STRING = 1,  /**< bulk string ($) */
+    FR_REPLY_ARRAY,       /**< array (*) */
+    FR_REPLY_INTEGER,     /**< integer (:) */
+    FR_REPLY_NIL,         /**< null (_, $-1, *-1) */
+    FR_REPLY_STATUS,      /**< simple string (+) */
+    FR_REPLY_ERROR,       /**< simple or bulk error (-, !) */
+    FR_REPLY_DOUBLE,      /**< double (,) */
+    FR_REPLY_BOOL,        /**< boolean (#) */
+    FR_REPLY_MAP,         /**< map (%): elements alternate key, value */
+    FR_REPLY_SET,         /**< set (~) */
+    FR_REPLY_ATTR,        /**< attribute (|) */
+    FR_REPLY_PUSH,        /**< push (>) */
+    FR_REPLY_BIGNUM,      /**< big number (() */
+    FR_REPLY_VERB         /**< verbatim string (=); str excludes "txt:" */
+} fr_reply_type;
+
+/** A parsed reply: a plain tree the caller reads and frees whole. */
+typedef struct fr_reply {
+    fr_reply_type type;
+    long long integer;     /**< INTEGER, BOOL (0 or 1) */
+    double dval;           /**< DOUBLE */
+    size_t len;            /**< bytes in str */
+    char *str;             /**< STRING, STATUS, ERROR, DOUBLE, BIGNUM, VERB;
+                                NUL-terminated, may hold NULs */
+    char vtype[4];         /**< VERB: the 3-letter format, e.g. "txt" */
+    size_t elements;       /**< ARRAY, MAP (2 per pair), SET, PUSH, ATTR */
+    struct fr_reply **element;
+} fr_reply;
+
+/** Free a reply tree. NULL is a no-op. Any thread. */
+FR_API void fr_reply_free(fr_reply *r);
+
+/**
+ * Parse one RESP2/RESP3 reply from buf[0..len). Returns 1 and sets *out
+ * (owned by the caller) and *consumed when a whole reply is there, 0 when
+ * more bytes are needed, -1 when the bytes are not valid RESP. Any thread.
+ */
+FR_API int fr_reply_parse(const char *buf, size_t len, size_t *consumed,
+                          fr_reply **out);
+
+/**
+ * Run one command in-process, as a client connected with RESP3 would, but
+ * without a socket (the command is not subject to faults). argv[i] has
+ * lens[i] bytes; lens may be NULL for NUL-terminated arguments. The reply
+ * is owned by the caller (fr_reply_free). Returns NULL only on failure to
+ * reach the server (stopped) or out of memory; a Redis error comes back as
+ * an FR_REPLY_ERROR reply. Any thread.
+ */
+FR_API fr_reply *fr_exec(fr_server *srv, int argc, const char *const *argv,
+                         const size_t *lens);
+
+/**
+ * printf-style fr_exec, split on spaces like hiredis' redisCommand:
+ * "%s" inserts a C string, "%b" a (pointer, size_t) binary string, "%d",
+ * "%lld", "%u", "%f" numbers, "%%" a percent sign. Each %-directive stays
+ * inside its word. Any thread.
+ */
+FR_API fr_reply *fr_execf(fr_server *srv, const char *fmt, ...);
+
+/** Select the database that fr_exec commands run against (default 0). */
+FR_API int fr_exec_select(fr_server *srv, int db);
+
+/* ------------------------------------------------------------------------
+ * The clock. Expiry, TTLs, TIME and blocking timeouts all read it.
+ * Real time by default; frozen, it stands still until set or advanced.
+ * ------------------------------------------------------------------------ */
+
+/** Freeze the clock at its current reading. Any thread. */
+FR_API int fr_clock_freeze(fr_server *srv);
+/** Let the clock run again in real time, from its current reading. */
+FR_API int fr_clock_resume(fr_server *srv);
+/** Set the clock to ms milliseconds since the Unix epoch (keeps its mode). */
+FR_API int fr_clock_set(fr_server *srv, int64_t unix_ms);
+/** Move the clock forward by ms milliseconds and fire every timer (expiry,
+ *  blocking timeouts) that became due, before returning. */
+FR_API int fr_clock_advance(fr_server *srv, int64_t ms);
+/** The clock's reading, in milliseconds since the Unix epoch. */
+FR_API int64_t fr_clock_now_ms(fr_server *srv);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FAKEREDIS_FAKEREDIS_H */
