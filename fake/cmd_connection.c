@@ -50,8 +50,12 @@ void fr__cmd_reset(fr_conn *c)
     c->name = NULL;
     c->flags &= ~(unsigned)(FR_CONN_PUBSUB | FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP_NEXT |
                             FR_CONN_NO_EVICT | FR_CONN_NO_TOUCH);
+    /* back to the default user's state: logged in only if it needs no
+     * password */
     if (c->srv->cfg.requirepass[0] && !(c->flags & FR_CONN_PSEUDO))
         c->flags &= ~(unsigned)FR_CONN_AUTHED;
+    else
+        c->flags |= FR_CONN_AUTHED;
     fr__add_status(c, "RESET");
 }
 
@@ -148,7 +152,7 @@ void fr__cmd_hello(fr_conn *c)
     }
     if (c->srv->cfg.requirepass[0] && !(c->flags & FR_CONN_AUTHED)) {
         fr__add_error(c, "-NOAUTH HELLO must be called with the client already authenticated, "
-                         "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
+                         "otherwise the HELLO AUTH <user> <pass> option can be used to "
                          "authenticate the client and select the RESP protocol version at the "
                          "same time");
         return;

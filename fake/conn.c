@@ -49,6 +49,10 @@ fr_conn *fr__conn_new(fr_server *srv, int fd, unsigned flags)
     c->fd = fd;
     c->id = ++srv->next_id;
     c->flags = flags;
+    /* As Redis: a client that connects while the default user needs no
+     * password is logged in, and stays so if requirepass is set later. */
+    if (!srv->cfg.requirepass || !srv->cfg.requirepass[0])
+        c->flags |= FR_CONN_AUTHED;
     c->resp = 2;
     fr__parser_init(&c->parser);
     c->out = evbuffer_new();
