@@ -216,11 +216,10 @@ void fr__notify_format(int flags, fr_buf *out)
     } classes[] = {{FR_NOTIFY_GENERIC, 'g'}, {FR_NOTIFY_STRING, '$'}, {FR_NOTIFY_LIST, 'l'},
                    {FR_NOTIFY_SET, 's'},     {FR_NOTIFY_HASH, 'h'},   {FR_NOTIFY_ZSET, 'z'},
                    {FR_NOTIFY_EXPIRED, 'x'}, {FR_NOTIFY_EVICTED, 'e'}, {FR_NOTIFY_STREAM, 't'},
-                   {FR_NOTIFY_MODULE, 'd'},  {FR_NOTIFY_NEW, 'n'}};
+                   {FR_NOTIFY_MODULE, 'd'}};
+    /* 7.0.15 accepts 'n' and delivers "new" events, but never prints it */
     if ((flags & FR_NOTIFY_ALL) == FR_NOTIFY_ALL) {
         fr__buf_putc(out, 'A');
-        if (flags & FR_NOTIFY_NEW)
-            fr__buf_putc(out, 'n');
     } else {
         for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
             if (flags & classes[i].bit)
