@@ -1,0 +1,387 @@
+/* Hashes in their two encodings. See t_hash.h. */
+#include "t_hash.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+static void hval_free(fr_dict_val v, void *ctx)
+{
+    (void)ctx;
+    free(v.p);
+}
+
+static const fr_dict_type hval_type = {hval_free};
+
+static fr_hval *hval_new(const char *p, size_t n)
+{
+    fr_hval *h = fr__xmalloc(sizeof *h + n + 1);
+    h->len = (uint32_t)n;
+    if (n)
+        memcpy(h->p, p, n);
+    h->p[n] = '\0';
+    return h;
+}
+
+static fr_hlp *lp_new(void)
+{
+    fr_hlp *lp = fr__xcalloc(1, sizeof *lp);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lp->rng = ((uint64_t)(uintptr_t)lp ^ (uint64_t)ts.tv_nsec << 16) | 1;
+    return lp;
+}
+
+static void lp_free(fr_hlp *lp)
+{
+    for (size_t i = 0; i < lp->n; i++) {
+        free(lp->a[i].f);
+        free(lp->a[i].v);
+    }
+    free(lp->a);
+    free(lp);
+}
+
+static long long lp_find(const fr_hlp *lp, const char *f, size_t flen)
+{
+    for (size_t i = 0; i < lp->n; i++)
+        if (lp->a[i].flen == flen && memcmp(lp->a[i].f, f, flen) == 0)
+            return (long long)i;
+    return -1;
+}
+
+static void lp_append(fr_hlp *lp, const char *f, size_t flen, const char *v, size_t vlen)
+{
+    if (lp->n == lp->cap) {
+        lp->cap = lp->cap ? lp->cap * 2 : 4;
+        lp->a = fr__xrealloc(lp->a, lp->cap * sizeof *lp->a);
+    }
+    fr_hlp_ent *e = &lp->a[lp->n++];
+    e->f = fr__xmemdup(f, flen);
+    e->flen = (uint32_t)flen;
+    e->v = fr__xmemdup(v, vlen);
+    e->vlen = (uint32_t)vlen;
+}
+
+static fr_dict *ht_new(void)
+{
+    return fr__dict_new(&hval_type, NULL);
+}
+
+static void to_hashtable(fr_obj *o)
+{
+    fr_hlp *lp = o->v.ptr;
+    fr_dict *d = ht_new();
+    for (size_t i = 0; i < lp->n; i++) {
+        fr_dict_entry *e = fr__dict_add(d, lp->a[i].f, lp->a[i].flen, NULL);
+        e->v.p = hval_new(lp->a[i].v, lp->a[i].vlen);
+    }
+    lp_free(lp);
+    o->v.ptr = d;
+    o->enc = FR_ENC_HT;
+}
+
+fr_obj *fr__hash_new(void)
+{
+    return fr__obj_new(FR_TYPE_HASH, FR_ENC_LISTPACK, lp_new());
+}
+
+size_t fr__hash_len(const fr_obj *o)
+{
+    if (o->enc == FR_ENC_LISTPACK)
+        return ((const fr_hlp *)o->v.ptr)->n;
+    return fr__dict_size(o->v.ptr);
+}
+
+int fr__hash_get(const fr_obj *o, const char *f, size_t flen, const char **v, size_t *vlen)
+{
+    if (o->enc == FR_ENC_LISTPACK) {
+        const fr_hlp *lp = o->v.ptr;
+        long long i = lp_find(lp, f, flen);
+        if (i < 0)
+            return 0;
+        *v = lp->a[i].v;
+        *vlen = lp->a[i].vlen;
+        return 1;
+    }
+    fr_dict_entry *e = fr__dict_find(o->v.ptr, f, flen);
+    if (!e)
+        return 0;
+    const fr_hval *h = e->v.p;
+    *v = h->p;
+    *vlen = h->len;
+    return 1;
+}
+
+int fr__hash_set(const fr_config *cfg, fr_obj *o, const char *f, size_t flen, const char *v,
+                 size_t vlen)
+{
+    if (o->enc == FR_ENC_LISTPACK && (flen > (size_t)cfg->hash_max_listpack_value ||
+                                      vlen > (size_t)cfg->hash_max_listpack_value))
+        to_hashtable(o);
+    if (o->enc == FR_ENC_LISTPACK) {
+        fr_hlp *lp = o->v.ptr;
+        long long i = lp_find(lp, f, flen);
+        if (i >= 0) {
+            fr_hlp_ent *e = &lp->a[i];
+            free(e->v);
+            e->v = fr__xmemdup(v, vlen);
+            e->vlen = (uint32_t)vlen;
+            return 0;
+        }
+        lp_append(lp, f, flen, v, vlen);
+        if (lp->n > (size_t)cfg->hash_max_listpack_entries)
+            to_hashtable(o);
+        return 1;
+    }
+    fr_dict_entry *ex = NULL;
+    fr_dict_entry *e = fr__dict_add(o->v.ptr, f, flen, &ex);
+    if (!e) {
+        free(ex->v.p);
+        ex->v.p = hval_new(v, vlen);
+        return 0;
+    }
+    e->v.p = hval_new(v, vlen);
+    return 1;
+}
+
+int fr__hash_del(fr_obj *o, const char *f, size_t flen)
+{
+    if (o->enc == FR_ENC_LISTPACK) {
+        fr_hlp *lp = o->v.ptr;
+        long long i = lp_find(lp, f, flen);
+        if (i < 0)
+            return 0;
+        free(lp->a[i].f);
+        free(lp->a[i].v);
+        memmove(&lp->a[i], &lp->a[i + 1], (lp->n - (size_t)i - 1) * sizeof *lp->a);
+        lp->n--;
+        return 1;
+    }
+    return fr__dict_delete(o->v.ptr, f, flen);
+}
+
+void fr__hash_try_convert(const fr_config *cfg, fr_obj *o, const fr_arg *args, int n)
+{
+    if (o->enc != FR_ENC_LISTPACK)
+        return;
+    for (int i = 0; i < n; i++) {
+        if (args[i].len > (size_t)cfg->hash_max_listpack_value) {
+            to_hashtable(o);
+            return;
+        }
+    }
+}
+
+void fr__hash_iter_start(fr_hash_iter *it, const fr_obj *o)
+{
+    it->o = o;
+    it->i = 0;
+    if (o->enc != FR_ENC_LISTPACK)
+        fr__dict_iter_start(&it->di, o->v.ptr);
+}
+
+int fr__hash_iter_next(fr_hash_iter *it, const char **f, size_t *flen, const char **v, size_t *vlen)
+{
+    if (it->o->enc == FR_ENC_LISTPACK) {
+        const fr_hlp *lp = it->o->v.ptr;
+        if (it->i >= lp->n)
+            return 0;
+        const fr_hlp_ent *e = &lp->a[it->i++];
+        *f = e->f;
+        *flen = e->flen;
+        *v = e->v;
+        *vlen = e->vlen;
+        return 1;
+    }
+    fr_dict_entry *e = fr__dict_iter_next(&it->di);
+    if (!e)
+        return 0;
+    const fr_hval *h = e->v.p;
+    *f = e->key;
+    *flen = e->klen;
+    *v = h->p;
+    *vlen = h->len;
+    return 1;
+}
+
+void fr__hash_iter_end(fr_hash_iter *it)
+{
+    if (it->o->enc != FR_ENC_LISTPACK)
+        fr__dict_iter_end(&it->di);
+}
+
+void fr__hash_random(fr_obj *o, const char **f, size_t *flen, const char **v, size_t *vlen)
+{
+    if (o->enc == FR_ENC_LISTPACK) {
+        fr_hlp *lp = o->v.ptr;
+        const fr_hlp_ent *e = &lp->a[rng_next(&lp->rng) % lp->n];
+        *f = e->f;
+        *flen = e->flen;
+        *v = e->v;
+        *vlen = e->vlen;
+        return;
+    }
+    fr_dict_entry *e = fr__dict_random(o->v.ptr);
+    const fr_hval *h = e->v.p;
+    *f = e->key;
+    *flen = e->klen;
+    *v = h->p;
+    *vlen = h->len;
+}
+
+uint64_t fr__hash_rand(fr_obj *o)
+{
+    if (o->enc == FR_ENC_LISTPACK)
+        return rng_next(&((fr_hlp *)o->v.ptr)->rng);
+    fr_dict *d = o->v.ptr;
+    if (!d->rng)
+        d->rng = 0x9E3779B97F4A7C15ULL;
+    return rng_next(&d->rng);
+}
+
+/* ---- type ops ---------------------------------------------------------- */
+
+static void hash_free(fr_obj *o)
+{
+    if (o->enc == FR_ENC_LISTPACK)
+        lp_free(o->v.ptr);
+    else
+        fr__dict_free(o->v.ptr);
+}
+
+static fr_obj *hash_dup(const fr_obj *o)
+{
+    fr_obj *d;
+    if (o->enc == FR_ENC_LISTPACK) {
+        const fr_hlp *src = o->v.ptr;
+        fr_hlp *lp = lp_new();
+        for (size_t i = 0; i < src->n; i++)
+            lp_append(lp, src->a[i].f, src->a[i].flen, src->a[i].v, src->a[i].vlen);
+        d = fr__obj_new(FR_TYPE_HASH, FR_ENC_LISTPACK, lp);
+    } else {
+        fr_dict *dd = ht_new();
+        fr_hash_iter it;
+        const char *f, *v;
+        size_t fl, vl;
+        fr__hash_iter_start(&it, o);
+        while (fr__hash_iter_next(&it, &f, &fl, &v, &vl))
+            fr__dict_add(dd, f, fl, NULL)->v.p = hval_new(v, vl);
+        fr__hash_iter_end(&it);
+        d = fr__obj_new(FR_TYPE_HASH, FR_ENC_HT, dd);
+    }
+    return d;
+}
+
+/* DUMP payload: count, then (field length, field, value length, value). */
+static void hash_dump(const fr_obj *o, fr_buf *out)
+{
+    uint64_t n = fr__hash_len(o);
+    fr__buf_append(out, &n, sizeof n);
+    fr_hash_iter it;
+    const char *f, *v;
+    size_t fl, vl;
+    fr__hash_iter_start(&it, o);
+    while (fr__hash_iter_next(&it, &f, &fl, &v, &vl)) {
+        uint32_t l = (uint32_t)fl;
+        fr__buf_append(out, &l, sizeof l);
+        fr__buf_append(out, f, fl);
+        l = (uint32_t)vl;
+        fr__buf_append(out, &l, sizeof l);
+        fr__buf_append(out, v, vl);
+    }
+    fr__hash_iter_end(&it);
+}
+
+static int take(const char **p, const char *end, const char **s, uint32_t *len)
+{
+    if ((size_t)(end - *p) < sizeof *len)
+        return 0;
+    memcpy(len, *p, sizeof *len);
+    *p += sizeof *len;
+    if ((size_t)(end - *p) < *len)
+        return 0;
+    *s = *p;
+    *p += *len;
+    return 1;
+}
+
+static fr_obj *hash_load(const char **p, const char *end, int enc_hint)
+{
+    uint64_t n;
+    if ((size_t)(end - *p) < sizeof n)
+        return NULL;
+    memcpy(&n, *p, sizeof n);
+    *p += sizeof n;
+    fr_obj *o = fr__hash_new();
+    if (enc_hint == FR_ENC_HT)
+        to_hashtable(o);
+    for (uint64_t i = 0; i < n; i++) {
+        const char *f, *v;
+        uint32_t fl, vl;
+        const char *tmp;
+        size_t tl;
+        if (!take(p, end, &f, &fl) || !take(p, end, &v, &vl) || fr__hash_get(o, f, fl, &tmp, &tl)) {
+            fr__obj_free(o);
+            return NULL;
+        }
+        if (o->enc == FR_ENC_LISTPACK)
+            lp_append(o->v.ptr, f, fl, v, vl);
+        else
+            fr__dict_add(o->v.ptr, f, fl, NULL)->v.p = hval_new(v, vl);
+    }
+    return o;
+}
+
+static void hash_render(const fr_obj *o, fr_buf *out)
+{
+    fr_hash_iter it;
+    const char *f, *v;
+    size_t fl, vl;
+    int first = 1;
+    fr__buf_putc(out, '{');
+    fr__hash_iter_start(&it, o);
+    while (fr__hash_iter_next(&it, &f, &fl, &v, &vl)) {
+        if (!first)
+            fr__buf_puts(out, ", ");
+        first = 0;
+        fr__buf_append(out, f, fl);
+        fr__buf_puts(out, ": ");
+        fr__buf_append(out, v, vl);
+    }
+    fr__hash_iter_end(&it);
+    fr__buf_putc(out, '}');
+}
+
+const fr_type_ops fr__hash_ops = {"hash", hash_free, hash_dup, hash_dump, hash_load, hash_render};
+
+/* ---- SORT's access ------------------------------------------------------ */
+
+static size_t hash_length(const fr_obj *o)
+{
+    return fr__hash_len(o);
+}
+
+static int hash_field(const fr_obj *o, const char *f, size_t flen, fr_buf *out)
+{
+    const char *v;
+    size_t vl;
+    if (!fr__hash_get(o, f, flen, &v, &vl))
+        return 0;
+    fr__buf_append(out, v, vl);
+    return 1;
+}
+
+const fr_type_elem_ops fr__hash_elem_ops = {hash_length, NULL, hash_field, NULL};
