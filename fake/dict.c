@@ -1,0 +1,431 @@
+/* The hash table: chained buckets, two tables while rehashing. See dict.h
+ * for the contract; the comments here explain the mechanics. */
+#include "dict.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+
+#define MIN_SIZE 4
+
+/* A multiply-xorshift hash over 8-byte words. Flooding resistance does
+ * not matter for a test double; speed and a good spread do. */
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+uint64_t fr__dict_hash(const void *key, size_t len)
+{
+    const unsigned char *p = key;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)len * 0x87c37b91114253d5ULL);
+    while (len >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h ^= w * 0x4cf5ad432745937fULL;
+        h = ((h << 31) | (h >> 33)) * 0x52dce729ULL + 0x38495ab5ULL;
+        p += 8;
+        len -= 8;
+    }
+    uint64_t t = 0;
+    for (size_t i = 0; i < len; i++)
+        t |= (uint64_t)p[i] << (8 * i);
+    h ^= t * 0x4cf5ad432745937fULL;
+    return mix(h);
+}
+
+void fr__dict_init(fr_dict *d, const fr_dict_type *type, void *ctx)
+{
+    memset(d, 0, sizeof *d);
+    d->rehash_idx = -1;
+    d->type = type;
+    d->ctx = ctx;
+    /* Seed the per-dict generator from its address: distinct dicts draw
+     * distinct sequences without any process-wide state. */
+    d->rng = mix((uint64_t)(uintptr_t)d ^ 0x2545f4914f6cdd1dULL) | 1;
+}
+
+fr_dict *fr__dict_new(const fr_dict_type *type, void *ctx)
+{
+    fr_dict *d = fr__xmalloc(sizeof *d);
+    fr__dict_init(d, type, ctx);
+    return d;
+}
+
+static void free_entry(fr_dict *d, fr_dict_entry *e)
+{
+    if (d->type && d->type->val_free)
+        d->type->val_free(e->v, d->ctx);
+    free(e);
+}
+
+void fr__dict_clear(fr_dict *d)
+{
+    for (int t = 0; t < 2; t++) {
+        for (size_t i = 0; i < d->size[t] && d->used[t]; i++) {
+            fr_dict_entry *e = d->t[t][i];
+            while (e) {
+                fr_dict_entry *n = e->next;
+                free_entry(d, e);
+                d->used[t]--;
+                e = n;
+            }
+        }
+        free(d->t[t]);
+        d->t[t] = NULL;
+        d->size[t] = d->used[t] = 0;
+    }
+    d->rehash_idx = -1;
+}
+
+void fr__dict_free(fr_dict *d)
+{
+    if (!d)
+        return;
+    fr__dict_clear(d);
+    free(d);
+}
+
+/* Move up to n non-empty buckets from t[0] to t[1]; visiting at most 10*n
+ * empty ones, so a sparse table can't make one call slow. */
+int fr__dict_rehash(fr_dict *d, int n)
+{
+    if (!fr__dict_is_rehashing(d))
+        return 0;
+    int empty_visits = n * 10;
+    while (n-- && d->used[0]) {
+        while (d->t[0][d->rehash_idx] == NULL) {
+            d->rehash_idx++;
+            if (--empty_visits == 0)
+                return 1;
+        }
+        fr_dict_entry *e = d->t[0][d->rehash_idx];
+        size_t mask1 = d->size[1] - 1;
+        while (e) {
+            fr_dict_entry *next = e->next;
+            size_t h = (size_t)fr__dict_hash(e->key, e->klen) & mask1;
+            e->next = d->t[1][h];
+            d->t[1][h] = e;
+            d->used[0]--;
+            d->used[1]++;
+            e = next;
+        }
+        d->t[0][d->rehash_idx] = NULL;
+        d->rehash_idx++;
+    }
+    if (d->used[0] == 0) {
+        free(d->t[0]);
+        d->t[0] = d->t[1];
+        d->size[0] = d->size[1];
+        d->used[0] = d->used[1];
+        d->t[1] = NULL;
+        d->size[1] = d->used[1] = 0;
+        d->rehash_idx = -1;
+        return 0;
+    }
+    return 1;
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int fr__dict_rehash_us(fr_dict *d, int64_t us)
+{
+    if (d->pause_rehash)
+        return fr__dict_is_rehashing(d);
+    int64_t end = mono_us() + us;
+    while (fr__dict_rehash(d, 100)) {
+        if (mono_us() >= end)
+            return 1;
+    }
+    return 0;
+}
+
+static void step(fr_dict *d)
+{
+    if (!d->pause_rehash && fr__dict_is_rehashing(d))
+        fr__dict_rehash(d, 1);
+}
+
+static void start_resize(fr_dict *d, size_t size)
+{
+    if (d->size[0] == 0) {
+        d->t[0] = fr__xcalloc(size, sizeof *d->t[0]);
+        d->size[0] = size;
+        return;
+    }
+    d->t[1] = fr__xcalloc(size, sizeof *d->t[1]);
+    d->size[1] = size;
+    d->rehash_idx = 0;
+}
+
+static void maybe_grow(fr_dict *d)
+{
+    if (fr__dict_is_rehashing(d))
+        return;
+    if (d->size[0] == 0)
+        start_resize(d, MIN_SIZE);
+    else if (d->used[0] >= d->size[0])
+        start_resize(d, d->size[0] * 2);
+}
+
+void fr__dict_maybe_shrink(fr_dict *d)
+{
+    if (fr__dict_is_rehashing(d) || d->pause_rehash || d->size[0] <= MIN_SIZE)
+        return;
+    if (d->used[0] * 8 >= d->size[0])
+        return;
+    size_t size = MIN_SIZE;
+    while (size < d->used[0])
+        size *= 2;
+    if (size < d->size[0])
+        start_resize(d, size);
+}
+
+fr_dict_entry *fr__dict_find(fr_dict *d, const void *key, size_t len)
+{
+    if (fr__dict_size(d) == 0)
+        return NULL;
+    step(d);
+    uint64_t h = fr__dict_hash(key, len);
+    for (int t = 0; t < 2; t++) {
+        if (!d->size[t])
+            break;
+        for (fr_dict_entry *e = d->t[t][h & (d->size[t] - 1)]; e; e = e->next) {
+            if (e->klen == len && memcmp(e->key, key, len) == 0)
+                return e;
+        }
+        if (!fr__dict_is_rehashing(d))
+            break;
+    }
+    return NULL;
+}
+
+fr_dict_entry *fr__dict_add(fr_dict *d, const void *key, size_t len,
+                            fr_dict_entry **existing)
+{
+    fr_dict_entry *e = fr__dict_find(d, key, len);
+    if (e) {
+        if (existing)
+            *existing = e;
+        return NULL;
+    }
+    maybe_grow(d);
+    int t = fr__dict_is_rehashing(d) ? 1 : 0;
+    size_t h = (size_t)fr__dict_hash(key, len) & (d->size[t] - 1);
+    e = fr__xmalloc(sizeof *e + len + 1);
+    e->v.i = 0;
+    e->v.p = NULL;
+    e->klen = (uint32_t)len;
+    if (len)
+        memcpy(e->key, key, len);
+    e->key[len] = '\0';
+    e->next = d->t[t][h];
+    d->t[t][h] = e;
+    d->used[t]++;
+    return e;
+}
+
+fr_dict_entry *fr__dict_set(fr_dict *d, const void *key, size_t len, fr_dict_val v)
+{
+    fr_dict_entry *old = NULL;
+    fr_dict_entry *e = fr__dict_add(d, key, len, &old);
+    if (e) {
+        e->v = v;
+        return e;
+    }
+    fr_dict_val prev = old->v;
+    old->v = v;
+    if (d->type && d->type->val_free)
+        d->type->val_free(prev, d->ctx);
+    return old;
+}
+
+fr_dict_entry *fr__dict_unlink(fr_dict *d, const void *key, size_t len)
+{
+    if (fr__dict_size(d) == 0)
+        return NULL;
+    step(d);
+    uint64_t h = fr__dict_hash(key, len);
+    for (int t = 0; t < 2; t++) {
+        if (!d->size[t])
+            break;
+        fr_dict_entry **pp = &d->t[t][h & (d->size[t] - 1)];
+        for (fr_dict_entry *e = *pp; e; pp = &e->next, e = e->next) {
+            if (e->klen == len && memcmp(e->key, key, len) == 0) {
+                *pp = e->next;
+                e->next = NULL;
+                d->used[t]--;
+                return e;
+            }
+        }
+        if (!fr__dict_is_rehashing(d))
+            break;
+    }
+    return NULL;
+}
+
+void fr__dict_free_unlinked(fr_dict *d, fr_dict_entry *e)
+{
+    if (e)
+        free_entry(d, e);
+}
+
+int fr__dict_delete(fr_dict *d, const void *key, size_t len)
+{
+    fr_dict_entry *e = fr__dict_unlink(d, key, len);
+    if (!e)
+        return 0;
+    free_entry(d, e);
+    fr__dict_maybe_shrink(d);
+    return 1;
+}
+
+static uint64_t next_rand(fr_dict *d)
+{
+    /* xorshift64* */
+    uint64_t x = d->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    d->rng = x;
+    return x * 0x2545f4914f6cdd1dULL;
+}
+
+fr_dict_entry *fr__dict_random(fr_dict *d)
+{
+    if (fr__dict_size(d) == 0)
+        return NULL;
+    step(d);
+    fr_dict_entry *e = NULL;
+    if (fr__dict_is_rehashing(d)) {
+        /* Buckets of t[0] below rehash_idx are empty: draw from the rest
+         * of t[0] and all of t[1] as one range. */
+        size_t lo = (size_t)d->rehash_idx;
+        size_t span = d->size[0] - lo + d->size[1];
+        while (!e) {
+            size_t i = lo + (size_t)(next_rand(d) % span);
+            e = i < d->size[0] ? d->t[0][i] : d->t[1][i - d->size[0]];
+        }
+    } else {
+        size_t mask = d->size[0] - 1;
+        while (!e)
+            e = d->t[0][next_rand(d) & mask];
+    }
+    /* Pick uniformly in the chain. */
+    size_t n = 0;
+    for (fr_dict_entry *x = e; x; x = x->next)
+        n++;
+    size_t k = (size_t)(next_rand(d) % n);
+    while (k--)
+        e = e->next;
+    return e;
+}
+
+static uint64_t rev64(uint64_t v)
+{
+    v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+    v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0fULL) | ((v & 0x0f0f0f0f0f0f0f0fULL) << 4);
+    v = ((v >> 8) & 0x00ff00ff00ff00ffULL) | ((v & 0x00ff00ff00ff00ffULL) << 8);
+    v = ((v >> 16) & 0x0000ffff0000ffffULL) | ((v & 0x0000ffff0000ffffULL) << 16);
+    return (v >> 32) | (v << 32);
+}
+
+/* Add one to the cursor's bits under mask, counting from the top bit
+ * down: the bits outside the mask are set first so the carry runs through
+ * them and lands on the next bucket in reversed order. */
+static uint64_t cursor_next(uint64_t v, uint64_t mask)
+{
+    v |= ~mask;
+    v = rev64(v);
+    v++;
+    return rev64(v);
+}
+
+static void emit_bucket(fr_dict_entry *e, fr_dict_scan_fn *fn, void *priv)
+{
+    for (; e; e = e->next)
+        fn(priv, e);
+}
+
+uint64_t fr__dict_scan(fr_dict *d, uint64_t v, fr_dict_scan_fn *fn, void *priv)
+{
+    if (fr__dict_size(d) == 0)
+        return 0;
+    d->pause_rehash++;
+    if (!fr__dict_is_rehashing(d)) {
+        uint64_t m = d->size[0] - 1;
+        emit_bucket(d->t[0][v & m], fn, priv);
+        v = cursor_next(v, m);
+    } else {
+        int s = d->size[0] <= d->size[1] ? 0 : 1; /* the smaller table */
+        int l = 1 - s;
+        uint64_t ms = d->size[s] - 1, ml = d->size[l] - 1;
+        emit_bucket(d->t[s][v & ms], fn, priv);
+        /* Every bucket of the larger table that the small bucket splits
+         * into: they share the low bits v & ms. */
+        do {
+            emit_bucket(d->t[l][v & ml], fn, priv);
+            v = cursor_next(v, ml);
+        } while (v & (ms ^ ml));
+    }
+    d->pause_rehash--;
+    return v;
+}
+
+void fr__dict_iter_start(fr_dict_iter *it, fr_dict *d)
+{
+    it->d = d;
+    it->table = 0;
+    it->idx = -1;
+    it->e = it->next = NULL;
+    d->pause_rehash++;
+}
+
+fr_dict_entry *fr__dict_iter_next(fr_dict_iter *it)
+{
+    fr_dict *d = it->d;
+    for (;;) {
+        if (it->next) {
+            it->e = it->next;
+            it->next = it->e->next;
+            return it->e;
+        }
+        it->idx++;
+        if ((size_t)it->idx >= d->size[it->table]) {
+            if (it->table == 1 || !fr__dict_is_rehashing(d))
+                return NULL;
+            it->table = 1;
+            it->idx = 0;
+            if (d->size[1] == 0)
+                return NULL;
+        }
+        it->next = d->t[it->table][it->idx];
+    }
+}
+
+void fr__dict_iter_end(fr_dict_iter *it)
+{
+    if (it->d) {
+        it->d->pause_rehash--;
+        it->d = NULL;
+    }
+}
+
+size_t fr__dict_mem(const fr_dict *d)
+{
+    size_t n = (d->size[0] + d->size[1]) * sizeof(fr_dict_entry *);
+    return n + fr__dict_size(d) * (sizeof(fr_dict_entry) + 16);
+}

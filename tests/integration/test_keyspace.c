@@ -1,0 +1,408 @@
+/* The keyspace against a live fake: expiry on the real clock without any
+ * access, a frozen clock that holds keys until advanced, WATCH and expiry,
+ * SCAN while the keyspace grows, the inspection API and DEBUG POPULATE. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <hiredis/hiredis.h>
+
+#include "fakeredis/fakeredis.h"
+#include "fakeredis/harness.h"
+#include "fakeredis/inspect.h"
+
+static redisContext *connect_to(fr_server *srv)
+{
+    redisContext *c = redisConnect("127.0.0.1", fr_server_port(srv));
+    assert_non_null(c);
+    assert_int_equal(c->err, 0);
+    return c;
+}
+
+static void cmd_ok(redisContext *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STATUS);
+    assert_string_equal(r->str, "OK");
+    freeReplyObject(r);
+}
+
+static long long cmd_int(redisContext *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    long long v = r->integer;
+    freeReplyObject(r);
+    return v;
+}
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* DBSIZE counts keys whether or not they expired: only an actual deletion
+ * (active expiry) brings it down, never a lazy one, since nothing reads. */
+static int db_empty(void *ctx)
+{
+    return fr_dbsize(ctx) == 0;
+}
+
+static void test_px_gone_without_access(void **state)
+{
+    fr_server *srv = *state;
+    redisContext *c = connect_to(srv);
+    long long t0 = mono_ms();
+    cmd_ok(c, "SET k v PX 50");
+    assert_int_equal(fr_dbsize(srv), 1);
+    assert_true(fr_wait_until(db_empty, srv, 1000));
+    long long took = mono_ms() - t0;
+    assert_true(took >= 45);
+    /* the promise: gone 100 ms later (a little slack for a busy CI) */
+    assert_true(took <= 150);
+    /* and INFO agrees: the expiry was counted */
+    fr_reply *r = fr_execf(srv, "INFO stats");
+    assert_non_null(r);
+    assert_non_null(strstr(r->str, "expired_keys:1\r\n"));
+    fr_reply_free(r);
+    redisFree(c);
+}
+
+static void test_frozen_clock_holds_until_advanced(void **state)
+{
+    fr_server *srv = *state;
+    redisContext *c = connect_to(srv);
+    int64_t now = fr_clock_now_ms(srv);
+    cmd_ok(c, "SET k v PX 50");
+    cmd_ok(c, "SET later v PX 10000");
+    /* real time passes; the frozen clock does not */
+    struct timespec pause = {0, 200 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    assert_int_equal(fr_clock_now_ms(srv), now);
+    assert_int_equal(fr_dbsize(srv), 2);
+    assert_int_equal(cmd_int(c, "PTTL k"), 50);
+    /* not yet due */
+    assert_int_equal(fr_clock_advance(srv, 49), FR_OK);
+    assert_int_equal(fr_dbsize(srv), 2);
+    /* due: gone before fr_clock_advance returns, no access needed */
+    assert_int_equal(fr_clock_advance(srv, 1), FR_OK);
+    assert_int_equal(fr_dbsize(srv), 1);
+    assert_int_equal(fr_clock_now_ms(srv), now + 50);
+    assert_int_equal(cmd_int(c, "TTL later"), 10);
+    /* set jumps too */
+    assert_int_equal(fr_clock_set(srv, now + 20000), FR_OK);
+    assert_int_equal(fr_dbsize(srv), 0);
+    /* TIME reads the same clock */
+    redisReply *t = redisCommand(c, "TIME");
+    assert_non_null(t);
+    assert_int_equal(t->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(strtoll(t->element[0]->str, NULL, 10), (now + 20000) / 1000);
+    freeReplyObject(t);
+    /* and resumes from where it stands */
+    assert_int_equal(fr_clock_resume(srv), FR_OK);
+    assert_true(fr_clock_now_ms(srv) >= now + 20000);
+    redisFree(c);
+}
+
+static void test_watched_key_expires(void **state)
+{
+    fr_server *srv = *state;
+    redisContext *c = connect_to(srv);
+    cmd_ok(c, "SET w 1 PX 100");
+    cmd_ok(c, "WATCH w");
+    assert_int_equal(fr_clock_advance(srv, 100), FR_OK);
+    redisReply *r = redisCommand(c, "MULTI");
+    freeReplyObject(r);
+    r = redisCommand(c, "SET w 2");
+    assert_int_equal(r->type, REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    r = redisCommand(c, "EXEC");
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_NIL);
+    freeReplyObject(r);
+    assert_int_equal(fr_exists(srv, "w"), 0);
+
+    /* the inspection API's writes count as changes too */
+    cmd_ok(c, "SET w 1");
+    cmd_ok(c, "WATCH w");
+    assert_int_equal(fr_set(srv, "w", "3"), FR_OK);
+    freeReplyObject(redisCommand(c, "MULTI"));
+    freeReplyObject(redisCommand(c, "GET w"));
+    r = redisCommand(c, "EXEC");
+    assert_int_equal(r->type, REDIS_REPLY_NIL);
+    freeReplyObject(r);
+
+    /* an untouched WATCH lets EXEC through */
+    cmd_ok(c, "WATCH w");
+    freeReplyObject(redisCommand(c, "MULTI"));
+    freeReplyObject(redisCommand(c, "GET w"));
+    r = redisCommand(c, "EXEC");
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_string_equal(r->element[0]->str, "3");
+    freeReplyObject(r);
+    redisFree(c);
+}
+
+/* Keys key:0..N-1 stay for the whole scan; others are added between calls
+ * so the table grows and rehashes under the cursor. */
+static void test_scan_while_growing(void **state)
+{
+    enum { N = 300, EXTRA = 20000 };
+    fr_server *srv = *state;
+    redisContext *c = connect_to(srv);
+    for (int i = 0; i < N; i++)
+        cmd_ok(c, "SET key:%d v", i);
+    unsigned char *seen = calloc(N, 1);
+    unsigned long long cursor = 0;
+    int added = 0, calls = 0;
+    do {
+        redisReply *r = redisCommand(c, "SCAN %llu COUNT 20", cursor);
+        assert_non_null(r);
+        assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+        cursor = strtoull(r->element[0]->str, NULL, 10);
+        redisReply *keys = r->element[1];
+        for (size_t i = 0; i < keys->elements; i++) {
+            int n;
+            if (sscanf(keys->element[i]->str, "key:%d", &n) == 1 && n >= 0 && n < N)
+                seen[n] = 1;
+        }
+        freeReplyObject(r);
+        calls++;
+        int burst = 0;
+        for (; burst < 200 && added < EXTRA; burst++, added++)
+            redisAppendCommand(c, "SET extra:%d v", added);
+        for (int j = 0; j < burst; j++) {
+            redisReply *x = NULL;
+            assert_int_equal(redisGetReply(c, (void **)&x), REDIS_OK);
+            freeReplyObject(x);
+        }
+    } while (cursor != 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
+    assert_true(calls > 1);
+    free(seen);
+    redisFree(c);
+}
+
+/* The same while the keyspace shrinks: 20000 other keys are deleted
+ * between SCAN calls, so the table halves several times mid-scan. */
+static void test_scan_while_shrinking(void **state)
+{
+    enum { N = 300, EXTRA = 20000 };
+    fr_server *srv = *state;
+    redisContext *c = connect_to(srv);
+    for (int i = 0; i < N; i++)
+        redisAppendCommand(c, "SET key:%d v", i);
+    for (int i = 0; i < EXTRA; i++)
+        redisAppendCommand(c, "SET extra:%d v", i);
+    for (int i = 0; i < N + EXTRA; i++) {
+        redisReply *x = NULL;
+        assert_int_equal(redisGetReply(c, (void **)&x), REDIS_OK);
+        freeReplyObject(x);
+    }
+    unsigned char *seen = calloc(N, 1);
+    unsigned long long cursor = 0;
+    int deleted = 0;
+    do {
+        redisReply *r = redisCommand(c, "SCAN %llu COUNT 20", cursor);
+        assert_non_null(r);
+        cursor = strtoull(r->element[0]->str, NULL, 10);
+        redisReply *keys = r->element[1];
+        for (size_t i = 0; i < keys->elements; i++) {
+            int n;
+            if (sscanf(keys->element[i]->str, "key:%d", &n) == 1 && n >= 0 && n < N)
+                seen[n] = 1;
+        }
+        freeReplyObject(r);
+        int burst = 0;
+        for (; burst < 500 && deleted < EXTRA; burst++, deleted++)
+            redisAppendCommand(c, "DEL extra:%d", deleted);
+        for (int j = 0; j < burst; j++) {
+            redisReply *x = NULL;
+            assert_int_equal(redisGetReply(c, (void **)&x), REDIS_OK);
+            freeReplyObject(x);
+        }
+    } while (cursor != 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
+    free(seen);
+    redisFree(c);
+}
+
+static void test_inspect_api(void **state)
+{
+    fr_server *srv = *state;
+    assert_int_equal(fr_set(srv, "b", "2"), FR_OK);
+    assert_int_equal(fr_set_bin(srv, "a", "x\0y", 3), FR_OK);
+    size_t len = 0;
+    char *v = fr_get(srv, "a", &len);
+    assert_non_null(v);
+    assert_int_equal(len, 3);
+    assert_memory_equal(v, "x\0y", 3);
+    free(v);
+    assert_null(fr_get(srv, "nope", &len));
+    assert_int_equal(len, 0);
+    assert_int_equal(fr_exists(srv, "b"), 1);
+    assert_int_equal(fr_ttl_ms(srv, "b"), -1);
+    assert_int_equal(fr_ttl_ms(srv, "nope"), -2);
+    assert_int_equal(fr_setex(srv, "t", "v", 5000), FR_OK);
+    int64_t ttl = fr_ttl_ms(srv, "t");
+    assert_true(ttl > 4000 && ttl <= 5000);
+    assert_int_equal(fr_set_ttl(srv, "b", 100000), 1);
+    assert_int_equal(fr_set_ttl(srv, "b", -1), 1);
+    assert_int_equal(fr_ttl_ms(srv, "b"), -1);
+    assert_int_equal(fr_set_ttl(srv, "nope", 100), 0);
+    assert_string_equal(fr_type(srv, "b"), "string");
+    assert_string_equal(fr_type(srv, "nope"), "none");
+    char **keys = fr_keys(srv, NULL);
+    assert_non_null(keys);
+    assert_string_equal(keys[0], "a");
+    assert_string_equal(keys[1], "b");
+    assert_string_equal(keys[2], "t");
+    assert_null(keys[3]);
+    fr_free_keys(keys);
+    char *dump = fr_dump(srv, 0);
+    assert_non_null(dump);
+    assert_non_null(strstr(dump, "db0: 3 keys\n"));
+    assert_non_null(strstr(dump, "\"a\" string \"x\\x00y\"\n"));
+    assert_non_null(strstr(dump, "\"b\" string \"2\"\n"));
+    assert_non_null(strstr(dump, "\"t\" string ttl="));
+    free(dump);
+    assert_int_equal(fr_del(srv, "a"), 1);
+    assert_int_equal(fr_del(srv, "a"), 0);
+    assert_int_equal(fr_select(srv, 3), FR_OK);
+    assert_int_equal(fr_dbsize(srv), 0);
+    assert_int_equal(fr_set(srv, "in3", "x"), FR_OK);
+    assert_int_equal(fr_select(srv, 0), FR_OK);
+    assert_int_equal(fr_exists(srv, "in3"), 0);
+    dump = fr_dump(srv, 3);
+    assert_non_null(strstr(dump, "db3: 1 key\n"));
+    free(dump);
+    assert_null(fr_dump(srv, 99));
+    assert_int_equal(fr_flushall(srv), FR_OK);
+    assert_int_equal(fr_dbsize(srv), 0);
+}
+
+static void test_keyspace_info_and_populate(void **state)
+{
+    fr_server *srv = *state;
+    fr_reply *r = fr_execf(srv, "DEBUG POPULATE 1000 k 10");
+    assert_non_null(r);
+    assert_int_equal(r->type, FR_REPLY_STATUS);
+    fr_reply_free(r);
+    assert_int_equal(fr_dbsize(srv), 1000);
+    size_t len;
+    char *v = fr_get(srv, "k:7", &len);
+    assert_non_null(v);
+    assert_int_equal(len, 10);
+    assert_memory_equal(v, "value:7\0\0\0", 10);
+    free(v);
+    assert_int_equal(fr_set_ttl(srv, "k:1", 100000), 1);
+    r = fr_execf(srv, "INFO keyspace");
+    assert_non_null(r);
+    assert_non_null(strstr(r->str, "db0:keys=1000,expires=1,avg_ttl="));
+    fr_reply_free(r);
+}
+
+/* DUMP then RESTORE gives back the same value, for every type the fake
+ * has, through the binary-safe fr_exec. */
+static void test_dump_restore_roundtrip(void **state)
+{
+    fr_server *srv = *state;
+    const char *setup[] = {
+        "SET s1 12",         "SET s2 -70000",       "SET s3 hello",
+        "SET s4 12345678901234567890", "APPEND s5 rawstring", "RPUSH l a b c",
+        "HSET h f v g w",    "SADD st 1 2 3",       "SADD sx a b",
+        "ZADD z 1 a 2.5 b",  NULL,
+    };
+    for (int i = 0; setup[i]; i++) {
+        fr_reply *r = fr_execf(srv, setup[i]);
+        assert_non_null(r);
+        assert_int_not_equal(r->type, FR_REPLY_ERROR);
+        fr_reply_free(r);
+    }
+    const char *keys[] = {"s1", "s2", "s3", "s4", "s5", "l", "h", "st", "sx", "z", NULL};
+    for (int i = 0; keys[i]; i++) {
+        fr_reply *d = fr_execf(srv, "DUMP %s", keys[i]);
+        assert_non_null(d);
+        assert_int_equal(d->type, FR_REPLY_STRING);
+        char copy[16];
+        snprintf(copy, sizeof copy, "%s_copy", keys[i]);
+        const char *argv[] = {"RESTORE", copy, "0", d->str};
+        size_t lens[] = {7, strlen(copy), 1, d->len};
+        fr_reply *r = fr_exec(srv, 4, argv, lens);
+        assert_non_null(r);
+        assert_int_equal(r->type, FR_REPLY_STATUS);
+        fr_reply_free(r);
+        /* a flipped byte is caught by the checksum */
+        d->str[0] ^= 1;
+        const char *bad[] = {"RESTORE", "broken", "0", d->str};
+        size_t blens[] = {7, 6, 1, d->len};
+        r = fr_exec(srv, 4, bad, blens);
+        assert_non_null(r);
+        assert_int_equal(r->type, FR_REPLY_ERROR);
+        assert_string_equal(r->str, "ERR DUMP payload version or checksum are wrong");
+        fr_reply_free(r);
+        fr_reply_free(d);
+    }
+    /* every copy renders exactly like its original */
+    char *dump = fr_dump(srv, 0);
+    assert_non_null(dump);
+    for (int i = 0; keys[i]; i++) {
+        char pat[32];
+        snprintf(pat, sizeof pat, "\"%s\" ", keys[i]);
+        const char *a = strstr(dump, pat);
+        snprintf(pat, sizeof pat, "\"%s_copy\" ", keys[i]);
+        const char *b = strstr(dump, pat);
+        assert_non_null(a);
+        assert_non_null(b);
+        a += strlen(keys[i]) + 3;
+        b += strlen(keys[i]) + 8;
+        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+    }
+    free(dump);
+    fr_reply *e = fr_execf(srv, "OBJECT ENCODING s1_copy");
+    assert_string_equal(e->str, "int");
+    fr_reply_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_px_gone_without_access, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_frozen_clock_holds_until_advanced,
+                                        fr_fixture_setup_frozen, fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_watched_key_expires, fr_fixture_setup_frozen,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_while_growing, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_while_shrinking, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_inspect_api, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_keyspace_info_and_populate, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_dump_restore_roundtrip, fr_fixture_setup,
+                                        fr_fixture_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
