@@ -76,11 +76,16 @@ static void drop_queue(fr_conn *c)
 static void unwatch_all(fr_conn *c)
 {
     struct fr_multi_state *m = c->multi;
-    if (!m || !c->srv->ks)
+    if (!m)
         return;
-    struct fr_keyspace *ks = c->srv->ks;
+    struct fr_keyspace *ks = c->srv->ks; /* NULL only during teardown */
     for (int i = 0; i < m->nw; i++) {
         watch_rec *r = m->w[i];
+        if (!ks) {
+            free(r->key);
+            free(r);
+            continue;
+        }
         fr_dict *wd = ks->watched[r->db];
         fr_dict_entry *e = fr__dict_find(wd, r->key, r->klen);
         if (e) {

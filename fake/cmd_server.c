@@ -60,7 +60,8 @@ static void add_subcommands(fr_conn *c, const fr_cmd *container, int docs)
     if (docs)
         fr__add_map(c, (long long)count);
     else
-        fr__add_array(c, (long long)count);
+        /* Redis: an empty set when there are none, else an array */
+        count ? fr__add_array(c, (long long)count) : fr__add_set(c, 0);
     for (size_t i = 0; i < n; i++) {
         if (!t[i].parent || strcmp(t[i].parent, container->name))
             continue;
@@ -80,10 +81,10 @@ static void add_subcommands(fr_conn *c, const fr_cmd *container, int docs)
 static void add_key_specs(fr_conn *c, const fr_cmd *cmd)
 {
     if (cmd->first_key <= 0) {
-        fr__add_array(c, 0);
+        fr__add_set(c, 0); /* Redis sends key specs as a set */
         return;
     }
-    fr__add_array(c, 1);
+    fr__add_set(c, 1);
     fr__add_map(c, 3);
     fr__add_bulk_cstr(c, "flags");
     add_words(c, (cmd->flags & FR_CMD_WRITE) ? "RW update" : "RO access", "");
@@ -440,6 +441,8 @@ void fr__cmd_debug(fr_conn *c)
         fr__add_ok(c);
     } else if (fr__arg_is(sub, "populate") && c->argc >= 3 && c->argc <= 5) {
         fr__debug_populate(c);
+    } else if (fr__arg_is(sub, "object") && c->argc == 3) {
+        fr__debug_object(c);
     } else if (fr__arg_is(sub, "set-active-expire") && c->argc == 3) {
         c->srv->active_expire_off = fr__arg_is(&c->argv[2], "0");
         fr__add_ok(c);
@@ -449,6 +452,7 @@ void fr__cmd_debug(fr_conn *c)
         static const char *const lines[] = {
             "SLEEP <seconds>", "    Stop the server for <seconds> (decimals allowed).",
             "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named key:<num>.",
+            "OBJECT <key>", "    Low-level details of the value at <key>.",
             "SET-ACTIVE-EXPIRE <0|1>", "    Turn the background expiry off or on.",
             "RELOAD", "    Accepted; the data stays as it is.",
             NULL};

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocking.h"
+#include "fault.h"
 #include "multi.h"
 #include "reply.h"
 
@@ -139,6 +141,15 @@ static void reject(fr_conn *c, const char *fmt, ...)
     va_start(ap, fmt);
     fr__buf_vprintf(&b, fmt, ap);
     va_end(ap);
+    if (c->cmd && c->cmd->proc == fr__cmd_exec) {
+        /* EXEC itself refused: Redis discards the transaction and says why
+         * (execCommandAbort), in or out of MULTI. */
+        fr__multi_discard(c);
+        fr__add_errorf(c, "-EXECABORT Transaction discarded because of: %s",
+                       b.p[0] == '-' ? b.p + 1 : b.p);
+        fr__buf_free(&b);
+        return;
+    }
     fr__add_error(c, b.p);
     fr__buf_free(&b);
     if (c->flags & FR_CONN_MULTI)
@@ -218,6 +229,9 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
     c->argv = argv;
 
     const fr_cmd *cmd = fr__cmd_resolve(srv->cmds, argc, argv);
+    c->cmd = cmd; /* reject() needs it, as Redis' rejectCommand does */
+    if (srv->faults && fr__fault_before(c, cmd, argc, argv))
+        return; /* a fault rule refused, dropped or held it */
     if (!cmd) {
         reject_unknown(c, argc, argv);
     } else if ((cmd->arity > 0 && argc != cmd->arity) || argc < -cmd->arity) {
@@ -245,4 +259,6 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
         fr__conn_commit_reply(c);
     c->argv = NULL;
     c->argc = 0;
+    if (srv->blocking)
+        fr__blocking_serve_ready(srv);
 }

@@ -204,7 +204,7 @@ void fr__add_help(fr_conn *c, const char *container, const char *const *lines)
     size_t n = 0;
     while (lines[n])
         n++;
-    fr__add_array(c, (long long)n + 2);
+    fr__add_array(c, (long long)n + 3);
     fr_buf head = {0};
     fr__buf_printf(&head, "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                    container);
@@ -213,7 +213,7 @@ void fr__add_help(fr_conn *c, const char *container, const char *const *lines)
     for (size_t i = 0; i < n; i++)
         fr__add_status(c, lines[i]);
     fr__add_status(c, "HELP");
-    fr__add_status(c, "    Print this help.");
+    fr__add_status(c, "    Prints this help.");
 }
 
 size_t fr__add_deferred(fr_conn *c)
