@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "blocking.h"
 #include "conn_hooks.h"
 #include "db.h"
 
@@ -71,7 +72,8 @@ static void sec_clients(fr_server *srv, fr_buf *o)
                    "maxclients:%lld\r\nclient_recent_max_input_buffer:0\r\n"
                    "client_recent_max_output_buffer:0\r\nblocked_clients:%lld\r\n"
                    "tracking_clients:0\r\nclients_in_timeout_table:%lld\r\n",
-                   clients, srv->cfg.maxclients, blocked, blocked);
+                   clients, srv->cfg.maxclients, blocked,
+                   (long long)fr__blocking_timeout_count(srv));
     (void)pubsub;
 }
 

@@ -1,0 +1,101 @@
+/* The blocking engine behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP,
+ * BZPOPMIN, BZPOPMAX and BZMPOP, generic over the data type, with Redis
+ * 7.0's semantics:
+ *
+ *   - A command that finds nothing to pop calls fr__block_on_keys: the
+ *     client is marked FR_CONN_BLOCKED (the connection stops processing its
+ *     input but still notices a disconnect) and waits on its keys; its argv
+ *     is copied, since the input buffer it points into moves on.
+ *   - Anything that adds to a key (LPUSH, LMOVE, ZADD, a RENAME onto it...)
+ *     calls fr__signal_key_ready. It is cheap: nothing happens unless a
+ *     client waits on that very key.
+ *   - After each top-level command (fr__dispatch, so after EXEC for a
+ *     transaction and after every fr_exec), fr__blocking_serve_ready serves
+ *     the ready keys in the order they were signalled; for each key, its
+ *     waiters in the order they blocked (first-blocked-first-served), by
+ *     calling their serve function. A serve that pushes elsewhere (BLMOVE)
+ *     signals that key, which is served in the same pass, after the keys
+ *     already ready (Redis' chaining).
+ *   - Timeouts are absolute deadlines on the server clock (srv->clock): a
+ *     frozen clock holds them, fr_clock_set/advance fire them at once, and
+ *     a libevent timer fires them in real time when the clock runs. On
+ *     timeout the client gets the null array (RESP2 *-1, RESP3 _), as Redis
+ *     answers for every list and sorted-set blocking command.
+ *   - Inside MULTI/EXEC (FR_CONN_EXECUTING) and for the fr_exec pseudo
+ *     client (FR_CONN_PSEUDO) a blocking command must not block: check
+ *     fr__block_denied and answer as if the timeout had expired (Redis'
+ *     CLIENT_DENY_BLOCKING: BLPOP *-1, BLMOVE $-1...).
+ *   - A client that disconnects while blocked leaves no trace; CLIENT
+ *     UNBLOCK answers the timeout reply or -UNBLOCKED.
+ *
+ * Everything here runs on the loop thread. */
+#ifndef FR_BLOCKING_H
+#define FR_BLOCKING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server.h"
+
+/* Serve c, blocked with the command argv[0..argc) (the engine's own copy,
+ * also in c->argv/c->argc during the call), from key (in c's database),
+ * which may have become ready. Look the key up yourself
+ * (fr__db_lookup(srv, db, key, klen, FR_LOOKUP_NONOTIFY | FR_LOOKUP_NOSTATS))
+ * and:
+ *   - return 0 without touching c->reply if the key cannot serve c (missing,
+ *     empty, or of a type this command does not pop): c stays blocked;
+ *   - otherwise build c's whole reply with the reply.h helpers (an error
+ *     such as WRONGTYPE for BLMOVE's destination counts), do the change with
+ *     its keyspace events, fr__signal_modified_key and, for anything pushed
+ *     elsewhere, fr__signal_key_ready, and return 1: the engine then
+ *     unblocks c, commits the reply and resumes its input. */
+typedef int fr_block_serve_fn(fr_conn *c, int argc, fr_arg *argv, int db, const char *key,
+                              size_t klen);
+
+/* Block c (running a command now) on keys[0..nkeys) of its database until
+ * one of them serves it, the deadline passes, CLIENT UNBLOCK, or it
+ * disconnects. deadline_ms: absolute time in ms on the server clock, or 0
+ * to wait forever (see fr__block_parse_timeout). Duplicate keys count once.
+ * The handler must return right after, without adding a reply. */
+void fr__block_on_keys(fr_conn *c, const fr_arg *keys, int nkeys, int64_t deadline_ms,
+                       fr_block_serve_fn *serve);
+
+/* 1 when c may not block now (inside EXEC, or the fr_exec pseudo client):
+ * the command then answers at once as on a timeout. */
+int fr__block_denied(const fr_conn *c);
+
+/* Parse a timeout in seconds (fractional, as BLPOP's) into an absolute
+ * deadline on the server clock (0: forever). On error answers Redis' text
+ * ("timeout is not a float or out of range", "timeout is negative",
+ * "timeout is out of range") and returns 0; returns 1 on success. */
+int fr__block_parse_timeout(fr_conn *c, const fr_arg *a, int64_t *deadline_ms);
+
+/* key (in database db) received elements: serve its waiters after the
+ * current command. No-op unless a client waits on it. */
+void fr__signal_key_ready(fr_server *srv, int db, const char *key, size_t klen);
+
+/* Serve every ready key (see above). Called by fr__dispatch after each
+ * command; harmless when nothing is ready. */
+void fr__blocking_serve_ready(fr_server *srv);
+
+/* Seams: conn_hooks.c and db.c call these. */
+void fr__blocking_conn_close(fr_conn *c);     /* disconnect: forget c */
+int fr__blocking_unblock(fr_conn *c, int with_error); /* CLIENT UNBLOCK */
+void fr__blocking_cron(fr_server *srv);       /* every 100 ms */
+void fr__blocking_clock_changed(fr_server *srv); /* fr_clock_set/advance */
+/* Visit every blocked client in block order (the public snapshot):
+ * fn gets c, the command, db, the distinct keys, since and deadline. */
+typedef void fr_blocking_visit_fn(void *priv, fr_conn *c, const fr_cmd *cmd, int db,
+                                  int nkeys, const char *const *keys, const size_t *lens,
+                                  int64_t since_ms, int64_t deadline_ms);
+void fr__blocking_each(fr_server *srv, fr_blocking_visit_fn *fn, void *priv);
+/* Number of clients blocked on keys (all databases), and of those with a
+ * timeout (INFO's clients_in_timeout_table). */
+size_t fr__blocking_count(const fr_server *srv);
+size_t fr__blocking_timeout_count(const fr_server *srv);
+
+/* srv->blocking exists only while some client is blocked (it is made by
+ * the first fr__block_on_keys and freed when the last blocked client
+ * leaves), so the server needs no teardown call for it. */
+
+#endif
