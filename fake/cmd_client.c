@@ -66,7 +66,8 @@ void fr__cmd_client_list(fr_conn *c)
     } else if (c->argc > 3 && fr__arg_is(&c->argv[2], "id")) {
         ids = fr__xmalloc((size_t)(c->argc - 3) * sizeof *ids);
         for (int j = 3; j < c->argc; j++) {
-            if (!fr__str2ll(c->argv[j].p, c->argv[j].len, &ids[nids]) || ids[nids] < 1) {
+            /* redis 7.0.15: any integer; ids below 1 just match nothing */
+            if (!fr__str2ll(c->argv[j].p, c->argv[j].len, &ids[nids])) {
                 free(ids);
                 fr__add_error(c, "Invalid client ID");
                 return;
@@ -267,6 +268,14 @@ void fr__cmd_client_pause(fr_conn *c)
 {
     long long ms;
     int all = 1;
+    if (c->argc > 4) {
+        /* redis 7.0.15 matches PAUSE by its argument count first */
+        fr__add_errorf(c,
+                       "unknown subcommand or wrong number of arguments for '%.*s'. Try "
+                       "CLIENT HELP.",
+                       (int)(c->argv[1].len > 128 ? 128 : c->argv[1].len), c->argv[1].p);
+        return;
+    }
     if (!fr__str2ll(c->argv[2].p, c->argv[2].len, &ms)) {
         fr__add_error(c, "timeout is not an integer or out of range");
         return;
@@ -282,9 +291,6 @@ void fr__cmd_client_pause(fr_conn *c)
             fr__add_error(c, "CLIENT PAUSE mode must be WRITE or ALL");
             return;
         }
-    } else if (c->argc > 4) {
-        fr__add_error(c, fr__err_syntax);
-        return;
     }
     fr__server_pause(c->srv, fr__real_ms() + ms, all);
     fr__add_ok(c);

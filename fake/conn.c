@@ -217,6 +217,7 @@ static void write_out(fr_conn *c)
         }
         if (n == 0)
             break;
+        c->last_ms = fr__real_ms(); /* Redis counts writes as activity too */
         c->tot_out += (uint64_t)n;
         c->srv->stats.net_out += (uint64_t)n;
     }
@@ -324,6 +325,9 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
         if (n > 0) {
             c->in.len += (size_t)n;
             c->in.p[c->in.len] = '\0';
+            /* any bytes count as activity for `timeout`, as in Redis: a
+             * slow, long request is not idle */
+            c->last_ms = fr__real_ms();
             c->tot_in += (uint64_t)n;
             srv->stats.net_in += (uint64_t)n;
             fr__hook_bytes_in(c, (size_t)n);
@@ -339,6 +343,9 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 
 void fr__conn_resume(fr_conn *c)
 {
+    /* it was waiting on the server, not idle: the cron must not close it
+     * before its held command runs */
+    c->last_ms = fr__real_ms();
     if (c->rev && !(c->flags & FR_CONN_CLOSE_ASAP)) {
         event_add(c->rev, NULL);
         /* run what is already buffered without waiting for new bytes */

@@ -1,11 +1,13 @@
 /* fakeredis-server: the fake as a program, with redis-server-like flags.
  *
  *   fakeredis-server [config-file] [--port N] [--bind ADDR] [--unixsocket P]
- *                    [--requirepass PW] [--port-file F] [--name value ...]
+ *                    [--requirepass PW] [--port-file F] [--fault RULE ...]
+ *                    [--name value ...]
  *
  * It prints the address it listens on, writes the port to --port-file once
  * listening, and exits 0 on SIGTERM, SIGINT or SHUTDOWN. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include <event2/event.h>
 
 #include "fakeredis/fakeredis.h"
+#include "fakeredis/fault.h"
 
 static void usage(FILE *f)
 {
@@ -27,6 +30,7 @@ static void usage(FILE *f)
             "  --port-file F     write the port to F once listening\n"
             "  --frozen-clock    start with the clock frozen\n"
             "  --no-control      refuse the FAKE.* control commands\n"
+            "  --fault RULE      add a fault rule (repeatable; see README.md, Faults)\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -63,6 +67,8 @@ typedef struct args {
     const char *port_file;
     char **config; /* "name value" lines, NULL-ended */
     size_t nconfig, cap;
+    const char **faults; /* --fault rules, in order */
+    size_t nfaults;
 } args;
 
 static void add_config(args *a, char *line)
@@ -168,6 +174,14 @@ static void parse_args(args *a, int argc, char **argv)
         } else if (!strcmp(o, "--port-file")) {
             a->port_file = v;
             i++;
+        } else if (!strcmp(o, "--fault")) {
+            a->faults = realloc(a->faults, (a->nfaults + 1) * sizeof *a->faults);
+            if (!a->faults) {
+                perror("fakeredis-server");
+                exit(1);
+            }
+            a->faults[a->nfaults++] = v;
+            i++;
         } else {
             add_config(a, join(o + 2, v));
             i++;
@@ -182,6 +196,12 @@ int main(int argc, char **argv)
     memset(&a, 0, sizeof a);
     parse_args(&a, argc, argv);
     signal(SIGPIPE, SIG_IGN);
+    /* glibc gives memory back to the kernel after every burst of output
+     * and takes it again for the next (a brk pair per flush on pub/sub
+     * fan-out); a 64 MB trim threshold keeps the heap warm, as jemalloc
+     * does for Redis. The program only: the library leaves the process'
+     * allocator alone. */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
 
     struct event_base *base = event_base_new();
     if (!base) {
@@ -197,6 +217,17 @@ int main(int argc, char **argv)
         event_base_free(base);
         return 1;
     }
+    /* before the loop runs: no connection is served without its rules */
+    for (size_t i = 0; i < a.nfaults; i++) {
+        if (fr_fault_add_text(srv, a.faults[i], NULL) != FR_OK) {
+            fprintf(stderr, "fakeredis-server: --fault '%s': %s\n", a.faults[i],
+                    fr_server_errstr(srv));
+            fr_server_stop(srv);
+            event_base_free(base);
+            return 1;
+        }
+    }
+    free(a.faults);
     struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
     struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
     event_add(sigterm, NULL);

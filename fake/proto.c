@@ -134,7 +134,16 @@ int fr__split_args(const char *line, size_t len, fr_buf *out, size_t **lens,
                     break;
                 case '"': inq = 1; break;
                 case '\'': insq = 1; break;
-                default: fr__buf_putc(out, (char)c); break;
+                default: {
+                    /* the common case, a plain word: copy the run at once */
+                    const char *q = p + 1;
+                    while (q < end && *q != ' ' && *q != '\n' && *q != '\r' && *q != '\t' &&
+                           *q != '"' && *q != '\'')
+                        q++;
+                    fr__buf_append(out, p, (size_t)(q - p));
+                    p = q - 1;
+                    break;
+                }
                 }
             }
             if (p < end)
@@ -150,7 +159,11 @@ int fr__split_args(const char *line, size_t len, fr_buf *out, size_t **lens,
 
 static int parse_inline(fr_parser *ps, const char *buf, size_t len, size_t *used)
 {
+    /* Redis looks for the newline with strchr: a NUL byte before it hides
+     * it, and the request waits for more bytes (up to the inline limit). */
     const char *nl = memchr(buf, '\n', len);
+    if (nl && memchr(buf, '\0', (size_t)(nl - buf)))
+        nl = NULL;
     if (!nl) {
         if (len > FR_PROTO_INLINE_MAX) {
             set_err(ps, "too big inline request");

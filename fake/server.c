@@ -17,6 +17,7 @@
 #include "command.h"
 #include "conn_hooks.h"
 #include "db.h"
+#include "fault.h"
 #include "reply.h"
 
 int64_t fr__real_ms(void)
@@ -67,7 +68,9 @@ const char *fr_server_unixsocket(const fr_server *srv)
 
 int fr_server_is_shut_down(const fr_server *srv)
 {
-    return srv ? srv->shut_down : 1;
+    /* the only read of shut_down off the loop thread: atomic, as are the
+     * two writes (fr__server_shutdown, stop_on_loop) */
+    return srv ? __atomic_load_n(&srv->shut_down, __ATOMIC_ACQUIRE) : 1;
 }
 
 static void count_clients(fr_server *srv, void *arg)
@@ -109,7 +112,9 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (fr__hook_accept(srv, fd))
             continue;
-        if ((long long)srv->nconns >= srv->cfg.maxclients) {
+        /* the fr_exec pseudo client is not a connection Redis would count */
+        size_t clients = srv->nconns - (srv->exec_client ? 1 : 0);
+        if ((long long)clients >= srv->cfg.maxclients) {
             srv->stats.conns_rejected++;
             refuse(fd, "-ERR max number of clients reached\r\n");
             continue;
@@ -249,7 +254,9 @@ static void close_idle(fr_server *srv)
         return;
     int64_t now = fr__real_ms();
     for (fr_conn *c = srv->conns; c; c = c->next) {
-        if (c->flags & (FR_CONN_PSEUDO | FR_CONN_BLOCKED | FR_CONN_PUBSUB))
+        /* as Redis: blocked clients (a CLIENT PAUSE holds them blocked
+         * too) and subscribers never time out */
+        if (c->flags & (FR_CONN_PSEUDO | FR_CONN_BLOCKED | FR_CONN_PUBSUB | FR_CONN_POSTPONED))
             continue;
         if ((now - c->last_ms) / 1000 > timeout)
             fr__conn_close_async(c);
@@ -278,10 +285,12 @@ static void on_pause_end(evutil_socket_t fd, short what, void *arg)
 void fr__server_pause(fr_server *srv, int64_t until_ms, int all)
 {
     /* Redis: a new pause can only extend the old one, or widen it */
-    if (srv->paused_until_ms && until_ms < srv->paused_until_ms)
+    int active = srv->paused_until_ms > fr__real_ms();
+    if (active && until_ms < srv->paused_until_ms)
         until_ms = srv->paused_until_ms;
     srv->paused_until_ms = until_ms;
-    srv->pause_all = all || (srv->pause_all && srv->paused_until_ms);
+    /* an ended pause leaves no mode behind: WRITE after ALL is WRITE */
+    srv->pause_all = all || (active && srv->pause_all);
     int64_t wait = until_ms - fr__real_ms();
     struct timeval tv = {(time_t)(wait > 0 ? wait / 1000 : 0),
                          (suseconds_t)(wait > 0 ? (wait % 1000) * 1000 : 0)};
@@ -306,6 +315,7 @@ static void server_free(fr_server *srv)
         fr__conn_free(c);
     srv->to_close = NULL;
     fr__server_unlisten(srv);
+    fr__faults_free(srv);
     if (srv->reaper_ev)
         event_free(srv->reaper_ev);
     if (srv->cron_ev)
@@ -343,8 +353,10 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, in
     fr__config_defaults(&srv->cfg);
     if (opts->databases > 0)
         srv->cfg.databases = opts->databases;
-    if (opts->requirepass)
+    if (opts->requirepass) {
+        free(srv->cfg.requirepass); /* the default "" */
         srv->cfg.requirepass = fr__xstrdup(opts->requirepass);
+    }
     srv->cfg.control = !opts->no_control;
     srv->on_shutdown = opts->on_shutdown;
     srv->on_shutdown_ctx = opts->on_shutdown_ctx;
@@ -451,7 +463,7 @@ void fr__server_shutdown(fr_server *srv)
 {
     if (srv->shut_down)
         return;
-    srv->shut_down = 1;
+    __atomic_store_n(&srv->shut_down, 1, __ATOMIC_RELEASE);
     fr__server_unlisten(srv);
     for (fr_conn *c = srv->conns; c; c = c->next)
         if (!(c->flags & FR_CONN_PSEUDO))
@@ -462,7 +474,7 @@ void fr__server_shutdown(fr_server *srv)
 
 static void stop_on_loop(fr_server *srv, void *arg)
 {
-    srv->shut_down = 1;
+    __atomic_store_n(&srv->shut_down, 1, __ATOMIC_RELEASE);
     event_base_loopbreak(srv->base);
 }
 
