@@ -1,16 +1,14 @@
 /* Hash commands (HSET ... HSCAN), on t_hash.h. Replies, errors, events
  * and encodings as Redis 7.0. */
-#include <ctype.h>
-#include <errno.h>
-#include <limits.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "command.h"
 #include "db.h"
+#include "ldouble.h"
 #include "notify.h"
+#include "randpick.h"
 #include "reply.h"
 #include "t_hash.h"
 #include "t_scan.h"
@@ -239,12 +237,10 @@ void fr__cmd_hincrby(fr_conn *c)
         fr__add_error(c, "hash value is not an integer");
         return;
     }
-    if ((incr < 0 && value < 0 && incr < LLONG_MIN - value) ||
-        (incr > 0 && value > 0 && incr > LLONG_MAX - value)) {
+    if (__builtin_add_overflow(value, incr, &value)) {
         fr__add_error(c, fr__err_overflow);
         return;
     }
-    value += incr;
     char buf[24];
     int n = fr__ll2str(buf, value);
     fr__hash_set(&c->srv->cfg, o, c->argv[2].p, c->argv[2].len, buf, (size_t)n);
@@ -252,49 +248,10 @@ void fr__cmd_hincrby(fr_conn *c)
     changed(c, &c->argv[1], "hincrby");
 }
 
-/* Redis' string2ld: no leading space, the whole string, no NaN, no
- * overflow or underflow. */
-static int parse_ld(const char *p, size_t len, long double *out)
-{
-    char buf[5 * 1024 + 1];
-    if (len == 0 || len >= sizeof buf || isspace((unsigned char)p[0]))
-        return 0;
-    memcpy(buf, p, len);
-    buf[len] = '\0';
-    char *end;
-    errno = 0;
-    long double v = strtold(buf, &end);
-    if ((size_t)(end - buf) != len || isnan(v) ||
-        (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)))
-        return 0;
-    *out = v;
-    return 1;
-}
-
-/* Redis' "human" long double format: %.17Lf without trailing zeros. */
-static int fmt_ld_human(char *buf, size_t cap, long double v)
-{
-    int l = snprintf(buf, cap, "%.17Lf", v);
-    if (l < 0 || (size_t)l >= cap)
-        return -1;
-    if (strchr(buf, '.')) {
-        while (buf[l - 1] == '0')
-            l--;
-        if (buf[l - 1] == '.')
-            l--;
-    }
-    if (l == 2 && buf[0] == '-' && buf[1] == '0') {
-        buf[0] = '0';
-        l = 1;
-    }
-    buf[l] = '\0';
-    return l;
-}
-
 void fr__cmd_hincrbyfloat(fr_conn *c)
 {
     long double incr, value = 0;
-    if (!parse_ld(c->argv[3].p, c->argv[3].len, &incr)) {
+    if (!fr__ld_parse(c->argv[3].p, c->argv[3].len, &incr)) {
         fr__add_error(c, fr__err_not_float);
         return;
     }
@@ -307,21 +264,14 @@ void fr__cmd_hincrbyfloat(fr_conn *c)
         return;
     const char *v;
     size_t vl;
-    if (fr__hash_get(o, c->argv[2].p, c->argv[2].len, &v, &vl) && !parse_ld(v, vl, &value)) {
+    if (fr__hash_get(o, c->argv[2].p, c->argv[2].len, &v, &vl) && !fr__ld_parse(v, vl, &value)) {
         fr__add_error(c, "hash value is not a float");
         return;
     }
-    value += incr;
-    if (isnan(value) || isinf(value)) {
-        fr__add_error(c, "increment would produce NaN or Infinity");
+    char buf[FR_LD_MAX_CHARS + 64];
+    int n = fr__ld_incr_or_reply(c, buf, sizeof buf, value, incr);
+    if (n < 0)
         return;
-    }
-    char buf[5 * 1024 + 64];
-    int n = fmt_ld_human(buf, sizeof buf, value);
-    if (n < 0) {
-        fr__add_error(c, "increment would produce NaN or Infinity");
-        return;
-    }
     fr__hash_set(&c->srv->cfg, o, c->argv[2].p, c->argv[2].len, buf, (size_t)n);
     fr__add_bulk(c, buf, (size_t)n);
     changed(c, &c->argv[1], "hincrbyfloat");
@@ -344,78 +294,51 @@ static void randfield_count(fr_conn *c, long long l, int withvalues)
     if (!o)
         return;
     size_t size = fr__hash_len(o);
-    unsigned long long count = l >= 0 ? (unsigned long long)l : (unsigned long long)-l;
-    int uniq = l >= 0;
-    if (count == 0) {
-        fr__add_array(c, 0);
-        return;
-    }
+    unsigned long long n;
+    enum fr_randpick_case how = fr__randpick_case(l, size, &n);
+    fr__randpick_header(c, n, withvalues);
     const char *f, *v;
     size_t fl, vl;
-    if (!uniq || count == 1) {
-        fr__add_array(c, (long long)(withvalues && c->resp == 2 ? count * 2 : count));
-        while (count--) {
+    if (how == FR_RANDPICK_REPEAT) {
+        while (n--) {
             fr__hash_random(o, &f, &fl, &v, &vl);
             add_pair(c, withvalues, f, fl, v, vl);
         }
-        return;
-    }
-    if (count >= size) {
-        fr__add_array(c, (long long)(withvalues && c->resp == 2 ? size * 2 : size));
+    } else if (how == FR_RANDPICK_ALL) {
         fr_hash_iter it;
         fr__hash_iter_start(&it, o);
         while (fr__hash_iter_next(&it, &f, &fl, &v, &vl))
             add_pair(c, withvalues, f, fl, v, vl);
         fr__hash_iter_end(&it);
-        return;
+    } else if (how == FR_RANDPICK_DISTINCT) {
+        typedef struct {
+            const char *f, *v;
+            size_t fl, vl;
+        } pair;
+        pair *all = fr__xmalloc(size * sizeof *all);
+        size_t i = 0;
+        fr_hash_iter it;
+        fr__hash_iter_start(&it, o);
+        while (fr__hash_iter_next(&it, &all[i].f, &all[i].fl, &all[i].v, &all[i].vl))
+            i++;
+        fr__hash_iter_end(&it);
+        size_t *idx = fr__randpick_shuffle(size, (size_t)n, fr__hash_rand, o);
+        for (i = 0; i < n; i++) {
+            const pair *p = &all[idx[i]];
+            add_pair(c, withvalues, p->f, p->fl, p->v, p->vl);
+        }
+        free(idx);
+        free(all);
     }
-    /* count distinct fields: a partial shuffle of all of them */
-    typedef struct {
-        const char *f, *v;
-        size_t fl, vl;
-    } pair;
-    pair *all = fr__xmalloc(size * sizeof *all);
-    size_t n = 0;
-    fr_hash_iter it;
-    fr__hash_iter_start(&it, o);
-    while (fr__hash_iter_next(&it, &all[n].f, &all[n].fl, &all[n].v, &all[n].vl))
-        n++;
-    fr__hash_iter_end(&it);
-    fr__add_array(c, (long long)(withvalues && c->resp == 2 ? count * 2 : count));
-    for (size_t i = 0; i < count; i++) {
-        size_t j = i + (size_t)(fr__hash_rand(o) % (n - i));
-        pair t = all[i];
-        all[i] = all[j];
-        all[j] = t;
-        add_pair(c, withvalues, all[i].f, all[i].fl, all[i].v, all[i].vl);
-    }
-    free(all);
 }
 
 void fr__cmd_hrandfield(fr_conn *c)
 {
     if (c->argc >= 3) {
         long long l;
-        if (!fr__arg_ll(c, &c->argv[2], &l))
-            return;
-        if (l == LLONG_MIN) {
-            fr__add_errorf(c, "value is out of range, value must between %lld and %lld", -LLONG_MAX,
-                           LLONG_MAX);
-            return;
-        }
-        int withvalues = 0;
-        if (c->argc > 4 || (c->argc == 4 && !fr__arg_is(&c->argv[3], "withvalues"))) {
-            fr__add_error(c, fr__err_syntax);
-            return;
-        }
-        if (c->argc == 4) {
-            withvalues = 1;
-            if (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2) {
-                fr__add_error(c, "value is out of range");
-                return;
-            }
-        }
-        randfield_count(c, l, withvalues);
+        int withvalues;
+        if (fr__randpick_args(c, "withvalues", &l, &withvalues))
+            randfield_count(c, l, withvalues);
         return;
     }
     fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_HASH, fr__add_null);
@@ -429,82 +352,35 @@ void fr__cmd_hrandfield(fr_conn *c)
 
 /* ---- HSCAN ------------------------------------------------------------- */
 
-typedef struct scan_acc {
-    fr_buf bytes;
-    size_t *lens;
-    size_t n, cap;
-} scan_acc;
-
-static void acc_add(scan_acc *a, const char *p, size_t len)
-{
-    if (a->n == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 32;
-        a->lens = fr__xrealloc(a->lens, a->cap * sizeof *a->lens);
-    }
-    fr__buf_append(&a->bytes, p, len);
-    a->lens[a->n++] = len;
-}
-
 static void scan_cb(void *priv, const fr_dict_entry *e)
 {
-    scan_acc *a = priv;
     const fr_hval *h = e->v.p;
-    acc_add(a, e->key, e->klen);
-    acc_add(a, h->p, h->len);
+    fr__scan_acc_add(priv, e->key, e->klen);
+    fr__scan_acc_add(priv, h->p, h->len);
 }
 
 void fr__cmd_hscan(fr_conn *c)
 {
     uint64_t cursor;
-    if (!fr__scan_cursor(c, &c->argv[2], &cursor))
-        return;
-    fr_obj *o = fr__lookup_read(c, &c->argv[1]);
-    if (!o) {
-        fr__scan_empty(c);
-        return;
-    }
-    if (fr__check_type(c, o, FR_TYPE_HASH))
-        return;
     fr_scan_opts opts;
-    if (!fr__scan_opts(c, 3, &opts))
+    fr_obj *o = fr__scan_begin(c, FR_TYPE_HASH, &cursor, &opts);
+    if (!o)
         return;
-    scan_acc acc = {0};
+    fr_scan_acc acc = {0};
     if (o->enc == FR_ENC_LISTPACK) {
         fr_hash_iter it;
         const char *f, *v;
         size_t fl, vl;
         fr__hash_iter_start(&it, o);
         while (fr__hash_iter_next(&it, &f, &fl, &v, &vl)) {
-            acc_add(&acc, f, fl);
-            acc_add(&acc, v, vl);
+            fr__scan_acc_add(&acc, f, fl);
+            fr__scan_acc_add(&acc, v, vl);
         }
         fr__hash_iter_end(&it);
         cursor = 0;
     } else {
-        long long max_iter = opts.count > LLONG_MAX / 10 ? LLONG_MAX : opts.count * 10;
-        do {
-            cursor = fr__dict_scan(o->v.ptr, cursor, scan_cb, &acc);
-        } while (cursor && max_iter-- && (long long)acc.n / 2 < opts.count);
+        cursor = fr__scan_dict(o->v.ptr, cursor, scan_cb, &acc, &opts, 2);
     }
-    fr__add_array(c, 2);
-    char cur[24];
-    fr__add_bulk(c, cur, (size_t)snprintf(cur, sizeof cur, "%llu", (unsigned long long)cursor));
-    size_t d = fr__add_deferred(c);
-    long long out = 0;
-    size_t off = 0;
-    for (size_t i = 0; i + 1 < acc.n; i += 2) {
-        const char *f = acc.bytes.p + off;
-        size_t fl = acc.lens[i];
-        const char *v = f + fl;
-        size_t vl = acc.lens[i + 1];
-        off += fl + vl;
-        if (!fr__scan_match(&opts, f, fl))
-            continue;
-        fr__add_bulk(c, f, fl);
-        fr__add_bulk(c, v, vl);
-        out += 2;
-    }
-    fr__set_deferred(c, d, '*', out);
-    fr__buf_free(&acc.bytes);
-    free(acc.lens);
+    fr__scan_reply(c, cursor, &acc, &opts, 2, NULL, NULL);
+    fr__scan_acc_free(&acc);
 }

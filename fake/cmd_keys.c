@@ -1,7 +1,6 @@
 /* Keys and the keyspace: DEL, EXISTS, TYPE, KEYS, SCAN, RANDOMKEY, RENAME,
  * COPY, MOVE, TOUCH, OBJECT, DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, SORT,
  * DUMP/RESTORE, and the expire commands. Replies follow Redis 7.0. */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -13,6 +12,7 @@
 #include "glob.h"
 #include "notify.h"
 #include "reply.h"
+#include "t_scan.h"
 
 static const char err_same_object[] = "source and destination objects are the same";
 
@@ -114,111 +114,35 @@ void fr__cmd_keys(fr_conn *c)
     fr__set_deferred(c, deferred, '*', n);
 }
 
-typedef struct key_list {
-    fr_buf bytes;
-    size_t *lens;
-    size_t n, cap;
-} key_list;
-
-static void key_list_add(void *priv, const fr_dict_entry *e)
+static void scan_cb(void *priv, const fr_dict_entry *e)
 {
-    key_list *l = priv;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        l->lens = fr__xrealloc(l->lens, l->cap * sizeof *l->lens);
+    fr__scan_acc_add(priv, e->key, e->klen);
+}
+
+/* SCAN's filters past MATCH: TYPE, then expiry (which deletes the key). */
+static int scan_keep(fr_conn *c, const char *k, size_t kl, const void *priv)
+{
+    const fr_arg *type = priv;
+    if (type) {
+        fr_obj *o = fr__db_lookup(c->srv, c->db, k, kl, FR_LOOKUP_NOTOUCH);
+        const char *tn = o ? fr__type_name(o->type) : "none";
+        if (type->len != strlen(tn) || strncasecmp(type->p, tn, type->len) != 0)
+            return 0;
     }
-    fr__buf_append(&l->bytes, e->key, e->klen);
-    l->lens[l->n++] = e->klen;
-}
-
-static void key_list_free(key_list *l)
-{
-    fr__buf_free(&l->bytes);
-    free(l->lens);
-}
-
-/* Redis' cursor parse (strtoul): decimal, no leading space, the whole
- * argument, within 64 bits. */
-static int parse_cursor(fr_conn *c, const fr_arg *a, uint64_t *out)
-{
-    char buf[32];
-    if (a->len == 0 || a->len >= sizeof buf || isspace((unsigned char)a->p[0]))
-        goto bad;
-    memcpy(buf, a->p, a->len);
-    buf[a->len] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(buf, &end, 10);
-    if (*end || errno == ERANGE)
-        goto bad;
-    *out = v;
-    return 1;
-bad:
-    fr__add_error(c, "invalid cursor");
-    return 0;
+    return !fr__db_expire_if_needed(c->srv, c->db, k, kl);
 }
 
 void fr__cmd_scan(fr_conn *c)
 {
     uint64_t cursor;
-    if (!parse_cursor(c, &c->argv[1], &cursor))
+    fr_scan_opts opts;
+    if (!fr__scan_cursor(c, &c->argv[1], &cursor) || !fr__scan_opts(c, 2, 1, &opts))
         return;
-    long long count = 10;
-    const fr_arg *pat = NULL, *type = NULL;
-    for (int i = 2; i < c->argc;) {
-        int left = c->argc - i;
-        const fr_arg *a = &c->argv[i];
-        if (fr__arg_is(a, "count") && left >= 2) {
-            if (!fr__arg_ll(c, &c->argv[i + 1], &count))
-                return;
-            if (count < 1) {
-                fr__add_error(c, fr__err_syntax);
-                return;
-            }
-            i += 2;
-        } else if (fr__arg_is(a, "match") && left >= 2) {
-            pat = &c->argv[i + 1];
-            if (pat->len == 1 && pat->p[0] == '*')
-                pat = NULL;
-            i += 2;
-        } else if (fr__arg_is(a, "type") && left >= 2) {
-            type = &c->argv[i + 1];
-            i += 2;
-        } else {
-            fr__add_error(c, fr__err_syntax);
-            return;
-        }
-    }
     fr_db *d = fr__db(c->srv, c->db);
-    key_list l = {0};
-    long long max_iter = count * 10;
-    do {
-        cursor = fr__dict_scan(&d->keys, cursor, key_list_add, &l);
-    } while (cursor && max_iter-- && (long long)l.n < count);
-    fr__add_array(c, 2);
-    fr__add_bulk_ll(c, (long long)cursor);
-    size_t deferred = fr__add_deferred(c);
-    long long n = 0;
-    size_t off = 0;
-    for (size_t i = 0; i < l.n; i++) {
-        const char *k = l.bytes.p + off;
-        size_t kl = l.lens[i];
-        off += kl;
-        if (pat && !fr__glob_match(pat->p, pat->len, k, kl, 0))
-            continue;
-        if (type) {
-            fr_obj *o = fr__db_lookup(c->srv, c->db, k, kl, FR_LOOKUP_NOTOUCH);
-            const char *tn = o ? fr__type_name(o->type) : "none";
-            if (type->len != strlen(tn) || strncasecmp(type->p, tn, type->len) != 0)
-                continue;
-        }
-        if (fr__db_expire_if_needed(c->srv, c->db, k, kl))
-            continue;
-        fr__add_bulk(c, k, kl);
-        n++;
-    }
-    fr__set_deferred(c, deferred, '*', n);
-    key_list_free(&l);
+    fr_scan_acc acc = {0};
+    cursor = fr__scan_dict(&d->keys, cursor, scan_cb, &acc, &opts, 1);
+    fr__scan_reply(c, cursor, &acc, &opts, 1, scan_keep, opts.type);
+    fr__scan_acc_free(&acc);
 }
 
 void fr__cmd_randomkey(fr_conn *c)

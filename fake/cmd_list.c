@@ -6,7 +6,9 @@
 #include "blocking.h"
 #include "command.h"
 #include "db.h"
+#include "mpop.h"
 #include "notify.h"
+#include "rank_range.h"
 #include "reply.h"
 #include "t_list.h"
 
@@ -214,19 +216,10 @@ void fr__cmd_lrange(fr_conn *c)
     if (!o)
         return;
     fr_list *l = L(o);
-    long long len = (long long)fr__list_len(l);
-    if (start < 0)
-        start += len;
-    if (end < 0)
-        end += len;
-    if (start < 0)
-        start = 0;
-    if (start > end || start >= len) {
+    if (!fr__rank_range(&start, &end, (long long)fr__list_len(l))) {
         fr__add_array(c, 0);
         return;
     }
-    if (end >= len)
-        end = len - 1;
     long long n = end - start + 1;
     fr__add_array(c, n);
     fr_list_iter it;
@@ -453,19 +446,11 @@ void fr__cmd_ltrim(fr_conn *c)
         return;
     fr_list *l = L(o);
     long long len = (long long)fr__list_len(l);
-    if (start < 0)
-        start += len;
-    if (end < 0)
-        end += len;
-    if (start < 0)
-        start = 0;
     long long ltrim, rtrim;
-    if (start > end || start >= len) {
+    if (!fr__rank_range(&start, &end, len)) {
         ltrim = len; /* everything goes */
         rtrim = 0;
     } else {
-        if (end >= len)
-            end = len - 1;
         ltrim = start;
         rtrim = len - end - 1;
     }
@@ -539,29 +524,11 @@ void fr__cmd_rpoplpush(fr_conn *c)
 /* LMPOP numkeys key... LEFT|RIGHT [COUNT n], from argv[first] (numkeys). */
 static int parse_mpop(fr_conn *c, int first, long long *numkeys, int *where, long long *count)
 {
-    if (!fr__arg_ll_range(c, &c->argv[first], 1, LLONG_MAX, numkeys,
-                          "numkeys should be greater than 0"))
+    static const char *const ends[2] = {"left", "right"};
+    int end;
+    if (!fr__mpop_args(c, c->argc, c->argv, first, ends, numkeys, &end, count))
         return 0;
-    if (*numkeys > c->argc - first - 2) {
-        fr__add_error(c, fr__err_syntax);
-        return 0;
-    }
-    int where_idx = first + (int)*numkeys + 1;
-    if (!parse_where(c, &c->argv[where_idx], where))
-        return 0;
-    *count = -1;
-    for (int j = where_idx + 1; j < c->argc; j++) {
-        if (*count == -1 && fr__arg_is(&c->argv[j], "count") && j + 1 < c->argc) {
-            if (!fr__arg_ll_range(c, &c->argv[++j], 1, LLONG_MAX, count,
-                                  "count should be greater than 0"))
-                return 0;
-        } else {
-            fr__add_error(c, fr__err_syntax);
-            return 0;
-        }
-    }
-    if (*count == -1)
-        *count = 1;
+    *where = end ? FR_LIST_TAIL : FR_LIST_HEAD;
     return 1;
 }
 

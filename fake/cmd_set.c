@@ -1,14 +1,15 @@
 /* Set commands (SADD ... SSCAN), on t_set.h. Replies, errors, events and
  * encodings as Redis 7.0. */
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "command.h"
 #include "db.h"
 #include "notify.h"
+#include "randpick.h"
 #include "reply.h"
+#include "store.h"
 #include "t_scan.h"
 #include "t_set.h"
 
@@ -290,64 +291,47 @@ void fr__cmd_spop(fr_conn *c)
 static void srandmember_count(fr_conn *c)
 {
     long long l;
-    if (!fr__arg_ll(c, &c->argv[2], &l))
+    if (!fr__randpick_count(c, &l))
         return;
-    if (l == LLONG_MIN) {
-        fr__add_errorf(c, "value is out of range, value must between %lld and %lld", -LLONG_MAX,
-                       LLONG_MAX);
-        return;
-    }
     fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_SET, add_empty_array);
     if (!o)
         return;
-    unsigned long long count = l >= 0 ? (unsigned long long)l : (unsigned long long)-l;
-    int uniq = l >= 0;
     size_t size = fr__set_len(o);
-    if (count == 0) {
-        fr__add_array(c, 0);
-        return;
-    }
-    char buf[24];
-    const char *p;
-    size_t len;
-    if (!uniq || count == 1) {
-        fr__add_array(c, (long long)count);
-        while (count--) {
-            fr__set_random(o, buf, &p, &len);
-            fr__add_bulk(c, p, len);
-        }
-        return;
-    }
-    if (count >= size) {
+    unsigned long long n;
+    enum fr_randpick_case how = fr__randpick_case(l, size, &n);
+    if (how == FR_RANDPICK_ALL) {
         reply_members(c, o, 0);
         return;
     }
-    /* distinct members: a partial shuffle of all of them */
-    fr_buf bytes = {0};
-    size_t *offs = fr__xmalloc((size + 1) * sizeof *offs);
-    size_t n = 0;
-    fr_set_iter it;
-    fr__set_iter_start(&it, o);
-    while (fr__set_iter_next(&it, &p, &len)) {
-        offs[n++] = bytes.len;
-        fr__buf_append(&bytes, p, len);
+    fr__randpick_header(c, n, 0);
+    char buf[24];
+    const char *p;
+    size_t len;
+    if (how == FR_RANDPICK_REPEAT) {
+        while (n--) {
+            fr__set_random(o, buf, &p, &len);
+            fr__add_bulk(c, p, len);
+        }
+    } else if (how == FR_RANDPICK_DISTINCT) {
+        /* the members' bytes one after the other, offs[i] where each starts */
+        fr_buf bytes = {0};
+        size_t *offs = fr__xmalloc((size + 1) * sizeof *offs);
+        size_t i = 0;
+        fr_set_iter it;
+        fr__set_iter_start(&it, o);
+        while (fr__set_iter_next(&it, &p, &len)) {
+            offs[i++] = bytes.len;
+            fr__buf_append(&bytes, p, len);
+        }
+        fr__set_iter_end(&it);
+        offs[i] = bytes.len;
+        size_t *idx = fr__randpick_shuffle(size, (size_t)n, fr__set_rand, o);
+        for (i = 0; i < n; i++)
+            fr__add_bulk(c, bytes.p + offs[idx[i]], offs[idx[i] + 1] - offs[idx[i]]);
+        free(idx);
+        free(offs);
+        fr__buf_free(&bytes);
     }
-    fr__set_iter_end(&it);
-    offs[n] = bytes.len;
-    size_t *idx = fr__xmalloc(n * sizeof *idx);
-    for (size_t i = 0; i < n; i++)
-        idx[i] = i;
-    fr__add_array(c, (long long)count);
-    for (size_t i = 0; i < count; i++) {
-        size_t j = i + (size_t)(fr__set_rand(o) % (n - i));
-        size_t t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
-        fr__add_bulk(c, bytes.p + offs[idx[i]], offs[idx[i] + 1] - offs[idx[i]]);
-    }
-    free(idx);
-    free(offs);
-    fr__buf_free(&bytes);
 }
 
 void fr__cmd_srandmember(fr_conn *c)
@@ -387,19 +371,7 @@ static int lookup_sets(fr_conn *c, const fr_arg *keys, int n, int write, fr_obj 
 /* STORE: keep the result under dst (or delete dst when empty). */
 static void store_result(fr_conn *c, const fr_arg *dst, fr_obj *res, const char *event)
 {
-    size_t n = fr__set_len(res);
-    if (n > 0) {
-        fr__db_set(c->srv, c->db, dst->p, dst->len, res, 0);
-        fr__add_ll(c, (long long)n);
-        notify_set(c, dst, event);
-    } else {
-        fr__obj_free(res);
-        fr__add_ll(c, 0);
-        if (fr__db_delete(c->srv, c->db, dst->p, dst->len)) {
-            fr__signal_modified_key(c->srv, c->db, dst->p, dst->len);
-            notify_del(c, dst);
-        }
-    }
+    fr__store_result(c, dst, res, res ? fr__set_len(res) : 0, FR_NOTIFY_SET, event, 0);
 }
 
 static int cmp_size(const void *a, const void *b)
@@ -424,11 +396,7 @@ static void inter_generic(fr_conn *c, const fr_arg *keys, int n, const fr_arg *d
     if (empty) {
         free(sets);
         if (dst) {
-            if (fr__db_delete(c->srv, c->db, dst->p, dst->len)) {
-                fr__signal_modified_key(c->srv, c->db, dst->p, dst->len);
-                notify_del(c, dst);
-            }
-            fr__add_ll(c, 0);
+            store_result(c, dst, NULL, NULL);
         } else if (card) {
             fr__add_ll(c, 0);
         } else {
@@ -606,73 +574,31 @@ void fr__cmd_sdiffstore(fr_conn *c)
 
 /* ---- SSCAN ------------------------------------------------------------- */
 
-typedef struct scan_acc {
-    fr_buf bytes;
-    size_t *lens;
-    size_t n, cap;
-} scan_acc;
-
-static void acc_add(scan_acc *a, const char *p, size_t len)
-{
-    if (a->n == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 32;
-        a->lens = fr__xrealloc(a->lens, a->cap * sizeof *a->lens);
-    }
-    fr__buf_append(&a->bytes, p, len);
-    a->lens[a->n++] = len;
-}
-
 static void scan_cb(void *priv, const fr_dict_entry *e)
 {
-    acc_add(priv, e->key, e->klen);
+    fr__scan_acc_add(priv, e->key, e->klen);
 }
 
 void fr__cmd_sscan(fr_conn *c)
 {
     uint64_t cursor;
-    if (!fr__scan_cursor(c, &c->argv[2], &cursor))
-        return;
-    fr_obj *o = fr__lookup_read(c, &c->argv[1]);
-    if (!o) {
-        fr__scan_empty(c);
-        return;
-    }
-    if (fr__check_type(c, o, FR_TYPE_SET))
-        return;
     fr_scan_opts opts;
-    if (!fr__scan_opts(c, 3, &opts))
+    fr_obj *o = fr__scan_begin(c, FR_TYPE_SET, &cursor, &opts);
+    if (!o)
         return;
-    scan_acc acc = {0};
+    fr_scan_acc acc = {0};
     if (o->enc == FR_ENC_INTSET) {
         fr_set_iter it;
         const char *p;
         size_t len;
         fr__set_iter_start(&it, o);
         while (fr__set_iter_next(&it, &p, &len))
-            acc_add(&acc, p, len);
+            fr__scan_acc_add(&acc, p, len);
         fr__set_iter_end(&it);
         cursor = 0;
     } else {
-        long long max_iter = opts.count > LLONG_MAX / 10 ? LLONG_MAX : opts.count * 10;
-        do {
-            cursor = fr__dict_scan(o->v.ptr, cursor, scan_cb, &acc);
-        } while (cursor && max_iter-- && (long long)acc.n < opts.count);
+        cursor = fr__scan_dict(o->v.ptr, cursor, scan_cb, &acc, &opts, 1);
     }
-    fr__add_array(c, 2);
-    char cur[24];
-    fr__add_bulk(c, cur, (size_t)snprintf(cur, sizeof cur, "%llu", (unsigned long long)cursor));
-    size_t d = fr__add_deferred(c);
-    long long out = 0;
-    size_t off = 0;
-    for (size_t i = 0; i < acc.n; i++) {
-        const char *p = acc.bytes.p + off;
-        off += acc.lens[i];
-        if (!fr__scan_match(&opts, p, acc.lens[i]))
-            continue;
-        fr__add_bulk(c, p, acc.lens[i]);
-        out++;
-    }
-    fr__set_deferred(c, d, '*', out);
-    fr__buf_free(&acc.bytes);
-    free(acc.lens);
+    fr__scan_reply(c, cursor, &acc, &opts, 1, NULL, NULL);
+    fr__scan_acc_free(&acc);
 }

@@ -1,14 +1,12 @@
 /* Strings and bitmaps: GET/SET and friends, counters, ranges, LCS, and the
  * bit commands. Replies and error texts follow Redis 7.0. */
-#include <ctype.h>
 #include <limits.h>
-#include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "command.h"
 #include "db.h"
+#include "ldouble.h"
 #include "notify.h"
 #include "reply.h"
 
@@ -373,12 +371,10 @@ static void incr_generic(fr_conn *c, long long incr)
         fr__add_error(c, fr__err_not_int);
         return;
     }
-    if ((incr < 0 && value < 0 && incr < LLONG_MIN - value) ||
-        (incr > 0 && value > 0 && incr > LLONG_MAX - value)) {
+    if (__builtin_add_overflow(value, incr, &value)) {
         fr__add_error(c, fr__err_overflow);
         return;
     }
-    value += incr;
     if (o && o->enc == FR_ENC_INT) {
         o->v.ll = value; /* in place: keeps the TTL and the object */
     } else if (o) {
@@ -420,44 +416,6 @@ void fr__cmd_decrby(fr_conn *c)
     incr_generic(c, -incr);
 }
 
-/* Redis' string-to-long-double rules: no leading space, the whole string
- * must parse, NaN is refused (infinity parses). */
-static int parse_ld(const char *p, size_t len, long double *out)
-{
-    char buf[5 * 1024 + 1];
-    if (len == 0 || len >= sizeof buf || isspace((unsigned char)p[0]))
-        return 0;
-    memcpy(buf, p, len);
-    buf[len] = '\0';
-    char *end;
-    long double v = strtold(buf, &end);
-    if ((size_t)(end - buf) != len || isnan(v))
-        return 0;
-    *out = v;
-    return 1;
-}
-
-/* Redis' "human" long double format: 17 digits after the point, trailing
- * zeros and a bare point removed, "-0" shown as "0". */
-static int fmt_ld_human(char *buf, size_t cap, long double v)
-{
-    int l = snprintf(buf, cap, "%.17Lf", v);
-    if (l < 0 || (size_t)l >= cap)
-        return -1;
-    if (strchr(buf, '.')) {
-        while (buf[l - 1] == '0')
-            l--;
-        if (buf[l - 1] == '.')
-            l--;
-    }
-    if (l == 2 && buf[0] == '-' && buf[1] == '0') {
-        buf[0] = '0';
-        l = 1;
-    }
-    buf[l] = '\0';
-    return l;
-}
-
 void fr__cmd_incrbyfloat(fr_conn *c)
 {
     const fr_arg *k = &c->argv[1];
@@ -471,27 +429,20 @@ void fr__cmd_incrbyfloat(fr_conn *c)
         } else {
             strval s;
             str_view(o, &s);
-            if (!parse_ld(s.p, s.len, &value)) {
+            if (!fr__ld_parse(s.p, s.len, &value)) {
                 fr__add_error(c, fr__err_not_float);
                 return;
             }
         }
     }
-    if (!parse_ld(c->argv[2].p, c->argv[2].len, &incr)) {
+    if (!fr__ld_parse(c->argv[2].p, c->argv[2].len, &incr)) {
         fr__add_error(c, fr__err_not_float);
         return;
     }
-    value += incr;
-    if (isnan(value) || isinf(value)) {
-        fr__add_error(c, "increment would produce NaN or Infinity");
+    char buf[FR_LD_MAX_CHARS + 64];
+    int n = fr__ld_incr_or_reply(c, buf, sizeof buf, value, incr);
+    if (n < 0)
         return;
-    }
-    char buf[5 * 1024 + 64];
-    int n = fmt_ld_human(buf, sizeof buf, value);
-    if (n < 0) {
-        fr__add_error(c, "increment would produce NaN or Infinity");
-        return;
-    }
     fr_obj *nv = fr__str_new_plain(buf, (size_t)n);
     if (o)
         fr__db_replace(c->srv, c->db, k->p, k->len, nv);
@@ -502,6 +453,23 @@ void fr__cmd_incrbyfloat(fr_conn *c)
 }
 
 /* ---- ranges ---------------------------------------------------------------- */
+
+/* GETRANGE, BITCOUNT and BITPOS read start/end over total bytes (or bits)
+ * as Redis does for strings: negative counts from the end, then both are
+ * clamped to [0, total - 1]; start > end afterwards means nothing. */
+static void clamp_str_range(long long *start, long long *end, long long total)
+{
+    if (*start < 0)
+        *start += total;
+    if (*end < 0)
+        *end += total;
+    if (*start < 0)
+        *start = 0;
+    if (*end < 0)
+        *end = 0;
+    if (*end >= total)
+        *end = total - 1;
+}
 
 void fr__cmd_getrange(fr_conn *c)
 {
@@ -518,16 +486,7 @@ void fr__cmd_getrange(fr_conn *c)
         add_empty_bulk(c);
         return;
     }
-    if (start < 0)
-        start += len;
-    if (end < 0)
-        end += len;
-    if (start < 0)
-        start = 0;
-    if (end < 0)
-        end = 0;
-    if (end >= len)
-        end = len - 1;
+    clamp_str_range(&start, &end, len);
     if (start > end || len == 0) {
         add_empty_bulk(c);
         return;
@@ -856,16 +815,7 @@ void fr__cmd_bitcount(fr_conn *c)
             fr__add_ll(c, 0);
             return;
         }
-        if (start < 0)
-            start += total;
-        if (end < 0)
-            end += total;
-        if (start < 0)
-            start = 0;
-        if (end < 0)
-            end = 0;
-        if (end >= total)
-            end = total - 1;
+        clamp_str_range(&start, &end, total);
     } else if (c->argc == 2) {
         start = 0;
         end = (long long)s.len - 1;
@@ -927,16 +877,7 @@ void fr__cmd_bitpos(fr_conn *c)
         }
         if (isbit)
             total *= 8;
-        if (start < 0)
-            start += total;
-        if (end < 0)
-            end += total;
-        if (start < 0)
-            start = 0;
-        if (end < 0)
-            end = 0;
-        if (end >= total)
-            end = total - 1;
+        clamp_str_range(&start, &end, total);
     } else if (c->argc == 3) {
         start = 0;
         end = total - 1;

@@ -4,15 +4,18 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blocking.h"
 #include "command.h"
 #include "db.h"
+#include "mpop.h"
 #include "notify.h"
+#include "randpick.h"
+#include "rank_range.h"
 #include "reply.h"
+#include "store.h"
 #include "t_scan.h"
 #include "t_set.h"
 #include "t_zset.h"
@@ -345,19 +348,10 @@ static void zremrange_generic(fr_conn *c, int by)
         return;
     size_t first, end;
     if (by == BY_RANK) {
-        long long llen = (long long)fr__zset_len(o);
-        if (start < 0)
-            start += llen;
-        if (stop < 0)
-            stop += llen;
-        if (start < 0)
-            start = 0;
-        if (start > stop || start >= llen) {
+        if (!fr__rank_range(&start, &stop, (long long)fr__zset_len(o))) {
             fr__add_ll(c, 0);
             return;
         }
-        if (stop >= llen)
-            stop = llen - 1;
         first = (size_t)start;
         end = (size_t)stop + 1;
     } else if (by == BY_SCORE) {
@@ -443,20 +437,7 @@ static void zres_end(zres *r)
             fr__set_deferred(c, r->deferred, '*', r->withscores && c->resp == 2 ? r->n * 2 : r->n);
         return;
     }
-    const fr_arg *d = r->dst;
-    if (r->n) {
-        fr__db_set(c->srv, c->db, d->p, d->len, r->dobj, 0);
-        fr__add_ll(c, r->n);
-        notify_z(c, d->p, d->len, "zrangestore");
-        fr__signal_key_ready(c->srv, c->db, d->p, d->len);
-    } else {
-        fr__obj_free(r->dobj);
-        fr__add_ll(c, 0);
-        if (fr__db_delete(c->srv, c->db, d->p, d->len)) {
-            fr__signal_modified_key(c->srv, c->db, d->p, d->len);
-            notify_del(c, d->p, d->len);
-        }
-    }
+    fr__store_result(c, r->dst, r->dobj, (size_t)r->n, FR_NOTIFY_ZSET, "zrangestore", 1);
     r->dobj = NULL;
 }
 
@@ -472,20 +453,11 @@ static void emit_from(zres *r, const fr_obj *o, size_t rank, size_t take, int re
 
 static void range_by_rank(zres *r, const fr_obj *o, long long start, long long end, int rev)
 {
-    long long llen = (long long)fr__zset_len(o);
-    if (start < 0)
-        start += llen;
-    if (end < 0)
-        end += llen;
-    if (start < 0)
-        start = 0;
-    if (start > end || start >= llen) {
+    if (!fr__rank_range(&start, &end, (long long)fr__zset_len(o))) {
         zres_begin(r, 0);
         zres_end(r);
         return;
     }
-    if (end >= llen)
-        end = llen - 1;
     long long n = end - start + 1;
     zres_begin(r, n);
     emit_from(r, o, (size_t)start, (size_t)n, rev);
@@ -736,37 +708,8 @@ void fr__cmd_zpopmax(fr_conn *c)
 static int parse_mpop(fr_conn *c, int argc, const fr_arg *argv, int at, long long *numkeys,
                       int *max, long long *count)
 {
-    if (!fr__arg_ll_range(c, &argv[at], 1, LLONG_MAX, numkeys, "numkeys should be greater than 0"))
-        return 0;
-    long long where = at + *numkeys + 1;
-    if (where >= argc) {
-        fr__add_error(c, fr__err_syntax);
-        return 0;
-    }
-    if (fr__arg_is(&argv[where], "min")) {
-        *max = 0;
-    } else if (fr__arg_is(&argv[where], "max")) {
-        *max = 1;
-    } else {
-        fr__add_error(c, fr__err_syntax);
-        return 0;
-    }
-    *count = -1;
-    for (long long j = where + 1; j < argc; j++) {
-        long long more = argc - 1 - j;
-        if (*count == -1 && fr__arg_is(&argv[j], "count") && more) {
-            j++;
-            if (!fr__arg_ll_range(c, &argv[j], 1, LLONG_MAX, count,
-                                  "count should be greater than 0"))
-                return 0;
-        } else {
-            fr__add_error(c, fr__err_syntax);
-            return 0;
-        }
-    }
-    if (*count == -1)
-        *count = 1;
-    return 1;
+    static const char *const ends[2] = {"min", "max"};
+    return fr__mpop_args(c, argc, argv, at, ends, numkeys, max, count);
 }
 
 void fr__cmd_zmpop(fr_conn *c)
@@ -867,72 +810,40 @@ static void randmember_count(fr_conn *c, long long l, int withscores)
     if (!o)
         return;
     size_t size = fr__zset_len(o);
-    unsigned long long count = l >= 0 ? (unsigned long long)l : (unsigned long long)-l;
-    int uniq = l >= 0;
-    if (count == 0) {
-        fr__add_array(c, 0);
-        return;
-    }
+    unsigned long long n;
+    enum fr_randpick_case how = fr__randpick_case(l, size, &n);
+    fr__randpick_header(c, n, withscores);
     fr_zelem e;
-    if (!uniq || count == 1) {
-        fr__add_array(c, (long long)(withscores && c->resp == 2 ? count * 2 : count));
-        while (count--) {
+    fr_zit it;
+    if (how == FR_RANDPICK_REPEAT) {
+        while (n--) {
             fr__zset_random(o, &e);
             add_member(c, withscores, &e);
         }
-        return;
-    }
-    if (count >= size) {
+    } else if (how == FR_RANDPICK_ALL) {
         /* the whole zset, highest first (the order Redis answers) */
-        fr__add_array(c, (long long)(withscores && c->resp == 2 ? size * 2 : size));
-        fr_zit it;
         fr__zit_init(&it, o, 0, 1);
         while (fr__zit_next(&it, &e))
             add_member(c, withscores, &e);
-        return;
+    } else if (how == FR_RANDPICK_DISTINCT) {
+        /* the shuffled indexes are ranks */
+        size_t *idx = fr__randpick_shuffle(size, (size_t)n, fr__zset_rand, o);
+        for (size_t i = 0; i < n; i++) {
+            fr__zit_init(&it, o, idx[i], 0);
+            fr__zit_next(&it, &e);
+            add_member(c, withscores, &e);
+        }
+        free(idx);
     }
-    /* distinct members: a partial shuffle of the ranks */
-    size_t *idx = fr__xmalloc(size * sizeof *idx);
-    for (size_t i = 0; i < size; i++)
-        idx[i] = i;
-    fr__add_array(c, (long long)(withscores && c->resp == 2 ? count * 2 : count));
-    for (size_t i = 0; i < count; i++) {
-        size_t j = i + (size_t)(fr__zset_rand(o) % (size - i));
-        size_t t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
-        fr_zit it;
-        fr__zit_init(&it, o, idx[i], 0);
-        fr__zit_next(&it, &e);
-        add_member(c, withscores, &e);
-    }
-    free(idx);
 }
 
 void fr__cmd_zrandmember(fr_conn *c)
 {
     if (c->argc >= 3) {
         long long l;
-        if (!fr__arg_ll(c, &c->argv[2], &l))
-            return;
-        if (l == LLONG_MIN) {
-            fr__add_errorf(c, "value is out of range, value must between %lld and %lld", -LLONG_MAX,
-                           LLONG_MAX);
-            return;
-        }
-        int withscores = 0;
-        if (c->argc > 4 || (c->argc == 4 && !fr__arg_is(&c->argv[3], "withscores"))) {
-            fr__add_error(c, fr__err_syntax);
-            return;
-        }
-        if (c->argc == 4) {
-            withscores = 1;
-            if (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2) {
-                fr__add_error(c, "value is out of range");
-                return;
-            }
-        }
-        randmember_count(c, l, withscores);
+        int withscores;
+        if (fr__randpick_args(c, "withscores", &l, &withscores))
+            randmember_count(c, l, withscores);
         return;
     }
     fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_ZSET, fr__add_null);
@@ -1219,20 +1130,8 @@ static void zsetop_generic(fr_conn *c, const fr_arg *dst, int numkeys_at, int op
     if (dst) {
         size_t n = fr__zset_len(res);
         fr__zset_shrink_if_small(&c->srv->cfg, res, a.maxlen);
-        if (n) {
-            static const char *const ev[] = {"zunionstore", "zinterstore", "zdiffstore"};
-            fr__db_set(c->srv, c->db, dst->p, dst->len, res, 0);
-            fr__add_ll(c, (long long)n);
-            notify_z(c, dst->p, dst->len, ev[op]);
-            fr__signal_key_ready(c->srv, c->db, dst->p, dst->len);
-        } else {
-            fr__obj_free(res);
-            fr__add_ll(c, 0);
-            if (fr__db_delete(c->srv, c->db, dst->p, dst->len)) {
-                fr__signal_modified_key(c->srv, c->db, dst->p, dst->len);
-                notify_del(c, dst->p, dst->len);
-            }
-        }
+        static const char *const ev[] = {"zunionstore", "zinterstore", "zdiffstore"};
+        fr__store_result(c, dst, res, n, FR_NOTIFY_ZSET, ev[op], 1);
         return;
     }
     size_t n = fr__zset_len(res);
@@ -1282,83 +1181,37 @@ void fr__cmd_zintercard(fr_conn *c)
 
 /* ---- ZSCAN ---------------------------------------------------------------- */
 
-typedef struct scan_acc {
-    fr_buf bytes;
-    size_t *lens;
-    size_t n, cap;
-} scan_acc;
-
-static void acc_add(scan_acc *a, const char *p, size_t len)
-{
-    if (a->n == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 32;
-        a->lens = fr__xrealloc(a->lens, a->cap * sizeof *a->lens);
-    }
-    fr__buf_append(&a->bytes, p, len);
-    a->lens[a->n++] = len;
-}
-
 static void scan_cb(void *priv, const fr_dict_entry *e)
 {
     const fr_zsl_node *x = e->v.p;
     char num[64];
     int n = fr__fmt_double(num, sizeof num, x->score);
-    acc_add(priv, e->key, e->klen);
-    acc_add(priv, num, (size_t)n);
+    fr__scan_acc_add(priv, e->key, e->klen);
+    fr__scan_acc_add(priv, num, (size_t)n);
 }
 
 void fr__cmd_zscan(fr_conn *c)
 {
     uint64_t cursor;
-    if (!fr__scan_cursor(c, &c->argv[2], &cursor))
-        return;
-    fr_obj *o = fr__lookup_read(c, &c->argv[1]);
-    if (!o) {
-        fr__scan_empty(c);
-        return;
-    }
-    if (fr__check_type(c, o, FR_TYPE_ZSET))
-        return;
     fr_scan_opts opts;
-    if (!fr__scan_opts(c, 3, &opts))
+    fr_obj *o = fr__scan_begin(c, FR_TYPE_ZSET, &cursor, &opts);
+    if (!o)
         return;
-    scan_acc acc = {0};
+    fr_scan_acc acc = {0};
     if (o->enc == FR_ENC_LISTPACK) {
         fr_zit it;
         fr_zelem e;
         char num[64];
         fr__zit_init(&it, o, 0, 0);
         while (fr__zit_next(&it, &e)) {
-            acc_add(&acc, e.p, e.len);
-            acc_add(&acc, num, (size_t)fr__zset_lp_fmt_score(num, sizeof num, e.score));
+            fr__scan_acc_add(&acc, e.p, e.len);
+            fr__scan_acc_add(&acc, num, (size_t)fr__zset_lp_fmt_score(num, sizeof num, e.score));
         }
         cursor = 0;
     } else {
         fr_zsk *zs = o->v.ptr;
-        long long max_iter = opts.count > LLONG_MAX / 10 ? LLONG_MAX : opts.count * 10;
-        do {
-            cursor = fr__dict_scan(&zs->dict, cursor, scan_cb, &acc);
-        } while (cursor && max_iter-- && (long long)acc.n / 2 < opts.count);
+        cursor = fr__scan_dict(&zs->dict, cursor, scan_cb, &acc, &opts, 2);
     }
-    fr__add_array(c, 2);
-    char cur[24];
-    fr__add_bulk(c, cur, (size_t)snprintf(cur, sizeof cur, "%llu", (unsigned long long)cursor));
-    size_t d = fr__add_deferred(c);
-    long long out = 0;
-    size_t off = 0;
-    for (size_t i = 0; i + 1 < acc.n; i += 2) {
-        const char *m = acc.bytes.p + off;
-        size_t ml = acc.lens[i];
-        const char *s = m + ml;
-        size_t sl = acc.lens[i + 1];
-        off += ml + sl;
-        if (!fr__scan_match(&opts, m, ml))
-            continue;
-        fr__add_bulk(c, m, ml);
-        fr__add_bulk(c, s, sl);
-        out += 2;
-    }
-    fr__set_deferred(c, d, '*', out);
-    fr__buf_free(&acc.bytes);
-    free(acc.lens);
+    fr__scan_reply(c, cursor, &acc, &opts, 2, NULL, NULL);
+    fr__scan_acc_free(&acc);
 }

@@ -6,16 +6,7 @@
 #include <time.h>
 
 #include "buf.h"
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
+#include "rng.h"
 
 static void hval_free(fr_dict_val v, void *ctx)
 {
@@ -227,7 +218,7 @@ void fr__hash_random(fr_obj *o, const char **f, size_t *flen, const char **v, si
 {
     if (o->enc == FR_ENC_LISTPACK) {
         fr_hlp *lp = o->v.ptr;
-        const fr_hlp_ent *e = &lp->a[rng_next(&lp->rng) % lp->n];
+        const fr_hlp_ent *e = &lp->a[fr__rng_next(&lp->rng) % lp->n];
         *f = e->f;
         *flen = e->flen;
         *v = e->v;
@@ -245,11 +236,11 @@ void fr__hash_random(fr_obj *o, const char **f, size_t *flen, const char **v, si
 uint64_t fr__hash_rand(fr_obj *o)
 {
     if (o->enc == FR_ENC_LISTPACK)
-        return rng_next(&((fr_hlp *)o->v.ptr)->rng);
+        return fr__rng_next(&((fr_hlp *)o->v.ptr)->rng);
     fr_dict *d = o->v.ptr;
     if (!d->rng)
         d->rng = 0x9E3779B97F4A7C15ULL;
-    return rng_next(&d->rng);
+    return fr__rng_next(&d->rng);
 }
 
 /* ---- type ops ---------------------------------------------------------- */

@@ -6,16 +6,7 @@
 #include <time.h>
 
 #include "buf.h"
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
+#include "rng.h"
 
 static fr_intset *is_new(void)
 {
@@ -45,6 +36,23 @@ static size_t is_search(const fr_intset *is, int64_t v, int *found)
     }
     *found = lo < is->n && is->a[lo] == v;
     return lo;
+}
+
+/* Insert v in order; 0 if it was already there. */
+static int is_insert(fr_intset *is, int64_t v)
+{
+    int found;
+    size_t at = is_search(is, v, &found);
+    if (found)
+        return 0;
+    if (is->n == is->cap) {
+        is->cap = is->cap ? is->cap * 2 : 4;
+        is->a = fr__xrealloc(is->a, is->cap * sizeof *is->a);
+    }
+    memmove(&is->a[at + 1], &is->a[at], (is->n - at) * sizeof *is->a);
+    is->a[at] = v;
+    is->n++;
+    return 1;
 }
 
 static int as_int(const char *p, size_t len, int64_t *v)
@@ -106,17 +114,8 @@ int fr__set_add(const fr_config *cfg, fr_obj *o, const char *p, size_t len)
         int64_t v;
         if (as_int(p, len, &v)) {
             fr_intset *is = o->v.ptr;
-            int found;
-            size_t at = is_search(is, v, &found);
-            if (found)
+            if (!is_insert(is, v))
                 return 0;
-            if (is->n == is->cap) {
-                is->cap = is->cap ? is->cap * 2 : 4;
-                is->a = fr__xrealloc(is->a, is->cap * sizeof *is->a);
-            }
-            memmove(&is->a[at + 1], &is->a[at], (is->n - at) * sizeof *is->a);
-            is->a[at] = v;
-            is->n++;
             if (is->n > (size_t)cfg->set_max_intset_entries)
                 to_hashtable(o);
             return 1;
@@ -193,7 +192,7 @@ void fr__set_random(fr_obj *o, char *buf, const char **p, size_t *len)
 {
     if (o->enc == FR_ENC_INTSET) {
         fr_intset *is = o->v.ptr;
-        *len = (size_t)fr__ll2str(buf, is->a[rng_next(&is->rng) % is->n]);
+        *len = (size_t)fr__ll2str(buf, is->a[fr__rng_next(&is->rng) % is->n]);
         *p = buf;
         return;
     }
@@ -205,11 +204,11 @@ void fr__set_random(fr_obj *o, char *buf, const char **p, size_t *len)
 uint64_t fr__set_rand(fr_obj *o)
 {
     if (o->enc == FR_ENC_INTSET)
-        return rng_next(&((fr_intset *)o->v.ptr)->rng);
+        return fr__rng_next(&((fr_intset *)o->v.ptr)->rng);
     fr_dict *d = o->v.ptr;
     if (!d->rng)
         d->rng = 0x9E3779B97F4A7C15ULL;
-    return rng_next(&d->rng);
+    return fr__rng_next(&d->rng);
 }
 
 /* ---- type ops ---------------------------------------------------------- */
@@ -283,18 +282,8 @@ static fr_obj *set_load(const char **p, const char *end, int enc_hint)
         if (o->enc == FR_ENC_INTSET && !as_int(*p, l, &v))
             to_hashtable(o);
         if (o->enc == FR_ENC_INTSET) {
-            fr_intset *is = o->v.ptr;
-            int found;
-            size_t at = is_search(is, v, &found);
-            if (found)
+            if (!is_insert(o->v.ptr, v))
                 goto bad;
-            if (is->n == is->cap) {
-                is->cap = is->cap ? is->cap * 2 : 4;
-                is->a = fr__xrealloc(is->a, is->cap * sizeof *is->a);
-            }
-            memmove(&is->a[at + 1], &is->a[at], (is->n - at) * sizeof *is->a);
-            is->a[at] = v;
-            is->n++;
         } else if (!fr__dict_add(o->v.ptr, *p, l, NULL)) {
             goto bad;
         }

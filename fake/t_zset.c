@@ -12,19 +12,9 @@
 
 #include "buf.h"
 #include "reply.h"
+#include "rng.h"
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-    /* xorshift64*: enough for levels and random members */
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
 
 static uint64_t seed_for(const void *p)
 {
@@ -121,13 +111,13 @@ static int random_level(fr_zsl *zsl)
      * the moves through the lower levels are cache misses, which is what
      * ZRANK at 1M members costs (1/2: ~18 moves, ~6 cold; 1/4: ~27, ~9
      * cold), for 16 more bytes per member on average. */
-    uint64_t r = rng_next(&zsl->rng);
+    uint64_t r = fr__rng_next(&zsl->rng);
     int level = 1, bits = 64;
     while (level < FR_ZSL_MAXLEVEL && (r & 1) == 0) {
         level++;
         r >>= 1;
         if (--bits == 0) {
-            r = rng_next(&zsl->rng);
+            r = fr__rng_next(&zsl->rng);
             bits = 64;
         }
     }
@@ -614,22 +604,22 @@ int fr__zit_next(fr_zit *it, fr_zelem *e)
 uint64_t fr__zset_rand(fr_obj *o)
 {
     if (o->enc == FR_ENC_LISTPACK)
-        return rng_next(&((fr_zlp *)o->v.ptr)->rng);
-    return rng_next(&((fr_zsk *)o->v.ptr)->zsl.rng);
+        return fr__rng_next(&((fr_zlp *)o->v.ptr)->rng);
+    return fr__rng_next(&((fr_zsk *)o->v.ptr)->zsl.rng);
 }
 
 void fr__zset_random(fr_obj *o, fr_zelem *e)
 {
     if (o->enc == FR_ENC_LISTPACK) {
         fr_zlp *lp = o->v.ptr;
-        const fr_zlp_ent *x = &lp->a[rng_next(&lp->rng) % lp->n];
+        const fr_zlp_ent *x = &lp->a[fr__rng_next(&lp->rng) % lp->n];
         e->p = x->p;
         e->len = x->len;
         e->score = x->score;
         return;
     }
     fr_zsk *zs = o->v.ptr;
-    fr_zsl_node *x = fr__zsl_at(&zs->zsl, rng_next(&zs->zsl.rng) % zs->zsl.len + 1);
+    fr_zsl_node *x = fr__zsl_at(&zs->zsl, fr__rng_next(&zs->zsl.rng) % zs->zsl.len + 1);
     e->p = x->ele;
     e->len = x->len;
     e->score = x->score;

@@ -4,7 +4,6 @@
  * frozen clock, disconnect while blocked, CLIENT UNBLOCK, input pipelined
  * behind a blocking command, the blocked-clients API, and a server stopped
  * with clients still blocked. */
-#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 #include <hiredis/hiredis.h>
@@ -20,84 +18,17 @@
 #include "fakeredis/blocking.h"
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/harness.h"
-
-#define WAIT_MS 2000
-
-static redisContext *connect_to(fr_server *srv)
-{
-    redisContext *c = redisConnect("127.0.0.1", fr_server_port(srv));
-    assert_non_null(c);
-    assert_int_equal(c->err, 0);
-    return c;
-}
-
-static redisReply *cmd(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    return r;
-}
-
-static long long cmd_int(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-    long long v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
+#include "support/testutil.h"
 
 static long long client_id(redisContext *c)
 {
-    return cmd_int(c, "CLIENT ID");
-}
-
-/* Send a blocking command without reading, then wait until the fake has
- * want clients blocked: this orders the clients without sleeping. */
-static void block(fr_server *srv, redisContext *c, size_t want, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    assert_int_equal(redisvAppendCommand(c, fmt, ap), REDIS_OK);
-    va_end(ap);
-    int done = 0;
-    while (!done)
-        assert_int_equal(redisBufferWrite(c, &done), REDIS_OK);
-    assert_int_equal(fr_blocked_wait(srv, want, WAIT_MS), FR_OK);
-}
-
-/* 1 if a reply (any bytes) arrives on c within ms. */
-static int readable_within(redisContext *c, int ms)
-{
-    struct pollfd p = {c->fd, POLLIN, 0};
-    return poll(&p, 1, ms) == 1;
-}
-
-static redisReply *next_reply(redisContext *c)
-{
-    void *r = NULL;
-    /* a reply that came in the same read as the previous one is already
-     * in hiredis' buffer: the socket has nothing more to say */
-    assert_int_equal(redisReaderGetReply(c->reader, &r), REDIS_OK);
-    if (r)
-        return r;
-    assert_true(readable_within(c, WAIT_MS));
-    assert_int_equal(redisGetReply(c, &r), REDIS_OK);
-    assert_non_null(r);
-    return r;
+    return tu_cmd_int(c, "CLIENT ID");
 }
 
 /* The next reply is [key, value] (BLPOP/BRPOP). */
 static void expect_pair(redisContext *c, const char *key, const char *val)
 {
-    redisReply *r = next_reply(c);
+    redisReply *r = tu_next_reply(c);
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     assert_int_equal(r->elements, 2);
     assert_string_equal(r->element[0]->str, key);
@@ -107,36 +38,22 @@ static void expect_pair(redisContext *c, const char *key, const char *val)
 
 static void expect_bulk(redisContext *c, const char *val)
 {
-    redisReply *r = next_reply(c);
+    redisReply *r = tu_next_reply(c);
     assert_int_equal(r->type, REDIS_REPLY_STRING);
     assert_string_equal(r->str, val);
     freeReplyObject(r);
 }
 
-static void expect_nil(redisContext *c)
-{
-    redisReply *r = next_reply(c);
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
-}
-
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void test_wake_by_push(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv);
-    block(srv, a, 1, "BLPOP q 0");
-    assert_false(readable_within(a, 20));
-    assert_int_equal(cmd_int(b, "RPUSH q hello world"), 2);
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
+    tu_block(srv, a, 1, "BLPOP q 0");
+    assert_false(tu_readable_within(a, 20));
+    assert_int_equal(tu_cmd_int(b, "RPUSH q hello world"), 2);
     expect_pair(a, "q", "hello");
     assert_int_equal(fr_blocked_count(srv), 0);
-    assert_int_equal(cmd_int(b, "LLEN q"), 1);
+    assert_int_equal(tu_cmd_int(b, "LLEN q"), 1);
     redisFree(a);
     redisFree(b);
 }
@@ -144,27 +61,27 @@ static void test_wake_by_push(void **state)
 static void test_first_blocked_first_served(void **state)
 {
     fr_server *srv = *state;
-    redisContext *c[3], *pusher = connect_to(srv);
+    redisContext *c[3], *pusher = tu_connect(srv);
     for (int i = 0; i < 3; i++) {
-        c[i] = connect_to(srv);
+        c[i] = tu_connect(srv);
         /* BRPOP for the middle one: the direction is the waiter's own */
-        block(srv, c[i], (size_t)i + 1, i == 1 ? "BRPOP k other 0" : "BLPOP other k 0");
+        tu_block(srv, c[i], (size_t)i + 1, i == 1 ? "BRPOP k other 0" : "BLPOP other k 0");
     }
     /* one push of three elements serves all three, in the order they
      * blocked, each popping from its own end */
-    assert_int_equal(cmd_int(pusher, "RPUSH k a b c"), 3);
+    assert_int_equal(tu_cmd_int(pusher, "RPUSH k a b c"), 3);
     expect_pair(c[0], "k", "a");
     expect_pair(c[1], "k", "c");
     expect_pair(c[2], "k", "b");
-    assert_int_equal(cmd_int(pusher, "EXISTS k"), 0);
+    assert_int_equal(tu_cmd_int(pusher, "EXISTS k"), 0);
 
     /* one element at a time: still in block order */
     for (int i = 0; i < 3; i++)
-        block(srv, c[i], (size_t)i + 1, "BLPOP k 0");
+        tu_block(srv, c[i], (size_t)i + 1, "BLPOP k 0");
     for (int i = 0; i < 3; i++) {
         char v[8];
         snprintf(v, sizeof v, "v%d", i);
-        freeReplyObject(cmd(pusher, "LPUSH k %s", v));
+        freeReplyObject(tu_cmd(pusher, "LPUSH k %s", v));
         expect_pair(c[i], "k", v);
         /* the others are still waiting */
         assert_int_equal(fr_blocked_count(srv), 2 - i);
@@ -177,18 +94,18 @@ static void test_first_blocked_first_served(void **state)
 static void test_lmove_wakes(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv);
-    assert_int_equal(cmd_int(b, "RPUSH src x y"), 2);
-    block(srv, a, 1, "BLPOP dst 0");
-    redisReply *r = cmd(b, "LMOVE src dst LEFT RIGHT");
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
+    assert_int_equal(tu_cmd_int(b, "RPUSH src x y"), 2);
+    tu_block(srv, a, 1, "BLPOP dst 0");
+    redisReply *r = tu_cmd(b, "LMOVE src dst LEFT RIGHT");
     assert_string_equal(r->str, "x");
     freeReplyObject(r);
     expect_pair(a, "dst", "x");
-    assert_int_equal(cmd_int(b, "EXISTS dst"), 0);
-    assert_int_equal(cmd_int(b, "LLEN src"), 1);
+    assert_int_equal(tu_cmd_int(b, "EXISTS dst"), 0);
+    assert_int_equal(tu_cmd_int(b, "LLEN src"), 1);
     /* RPOPLPUSH too */
-    block(srv, a, 1, "BRPOP dst 0");
-    r = cmd(b, "RPOPLPUSH src dst");
+    tu_block(srv, a, 1, "BRPOP dst 0");
+    r = tu_cmd(b, "RPOPLPUSH src dst");
     assert_string_equal(r->str, "y");
     freeReplyObject(r);
     expect_pair(a, "dst", "y");
@@ -199,14 +116,14 @@ static void test_lmove_wakes(void **state)
 static void test_blmove_chain(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv), *c = connect_to(srv);
-    block(srv, a, 1, "BLMOVE one two RIGHT LEFT 0");
-    block(srv, b, 2, "BLPOP two 0");
-    assert_int_equal(cmd_int(c, "RPUSH one v"), 1);
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv), *c = tu_connect(srv);
+    tu_block(srv, a, 1, "BLMOVE one two RIGHT LEFT 0");
+    tu_block(srv, b, 2, "BLPOP two 0");
+    assert_int_equal(tu_cmd_int(c, "RPUSH one v"), 1);
     /* a moves v from one to two, which serves b in the same round */
     expect_bulk(a, "v");
     expect_pair(b, "two", "v");
-    assert_int_equal(cmd_int(c, "EXISTS one two"), 0);
+    assert_int_equal(tu_cmd_int(c, "EXISTS one two"), 0);
     redisFree(a);
     redisFree(b);
     redisFree(c);
@@ -215,15 +132,15 @@ static void test_blmove_chain(void **state)
 static void test_wake_after_exec(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv);
-    block(srv, a, 1, "BLPOP tx 0");
-    freeReplyObject(cmd(b, "MULTI"));
-    freeReplyObject(cmd(b, "RPUSH tx a b"));
-    freeReplyObject(cmd(b, "LPOP tx"));
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
+    tu_block(srv, a, 1, "BLPOP tx 0");
+    freeReplyObject(tu_cmd(b, "MULTI"));
+    freeReplyObject(tu_cmd(b, "RPUSH tx a b"));
+    freeReplyObject(tu_cmd(b, "LPOP tx"));
     /* queued, not run: the waiter still waits */
-    assert_false(readable_within(a, 20));
+    assert_false(tu_readable_within(a, 20));
     assert_int_equal(fr_blocked_count(srv), 1);
-    redisReply *r = cmd(b, "EXEC");
+    redisReply *r = tu_cmd(b, "EXEC");
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     assert_int_equal(r->elements, 2);
     freeReplyObject(r);
@@ -231,9 +148,9 @@ static void test_wake_after_exec(void **state)
     expect_pair(a, "tx", "b");
 
     /* a blocking command inside MULTI does not block */
-    freeReplyObject(cmd(a, "MULTI"));
-    freeReplyObject(cmd(a, "BLPOP nothing 0"));
-    r = cmd(a, "EXEC");
+    freeReplyObject(tu_cmd(a, "MULTI"));
+    freeReplyObject(tu_cmd(a, "BLPOP nothing 0"));
+    r = tu_cmd(a, "EXEC");
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     assert_int_equal(r->element[0]->type, REDIS_REPLY_NIL);
     freeReplyObject(r);
@@ -244,31 +161,25 @@ static void test_wake_after_exec(void **state)
 static void test_timeout_real_clock(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv);
-    long long t0 = mono_ms();
-    redisReply *r = cmd(a, "BLPOP nothing 0.1");
-    long long took = mono_ms() - t0;
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
+    redisContext *a = tu_connect(srv);
+    long long t0 = tu_mono_ms();
+    tu_cmd_nil(a, "BLPOP nothing 0.1");
+    long long took = tu_mono_ms() - t0;
     assert_true(took >= 95);
     assert_true(took < 400);
     assert_int_equal(fr_blocked_count(srv), 0);
     /* BLMOVE and BLMPOP time out with the null array too */
-    r = cmd(a, "BLMOVE nothing d LEFT LEFT 0.02");
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
-    r = cmd(a, "BLMPOP 0.02 1 nothing LEFT");
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
+    tu_cmd_nil(a, "BLMOVE nothing d LEFT LEFT 0.02");
+    tu_cmd_nil(a, "BLMPOP 0.02 1 nothing LEFT");
     redisFree(a);
 }
 
 static void test_timeout_frozen_clock(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv);
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
     int64_t now = fr_clock_now_ms(srv);
-    block(srv, a, 1, "BLPOP k 0.05");
+    tu_block(srv, a, 1, "BLPOP k 0.05");
     fr_blocked_list *l = NULL;
     assert_int_equal(fr_blocked_list_get(srv, &l), FR_OK);
     assert_int_equal(l->n, 1);
@@ -276,43 +187,38 @@ static void test_timeout_frozen_clock(void **state)
     assert_int_equal(l->clients[0].deadline_ms, now + 50);
     fr_blocked_list_free(l);
     /* well past the timeout in real time: the frozen clock holds it */
-    assert_false(readable_within(a, 150));
+    assert_false(tu_readable_within(a, 150));
     assert_int_equal(fr_blocked_count(srv), 1);
     assert_int_equal(fr_clock_advance(srv, 49), FR_OK);
-    assert_false(readable_within(a, 20));
+    assert_false(tu_readable_within(a, 20));
     assert_int_equal(fr_clock_advance(srv, 1), FR_OK);
-    expect_nil(a);
+    tu_expect_nil(a);
     assert_int_equal(fr_blocked_count(srv), 0);
 
     /* several deadlines: an advance fires exactly the due ones */
-    block(srv, a, 1, "BLPOP k 1");
-    block(srv, b, 2, "BLPOP k 2");
+    tu_block(srv, a, 1, "BLPOP k 1");
+    tu_block(srv, b, 2, "BLPOP k 2");
     assert_int_equal(fr_clock_advance(srv, 1500), FR_OK);
-    expect_nil(a);
-    assert_false(readable_within(b, 20));
+    tu_expect_nil(a);
+    assert_false(tu_readable_within(b, 20));
     assert_int_equal(fr_blocked_count(srv), 1);
     assert_int_equal(fr_clock_set(srv, fr_clock_now_ms(srv) + 600), FR_OK);
-    expect_nil(b);
+    tu_expect_nil(b);
     redisFree(a);
     redisFree(b);
-}
-
-static int none_blocked(void *ctx)
-{
-    return fr_blocked_count(ctx) == 0;
 }
 
 static void test_disconnect_while_blocked(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv);
-    block(srv, a, 1, "BLPOP gone 0");
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
+    tu_block(srv, a, 1, "BLPOP gone 0");
     redisFree(a);
-    assert_true(fr_wait_until(none_blocked, srv, WAIT_MS));
+    assert_true(fr_wait_until(tu_none_blocked, srv, TU_WAIT_MS));
     /* the element is not lost to a dead client */
-    assert_int_equal(cmd_int(b, "RPUSH gone x"), 1);
-    assert_int_equal(cmd_int(b, "LLEN gone"), 1);
-    redisReply *r = cmd(b, "INFO clients");
+    assert_int_equal(tu_cmd_int(b, "RPUSH gone x"), 1);
+    assert_int_equal(tu_cmd_int(b, "LLEN gone"), 1);
+    redisReply *r = tu_cmd(b, "INFO clients");
     assert_non_null(strstr(r->str, "blocked_clients:0\r\n"));
     freeReplyObject(r);
     redisFree(b);
@@ -321,24 +227,24 @@ static void test_disconnect_while_blocked(void **state)
 static void test_client_unblock(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv);
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
     long long id = client_id(a);
-    block(srv, a, 1, "BLPOP k 0");
-    redisReply *r = cmd(b, "INFO clients");
+    tu_block(srv, a, 1, "BLPOP k 0");
+    redisReply *r = tu_cmd(b, "INFO clients");
     assert_non_null(strstr(r->str, "blocked_clients:1\r\n"));
     freeReplyObject(r);
-    assert_int_equal(cmd_int(b, "CLIENT UNBLOCK %lld", id), 1);
-    expect_nil(a);
-    assert_int_equal(cmd_int(b, "CLIENT UNBLOCK %lld", id), 0);
+    assert_int_equal(tu_cmd_int(b, "CLIENT UNBLOCK %lld", id), 1);
+    tu_expect_nil(a);
+    assert_int_equal(tu_cmd_int(b, "CLIENT UNBLOCK %lld", id), 0);
 
-    block(srv, a, 1, "BLMOVE k d LEFT RIGHT 0");
-    assert_int_equal(cmd_int(b, "CLIENT UNBLOCK %lld ERROR", id), 1);
-    r = next_reply(a);
+    tu_block(srv, a, 1, "BLMOVE k d LEFT RIGHT 0");
+    assert_int_equal(tu_cmd_int(b, "CLIENT UNBLOCK %lld ERROR", id), 1);
+    r = tu_next_reply(a);
     assert_int_equal(r->type, REDIS_REPLY_ERROR);
     assert_string_equal(r->str, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
     freeReplyObject(r);
     /* the connection goes on normally */
-    r = cmd(a, "PING");
+    r = tu_cmd(a, "PING");
     assert_string_equal(r->str, "PONG");
     freeReplyObject(r);
     redisFree(a);
@@ -348,7 +254,7 @@ static void test_client_unblock(void **state)
 static void test_pipeline_behind_block(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv);
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
     /* three commands in one write: the two after BLPOP wait for it */
     assert_int_equal(redisAppendCommand(a, "BLPOP p 0"), REDIS_OK);
     assert_int_equal(redisAppendCommand(a, "RPUSH p mine"), REDIS_OK);
@@ -356,14 +262,14 @@ static void test_pipeline_behind_block(void **state)
     int done = 0;
     while (!done)
         assert_int_equal(redisBufferWrite(a, &done), REDIS_OK);
-    assert_int_equal(fr_blocked_wait(srv, 1, WAIT_MS), FR_OK);
-    assert_int_equal(cmd_int(b, "LLEN p"), 0);
-    assert_int_equal(cmd_int(b, "RPUSH p theirs"), 1);
+    assert_int_equal(fr_blocked_wait(srv, 1, TU_WAIT_MS), FR_OK);
+    assert_int_equal(tu_cmd_int(b, "LLEN p"), 0);
+    assert_int_equal(tu_cmd_int(b, "RPUSH p theirs"), 1);
     expect_pair(a, "p", "theirs");
-    redisReply *r = next_reply(a);
+    redisReply *r = tu_next_reply(a);
     assert_int_equal(r->integer, 1);
     freeReplyObject(r);
-    r = next_reply(a);
+    r = tu_next_reply(a);
     assert_int_equal(r->elements, 1);
     assert_string_equal(r->element[0]->str, "mine");
     freeReplyObject(r);
@@ -374,13 +280,13 @@ static void test_pipeline_behind_block(void **state)
 static void test_blocked_list_api(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv);
-    freeReplyObject(cmd(a, "CLIENT SETNAME waiter"));
-    freeReplyObject(cmd(a, "SELECT 3"));
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
+    freeReplyObject(tu_cmd(a, "CLIENT SETNAME waiter"));
+    freeReplyObject(tu_cmd(a, "SELECT 3"));
     long long ida = client_id(a), idb = client_id(b);
     int64_t before = fr_clock_now_ms(srv);
-    block(srv, a, 1, "BLPOP k1 k2 k1 0");
-    block(srv, b, 2, "BLMPOP 5 1 z LEFT");
+    tu_block(srv, a, 1, "BLPOP k1 k2 k1 0");
+    tu_block(srv, b, 2, "BLMPOP 5 1 z LEFT");
     fr_blocked_list *l = NULL;
     assert_int_equal(fr_blocked_list_get(srv, &l), FR_OK);
     assert_int_equal(l->n, 2);
@@ -409,11 +315,11 @@ static void test_blocked_list_api(void **state)
     assert_int_equal(r->type, FR_REPLY_NIL);
     fr_reply_free(r);
 
-    redisContext *c = connect_to(srv);
-    assert_int_equal(cmd_int(c, "CLIENT UNBLOCK %lld", ida), 1);
-    expect_nil(a);
-    assert_int_equal(cmd_int(c, "CLIENT UNBLOCK %lld", idb), 1);
-    expect_nil(b);
+    redisContext *c = tu_connect(srv);
+    assert_int_equal(tu_cmd_int(c, "CLIENT UNBLOCK %lld", ida), 1);
+    tu_expect_nil(a);
+    assert_int_equal(tu_cmd_int(c, "CLIENT UNBLOCK %lld", idb), 1);
+    tu_expect_nil(b);
     redisFree(c);
     assert_int_equal(fr_blocked_count(srv), 0);
     assert_int_equal(fr_blocked_wait(srv, 1, 10), FR_ERR_STATE);
@@ -426,9 +332,9 @@ static void test_blocked_list_api(void **state)
 static void test_stop_while_blocked(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv);
-    block(srv, a, 1, "BLPOP k 0");
-    block(srv, b, 2, "BRPOPLPUSH k d 30");
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
+    tu_block(srv, a, 1, "BLPOP k 0");
+    tu_block(srv, b, 2, "BRPOPLPUSH k d 30");
     fr_server_stop(srv);
     *state = NULL;
     /* both see the connection close, no reply */

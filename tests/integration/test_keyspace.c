@@ -15,47 +15,8 @@
 
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/harness.h"
+#include "support/testutil.h"
 #include "fakeredis/inspect.h"
-
-static redisContext *connect_to(fr_server *srv)
-{
-    redisContext *c = redisConnect("127.0.0.1", fr_server_port(srv));
-    assert_non_null(c);
-    assert_int_equal(c->err, 0);
-    return c;
-}
-
-static void cmd_ok(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_STATUS);
-    assert_string_equal(r->str, "OK");
-    freeReplyObject(r);
-}
-
-static long long cmd_int(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-    long long v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
-
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* DBSIZE counts keys whether or not they expired: only an actual deletion
  * (active expiry) brings it down, never a lazy one, since nothing reads. */
@@ -67,12 +28,12 @@ static int db_empty(void *ctx)
 static void test_px_gone_without_access(void **state)
 {
     fr_server *srv = *state;
-    redisContext *c = connect_to(srv);
-    long long t0 = mono_ms();
-    cmd_ok(c, "SET k v PX 50");
+    redisContext *c = tu_connect(srv);
+    long long t0 = tu_mono_ms();
+    tu_cmd_ok(c, "SET k v PX 50");
     assert_int_equal(fr_dbsize(srv), 1);
     assert_true(fr_wait_until(db_empty, srv, 1000));
-    long long took = mono_ms() - t0;
+    long long took = tu_mono_ms() - t0;
     assert_true(took >= 45);
     /* the promise: gone 100 ms later (a little slack for a busy CI) */
     assert_true(took <= 150);
@@ -87,16 +48,16 @@ static void test_px_gone_without_access(void **state)
 static void test_frozen_clock_holds_until_advanced(void **state)
 {
     fr_server *srv = *state;
-    redisContext *c = connect_to(srv);
+    redisContext *c = tu_connect(srv);
     int64_t now = fr_clock_now_ms(srv);
-    cmd_ok(c, "SET k v PX 50");
-    cmd_ok(c, "SET later v PX 10000");
+    tu_cmd_ok(c, "SET k v PX 50");
+    tu_cmd_ok(c, "SET later v PX 10000");
     /* real time passes; the frozen clock does not */
     struct timespec pause = {0, 200 * 1000 * 1000};
     nanosleep(&pause, NULL);
     assert_int_equal(fr_clock_now_ms(srv), now);
     assert_int_equal(fr_dbsize(srv), 2);
-    assert_int_equal(cmd_int(c, "PTTL k"), 50);
+    assert_int_equal(tu_cmd_int(c, "PTTL k"), 50);
     /* not yet due */
     assert_int_equal(fr_clock_advance(srv, 49), FR_OK);
     assert_int_equal(fr_dbsize(srv), 2);
@@ -104,7 +65,7 @@ static void test_frozen_clock_holds_until_advanced(void **state)
     assert_int_equal(fr_clock_advance(srv, 1), FR_OK);
     assert_int_equal(fr_dbsize(srv), 1);
     assert_int_equal(fr_clock_now_ms(srv), now + 50);
-    assert_int_equal(cmd_int(c, "TTL later"), 10);
+    assert_int_equal(tu_cmd_int(c, "TTL later"), 10);
     /* set jumps too */
     assert_int_equal(fr_clock_set(srv, now + 20000), FR_OK);
     assert_int_equal(fr_dbsize(srv), 0);
@@ -123,33 +84,28 @@ static void test_frozen_clock_holds_until_advanced(void **state)
 static void test_watched_key_expires(void **state)
 {
     fr_server *srv = *state;
-    redisContext *c = connect_to(srv);
-    cmd_ok(c, "SET w 1 PX 100");
-    cmd_ok(c, "WATCH w");
+    redisContext *c = tu_connect(srv);
+    tu_cmd_ok(c, "SET w 1 PX 100");
+    tu_cmd_ok(c, "WATCH w");
     assert_int_equal(fr_clock_advance(srv, 100), FR_OK);
     redisReply *r = redisCommand(c, "MULTI");
     freeReplyObject(r);
     r = redisCommand(c, "SET w 2");
     assert_int_equal(r->type, REDIS_REPLY_STATUS);
     freeReplyObject(r);
-    r = redisCommand(c, "EXEC");
-    assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
+    tu_cmd_nil(c, "EXEC");
     assert_int_equal(fr_exists(srv, "w"), 0);
 
     /* the inspection API's writes count as changes too */
-    cmd_ok(c, "SET w 1");
-    cmd_ok(c, "WATCH w");
+    tu_cmd_ok(c, "SET w 1");
+    tu_cmd_ok(c, "WATCH w");
     assert_int_equal(fr_set(srv, "w", "3"), FR_OK);
     freeReplyObject(redisCommand(c, "MULTI"));
     freeReplyObject(redisCommand(c, "GET w"));
-    r = redisCommand(c, "EXEC");
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
+    tu_cmd_nil(c, "EXEC");
 
     /* an untouched WATCH lets EXEC through */
-    cmd_ok(c, "WATCH w");
+    tu_cmd_ok(c, "WATCH w");
     freeReplyObject(redisCommand(c, "MULTI"));
     freeReplyObject(redisCommand(c, "GET w"));
     r = redisCommand(c, "EXEC");
@@ -159,39 +115,43 @@ static void test_watched_key_expires(void **state)
     redisFree(c);
 }
 
+/* One SCAN call from cursor: marks seen[n] for each key:n (n < n_keys) it
+ * returns, and returns the next cursor. */
+static unsigned long long scan_step(redisContext *c, unsigned long long cursor, unsigned char *seen,
+                                    int n_keys)
+{
+    redisReply *r = tu_cmd(c, "SCAN %llu COUNT 20", cursor);
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    cursor = strtoull(r->element[0]->str, NULL, 10);
+    redisReply *keys = r->element[1];
+    for (size_t i = 0; i < keys->elements; i++) {
+        int n;
+        if (sscanf(keys->element[i]->str, "key:%d", &n) == 1 && n >= 0 && n < n_keys)
+            seen[n] = 1;
+    }
+    freeReplyObject(r);
+    return cursor;
+}
+
 /* Keys key:0..N-1 stay for the whole scan; others are added between calls
  * so the table grows and rehashes under the cursor. */
 static void test_scan_while_growing(void **state)
 {
     enum { N = 300, EXTRA = 20000 };
     fr_server *srv = *state;
-    redisContext *c = connect_to(srv);
+    redisContext *c = tu_connect(srv);
     for (int i = 0; i < N; i++)
-        cmd_ok(c, "SET key:%d v", i);
+        tu_cmd_ok(c, "SET key:%d v", i);
     unsigned char *seen = calloc(N, 1);
     unsigned long long cursor = 0;
     int added = 0, calls = 0;
     do {
-        redisReply *r = redisCommand(c, "SCAN %llu COUNT 20", cursor);
-        assert_non_null(r);
-        assert_int_equal(r->type, REDIS_REPLY_ARRAY);
-        cursor = strtoull(r->element[0]->str, NULL, 10);
-        redisReply *keys = r->element[1];
-        for (size_t i = 0; i < keys->elements; i++) {
-            int n;
-            if (sscanf(keys->element[i]->str, "key:%d", &n) == 1 && n >= 0 && n < N)
-                seen[n] = 1;
-        }
-        freeReplyObject(r);
+        cursor = scan_step(c, cursor, seen, N);
         calls++;
         int burst = 0;
         for (; burst < 200 && added < EXTRA; burst++, added++)
             redisAppendCommand(c, "SET extra:%d v", added);
-        for (int j = 0; j < burst; j++) {
-            redisReply *x = NULL;
-            assert_int_equal(redisGetReply(c, (void **)&x), REDIS_OK);
-            freeReplyObject(x);
-        }
+        tu_drain(c, burst);
     } while (cursor != 0);
     for (int i = 0; i < N; i++)
         assert_int_equal(seen[i], 1);
@@ -206,38 +166,21 @@ static void test_scan_while_shrinking(void **state)
 {
     enum { N = 300, EXTRA = 20000 };
     fr_server *srv = *state;
-    redisContext *c = connect_to(srv);
+    redisContext *c = tu_connect(srv);
     for (int i = 0; i < N; i++)
         redisAppendCommand(c, "SET key:%d v", i);
     for (int i = 0; i < EXTRA; i++)
         redisAppendCommand(c, "SET extra:%d v", i);
-    for (int i = 0; i < N + EXTRA; i++) {
-        redisReply *x = NULL;
-        assert_int_equal(redisGetReply(c, (void **)&x), REDIS_OK);
-        freeReplyObject(x);
-    }
+    tu_drain(c, N + EXTRA);
     unsigned char *seen = calloc(N, 1);
     unsigned long long cursor = 0;
     int deleted = 0;
     do {
-        redisReply *r = redisCommand(c, "SCAN %llu COUNT 20", cursor);
-        assert_non_null(r);
-        cursor = strtoull(r->element[0]->str, NULL, 10);
-        redisReply *keys = r->element[1];
-        for (size_t i = 0; i < keys->elements; i++) {
-            int n;
-            if (sscanf(keys->element[i]->str, "key:%d", &n) == 1 && n >= 0 && n < N)
-                seen[n] = 1;
-        }
-        freeReplyObject(r);
+        cursor = scan_step(c, cursor, seen, N);
         int burst = 0;
         for (; burst < 500 && deleted < EXTRA; burst++, deleted++)
             redisAppendCommand(c, "DEL extra:%d", deleted);
-        for (int j = 0; j < burst; j++) {
-            redisReply *x = NULL;
-            assert_int_equal(redisGetReply(c, (void **)&x), REDIS_OK);
-            freeReplyObject(x);
-        }
+        tu_drain(c, burst);
     } while (cursor != 0);
     for (int i = 0; i < N; i++)
         assert_int_equal(seen[i], 1);

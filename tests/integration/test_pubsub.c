@@ -24,32 +24,9 @@
 #include "fakeredis/harness.h"
 #include "fakeredis/pubsub.h"
 #include "integration/rawsock.h"
+#include "support/testutil.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static redisContext *hconnect(fr_server *srv)
-{
-    struct timeval tv = {10, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fr_server_port(srv), tv);
-    assert_non_null(c);
-    if (c->err)
-        fail_msg("connect: %s", c->errstr);
-    redisSetTimeout(c, tv);
-    return c;
-}
-
-static long long hcmd_int(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-    long long v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
 
 static void exec_ok(fr_server *srv, const char *cmd)
 {
@@ -223,8 +200,8 @@ static void test_async_channel_and_pattern(void **state)
     assert_string_equal(st.frames[1].kind, "psubscribe");
     assert_int_equal(st.frames[1].count, 2);
 
-    redisContext *pub = hconnect(srv);
-    assert_int_equal(hcmd_int(pub, "PUBLISH news %s", "from-client"), 2);
+    redisContext *pub = tu_connect(srv);
+    assert_int_equal(tu_cmd_int(pub, "PUBLISH news %s", "from-client"), 2);
     assert_true(pump_frames(base, &st, 4));
     assert_frame(&st.frames[2], "message", NULL, "news", "from-client");
     assert_frame(&st.frames[3], "pmessage", "n*", "news", "from-client");
@@ -267,11 +244,11 @@ static void test_async_shard(void **state)
     redisAsyncCommand(ac, on_frame, NULL, "SSUBSCRIBE orders");
     assert_true(pump_until_subscribed(base, srv, FR_SUB_SHARD, "orders", 1));
 
-    redisContext *pub = hconnect(srv);
-    assert_int_equal(hcmd_int(pub, "SPUBLISH orders %s", "shard-1"), 1);
+    redisContext *pub = tu_connect(srv);
+    assert_int_equal(tu_cmd_int(pub, "SPUBLISH orders %s", "shard-1"), 1);
     assert_int_equal(fr_pubsub_publish(srv, FR_SUB_SHARD, "orders", 6, "shard-2", 7), 1);
-    assert_int_equal(hcmd_int(pub, "PUBLISH orders %s", "plain"), 1);
-    assert_int_equal(hcmd_int(pub, "SPUBLISH nosuch %s", "x"), 0);
+    assert_int_equal(tu_cmd_int(pub, "PUBLISH orders %s", "plain"), 1);
+    assert_int_equal(tu_cmd_int(pub, "SPUBLISH nosuch %s", "x"), 0);
     /* frames: subscribe, maybe the ssubscribe confirmation, then 3 */
     int base_n = st.n;
     int64_t deadline = rs_now_ms() + 5000;
@@ -372,7 +349,7 @@ static void subscribe_sync(redisContext *c, const char *cmd, int confirmations)
 static void test_api_resubscribe(void **state)
 {
     fr_server *srv = *state;
-    redisContext *c1 = hconnect(srv);
+    redisContext *c1 = tu_connect(srv);
     redisReply *r = redisCommand(c1, "CLIENT SETNAME worker");
     freeReplyObject(r);
     subscribe_sync(c1, "SUBSCRIBE jobs events jobs", 3);
@@ -419,7 +396,7 @@ static void test_api_resubscribe(void **state)
     assert_int_equal(fr_pubsub_client_subs_by_name(srv, "worker", &gone), FR_ERR_ARG);
     assert_null(gone);
 
-    redisContext *c2 = hconnect(srv);
+    redisContext *c2 = tu_connect(srv);
     r = redisCommand(c2, "CLIENT SETNAME worker");
     freeReplyObject(r);
     subscribe_sync(c2, "PSUBSCRIBE cache:*", 1);
@@ -437,7 +414,7 @@ static void test_api_resubscribe(void **state)
     assert_true(after->client_id != before->client_id);
 
     /* a client with nothing subscribed has an empty list */
-    redisContext *idle = hconnect(srv);
+    redisContext *idle = tu_connect(srv);
     r = redisCommand(idle, "CLIENT ID");
     fr_sub_list *none = NULL;
     assert_int_equal(fr_pubsub_client_subs(srv, (uint64_t)r->integer, &none), FR_OK);

@@ -4,7 +4,6 @@
  * key empty), a key of another type that does not serve, timeouts on the
  * real and on a frozen clock, disconnect while blocked, CLIENT UNBLOCK,
  * and what the blocked-clients API reports. */
-#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 #include <hiredis/hiredis.h>
@@ -20,76 +18,12 @@
 #include "fakeredis/blocking.h"
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/harness.h"
-
-#define WAIT_MS 2000
-
-static redisContext *connect_to(fr_server *srv)
-{
-    redisContext *c = redisConnect("127.0.0.1", fr_server_port(srv));
-    assert_non_null(c);
-    assert_int_equal(c->err, 0);
-    return c;
-}
-
-static redisReply *cmd(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    return r;
-}
-
-static long long cmd_int(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-    long long v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
-
-/* Send a blocking command without reading, then wait until the fake has
- * want clients blocked: this orders the clients without sleeping. */
-static void block(fr_server *srv, redisContext *c, size_t want, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    assert_int_equal(redisvAppendCommand(c, fmt, ap), REDIS_OK);
-    va_end(ap);
-    int done = 0;
-    while (!done)
-        assert_int_equal(redisBufferWrite(c, &done), REDIS_OK);
-    assert_int_equal(fr_blocked_wait(srv, want, WAIT_MS), FR_OK);
-}
-
-static int readable_within(redisContext *c, int ms)
-{
-    struct pollfd p = {c->fd, POLLIN, 0};
-    return poll(&p, 1, ms) == 1;
-}
-
-static redisReply *next_reply(redisContext *c)
-{
-    void *r = NULL;
-    assert_int_equal(redisReaderGetReply(c->reader, &r), REDIS_OK);
-    if (r)
-        return r;
-    assert_true(readable_within(c, WAIT_MS));
-    assert_int_equal(redisGetReply(c, &r), REDIS_OK);
-    assert_non_null(r);
-    return r;
-}
+#include "support/testutil.h"
 
 /* The next reply is BZPOPMIN/BZPOPMAX's [key, member, score]. */
 static void expect_pop(redisContext *c, const char *key, const char *member, const char *score)
 {
-    redisReply *r = next_reply(c);
+    redisReply *r = tu_next_reply(c);
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     assert_int_equal(r->elements, 3);
     assert_string_equal(r->element[0]->str, key);
@@ -98,36 +32,22 @@ static void expect_pop(redisContext *c, const char *key, const char *member, con
     freeReplyObject(r);
 }
 
-static void expect_nil(redisContext *c)
-{
-    redisReply *r = next_reply(c);
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
-}
-
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void test_wake_by_zadd_in_order(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv), *c = connect_to(srv),
-                 *p = connect_to(srv);
-    block(srv, a, 1, "BZPOPMIN z 0");
-    block(srv, b, 2, "BZPOPMAX z 0");
-    block(srv, c, 3, "BZPOPMIN other z 0");
-    assert_false(readable_within(a, 20));
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv), *c = tu_connect(srv),
+                 *p = tu_connect(srv);
+    tu_block(srv, a, 1, "BZPOPMIN z 0");
+    tu_block(srv, b, 2, "BZPOPMAX z 0");
+    tu_block(srv, c, 3, "BZPOPMIN other z 0");
+    assert_false(tu_readable_within(a, 20));
     /* one ZADD, three waiters: served first-blocked-first-served, each from
      * its own end, after the ZADD has replied */
-    assert_int_equal(cmd_int(p, "ZADD z 1 a 2 b 3 c 0.5 d"), 4);
+    assert_int_equal(tu_cmd_int(p, "ZADD z 1 a 2 b 3 c 0.5 d"), 4);
     expect_pop(a, "z", "d", "0.5");
     expect_pop(b, "z", "c", "3");
     expect_pop(c, "z", "a", "1");
-    assert_int_equal(cmd_int(p, "ZCARD z"), 1);
+    assert_int_equal(tu_cmd_int(p, "ZCARD z"), 1);
     assert_int_equal(fr_blocked_count(srv), 0);
     redisFree(a);
     redisFree(b);
@@ -138,13 +58,13 @@ static void test_wake_by_zadd_in_order(void **state)
 static void test_bzmpop_by_store(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *p = connect_to(srv);
-    block(srv, a, 1, "BZMPOP 0 2 none dst MAX COUNT 2");
-    assert_int_equal(cmd_int(p, "ZADD src 1 x 2 y 3 w"), 3);
-    assert_false(readable_within(a, 20));
+    redisContext *a = tu_connect(srv), *p = tu_connect(srv);
+    tu_block(srv, a, 1, "BZMPOP 0 2 none dst MAX COUNT 2");
+    assert_int_equal(tu_cmd_int(p, "ZADD src 1 x 2 y 3 w"), 3);
+    assert_false(tu_readable_within(a, 20));
     /* a STORE that creates the key wakes the waiter */
-    assert_int_equal(cmd_int(p, "ZUNIONSTORE dst 1 src"), 3);
-    redisReply *r = next_reply(a);
+    assert_int_equal(tu_cmd_int(p, "ZUNIONSTORE dst 1 src"), 3);
+    redisReply *r = tu_next_reply(a);
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     assert_int_equal(r->elements, 2);
     assert_string_equal(r->element[0]->str, "dst");
@@ -154,10 +74,10 @@ static void test_bzmpop_by_store(void **state)
     assert_string_equal(pairs->element[0]->element[1]->str, "3");
     assert_string_equal(pairs->element[1]->element[0]->str, "y");
     freeReplyObject(r);
-    assert_int_equal(cmd_int(p, "ZCARD dst"), 1);
+    assert_int_equal(tu_cmd_int(p, "ZCARD dst"), 1);
     /* ZRANGESTORE too */
-    block(srv, a, 1, "BZPOPMIN dst2 0");
-    assert_int_equal(cmd_int(p, "ZRANGESTORE dst2 src 0 0"), 1);
+    tu_block(srv, a, 1, "BZPOPMIN dst2 0");
+    assert_int_equal(tu_cmd_int(p, "ZRANGESTORE dst2 src 0 0"), 1);
     expect_pop(a, "dst2", "x", "1");
     redisFree(a);
     redisFree(p);
@@ -166,33 +86,33 @@ static void test_bzmpop_by_store(void **state)
 static void test_wake_after_exec(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *p = connect_to(srv);
-    block(srv, a, 1, "BZPOPMIN t 0");
-    redisReply *r = cmd(p, "MULTI");
+    redisContext *a = tu_connect(srv), *p = tu_connect(srv);
+    tu_block(srv, a, 1, "BZPOPMIN t 0");
+    redisReply *r = tu_cmd(p, "MULTI");
     freeReplyObject(r);
-    r = cmd(p, "ZADD t 1 a");
+    r = tu_cmd(p, "ZADD t 1 a");
     freeReplyObject(r);
-    r = cmd(p, "ZREM t a");
+    r = tu_cmd(p, "ZREM t a");
     freeReplyObject(r);
-    r = cmd(p, "EXEC");
+    r = tu_cmd(p, "EXEC");
     freeReplyObject(r);
     /* the key was empty again when EXEC ended: nothing to serve */
-    assert_false(readable_within(a, 30));
+    assert_false(tu_readable_within(a, 30));
     assert_int_equal(fr_blocked_count(srv), 1);
-    r = cmd(p, "MULTI");
+    r = tu_cmd(p, "MULTI");
     freeReplyObject(r);
-    r = cmd(p, "ZADD t 7 b");
+    r = tu_cmd(p, "ZADD t 7 b");
     freeReplyObject(r);
-    assert_false(readable_within(a, 30));
-    r = cmd(p, "EXEC");
+    assert_false(tu_readable_within(a, 30));
+    r = tu_cmd(p, "EXEC");
     freeReplyObject(r);
     expect_pop(a, "t", "b", "7");
     /* inside MULTI the blocking pops answer at once */
-    r = cmd(p, "MULTI");
+    r = tu_cmd(p, "MULTI");
     freeReplyObject(r);
-    r = cmd(p, "BZPOPMIN nothing 0");
+    r = tu_cmd(p, "BZPOPMIN nothing 0");
     freeReplyObject(r);
-    r = cmd(p, "EXEC");
+    r = tu_cmd(p, "EXEC");
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     assert_int_equal(r->elements, 1);
     assert_int_equal(r->element[0]->type, REDIS_REPLY_NIL);
@@ -204,14 +124,14 @@ static void test_wake_after_exec(void **state)
 static void test_other_type_does_not_serve(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *p = connect_to(srv);
-    block(srv, a, 1, "BZPOPMIN k 0");
+    redisContext *a = tu_connect(srv), *p = tu_connect(srv);
+    tu_block(srv, a, 1, "BZPOPMIN k 0");
     /* a list on the key: the zset waiter stays blocked */
-    assert_int_equal(cmd_int(p, "RPUSH k v"), 1);
-    assert_false(readable_within(a, 30));
+    assert_int_equal(tu_cmd_int(p, "RPUSH k v"), 1);
+    assert_false(tu_readable_within(a, 30));
     assert_int_equal(fr_blocked_count(srv), 1);
-    assert_int_equal(cmd_int(p, "DEL k"), 1);
-    assert_int_equal(cmd_int(p, "ZADD k 1 m"), 1);
+    assert_int_equal(tu_cmd_int(p, "DEL k"), 1);
+    assert_int_equal(tu_cmd_int(p, "ZADD k 1 m"), 1);
     expect_pop(a, "k", "m", "1");
     redisFree(a);
     redisFree(p);
@@ -220,17 +140,13 @@ static void test_other_type_does_not_serve(void **state)
 static void test_timeout_real_clock(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv);
-    long long t0 = mono_ms();
-    redisReply *r = cmd(a, "BZPOPMIN nothing 0.1");
-    long long took = mono_ms() - t0;
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
+    redisContext *a = tu_connect(srv);
+    long long t0 = tu_mono_ms();
+    tu_cmd_nil(a, "BZPOPMIN nothing 0.1");
+    long long took = tu_mono_ms() - t0;
     assert_true(took >= 95);
     assert_true(took < 1000);
-    r = cmd(a, "BZMPOP 0.02 1 nothing MIN");
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
+    tu_cmd_nil(a, "BZMPOP 0.02 1 nothing MIN");
     assert_int_equal(fr_blocked_count(srv), 0);
     redisFree(a);
 }
@@ -238,10 +154,10 @@ static void test_timeout_real_clock(void **state)
 static void test_timeout_frozen_clock(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv);
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
     int64_t now = fr_clock_now_ms(srv);
-    block(srv, a, 1, "BZPOPMAX k 0.25");
-    block(srv, b, 2, "BZMPOP 1 1 k MIN");
+    tu_block(srv, a, 1, "BZPOPMAX k 0.25");
+    tu_block(srv, b, 2, "BZMPOP 1 1 k MIN");
     fr_blocked_list *l = NULL;
     assert_int_equal(fr_blocked_list_get(srv, &l), FR_OK);
     assert_int_equal(l->n, 2);
@@ -253,42 +169,37 @@ static void test_timeout_frozen_clock(void **state)
     assert_int_equal(l->clients[1].deadline_ms, now + 1000);
     fr_blocked_list_free(l);
     /* past the timeout in real time: the frozen clock holds both */
-    assert_false(readable_within(a, 300));
+    assert_false(tu_readable_within(a, 300));
     assert_int_equal(fr_clock_advance(srv, 249), FR_OK);
-    assert_false(readable_within(a, 20));
+    assert_false(tu_readable_within(a, 20));
     assert_int_equal(fr_clock_advance(srv, 1), FR_OK);
-    expect_nil(a);
-    assert_false(readable_within(b, 20));
+    tu_expect_nil(a);
+    assert_false(tu_readable_within(b, 20));
     assert_int_equal(fr_clock_advance(srv, 750), FR_OK);
-    expect_nil(b);
+    tu_expect_nil(b);
     assert_int_equal(fr_blocked_count(srv), 0);
     redisFree(a);
     redisFree(b);
 }
 
-static int none_blocked(void *ctx)
-{
-    return fr_blocked_count(ctx) == 0;
-}
-
 static void test_disconnect_and_unblock(void **state)
 {
     fr_server *srv = *state;
-    redisContext *a = connect_to(srv), *b = connect_to(srv), *p = connect_to(srv);
-    block(srv, a, 1, "BZPOPMIN gone 0");
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv), *p = tu_connect(srv);
+    tu_block(srv, a, 1, "BZPOPMIN gone 0");
     redisFree(a);
-    assert_true(fr_wait_until(none_blocked, srv, WAIT_MS));
+    assert_true(fr_wait_until(tu_none_blocked, srv, TU_WAIT_MS));
     /* the member is not lost to a dead client */
-    assert_int_equal(cmd_int(p, "ZADD gone 1 m"), 1);
-    assert_int_equal(cmd_int(p, "ZCARD gone"), 1);
+    assert_int_equal(tu_cmd_int(p, "ZADD gone 1 m"), 1);
+    assert_int_equal(tu_cmd_int(p, "ZCARD gone"), 1);
     /* CLIENT UNBLOCK: the timeout answer, or the error */
-    long long id = cmd_int(b, "CLIENT ID");
-    block(srv, b, 1, "BZPOPMIN empty 0");
-    assert_int_equal(cmd_int(p, "CLIENT UNBLOCK %lld", id), 1);
-    expect_nil(b);
-    block(srv, b, 1, "BZMPOP 0 1 empty MAX");
-    assert_int_equal(cmd_int(p, "CLIENT UNBLOCK %lld ERROR", id), 1);
-    redisReply *r = next_reply(b);
+    long long id = tu_cmd_int(b, "CLIENT ID");
+    tu_block(srv, b, 1, "BZPOPMIN empty 0");
+    assert_int_equal(tu_cmd_int(p, "CLIENT UNBLOCK %lld", id), 1);
+    tu_expect_nil(b);
+    tu_block(srv, b, 1, "BZMPOP 0 1 empty MAX");
+    assert_int_equal(tu_cmd_int(p, "CLIENT UNBLOCK %lld ERROR", id), 1);
+    redisReply *r = tu_next_reply(b);
     assert_int_equal(r->type, REDIS_REPLY_ERROR);
     assert_non_null(strstr(r->str, "UNBLOCKED"));
     freeReplyObject(r);

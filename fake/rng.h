@@ -1,0 +1,20 @@
+/* The small PRNG behind random members, fields and skiplist levels
+ * (xorshift64*): fast, good enough for picking, and its state lives in
+ * each collection, so there is no global state. */
+#ifndef FR_RNG_H
+#define FR_RNG_H
+
+#include <stdint.h>
+
+/* Advance the state *s (never 0) and return the next value. */
+static inline uint64_t fr__rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+#endif

@@ -1,0 +1,134 @@
+/* See testutil.h. */
+#include "support/testutil.h"
+
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "fakeredis/blocking.h"
+#include "fakeredis/harness.h"
+
+redisContext *tu_connect(fr_server *srv)
+{
+    struct timeval tv = {10, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", fr_server_port(srv), tv);
+    assert_non_null(c);
+    if (c->err)
+        fail_msg("connect: %s", c->errstr);
+    redisSetTimeout(c, tv);
+    return c;
+}
+
+static redisReply *vcmd(redisContext *c, const char *fmt, va_list ap)
+{
+    redisReply *r = redisvCommand(c, fmt, ap);
+    if (!r)
+        fail_msg("%s: %s", fmt, c->errstr);
+    return r;
+}
+
+redisReply *tu_cmd(redisContext *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = vcmd(c, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+long long tu_cmd_int(redisContext *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = vcmd(c, fmt, ap);
+    va_end(ap);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    long long v = r->integer;
+    freeReplyObject(r);
+    return v;
+}
+
+void tu_cmd_ok(redisContext *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = vcmd(c, fmt, ap);
+    va_end(ap);
+    assert_int_equal(r->type, REDIS_REPLY_STATUS);
+    assert_string_equal(r->str, "OK");
+    freeReplyObject(r);
+}
+
+void tu_cmd_nil(redisContext *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = vcmd(c, fmt, ap);
+    va_end(ap);
+    assert_int_equal(r->type, REDIS_REPLY_NIL);
+    freeReplyObject(r);
+}
+
+void tu_drain(redisContext *c, int n)
+{
+    for (int i = 0; i < n; i++) {
+        void *r = NULL;
+        assert_int_equal(redisGetReply(c, &r), REDIS_OK);
+        freeReplyObject(r);
+    }
+}
+
+int tu_readable_within(redisContext *c, int ms)
+{
+    struct pollfd p = {c->fd, POLLIN, 0};
+    return poll(&p, 1, ms) == 1;
+}
+
+redisReply *tu_next_reply(redisContext *c)
+{
+    void *r = NULL;
+    /* a reply that came in the same read as the previous one is already
+     * in hiredis' buffer: the socket has nothing more to say */
+    assert_int_equal(redisReaderGetReply(c->reader, &r), REDIS_OK);
+    if (r)
+        return r;
+    assert_true(tu_readable_within(c, TU_WAIT_MS));
+    assert_int_equal(redisGetReply(c, &r), REDIS_OK);
+    assert_non_null(r);
+    return r;
+}
+
+void tu_expect_nil(redisContext *c)
+{
+    redisReply *r = tu_next_reply(c);
+    assert_int_equal(r->type, REDIS_REPLY_NIL);
+    freeReplyObject(r);
+}
+
+void tu_block(fr_server *srv, redisContext *c, size_t want, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    assert_int_equal(redisvAppendCommand(c, fmt, ap), REDIS_OK);
+    va_end(ap);
+    int done = 0;
+    while (!done)
+        assert_int_equal(redisBufferWrite(c, &done), REDIS_OK);
+    assert_int_equal(fr_blocked_wait(srv, want, TU_WAIT_MS), FR_OK);
+}
+
+int tu_none_blocked(void *ctx)
+{
+    return fr_blocked_count(ctx) == 0;
+}
+
+long long tu_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
