@@ -19,6 +19,7 @@
 #include "command.h"
 #include "db.h"
 #include "fault.h"
+#include "record.h"
 #include "reply.h"
 
 /* With control off the family does not exist, as far as clients can tell. */
@@ -339,4 +340,33 @@ void fr__cmd_fake_clock_help(fr_conn *c)
                                         "    The clock's reading in unix milliseconds.",
                                         NULL};
     fr__add_help(c, "FAKE.CLOCK", lines);
+}
+
+/* ---- FAKE.RECORD --------------------------------------------------------------- */
+
+void fr__cmd_fake_record_start(fr_conn *c)
+{
+    if (!control_on(c))
+        return;
+    char err[512];
+    char *path = fr__xmemdup(c->argv[2].p, c->argv[2].len);
+    int rc = fr__rec_start(c->srv, path, err, sizeof err);
+    free(path);
+    if (rc < 0)
+        fr__add_errorf(c, "recording: %s", err);
+    else
+        fr__add_ok(c);
+}
+
+void fr__cmd_fake_record_stop(fr_conn *c)
+{
+    if (!control_on(c))
+        return;
+    int rc = fr__rec_stop(c->srv);
+    if (rc == FR_ERR_STATE)
+        fr__add_error(c, "recording: none is running");
+    else if (rc != FR_OK)
+        fr__add_error(c, "recording: a write failed, the file ends there");
+    else
+        fr__add_ok(c);
 }

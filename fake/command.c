@@ -9,6 +9,7 @@
 #include "blocking.h"
 #include "fault.h"
 #include "multi.h"
+#include "record.h"
 #include "reply.h"
 
 static const fr_cmd table[] = {
@@ -230,6 +231,8 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
 
     const fr_cmd *cmd = fr__cmd_resolve(srv->cmds, argc, argv);
     c->cmd = cmd; /* reject() needs it, as Redis' rejectCommand does */
+    if (srv->rec && fr__rec_command(c, argc, argv))
+        return; /* playback answered it */
     if (srv->faults && fr__fault_before(c, cmd, argc, argv))
         return; /* a fault rule refused, dropped or held it */
     if (!cmd) {

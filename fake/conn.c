@@ -12,6 +12,7 @@
 #include "command.h"
 #include "conn_hooks.h"
 #include "multi.h"
+#include "record.h"
 #include "reply.h"
 
 #define READ_CHUNK (16 * 1024)
@@ -165,6 +166,8 @@ void fr__conn_enqueue(fr_conn *c, const void *p, size_t n)
 {
     if (n == 0 || (c->flags & FR_CONN_CLOSE_ASAP))
         return;
+    if (c->srv->rec)
+        fr__rec_wire(c, p, n);
     evbuffer_add(c->out, p, n);
     mark_pending(c);
 }
@@ -194,6 +197,8 @@ void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
         release(p, n, ctx); /* the output stage copied what it needed */
         return;
     }
+    if (c->srv->rec)
+        fr__rec_wire(c, p, n);
     if (evbuffer_add_reference(c->out, p, n, release, ctx) < 0) {
         release(p, n, ctx);
         return;

@@ -3,6 +3,7 @@
 #include "blocking.h"
 #include "fault.h"
 #include "pubsub.h"
+#include "record.h"
 
 int fr__hook_accept(fr_server *srv, int fd)
 {
@@ -13,10 +14,14 @@ void fr__hook_conn_open(fr_conn *c)
 {
     if (c->srv->faults)
         fr__fault_conn_open(c);
+    if (c->srv->rec)
+        fr__rec_conn_open(c);
 }
 
 void fr__hook_conn_close(fr_conn *c)
 {
+    if (c->srv->rec)
+        fr__rec_conn_close(c);
     if (c->fault)
         fr__fault_conn_close(c);
     fr__blocking_conn_close(c);
@@ -30,7 +35,14 @@ void fr__hook_conn_reset(fr_conn *c)
 
 int fr__hook_output(fr_conn *c, const void *p, size_t n)
 {
-    return c->srv->faults ? fr__fault_output(c, p, n) : 0;
+    /* the recorder sees the bytes before the fault stage, then learns
+     * whether it took them (what leaves then is tapped in conn.c) */
+    if (c->srv->rec)
+        fr__rec_output(c, p, n);
+    int taken = c->srv->faults ? fr__fault_output(c, p, n) : 0;
+    if (taken && c->srv->rec)
+        fr__rec_output_taken(c);
+    return taken;
 }
 
 int fr__hook_hold_input(fr_conn *c)

@@ -20,6 +20,7 @@
 #include "command.h"
 #include "fault.h"
 #include "glob.h"
+#include "record.h"
 #include "reply.h"
 
 int64_t fr__mono_ms(void)
@@ -508,6 +509,8 @@ int fr__fault_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv
         else
             af = f;
     }
+    if (c->srv->rec)
+        fr__rec_fault_pair(c->srv, c->id, bf, af);
     if (af) {
         fc->armed = af->id;
         fc->armed_ms = af->spec.r.action == FR_FAULT_DELAY ? draw_delay(af) : 0;
@@ -575,6 +578,8 @@ void fr__fault_bytes_in(fr_conn *c, size_t n)
         if (match_client(r, c) && fire(f, hit == NULL))
             hit = f;
     }
+    if (hit && c->srv->rec)
+        fr__rec_fault_pair(c->srv, c->id, hit, NULL);
     if (hit) {
         const fr_fault_rule *r = &hit->spec.r;
         fr_fault *f = hit;
@@ -685,6 +690,8 @@ int fr__fault_output(fr_conn *c, const void *p, size_t n)
     }
     if (!is_reply && fs->n_on[FR_FAULT_ON_PUSH]) {
         fr_fault *f = match_push(fs, c, p, n);
+        if (f && c->srv->rec)
+            fr__rec_fault_pair(c->srv, c->id, f, NULL);
         if (f) {
             fr__fault_apply_output(c, f, f->spec.r.action == FR_FAULT_DELAY ? draw_delay(f) : 0, p,
                                    n);
@@ -785,6 +792,8 @@ int fr__fault_accept(fr_server *srv, int fd)
         if ((!r->addr || glob(r->addr, addr, strlen(addr))) && fire(f, hit == NULL))
             hit = f;
     }
+    if (hit && srv->rec)
+        fr__rec_fault_pair(srv, 0, hit, NULL);
     if (hit) {
         fr_fault *f = hit;
         const fr_fault_rule *r = &f->spec.r;

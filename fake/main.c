@@ -2,6 +2,7 @@
  *
  *   fakeredis-server [config-file] [--port N] [--bind ADDR] [--unixsocket P]
  *                    [--requirepass PW] [--port-file F] [--fault RULE ...]
+ *                    [--record FILE]
  *                    [--name value ...]
  *
  * It prints the address it listens on, writes the port to --port-file once
@@ -18,6 +19,7 @@
 
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/fault.h"
+#include "fakeredis/record.h"
 
 static void usage(FILE *f)
 {
@@ -31,6 +33,7 @@ static void usage(FILE *f)
             "  --frozen-clock    start with the clock frozen\n"
             "  --no-control      refuse the FAKE.* control commands\n"
             "  --fault RULE      add a fault rule (repeatable; see README.md, Faults)\n"
+            "  --record FILE     record every event to FILE (see fakeredis-replay)\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -69,6 +72,7 @@ typedef struct args {
     size_t nconfig, cap;
     const char **faults; /* --fault rules, in order */
     size_t nfaults;
+    const char *record; /* --record FILE */
 } args;
 
 static void add_config(args *a, char *line)
@@ -174,6 +178,9 @@ static void parse_args(args *a, int argc, char **argv)
         } else if (!strcmp(o, "--port-file")) {
             a->port_file = v;
             i++;
+        } else if (!strcmp(o, "--record")) {
+            a->record = v;
+            i++;
         } else if (!strcmp(o, "--fault")) {
             a->faults = realloc(a->faults, (a->nfaults + 1) * sizeof *a->faults);
             if (!a->faults) {
@@ -228,6 +235,12 @@ int main(int argc, char **argv)
         }
     }
     free(a.faults);
+    if (a.record && fr_record_start(srv, a.record) != FR_OK) {
+        fprintf(stderr, "fakeredis-server: --record: %s\n", fr_server_errstr(srv));
+        fr_server_stop(srv);
+        event_base_free(base);
+        return 1;
+    }
     struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
     struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
     event_add(sigterm, NULL);

@@ -148,6 +148,7 @@ struct fr_server {
     struct fr_pubsub *pubsub;
     struct fr_blocking *blocking;
     struct fr_faults *faults;
+    struct fr_rec *rec; /* recording and playback (record.h); NULL: none */
 };
 
 /* --- marshal.c: run work on the loop thread ---------------------------- */

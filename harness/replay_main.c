@@ -1,0 +1,153 @@
+/* fakeredis-replay: look at, replay and import recordings.
+ *
+ *   fakeredis-replay print FILE
+ *   fakeredis-replay replay FILE --port P [--host H] [--timing] [--max-diffs N]
+ *   fakeredis-replay import-monitor IN OUT       (IN "-": standard input)
+ *
+ * Exit status: 0 fine, 1 replay found differences (or print met a damaged
+ * recording), 2 usage or I/O error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fakeredis/recording.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage:\n"
+               "  fakeredis-replay print FILE\n"
+               "      print the events, one per line (bytes escaped as redis-cli does)\n"
+               "  fakeredis-replay replay FILE --port P [--host H] [--timing] [--max-diffs N]\n"
+               "      send the recorded commands to H:P and compare the replies;\n"
+               "      exit 1 when some differ\n"
+               "  fakeredis-replay import-monitor IN OUT\n"
+               "      turn MONITOR output (IN, or - for stdin) into a recording OUT\n");
+}
+
+static int cmd_print(const char *path)
+{
+    fr_recording *r = NULL;
+    char err[256];
+    if (fr_recording_open(path, &r, err, sizeof err) != FR_OK) {
+        fprintf(stderr, "fakeredis-replay: %s\n", err);
+        return 2;
+    }
+    const fr_rec_event *ev;
+    int rc;
+    while ((rc = fr_recording_next(r, &ev)) == 1) {
+        if (fr_rec_event_print(stdout, ev) < 0) {
+            fprintf(stderr, "fakeredis-replay: cannot write\n");
+            fr_recording_close(r);
+            return 2;
+        }
+    }
+    int status = 0;
+    size_t dropped = 0;
+    if (rc < 0) {
+        fprintf(stderr, "fakeredis-replay: %s\n", fr_recording_errstr(r));
+        status = 1;
+    } else if (fr_recording_torn(r, &dropped)) {
+        fprintf(stderr, "fakeredis-replay: the last record is torn (%zu bytes skipped)\n", dropped);
+    }
+    fr_recording_close(r);
+    if (fflush(stdout) != 0)
+        return 2;
+    return status;
+}
+
+static void print_diff(const fr_replay_diff *d)
+{
+    printf("connection %llu: ", (unsigned long long)d->conn);
+    fputs(d->command[0] ? d->command : "(no command)", stdout);
+    fputs("\n  expected ", stdout);
+    fr_rec_fputs_quoted(stdout, d->expected, d->expected_len);
+    fputs("\n  got      ", stdout);
+    fr_rec_fputs_quoted(stdout, d->got, d->got_len);
+    fputc('\n', stdout);
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+    const char *path = NULL;
+    fr_replay_options o;
+    memset(&o, 0, sizeof o);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--timing")) {
+            o.timing = 1;
+        } else if (!strcmp(a, "--host") && v) {
+            o.host = v;
+            i++;
+        } else if (!strcmp(a, "--port") && v) {
+            o.port = atoi(v);
+            i++;
+        } else if (!strcmp(a, "--max-diffs") && v) {
+            o.max_diffs = (size_t)strtoul(v, NULL, 10);
+            i++;
+        } else if (a[0] != '-' && !path) {
+            path = a;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!path || o.port <= 0) {
+        usage(stderr);
+        return 2;
+    }
+    fr_replay_result res;
+    int rc = fr_replay(path, &o, &res);
+    for (size_t i = 0; i < res.ndiffs; i++)
+        print_diff(&res.diffs[i]);
+    printf("%llu commands sent, %llu replies compared, %llu differ, %llu skipped%s\n",
+           (unsigned long long)res.commands, (unsigned long long)res.compared,
+           (unsigned long long)res.differences, (unsigned long long)res.skipped,
+           res.truncated ? " (the recording ends in a torn record)" : "");
+    int status = res.differences ? 1 : 0;
+    if (rc != FR_OK) {
+        fprintf(stderr, "fakeredis-replay: %s\n", res.err);
+        status = 2;
+    }
+    fr_replay_result_free(&res);
+    return status;
+}
+
+static int cmd_import(const char *in_path, const char *out_path)
+{
+    FILE *in = strcmp(in_path, "-") ? fopen(in_path, "r") : stdin;
+    if (!in) {
+        perror(in_path);
+        return 2;
+    }
+    size_t n = 0, bad = 0;
+    int rc = fr_monitor_import(in, out_path, &n, &bad);
+    if (in != stdin)
+        fclose(in);
+    if (rc == FR_ERR_PARSE) {
+        fprintf(stderr, "fakeredis-replay: %s line %zu: not a MONITOR line\n", in_path, bad);
+        return 2;
+    }
+    if (rc != FR_OK) {
+        fprintf(stderr, "fakeredis-replay: cannot write %s: %s\n", out_path, fr_strerror(rc));
+        return 2;
+    }
+    fprintf(stderr, "%zu commands imported\n", n);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 3 && !strcmp(argv[1], "print") && argc == 3)
+        return cmd_print(argv[2]);
+    if (argc >= 3 && !strcmp(argv[1], "replay"))
+        return cmd_replay(argc - 2, argv + 2);
+    if (argc == 4 && !strcmp(argv[1], "import-monitor"))
+        return cmd_import(argv[2], argv[3]);
+    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        usage(stdout);
+        return 0;
+    }
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,814 @@
+/* Recording and replay end to end: a session of hiredis and raw clients
+ * (with a pub/sub push and a fault that fires) recorded by a fake, read
+ * back (events in order, the sent bytes equal to what the raw clients
+ * received), replayed against a fresh fake and against Debian's
+ * redis-server (skipped if absent) with no difference, a difference
+ * reported when the target answers otherwise, playback, the wire command,
+ * and the program's print output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+
+#include <cmocka.h>
+#include <hiredis/hiredis.h>
+
+#include "fakeredis/fault.h"
+#include "fakeredis/harness.h"
+#include "fakeredis/recording.h"
+#include "support/testutil.h"
+
+/* ---- raw sockets ------------------------------------------------------------ */
+
+static int raw_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+/* "127.0.0.1:PORT" of our end: the peer address the server records. */
+static void local_addr(int fd, char *out, size_t cap)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    snprintf(out, cap, "127.0.0.1:%d", ntohs(sa.sin_port));
+}
+
+static void raw_send(int fd, const char *s)
+{
+    size_t n = strlen(s);
+    assert_int_equal(send(fd, s, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+/* What a raw client received, kept whole. */
+typedef struct rx {
+    char buf[8192];
+    size_t len;
+} rx;
+
+/* Read until rx ends with want (all of it arrived), with a deadline. */
+static void raw_expect(int fd, rx *r, const char *want)
+{
+    size_t start = r->len, wl = strlen(want);
+    long long deadline = tu_mono_ms() + TU_WAIT_MS;
+    while (r->len - start < wl) {
+        struct pollfd p = {fd, POLLIN, 0};
+        long long left = deadline - tu_mono_ms();
+        assert_true(left > 0);
+        if (poll(&p, 1, (int)left) <= 0)
+            continue;
+        ssize_t n = recv(fd, r->buf + r->len, sizeof r->buf - r->len, 0);
+        assert_true(n > 0);
+        r->len += (size_t)n;
+    }
+    assert_int_equal(r->len - start, wl);
+    assert_memory_equal(r->buf + start, want, wl);
+}
+
+static char *tmp_path(const char *tag)
+{
+    char *p = malloc(256);
+    snprintf(p, 256, "/tmp/fr_it_record_%ld_%s", (long)getpid(), tag);
+    return p;
+}
+
+/* ---- the recorded session ----------------------------------------------------- */
+
+typedef struct session {
+    char sub_addr[64], get_addr[64];
+    rx sub_rx, get_rx;
+} session;
+
+/* Deterministic traffic: a hiredis client writes, a raw subscriber gets a
+ * message, a raw client's GET reply is sliced by a fault. */
+static void run_session(fr_server *srv, session *s, int with_fault)
+{
+    redisContext *h = tu_connect(srv);
+    int sub = raw_connect(fr_server_port(srv));
+    local_addr(sub, s->sub_addr, sizeof s->sub_addr);
+    raw_send(sub, "*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n");
+    raw_expect(sub, &s->sub_rx, "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+
+    tu_cmd_ok(h, "SET k %b", "v\0\r\n", (size_t)4);
+    redisReply *r = tu_cmd(h, "GET k");
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    assert_int_equal(r->len, 4);
+    freeReplyObject(r);
+    assert_int_equal(tu_cmd_int(h, "RPUSH l a b c"), 3);
+    r = tu_cmd(h, "LRANGE l 0 -1");
+    assert_int_equal(r->elements, 3);
+    freeReplyObject(r);
+    assert_int_equal(tu_cmd_int(h, "INCR n"), 1);
+    r = tu_cmd(h, "HGET nokey f");
+    assert_int_equal(r->type, REDIS_REPLY_NIL);
+    freeReplyObject(r);
+    r = tu_cmd(h, "INCR k");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    assert_int_equal(tu_cmd_int(h, "PUBLISH ch hello"), 1);
+    raw_expect(sub, &s->sub_rx, "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n");
+
+    if (with_fault)
+        assert_int_equal(fr_fault_add_text(srv, "cmd=GET action=slice size=3 gap=1", NULL), FR_OK);
+    int g = raw_connect(fr_server_port(srv));
+    local_addr(g, s->get_addr, sizeof s->get_addr);
+    raw_send(g, "*2\r\n$3\r\nGET\r\n$1\r\nn\r\n");
+    raw_expect(g, &s->get_rx, "$1\r\n1\r\n");
+    if (with_fault)
+        fr_fault_clear(srv, 0);
+    tu_cmd_ok(h, "SET done 1");
+    redisFree(h);
+    close(sub);
+    close(g);
+}
+
+/* Wait until the server saw every client go (so DISCONNECT is recorded). */
+static int no_clients(void *ctx)
+{
+    return fr_server_client_count(ctx) == 0;
+}
+
+static char *record_session(session *s, int with_fault)
+{
+    fr_server *srv = NULL;
+    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    char *path = tmp_path(with_fault ? "fault" : "plain");
+    assert_int_equal(fr_record_start(srv, path), FR_OK);
+    assert_int_equal(fr_record_start(srv, path), FR_ERR_STATE);
+    run_session(srv, s, with_fault);
+    assert_true(fr_wait_until(no_clients, srv, TU_WAIT_MS));
+    /* stopping the server ends the recording: every connection it still
+     * held (closed by the client, not yet reaped) gets its DISCONNECT */
+    fr_server_stop(srv);
+    return path;
+}
+
+/* ---- reading it back ----------------------------------------------------------- */
+
+typedef struct conn_view {
+    uint64_t id;
+    char addr[64];
+    char received[8192]; /* concatenation of FR_REC_SENT bytes */
+    size_t received_len;
+    int commands, faults, pushes, disconnected;
+    char first_cmd[32];
+} conn_view;
+
+static conn_view *view_of(conn_view *v, int n, uint64_t id)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i].id == id)
+            return &v[i];
+    return NULL;
+}
+
+static void test_recorded_events(void **state)
+{
+    (void)state;
+    session s;
+    memset(&s, 0, sizeof s);
+    char *path = record_session(&s, 1);
+
+    fr_recording *r = NULL;
+    char err[256];
+    assert_int_equal(fr_recording_open(path, &r, err, sizeof err), FR_OK);
+    conn_view v[8];
+    memset(v, 0, sizeof v);
+    int nv = 0;
+    const fr_rec_event *ev;
+    int64_t last_t = -1;
+    int saw_fault_before_wire = 0, saw_wire = 0;
+    while (fr_recording_next(r, &ev) == 1) {
+        assert_true(ev->time_us >= last_t); /* monotonic */
+        last_t = ev->time_us;
+        conn_view *c = view_of(v, nv, ev->conn);
+        if (ev->type == FR_REC_CONNECT) {
+            assert_null(c);
+            assert_true(nv < 8);
+            c = &v[nv++];
+            c->id = ev->conn;
+            snprintf(c->addr, sizeof c->addr, "%.*s", (int)ev->len, ev->data);
+            continue;
+        }
+        assert_non_null(c); /* every event follows its connection's CONNECT */
+        assert_false(c->disconnected);
+        switch (ev->type) {
+        case FR_REC_COMMAND:
+            if (!c->commands++)
+                snprintf(c->first_cmd, sizeof c->first_cmd, "%.*s", (int)ev->argvlen[0],
+                         ev->argv[0]);
+            break;
+        case FR_REC_FAULT:
+            c->faults++;
+            assert_non_null(strstr(ev->data, "action=slice"));
+            saw_fault_before_wire = !saw_wire;
+            break;
+        case FR_REC_WIRE:
+            saw_wire++;
+            break;
+        case FR_REC_PUSH:
+            c->pushes++;
+            break;
+        case FR_REC_DISCONNECT:
+            c->disconnected = 1;
+            break;
+        default:
+            break;
+        }
+        if (ev->flags & FR_REC_SENT) {
+            assert_true(c->received_len + ev->len <= sizeof c->received);
+            memcpy(c->received + c->received_len, ev->data, ev->len);
+            c->received_len += ev->len;
+        }
+    }
+    assert_int_equal(fr_recording_torn(r, NULL), 0);
+    fr_recording_close(r);
+
+    /* three connections, all seen to the end */
+    assert_int_equal(nv, 3);
+    conn_view *sub = NULL, *get = NULL, *h = NULL;
+    for (int i = 0; i < nv; i++) {
+        assert_true(v[i].disconnected);
+        if (!strcmp(v[i].addr, s.sub_addr))
+            sub = &v[i];
+        else if (!strcmp(v[i].addr, s.get_addr))
+            get = &v[i];
+        else
+            h = &v[i];
+    }
+    assert_non_null(sub);
+    assert_non_null(get);
+    assert_non_null(h);
+    /* the subscriber: its confirmation as a reply, the message as a push,
+     * and exactly the bytes it received */
+    assert_int_equal(sub->commands, 1);
+    assert_string_equal(sub->first_cmd, "SUBSCRIBE");
+    assert_int_equal(sub->pushes, 1);
+    assert_int_equal(sub->received_len, s.sub_rx.len);
+    assert_memory_equal(sub->received, s.sub_rx.buf, s.sub_rx.len);
+    /* the sliced GET: a FAULT, the reply held, the slices as WIRE, and
+     * together what the client got */
+    assert_int_equal(get->faults, 1);
+    assert_true(saw_fault_before_wire);
+    assert_int_equal(saw_wire, 3); /* "$1\r", "\n1\r", "\n" */
+    assert_int_equal(get->received_len, s.get_rx.len);
+    assert_memory_equal(get->received, s.get_rx.buf, s.get_rx.len);
+    /* the hiredis client: 9 commands, no fault */
+    assert_int_equal(h->commands, 9);
+    assert_string_equal(h->first_cmd, "SET");
+    assert_int_equal(h->faults, 0);
+    unlink(path);
+    free(path);
+}
+
+/* ---- replay ----------------------------------------------------------------------- */
+
+static void replay_to(const char *path, int port, fr_replay_result *res)
+{
+    fr_replay_options o = {.port = port, .timeout_ms = TU_WAIT_MS};
+    int rc = fr_replay(path, &o, res);
+    if (rc != FR_OK)
+        fprintf(stderr, "replay: %s\n", res->err);
+    assert_int_equal(rc, FR_OK);
+    for (size_t i = 0; i < res->ndiffs; i++)
+        fprintf(stderr, "diff c%llu %s: expected %.*s got %.*s\n",
+                (unsigned long long)res->diffs[i].conn, res->diffs[i].command,
+                (int)res->diffs[i].expected_len, res->diffs[i].expected, (int)res->diffs[i].got_len,
+                res->diffs[i].got);
+}
+
+static void test_replay_fresh_fake(void **state)
+{
+    (void)state;
+    session s;
+    memset(&s, 0, sizeof s);
+    char *path = record_session(&s, 1);
+    fr_server *srv = NULL;
+    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    fr_replay_result res;
+    replay_to(path, fr_server_port(srv), &res);
+    assert_int_equal(res.differences, 0);
+    assert_int_equal(res.commands, 11);
+    /* SUBSCRIBE, 9 replies, the message; the faulted GET is not compared */
+    assert_int_equal(res.compared, 11);
+    assert_int_equal(res.skipped, 1);
+    assert_int_equal(res.truncated, 0);
+    fr_replay_result_free(&res);
+    fr_server_stop(srv);
+    unlink(path);
+    free(path);
+}
+
+static void test_replay_reports_differences(void **state)
+{
+    (void)state;
+    session s;
+    memset(&s, 0, sizeof s);
+    char *path = record_session(&s, 0);
+    fr_server *srv = NULL;
+    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    /* the target already holds data: RPUSH and INCR answer otherwise */
+    fr_reply *rr = fr_execf(srv, "RPUSH l x");
+    fr_reply_free(rr);
+    rr = fr_execf(srv, "SET n 41");
+    fr_reply_free(rr);
+    fr_replay_result res;
+    fr_replay_options o = {.port = fr_server_port(srv), .max_diffs = 2, .timeout_ms = TU_WAIT_MS};
+    assert_int_equal(fr_replay(path, &o, &res), FR_OK);
+    /* RPUSH, LRANGE, INCR n, GET n differ; two kept in detail */
+    assert_int_equal(res.differences, 4);
+    assert_int_equal(res.ndiffs, 2);
+    assert_string_equal(res.diffs[0].command, "\"RPUSH\" \"l\" \"a\" \"b\" \"c\"");
+    assert_int_equal(res.diffs[0].expected_len, 4);
+    assert_memory_equal(res.diffs[0].expected, ":3\r\n", 4);
+    assert_int_equal(res.diffs[0].got_len, 4);
+    assert_memory_equal(res.diffs[0].got, ":4\r\n", 4);
+    assert_true(res.diffs[0].conn > 0);
+    assert_string_equal(res.diffs[1].command, "\"LRANGE\" \"l\" \"0\" \"-1\"");
+    fr_replay_result_free(&res);
+    fr_server_stop(srv);
+    unlink(path);
+    free(path);
+}
+
+/* Debian's redis-server on a free port, or -1 when it is not installed. */
+static pid_t start_redis(int *port)
+{
+    if (access("/usr/bin/redis-server", X_OK) != 0)
+        return -1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    *port = ntohs(sa.sin_port);
+    close(fd);
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", *port);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 1);
+        dup2(null, 2);
+        execl("/usr/bin/redis-server", "redis-server", "--port", ps, "--bind", "127.0.0.1",
+              "--save", "", "--appendonly", "no", "--daemonize", "no", (char *)NULL);
+        _exit(127);
+    }
+    long long deadline = tu_mono_ms() + 5000;
+    for (;;) {
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        sa.sin_port = htons((uint16_t)*port);
+        int ok = connect(c, (struct sockaddr *)&sa, sizeof sa) == 0;
+        close(c);
+        if (ok)
+            return pid;
+        assert_true(tu_mono_ms() < deadline);
+        struct timespec ts = {0, 10 * 1000000}; /* polling a child's start */
+        nanosleep(&ts, NULL);
+    }
+}
+
+static pid_t redis_pid = -1;
+
+static int stop_redis(void **state)
+{
+    (void)state;
+    if (redis_pid > 0) {
+        int status;
+        kill(redis_pid, SIGTERM);
+        waitpid(redis_pid, &status, 0);
+    }
+    redis_pid = -1;
+    return 0;
+}
+
+static void test_replay_real_redis(void **state)
+{
+    (void)state;
+    int port = 0;
+    pid_t pid = redis_pid = start_redis(&port);
+    if (pid < 0) {
+        fprintf(stderr, "redis-server not installed: skipped\n");
+        skip();
+    }
+    session s;
+    memset(&s, 0, sizeof s);
+    char *path = record_session(&s, 1);
+    fr_replay_result res;
+    replay_to(path, port, &res);
+    assert_int_equal(res.differences, 0);
+    assert_int_equal(res.compared, 11);
+    fr_replay_result_free(&res);
+    /* the same again: the data is there now, so replies differ */
+    replay_to(path, port, &res);
+    assert_true(res.differences > 0);
+    fr_replay_result_free(&res);
+    unlink(path);
+    free(path);
+}
+
+/* ---- playback ---------------------------------------------------------------------- */
+
+static void test_playback(void **state)
+{
+    (void)state;
+    session s;
+    memset(&s, 0, sizeof s);
+    char *path = record_session(&s, 0);
+    fr_server *srv = NULL;
+    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    assert_int_equal(fr_playback_load(srv, path, 0), FR_OK);
+    /* the recorded connections in their order: hiredis first, then the
+     * subscriber; commands are not run, answers come from the recording */
+    redisContext *h = tu_connect(srv);
+    int sub = raw_connect(fr_server_port(srv));
+    rx sr;
+    memset(&sr, 0, sizeof sr);
+    raw_send(sub, "*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n");
+    /* the documented limit: the message the subscriber received later
+     * comes with the answer to its last command */
+    raw_expect(sub, &sr,
+               "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"
+               "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n");
+    tu_cmd_ok(h, "SET k %b", "v\0\r\n", (size_t)4);
+    redisReply *r = tu_cmd(h, "GET k");
+    assert_int_equal(r->len, 4);
+    assert_memory_equal(r->str, "v\0\r\n", 4);
+    freeReplyObject(r);
+    /* a command out of script: an error, counted, the script stays */
+    r = tu_cmd(h, "GET other");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    assert_non_null(strstr(r->str, "fakeredis playback"));
+    assert_non_null(strstr(r->str, "expected 'RPUSH l a b c'"));
+    freeReplyObject(r);
+    assert_int_equal(tu_cmd_int(h, "RPUSH l a b c"), 3);
+    uint64_t served = 0, mism = 0;
+    char first[256];
+    assert_int_equal(fr_playback_result(srv, &served, &mism, first, sizeof first), FR_OK);
+    assert_int_equal(served, 4);
+    assert_int_equal(mism, 1);
+    assert_non_null(strstr(first, "got 'GET other'"));
+    /* the keyspace was never touched */
+    fr_reply *fk = fr_execf(srv, "EXISTS k");
+    assert_int_equal(fk->integer, 0);
+    fr_reply_free(fk);
+    assert_int_equal(fr_playback_end(srv), FR_OK);
+    /* after the end the server runs commands again */
+    tu_cmd_ok(h, "SET k v");
+    redisFree(h);
+    close(sub);
+    fr_server_stop(srv);
+    unlink(path);
+    free(path);
+}
+
+static void test_playback_timing(void **state)
+{
+    (void)state;
+    /* a hand-made script: PING answered 150 ms late */
+    fr_server *srv = NULL;
+    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    const char *argv[] = {"PING"};
+    size_t lens[] = {4};
+    assert_int_equal(fr_playback_add(srv, 0, 1, argv, lens, "+PONG\r\n", 7, 150000), FR_OK);
+    assert_int_equal(fr_playback_add(srv, 0, 1, argv, lens, "+PONG2\r\n", 8, 0), FR_OK);
+    assert_int_equal(fr_playback_begin(srv, 1), FR_OK);
+    assert_int_equal(fr_playback_begin(srv, 1), FR_ERR_STATE);
+    int fd = raw_connect(fr_server_port(srv));
+    rx r;
+    memset(&r, 0, sizeof r);
+    long long t0 = tu_mono_ms();
+    /* pipelined: the second answer waits behind the first */
+    raw_send(fd, "PING\r\nPING\r\n");
+    raw_expect(fd, &r, "+PONG\r\n+PONG2\r\n");
+    long long took = tu_mono_ms() - t0;
+    assert_true(took >= 140);
+    close(fd);
+    fr_server_stop(srv);
+}
+
+/* ---- the wire command and the program ---------------------------------------------- */
+
+static void test_wire_command(void **state)
+{
+    (void)state;
+    fr_server *srv = NULL;
+    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    char *path = tmp_path("wire");
+    redisContext *h = tu_connect(srv);
+    tu_cmd_ok(h, "FAKE.RECORD START %s", path);
+    redisReply *r = tu_cmd(h, "FAKE.RECORD START %s", path);
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    tu_cmd_ok(h, "SET a 1");
+    tu_cmd_ok(h, "FAKE.RECORD STOP");
+    r = tu_cmd(h, "FAKE.RECORD STOP");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    assert_non_null(strstr(r->str, "none is running"));
+    freeReplyObject(r);
+    r = tu_cmd(h, "FAKE.RECORD START /nonexistent/dir/x.rec");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    assert_int_equal(fr_record_stop(srv), FR_ERR_STATE);
+    /* the API on the same server */
+    char *path2 = tmp_path("wire2");
+    assert_int_equal(fr_record_start(srv, path2), FR_OK);
+    assert_int_equal(fr_record_start(srv, path2), FR_ERR_STATE);
+    tu_cmd_ok(h, "SET b 2");
+    assert_int_equal(fr_record_stop(srv), FR_OK);
+    assert_int_equal(fr_record_stop(srv), FR_ERR_STATE);
+    assert_int_equal(fr_record_start(srv, "/nonexistent/dir/y.rec"), FR_ERR_ARG);
+    assert_non_null(strstr(fr_server_errstr(srv), "cannot open"));
+    unlink(path2);
+    free(path2);
+    redisFree(h);
+    fr_server_stop(srv);
+
+    /* the connection already open gets its CONNECT first */
+    fr_recording *rec = NULL;
+    assert_int_equal(fr_recording_open(path, &rec, NULL, 0), FR_OK);
+    const fr_rec_event *ev;
+    /* START's own reply, START again (refused), SET, STOP (its reply is
+     * after the end) */
+    int want[] = {FR_REC_CONNECT, FR_REC_REPLY, FR_REC_COMMAND, FR_REC_REPLY,
+                  FR_REC_COMMAND, FR_REC_REPLY, FR_REC_COMMAND};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(fr_recording_next(rec, &ev), 1);
+        assert_int_equal(ev->type, want[i]);
+    }
+    assert_int_equal(fr_recording_next(rec, &ev), 0);
+    fr_recording_close(rec);
+    unlink(path);
+    free(path);
+}
+
+static char *run_capture(const char *cmd, int *status)
+{
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char *out = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&out, &n);
+    char buf[4096];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, p)) > 0)
+        fwrite(buf, 1, k, m);
+    fclose(m);
+    int st = pclose(p);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
+}
+
+static void test_program(void **state)
+{
+    (void)state;
+    session s;
+    memset(&s, 0, sizeof s);
+    char *path = record_session(&s, 1);
+    char cmd[1024];
+    int status;
+    /* print: one line per event, times stripped here */
+    snprintf(cmd, sizeof cmd, "%s print %s | cut -d' ' -f2- | grep -v ' CONNECT '", FR_REPLAY_BIN,
+             path);
+    char *out = run_capture(cmd, &status);
+    assert_int_equal(status, 0);
+    assert_non_null(strstr(out, "COMMAND \"SET\" \"k\" \"v\\x00\\r\\n\"\n"));
+    assert_non_null(strstr(out, "REPLY sent \"$4\\r\\nv\\x00\\r\\n\\r\\n\"\n"));
+    assert_non_null(strstr(
+        out, "PUSH sent \"*3\\r\\n$7\\r\\nmessage\\r\\n$2\\r\\nch\\r\\n$5\\r\\nhello\\r\\n\"\n"));
+    assert_non_null(strstr(out, "FAULT rule=1 \"cmd=GET action=slice size=3 gap=1\"\n"));
+    assert_non_null(strstr(out, "REPLY held \"$1\\r\\n1\\r\\n\"\n"));
+    assert_non_null(strstr(out, "WIRE \"\\n1\\r\"\n"));
+    assert_non_null(strstr(out, "DISCONNECT\n"));
+    free(out);
+
+    /* replay: 0 against a fresh fake, 1 with differences */
+    fr_server *srv = NULL;
+    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    snprintf(cmd, sizeof cmd, "%s replay %s --port %d", FR_REPLAY_BIN, path, fr_server_port(srv));
+    out = run_capture(cmd, &status);
+    assert_int_equal(status, 0);
+    assert_non_null(strstr(out, "11 commands sent, 11 replies compared, 0 differ, 1 skipped"));
+    free(out);
+    out = run_capture(cmd, &status); /* the data is there now */
+    assert_int_equal(status, 1);
+    assert_non_null(strstr(out, "expected \":3\\r\\n\""));
+    free(out);
+    fr_server_stop(srv);
+
+    /* import-monitor, then print */
+    char *mon = tmp_path("monitor.txt"), *imp = tmp_path("imported");
+    FILE *f = fopen(mon, "w");
+    fputs("OK\n1700000000.100000 [0 127.0.0.1:4000] \"SET\" \"a\\r\" \"1\"\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s import-monitor %s %s 2>/dev/null && %s print %s", FR_REPLAY_BIN,
+             mon, imp, FR_REPLAY_BIN, imp);
+    out = run_capture(cmd, &status);
+    assert_int_equal(status, 0);
+    assert_string_equal(out, "+0.000000 c1 CONNECT \"127.0.0.1:4000\" (imported)\n"
+                             "+0.000000 c1 COMMAND \"SET\" \"a\\r\" \"1\" (imported)\n");
+    free(out);
+    /* a damaged file: print says so and exits 1 */
+    snprintf(cmd, sizeof cmd, "%s print %s 2>&1 >/dev/null", FR_REPLAY_BIN, mon);
+    out = run_capture(cmd, &status);
+    assert_int_equal(status, 2);
+    assert_non_null(strstr(out, "not a fakeredis recording"));
+    free(out);
+    unlink(mon);
+    unlink(imp);
+    free(mon);
+    free(imp);
+    unlink(path);
+    free(path);
+}
+
+/* Count the COMMAND events whose argv[0] is name. */
+static int count_commands(const char *path, const char *name)
+{
+    fr_recording *r = NULL;
+    assert_int_equal(fr_recording_open(path, &r, NULL, 0), FR_OK);
+    const fr_rec_event *ev;
+    int n = 0;
+    while (fr_recording_next(r, &ev) == 1)
+        if (ev->type == FR_REC_COMMAND && ev->argvlen[0] == strlen(name) &&
+            !strncasecmp(ev->argv[0], name, ev->argvlen[0]))
+            n++;
+    fr_recording_close(r);
+    return n;
+}
+
+/* A command CLIENT PAUSE or a stall rule holds back is dispatched again
+ * later: it is still one COMMAND event. */
+static void test_held_command_recorded_once(void **state)
+{
+    (void)state;
+    fr_server *srv = NULL;
+    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    char *path = tmp_path("held");
+    assert_int_equal(fr_record_start(srv, path), FR_OK);
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
+    tu_cmd_ok(a, "CLIENT PAUSE 150 WRITE");
+    long long t0 = tu_mono_ms();
+    tu_cmd_ok(b, "SET held 1"); /* waits for the pause to end */
+    assert_true(tu_mono_ms() - t0 >= 100);
+    uint64_t id = 0;
+    assert_int_equal(fr_fault_add_text(srv, "cmd=INCR action=stall once", &id), FR_OK);
+    redisAppendCommand(b, "INCR stalled");
+    int done = 0;
+    redisBufferWrite(b, &done);
+    assert_false(tu_readable_within(b, 50));
+    fr_fault_clear(srv, id);
+    redisReply *r = tu_next_reply(b);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    redisFree(a);
+    redisFree(b);
+    fr_server_stop(srv);
+    assert_int_equal(count_commands(path, "SET"), 1);
+    assert_int_equal(count_commands(path, "INCR"), 1);
+    unlink(path);
+    free(path);
+}
+
+/* A blocked command's reply comes after another connection's command:
+ * replay sends in recorded order and awaits each reply on its own
+ * connection. */
+static void test_replay_blocking(void **state)
+{
+    (void)state;
+    fr_server *srv = NULL;
+    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    char *path = tmp_path("blocking");
+    assert_int_equal(fr_record_start(srv, path), FR_OK);
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
+    tu_block(srv, a, 1, "BLPOP q 5");
+    assert_int_equal(tu_cmd_int(b, "LPUSH q x"), 1);
+    redisReply *r = tu_next_reply(a);
+    assert_int_equal(r->elements, 2);
+    freeReplyObject(r);
+    tu_cmd_ok(a, "MULTI");
+    redisReply *q = tu_cmd(a, "INCR c");
+    assert_string_equal(q->str, "QUEUED");
+    freeReplyObject(q);
+    q = tu_cmd(a, "EXEC");
+    assert_int_equal(q->elements, 1);
+    freeReplyObject(q);
+    redisFree(a);
+    redisFree(b);
+    fr_server_stop(srv);
+
+    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    fr_replay_result res;
+    replay_to(path, fr_server_port(srv), &res);
+    assert_int_equal(res.differences, 0);
+    assert_int_equal(res.commands, 5);
+    assert_int_equal(res.compared, 5);
+    fr_replay_result_free(&res);
+    fr_server_stop(srv);
+    unlink(path);
+    free(path);
+}
+
+/* fakeredis-server --record FILE: the program records from its start to
+ * its exit (SIGTERM flushes and closes the file). */
+static void test_server_flag(void **state)
+{
+    (void)state;
+    char *portfile = tmp_path("portfile"), *rec = tmp_path("flag");
+    unlink(portfile);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 1);
+        execl(FR_SERVER_BIN, FR_SERVER_BIN, "--port", "0", "--port-file", portfile, "--record", rec,
+              (char *)NULL);
+        _exit(127);
+    }
+    int port = 0;
+    long long deadline = tu_mono_ms() + 5000;
+    while (!port) {
+        FILE *f = fopen(portfile, "r");
+        if (f) {
+            if (fscanf(f, "%d", &port) != 1)
+                port = 0;
+            fclose(f);
+        }
+        assert_true(tu_mono_ms() < deadline);
+        if (!port) {
+            struct timespec ts = {0, 5 * 1000000}; /* polling a child's start */
+            nanosleep(&ts, NULL);
+        }
+    }
+    int fd = raw_connect(port);
+    rx r;
+    memset(&r, 0, sizeof r);
+    raw_send(fd, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+    raw_expect(fd, &r, "+OK\r\n");
+    close(fd);
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    fr_recording *rr = NULL;
+    assert_int_equal(fr_recording_open(rec, &rr, NULL, 0), FR_OK);
+    const fr_rec_event *ev;
+    int want[] = {FR_REC_CONNECT, FR_REC_COMMAND, FR_REC_REPLY, FR_REC_DISCONNECT};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(fr_recording_next(rr, &ev), 1);
+        assert_int_equal(ev->type, want[i]);
+    }
+    assert_int_equal(fr_recording_next(rr, &ev), 0);
+    assert_int_equal(fr_recording_torn(rr, NULL), 0);
+    fr_recording_close(rr);
+    unlink(portfile);
+    unlink(rec);
+    free(portfile);
+    free(rec);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_recorded_events),
+        cmocka_unit_test(test_replay_fresh_fake),
+        cmocka_unit_test(test_replay_reports_differences),
+        cmocka_unit_test_teardown(test_replay_real_redis, stop_redis),
+        cmocka_unit_test(test_playback),
+        cmocka_unit_test(test_playback_timing),
+        cmocka_unit_test(test_wire_command),
+        cmocka_unit_test(test_program),
+        cmocka_unit_test(test_server_flag),
+        cmocka_unit_test(test_held_command_recorded_once),
+        cmocka_unit_test(test_replay_blocking),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,463 @@
+/* The recording format and its reader: round trip, torn last records,
+ * damage in the middle, garbage, a small fuzz over truncations and bit
+ * flips, and the MONITOR line parser and import. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fakeredis/recording.h"
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static char *tmp_path(const char *tag)
+{
+    char *p = malloc(256);
+    snprintf(p, 256, "/tmp/fr_test_recording_%ld_%s", (long)getpid(), tag);
+    return p;
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)len + 1);
+    assert_int_equal(fread(p, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return p;
+}
+
+static const char bin_arg[] = {'a', '\0', '\r', '\n', (char)0xff};
+
+/* Seven events of every kind; returns the file's bytes, and where the
+ * last record starts. */
+static char *sample_file(size_t *n, size_t *last_at)
+{
+    char *path = tmp_path("sample");
+    fr_rec_writer *w = NULL;
+    assert_int_equal(fr_rec_writer_open(path, 1700000000123456LL, &w), FR_OK);
+    const char *argv[] = {"SET", bin_arg, "v"};
+    size_t lens[] = {3, sizeof bin_arg, 1};
+    fr_rec_event ev[7];
+    memset(ev, 0, sizeof ev);
+    ev[0] = (fr_rec_event){
+        .type = FR_REC_CONNECT, .time_us = 1, .conn = 7, .data = "127.0.0.1:5555", .len = 14};
+    ev[1] = (fr_rec_event){
+        .type = FR_REC_COMMAND, .time_us = 2, .conn = 7, .argc = 3, .argv = argv, .argvlen = lens};
+    ev[2] = (fr_rec_event){.type = FR_REC_FAULT,
+                           .time_us = 3,
+                           .conn = 7,
+                           .rule = 42,
+                           .data = "cmd=SET action=slice size=1",
+                           .len = 27};
+    ev[3] =
+        (fr_rec_event){.type = FR_REC_REPLY, .time_us = 4, .conn = 7, .data = "+OK\r\n", .len = 5};
+    ev[4] = (fr_rec_event){
+        .type = FR_REC_WIRE, .flags = FR_REC_SENT, .time_us = 5, .conn = 7, .data = "+", .len = 1};
+    ev[5] = (fr_rec_event){.type = FR_REC_PUSH,
+                           .flags = FR_REC_SENT,
+                           .time_us = 6,
+                           .conn = 7,
+                           .data = ">2\r\n$1\r\na\r\n$1\r\nb\r\n",
+                           .len = 18};
+    ev[6] = (fr_rec_event){.type = FR_REC_DISCONNECT, .time_us = 7000001, .conn = 7};
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(fr_rec_writer_add(w, &ev[i]), FR_OK);
+    assert_int_equal(fr_rec_writer_close(w), FR_OK);
+    char *p = slurp(path, n);
+    unlink(path);
+    free(path);
+    /* the last record is the DISCONNECT: a header and the fixed body */
+    *last_at = *n - (8 + FR_REC_BODY_FIXED);
+    return p;
+}
+
+/* Read everything; returns the status of the last next() and counts. */
+static int read_all(const char *p, size_t n, int *events, int *torn)
+{
+    fr_recording *r = NULL;
+    char err[256];
+    int rc = fr_recording_open_mem(p, n, &r, err, sizeof err);
+    *events = 0;
+    *torn = 0;
+    if (rc != FR_OK) {
+        assert_null(r);
+        return rc;
+    }
+    const fr_rec_event *ev;
+    while ((rc = fr_recording_next(r, &ev)) == 1) {
+        (*events)++;
+        if (ev->type == FR_REC_COMMAND)
+            for (int i = 0; i < ev->argc; i++)
+                assert_int_equal(ev->argv[i][ev->argvlen[i]], '\0');
+    }
+    *torn = fr_recording_torn(r, NULL);
+    if (rc < 0)
+        assert_true(strlen(fr_recording_errstr(r)) > 0);
+    fr_recording_close(r);
+    return rc;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_crc_vector(void **state)
+{
+    (void)state;
+    assert_int_equal(fr_record_crc32(0, "123456789", 9), 0xCBF43926u);
+    /* continuing equals one pass */
+    uint32_t a = fr_record_crc32(fr_record_crc32(0, "1234", 4), "56789", 5);
+    assert_int_equal(a, 0xCBF43926u);
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    size_t n, last;
+    char *p = sample_file(&n, &last);
+    fr_recording *r = NULL;
+    assert_int_equal(fr_recording_open_mem(p, n, &r, NULL, 0), FR_OK);
+    assert_int_equal(fr_recording_start_us(r), 1700000000123456LL);
+    const fr_rec_event *ev;
+
+    assert_int_equal(fr_recording_next(r, &ev), 1);
+    assert_int_equal(ev->type, FR_REC_CONNECT);
+    assert_int_equal(ev->conn, 7);
+    assert_int_equal(ev->time_us, 1);
+    assert_int_equal(ev->len, 14);
+    assert_memory_equal(ev->data, "127.0.0.1:5555", 14);
+
+    assert_int_equal(fr_recording_next(r, &ev), 1);
+    assert_int_equal(ev->type, FR_REC_COMMAND);
+    assert_int_equal(ev->argc, 3);
+    assert_int_equal(ev->argvlen[0], 3);
+    assert_memory_equal(ev->argv[0], "SET", 3);
+    assert_int_equal(ev->argvlen[1], sizeof bin_arg);
+    assert_memory_equal(ev->argv[1], bin_arg, sizeof bin_arg);
+    assert_int_equal(ev->argvlen[2], 1);
+
+    assert_int_equal(fr_recording_next(r, &ev), 1);
+    assert_int_equal(ev->type, FR_REC_FAULT);
+    assert_int_equal(ev->rule, 42);
+    assert_int_equal(ev->len, 27);
+
+    assert_int_equal(fr_recording_next(r, &ev), 1);
+    assert_int_equal(ev->type, FR_REC_REPLY);
+    assert_int_equal(ev->flags, 0);
+    assert_int_equal(ev->len, 5);
+
+    assert_int_equal(fr_recording_next(r, &ev), 1);
+    assert_int_equal(ev->type, FR_REC_WIRE);
+    assert_int_equal(ev->flags, FR_REC_SENT);
+
+    assert_int_equal(fr_recording_next(r, &ev), 1);
+    assert_int_equal(ev->type, FR_REC_PUSH);
+    assert_int_equal(ev->len, 18);
+
+    assert_int_equal(fr_recording_next(r, &ev), 1);
+    assert_int_equal(ev->type, FR_REC_DISCONNECT);
+    assert_int_equal(ev->time_us, 7000001);
+    assert_int_equal(ev->len, 0);
+
+    assert_int_equal(fr_recording_next(r, &ev), 0);
+    assert_int_equal(fr_recording_next(r, &ev), 0); /* stays at the end */
+    assert_int_equal(fr_recording_torn(r, NULL), 0);
+    fr_recording_close(r);
+    free(p);
+}
+
+static void test_torn_last_record(void **state)
+{
+    (void)state;
+    size_t n, last;
+    char *p = sample_file(&n, &last);
+    /* every cut inside the last record: six events, then a torn end */
+    for (size_t cut = last + 1; cut < n; cut++) {
+        fr_recording *r = NULL;
+        assert_int_equal(fr_recording_open_mem(p, cut, &r, NULL, 0), FR_OK);
+        const fr_rec_event *ev;
+        int events = 0, rc;
+        while ((rc = fr_recording_next(r, &ev)) == 1)
+            events++;
+        assert_int_equal(rc, 0);
+        assert_int_equal(events, 6);
+        size_t dropped = 0;
+        assert_int_equal(fr_recording_torn(r, &dropped), 1);
+        assert_int_equal(dropped, cut - last);
+        fr_recording_close(r);
+    }
+    /* a cut exactly between records is a clean end */
+    int events, torn;
+    assert_int_equal(read_all(p, last, &events, &torn), 0);
+    assert_int_equal(events, 6);
+    assert_int_equal(torn, 0);
+    /* the last record's CRC fails at the very end: torn, skipped */
+    p[n - 1] ^= 0x40;
+    assert_int_equal(read_all(p, n, &events, &torn), 0);
+    assert_int_equal(events, 6);
+    assert_int_equal(torn, 1);
+    p[n - 1] ^= 0x40;
+    /* zeros after the last record (a crash on some file systems) */
+    char *z = calloc(1, n + 100);
+    memcpy(z, p, n);
+    assert_int_equal(read_all(z, n + 100, &events, &torn), 0);
+    assert_int_equal(events, 7);
+    assert_int_equal(torn, 1);
+    free(z);
+    free(p);
+}
+
+static void test_damage_in_the_middle(void **state)
+{
+    (void)state;
+    size_t n, last;
+    char *p = sample_file(&n, &last);
+    int events, torn;
+    /* a flipped byte in the body of the second record: CRC mismatch with
+     * more data after it */
+    size_t second = FR_REC_HEADER_LEN + 8 + FR_REC_BODY_FIXED + 14;
+    p[second + 8 + FR_REC_BODY_FIXED + 2] ^= 1;
+    assert_int_equal(read_all(p, n, &events, &torn), FR_ERR_PARSE);
+    assert_int_equal(events, 1);
+    p[second + 8 + FR_REC_BODY_FIXED + 2] ^= 1;
+    /* an impossible length */
+    p[second + 3] = 0x7f;
+    assert_int_equal(read_all(p, n, &events, &torn), FR_ERR_PARSE);
+    assert_int_equal(events, 1);
+    free(p);
+}
+
+static void test_garbage_rejected(void **state)
+{
+    (void)state;
+    int events, torn;
+    assert_int_equal(read_all("hello world, not a recording", 28, &events, &torn), FR_ERR_PARSE);
+    assert_int_equal(read_all("", 0, &events, &torn), FR_ERR_PARSE);
+    /* the magic alone: header cut short */
+    assert_int_equal(read_all(FR_REC_MAGIC, FR_REC_MAGIC_LEN, &events, &torn), FR_ERR_PARSE);
+    /* an unknown version */
+    size_t n, last;
+    char *p = sample_file(&n, &last);
+    p[8] = 9;
+    char err[256];
+    fr_recording *r = NULL;
+    assert_int_equal(fr_recording_open_mem(p, n, &r, err, sizeof err), FR_ERR_PARSE);
+    assert_non_null(strstr(err, "version 9"));
+    free(p);
+    /* a missing file */
+    assert_int_equal(fr_recording_open("/nonexistent/x.rec", &r, err, sizeof err), FR_ERR_ARG);
+    assert_null(r);
+}
+
+static void test_unknown_type_skipped(void **state)
+{
+    (void)state;
+    /* a record of type 99 between two known ones: readers skip it */
+    char *path = tmp_path("unknown");
+    fr_rec_writer *w = NULL;
+    assert_int_equal(fr_rec_writer_open(path, 0, &w), FR_OK);
+    fr_rec_event ev = {.type = FR_REC_CONNECT, .conn = 1, .data = "a", .len = 1};
+    assert_int_equal(fr_rec_writer_add(w, &ev), FR_OK);
+    ev.type = FR_REC_DISCONNECT;
+    assert_int_equal(fr_rec_writer_add(w, &ev), FR_OK);
+    fr_rec_writer_close(w);
+    size_t n;
+    char *p = slurp(path, &n);
+    /* change the second record's type and fix its CRC */
+    size_t at = FR_REC_HEADER_LEN + 8 + FR_REC_BODY_FIXED + 1;
+    p[at + 8] = 99;
+    uint32_t crc = fr_record_crc32(0, p + at + 8, FR_REC_BODY_FIXED);
+    for (int i = 0; i < 4; i++)
+        p[at + 4 + i] = (char)(crc >> (8 * i));
+    int events, torn;
+    assert_int_equal(read_all(p, n, &events, &torn), 0);
+    assert_int_equal(events, 1);
+    assert_int_equal(torn, 0);
+    free(p);
+    unlink(path);
+    free(path);
+}
+
+/* Random truncations and bit flips: the reader never crashes, never reads
+ * out of bounds (ASan), and always ends with 0 or FR_ERR_PARSE. */
+static void test_fuzz(void **state)
+{
+    (void)state;
+    size_t n, last;
+    char *orig = sample_file(&n, &last);
+    uint64_t seed = 12345;
+    char *p = malloc(n);
+    int outcomes[3] = {0, 0, 0};
+    for (int round = 0; round < 3000; round++) {
+        memcpy(p, orig, n);
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t len = (size_t)(seed >> 33) % (n + 1);
+        int flips = (int)((seed >> 20) % 4);
+        for (int f = 0; f < flips && len; f++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t at = (size_t)(seed >> 33) % len;
+            p[at] ^= (char)(1u << ((seed >> 8) % 8));
+        }
+        int events, torn;
+        int rc = read_all(p, len, &events, &torn);
+        assert_true(rc == 0 || rc == FR_ERR_PARSE);
+        assert_true(events <= 7);
+        outcomes[rc == 0 ? (torn ? 1 : 0) : 2]++;
+    }
+    /* the fuzz reached every outcome */
+    assert_true(outcomes[0] > 0 && outcomes[1] > 0 && outcomes[2] > 0);
+    free(p);
+    free(orig);
+}
+
+static void test_print(void **state)
+{
+    (void)state;
+    size_t n, last;
+    char *p = sample_file(&n, &last);
+    fr_recording *r = NULL;
+    assert_int_equal(fr_recording_open_mem(p, n, &r, NULL, 0), FR_OK);
+    char *text = NULL;
+    size_t tl = 0;
+    FILE *f = open_memstream(&text, &tl);
+    const fr_rec_event *ev;
+    while (fr_recording_next(r, &ev) == 1)
+        assert_int_equal(fr_rec_event_print(f, ev), 0);
+    fclose(f);
+    fr_recording_close(r);
+    const char *want = "+0.000001 c7 CONNECT \"127.0.0.1:5555\"\n"
+                       "+0.000002 c7 COMMAND \"SET\" \"a\\x00\\r\\n\\xff\" \"v\"\n"
+                       "+0.000003 c7 FAULT rule=42 \"cmd=SET action=slice size=1\"\n"
+                       "+0.000004 c7 REPLY held \"+OK\\r\\n\"\n"
+                       "+0.000005 c7 WIRE \"+\"\n"
+                       "+0.000006 c7 PUSH sent \">2\\r\\n$1\\r\\na\\r\\n$1\\r\\nb\\r\\n\"\n"
+                       "+7.000001 c7 DISCONNECT\n";
+    assert_string_equal(text, want);
+    free(text);
+    free(p);
+}
+
+static void test_monitor_line(void **state)
+{
+    (void)state;
+    fr_monitor_line m;
+    const char *l1 = "1700000000.123456 [0 127.0.0.1:5555] \"SET\" \"k\" \"v\"\n";
+    assert_int_equal(fr_monitor_parse_line(l1, strlen(l1), &m), 1);
+    assert_int_equal(m.time_us, 1700000000123456LL);
+    assert_int_equal(m.db, 0);
+    assert_string_equal(m.addr, "127.0.0.1:5555");
+    assert_int_equal(m.argc, 3);
+    assert_string_equal(m.argv[0], "SET");
+    assert_string_equal(m.argv[2], "v");
+    fr_monitor_line_clear(&m);
+
+    /* Redis' escapes: quote, backslash, CR LF, tab, \a \b, hex bytes */
+    const char *l2 = "1700000001.000002 [3 unix:/tmp/r.sock] \"set\" \"a\\\"b\\\\c\" "
+                     "\"\\r\\n\\t\\a\\b\\x00\\xff\\xAB\" \"\"\r\n";
+    assert_int_equal(fr_monitor_parse_line(l2, strlen(l2), &m), 1);
+    assert_int_equal(m.db, 3);
+    assert_string_equal(m.addr, "unix:/tmp/r.sock");
+    assert_int_equal(m.argc, 4);
+    assert_int_equal(m.argvlen[1], 5);
+    assert_memory_equal(m.argv[1], "a\"b\\c", 5);
+    assert_int_equal(m.argvlen[2], 8);
+    assert_memory_equal(m.argv[2], "\r\n\t\a\b\x00\xff\xab", 8);
+    assert_int_equal(m.argvlen[3], 0);
+    assert_non_null(m.argv[3]);
+    fr_monitor_line_clear(&m);
+
+    /* short fractions are microseconds scaled */
+    const char *l3 = "12.5 [0 lua] \"get\" \"x\"";
+    assert_int_equal(fr_monitor_parse_line(l3, strlen(l3), &m), 1);
+    assert_int_equal(m.time_us, 12500000);
+    assert_string_equal(m.addr, "lua");
+    fr_monitor_line_clear(&m);
+
+    /* not commands */
+    assert_int_equal(fr_monitor_parse_line("OK\n", 3, &m), 0);
+    assert_int_equal(fr_monitor_parse_line("\n", 1, &m), 0);
+    /* malformed */
+    const char *bad[] = {"hello",
+                         "1700000000.1 [0 1.2.3.4:5]",
+                         "1.1 [0 a:1] \"unterminated",
+                         "1.1 [x a:1] \"get\"",
+                         "1.1 [0 a:1] get",
+                         "1.1 [0 a:1] \"a\"\"b\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(fr_monitor_parse_line(bad[i], strlen(bad[i]), &m), -1);
+}
+
+static void test_monitor_import(void **state)
+{
+    (void)state;
+    const char *text = "OK\n"
+                       "1700000000.000000 [0 127.0.0.1:1111] \"SET\" \"k\" \"v\\x00w\"\n"
+                       "1700000000.250000 [0 127.0.0.1:2222] \"GET\" \"k\"\n"
+                       "1700000000.500000 [0 lua] \"get\" \"k\"\n"
+                       "1700000001.000000 [0 127.0.0.1:1111] \"DEL\" \"k\"\n";
+    FILE *in = fmemopen((void *)text, strlen(text), "r");
+    char *out = tmp_path("import");
+    size_t cmds = 0, bad = 0;
+    assert_int_equal(fr_monitor_import(in, out, &cmds, &bad), FR_OK);
+    fclose(in);
+    assert_int_equal(cmds, 3);
+    fr_recording *r = NULL;
+    assert_int_equal(fr_recording_open(out, &r, NULL, 0), FR_OK);
+    assert_int_equal(fr_recording_start_us(r), 1700000000000000LL);
+    const fr_rec_event *ev;
+    int want_type[] = {FR_REC_CONNECT, FR_REC_COMMAND, FR_REC_CONNECT, FR_REC_COMMAND,
+                       FR_REC_COMMAND};
+    uint64_t want_conn[] = {1, 1, 2, 2, 1};
+    int64_t want_t[] = {0, 0, 250000, 250000, 1000000};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(fr_recording_next(r, &ev), 1);
+        assert_int_equal(ev->type, want_type[i]);
+        assert_int_equal(ev->conn, want_conn[i]);
+        assert_int_equal(ev->time_us, want_t[i]);
+        assert_true(ev->flags & FR_REC_IMPORTED);
+        if (i == 1) {
+            assert_int_equal(ev->argvlen[2], 3);
+            assert_memory_equal(ev->argv[2], "v\0w", 3);
+        }
+        if (i == 2)
+            assert_memory_equal(ev->data, "127.0.0.1:2222", 14);
+    }
+    assert_int_equal(fr_recording_next(r, &ev), 0);
+    fr_recording_close(r);
+
+    /* a malformed line stops the import and is named */
+    const char *broken = "1.0 [0 a:1] \"PING\"\nnot monitor output\n";
+    in = fmemopen((void *)broken, strlen(broken), "r");
+    assert_int_equal(fr_monitor_import(in, out, &cmds, &bad), FR_ERR_PARSE);
+    fclose(in);
+    assert_int_equal(bad, 2);
+    assert_int_equal(cmds, 1);
+    unlink(out);
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crc_vector),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_torn_last_record),
+        cmocka_unit_test(test_damage_in_the_middle),
+        cmocka_unit_test(test_garbage_rejected),
+        cmocka_unit_test(test_unknown_type_skipped),
+        cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_print),
+        cmocka_unit_test(test_monitor_line),
+        cmocka_unit_test(test_monitor_import),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
