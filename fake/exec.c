@@ -23,7 +23,10 @@ static void run_exec(fr_server *srv, void *arg)
         return;
     fr__dispatch(c, j->argc, j->argv);
     c->flags &= ~(unsigned)(FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP | FR_CONN_REPLY_SKIP_NEXT |
-                            FR_CONN_POSTPONED);
+                            FR_CONN_POSTPONED | FR_CONN_CLOSE_AFTER_REPLY);
+    /* fr_exec promises RESP3 replies: RESET or HELLO 2 must not change the
+     * protocol of later calls (their own reply is already encoded) */
+    c->resp = 3;
     size_t len = evbuffer_get_length(c->out);
     if (len == 0)
         return;

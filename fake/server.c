@@ -18,6 +18,7 @@
 #include "conn_hooks.h"
 #include "db.h"
 #include "fault.h"
+#include "record.h"
 #include "reply.h"
 
 int64_t fr__real_ms(void)
@@ -160,7 +161,11 @@ static int tcp_listen(fr_server *srv, int port)
     }
     len = sizeof ss;
     getsockname(fd, (struct sockaddr *)&ss, &len);
-    srv->port = ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port);
+    int real = ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port);
+    /* fr_server_port() reads this from any thread: a re-listen on the
+     * same port (faults) must not write it again */
+    if (srv->port != real)
+        srv->port = real;
     return fd;
 }
 
@@ -316,6 +321,7 @@ static void server_free(fr_server *srv)
     srv->to_close = NULL;
     fr__server_unlisten(srv);
     fr__faults_free(srv);
+    fr__rec_free(srv);
     if (srv->reaper_ev)
         event_free(srv->reaper_ev);
     if (srv->cron_ev)
