@@ -143,7 +143,6 @@ void fr__cmd_client_kill(fr_conn *c)
     long long id = 0;
     int type = -1, skipme = 1;
     const fr_arg *addr = NULL, *laddr = NULL, *user = NULL;
-    long long maxage = 0;
     for (int i = 2; i < c->argc; i += 2) {
         if (i + 1 >= c->argc) {
             fr__add_error(c, fr__err_syntax);
@@ -176,9 +175,6 @@ void fr__cmd_client_kill(fr_conn *c)
                 fr__add_error(c, fr__err_syntax);
                 return;
             }
-        } else if (fr__arg_is(k, "maxage")) {
-            if (!fr__arg_ll(c, v, &maxage))
-                return;
         } else {
             fr__add_error(c, fr__err_syntax);
             return;
@@ -189,13 +185,12 @@ void fr__cmd_client_kill(fr_conn *c)
         return;
     }
     long long killed = 0;
-    int64_t now = fr__real_ms();
     for (fr_conn *t = srv->conns; t; t = t->next) {
         if (!listed(t))
             continue;
         if ((id && t->id != (uint64_t)id) || (type >= 0 && conn_type(t) != type) ||
             (addr && !addr_is(t->addr, addr)) || (laddr && !addr_is(t->laddr, laddr)) ||
-            (skipme && t == c) || (maxage && (now - t->ctime_ms) / 1000 < maxage))
+            (skipme && t == c))
             continue;
         kill_conn(c, t);
         killed++;
@@ -333,7 +328,7 @@ void fr__cmd_client_help(fr_conn *c)
     static const char *const lines[] = {
         "ID", "    The id of this connection.",
         "INFO", "    Information about this connection, one line.",
-        "KILL <ip:port> | <filter> <value> ...", "    Close connections: filters are ID, TYPE, ADDR, LADDR, USER, SKIPME, MAXAGE.",
+        "KILL <ip:port> | <filter> <value> ...", "    Close connections: filters are ID, TYPE, ADDR, LADDR, USER, SKIPME.",
         "LIST [TYPE <type>] [ID <id> ...]", "    One line per connection.",
         "UNPAUSE", "    Let paused clients run again.",
         "PAUSE <timeout> [WRITE|ALL]", "    Hold back commands for <timeout> milliseconds.",

@@ -217,10 +217,13 @@ int main(int argc, char **argv)
     }
     a.opts.on_shutdown = on_shutdown;
     a.opts.on_shutdown_ctx = base;
+    char err[256] = "";
+    a.opts.errbuf = err;
+    a.opts.errbuf_len = sizeof err;
     fr_server *srv = NULL;
     int rc = fr_server_attach(base, &a.opts, &srv);
     if (rc != FR_OK) {
-        fprintf(stderr, "fakeredis-server: %s\n", fr_strerror(rc));
+        fprintf(stderr, "fakeredis-server: %s\n", err[0] ? err : fr_strerror(rc));
         event_base_free(base);
         return 1;
     }

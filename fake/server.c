@@ -417,8 +417,9 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, in
         goto fail;
     return srv;
 fail:
-    if (srv->errstr[0])
-        fprintf(stderr, "fakeredis: %s\n", srv->errstr);
+    if (opts->errbuf && opts->errbuf_len)
+        snprintf(opts->errbuf, opts->errbuf_len, "%s",
+                 srv->errstr[0] ? srv->errstr : fr_strerror(*status));
     server_free(srv);
     return NULL;
 }

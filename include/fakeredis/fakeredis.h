@@ -72,6 +72,11 @@ typedef struct fr_options {
      *  server (the program uses it to exit); NULL: nothing is called */
     void (*on_shutdown)(void *ctx);
     void *on_shutdown_ctx;
+    /** when start or attach fails, the reason is written here (NUL-ended,
+     *  truncated to errbuf_len); NULL: not reported. The library never
+     *  prints. */
+    char *errbuf;
+    size_t errbuf_len;
 } fr_options;
 
 /**
@@ -95,7 +100,8 @@ FR_API int fr_server_attach(struct event_base *base, const fr_options *opts,
  * join the loop thread if it has one, free everything. NULL is a no-op.
  * Safe after a SHUTDOWN command already stopped it. Any thread but the
  * server's own loop thread for a threaded server; for an attached server,
- * the base's thread.
+ * the base's thread. No other thread may call into the server once this
+ * call has begun: the handle is gone when it returns.
  */
 FR_API void fr_server_stop(fr_server *srv);
 

@@ -716,9 +716,12 @@ static void test_start_errors(void **state)
     (void)state;
     fr_server *srv = (fr_server *)1;
     static const char *const bad_cfg[] = {"nosuch-param 1", NULL};
-    fr_options o = {.config = bad_cfg};
+    char err[128] = "";
+    fr_options o = {.config = bad_cfg, .errbuf = err, .errbuf_len = sizeof err};
     assert_int_equal(fr_server_start(&o, &srv), FR_ERR_PARSE);
     assert_null(srv);
+    /* the reason comes back in errbuf, naming the bad directive */
+    assert_non_null(strstr(err, "nosuch-param"));
     static const char *const bad_val[] = {"maxclients many", NULL};
     o.config = bad_val;
     assert_int_equal(fr_server_start(&o, &srv), FR_ERR_PARSE);
@@ -730,8 +733,10 @@ static void test_start_errors(void **state)
     /* a port that is taken */
     fr_server *first = NULL;
     assert_int_equal(fr_server_start(NULL, &first), FR_OK);
-    fr_options taken = {.port = fr_server_port(first)};
+    err[0] = '\0';
+    fr_options taken = {.port = fr_server_port(first), .errbuf = err, .errbuf_len = sizeof err};
     assert_int_equal(fr_server_start(&taken, &srv), FR_ERR_SOCKET);
+    assert_non_null(strstr(err, "Address already in use"));
     fr_server_stop(first);
 
     char longpath[200];
