@@ -385,10 +385,8 @@ int fr_recording_next(fr_recording *r, const fr_rec_event **out)
 
 /* ---- text form ------------------------------------------------------------ */
 
-int fr_rec_fputs_quoted(FILE *f, const char *p, size_t n)
+int fr_rec_fputs_escaped(FILE *f, const char *p, size_t n)
 {
-    if (fputc('"', f) == EOF)
-        return -1;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         int rc;
@@ -420,7 +418,54 @@ int fr_rec_fputs_quoted(FILE *f, const char *p, size_t n)
         if (rc < 0)
             return -1;
     }
+    return 0;
+}
+
+int fr_rec_fputs_quoted(FILE *f, const char *p, size_t n)
+{
+    if (fputc('"', f) == EOF || fr_rec_fputs_escaped(f, p, n) < 0)
+        return -1;
     return fputc('"', f) == EOF ? -1 : 0;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+size_t fr_rec_unescape(const char *s, size_t n, char *out)
+{
+    switch (s[0]) {
+    case 'n':
+        *out = '\n';
+        break;
+    case 'r':
+        *out = '\r';
+        break;
+    case 't':
+        *out = '\t';
+        break;
+    case 'a':
+        *out = '\a';
+        break;
+    case 'b':
+        *out = '\b';
+        break;
+    case 'x':
+        if (n >= 3 && hexval((unsigned char)s[1]) >= 0 && hexval((unsigned char)s[2]) >= 0) {
+            *out = (char)(hexval((unsigned char)s[1]) * 16 + hexval((unsigned char)s[2]));
+            return 3;
+        }
+        *out = 'x';
+        break;
+    default:
+        *out = s[0]; /* \\ \" and anything else: the char */
+        break;
+    }
+    return 1;
 }
 
 static const char *type_name(fr_rec_type t)
@@ -577,14 +622,6 @@ void fr_monitor_line_clear(fr_monitor_line *l)
     memset(l, 0, sizeof *l);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* One "..." argument starting at s[*i] (the quote). */
 static int parse_quoted(const char *s, size_t n, size_t *i, bytes *out)
 {
@@ -592,38 +629,8 @@ static int parse_quoted(const char *s, size_t n, size_t *i, bytes *out)
     out->len = 0;
     while (k < n && s[k] != '"') {
         char c = s[k++];
-        if (c == '\\' && k < n) {
-            char e = s[k++];
-            switch (e) {
-            case 'n':
-                c = '\n';
-                break;
-            case 'r':
-                c = '\r';
-                break;
-            case 't':
-                c = '\t';
-                break;
-            case 'a':
-                c = '\a';
-                break;
-            case 'b':
-                c = '\b';
-                break;
-            case 'x':
-                if (k + 1 < n && hexval((unsigned char)s[k]) >= 0 &&
-                    hexval((unsigned char)s[k + 1]) >= 0) {
-                    c = (char)(hexval((unsigned char)s[k]) * 16 + hexval((unsigned char)s[k + 1]));
-                    k += 2;
-                } else {
-                    c = 'x';
-                }
-                break;
-            default:
-                c = e;
-                break; /* \\ \" and anything else: the char */
-            }
-        }
+        if (c == '\\' && k < n)
+            k += fr_rec_unescape(s + k, n - k, &c);
         if (bytes_add(out, &c, 1) < 0)
             return -1;
     }

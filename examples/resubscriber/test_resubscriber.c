@@ -54,6 +54,14 @@ static int pump_until_messages(struct event_base *base, inbox *in, int n)
     return in->n >= n;
 }
 
+/* Run the client's loop until it has connected n times (deadline). */
+static void pump_until_connects(struct event_base *base, resub *r, int n)
+{
+    long long deadline = now_ms() + 5000;
+    while (resub_connects(r) < n && now_ms() < deadline)
+        event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+}
+
 /* The server's view: the client named "worker" holds exactly our set. */
 static void assert_subscribed_to_all(fr_server *srv)
 {
@@ -91,9 +99,7 @@ static void test_resubscribes_after_kill(void **state)
     assert_int_equal(killed, 1);
 
     /* it notices, reconnects and subscribes again to the same set */
-    long long deadline = now_ms() + 5000;
-    while (resub_connects(r) < 2 && now_ms() < deadline)
-        event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+    pump_until_connects(base, r, 2);
     assert_true(pump_until_ready(base, r));
     assert_subscribed_to_all(srv);
     assert_int_equal(fr_pubsub_publish(srv, FR_SUB_CHANNEL, "alerts", 6, "after", 5), 1);
@@ -113,9 +119,7 @@ static void test_retries_through_a_restart(void **state)
 
     /* down for 300 ms: every connect in that window is refused */
     assert_int_equal(fr_server_restart(srv, 300, 0), FR_OK);
-    long long deadline = now_ms() + 5000;
-    while (resub_connects(r) < 2 && now_ms() < deadline)
-        event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+    pump_until_connects(base, r, 2);
     assert_true(resub_failures(r) >= 1); /* it was refused, and kept trying */
     assert_true(pump_until_ready(base, r));
     assert_subscribed_to_all(srv);

@@ -78,6 +78,16 @@ FR_API void fr_recording_close(fr_recording *r);
 /** Write a byte string escaped as MONITOR and redis-cli do ("a\r\n" ->
  *  "\"a\\r\\n\""), quotes included, to f. Returns -1 on a write error. */
 FR_API int fr_rec_fputs_quoted(FILE *f, const char *p, size_t n);
+/** The same without the quotes: \\ \" \n \r \t \a \b as such, other
+ *  bytes outside printable ASCII as \xHH. For showing wire bytes in
+ *  reports. Returns -1 on a write error. Any thread. */
+FR_API int fr_rec_fputs_escaped(FILE *f, const char *p, size_t n);
+/** Decode one escape of that text form (and of redis-cli's quoted
+ *  words): s[0..n), n >= 1, is what follows the backslash. Writes the byte
+ *  to *out and returns how many bytes of s it used: 3 for \xHH, else 1
+ *  (\n \r \t \a \b, and any other \c is c, \x without two hex digits
+ *  included). Any thread. */
+FR_API size_t fr_rec_unescape(const char *s, size_t n, char *out);
 /** Print one event as one line of text (no newline inside: bytes are
  *  escaped), the format of `fakeredis-replay print`:
  *    "+0.001234 c1 COMMAND \"SET\" \"k\" \"v\""

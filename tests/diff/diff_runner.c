@@ -36,6 +36,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "fakeredis/recording.h"
 #include "resp_scan.h"
 
 #define EXIT_SKIP 77
@@ -122,34 +123,13 @@ static void bytes_free(bytes *b)
     memset(b, 0, sizeof *b);
 }
 
-/* Print bytes with CR, LF, tabs, backslashes and non-printables escaped,
- * so a report shows exactly what was on the wire. */
+/* Print bytes escaped as `fakeredis-replay print` does (CR, LF, quotes,
+ * backslashes, non-printables), so a report shows exactly what was on the
+ * wire; a long reply is cut at SHOW_MAX. */
 static void put_escaped(FILE *f, const char *p, size_t n)
 {
-    size_t shown = n > SHOW_MAX ? SHOW_MAX : n;
-    for (size_t i = 0; i < shown; i++) {
-        unsigned char c = (unsigned char)p[i];
-        switch (c) {
-        case '\r':
-            fputs("\\r", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        default:
-            if (c < 0x20 || c >= 0x7f)
-                fprintf(f, "\\x%02x", c);
-            else
-                fputc(c, f);
-        }
-    }
-    if (shown < n)
+    fr_rec_fputs_escaped(f, p, n > SHOW_MAX ? SHOW_MAX : n);
+    if (n > SHOW_MAX)
         fprintf(f, "... (%zu bytes in all)", n);
 }
 
@@ -200,14 +180,6 @@ static void words_free(words *ws)
     memset(ws, 0, sizeof *ws);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /*
  * Split a line into words the way redis-cli does: whitespace separates,
  * "..." takes \n \r \t \b \a \\ \" \xHH escapes (any other \c is c), '...'
@@ -229,33 +201,10 @@ static int split_words(const char *s, words *ws, const char **err)
                     *err = "unbalanced double quotes";
                     goto fail;
                 }
-                if (*s == '\\' && s[1] == 'x' && hexval(s[2]) >= 0 && hexval(s[3]) >= 0) {
-                    char c = (char)(hexval(s[2]) * 16 + hexval(s[3]));
-                    bytes_add(&cur, &c, 1);
-                    s += 3;
-                } else if (*s == '\\' && s[1]) {
+                if (*s == '\\' && s[1]) {
                     char c;
-                    s++;
-                    switch (*s) {
-                    case 'n':
-                        c = '\n';
-                        break;
-                    case 'r':
-                        c = '\r';
-                        break;
-                    case 't':
-                        c = '\t';
-                        break;
-                    case 'b':
-                        c = '\b';
-                        break;
-                    case 'a':
-                        c = '\a';
-                        break;
-                    default:
-                        c = *s;
-                        break;
-                    }
+                    /* s ends on the escape's last byte */
+                    s += fr_rec_unescape(s + 1, strnlen(s + 1, 3), &c);
                     bytes_add(&cur, &c, 1);
                 } else if (*s == '"') {
                     if (s[1] && !isspace((unsigned char)s[1])) {

@@ -27,82 +27,12 @@
 #include <hiredis/hiredis.h>
 
 #include "fakeredis/fakeredis.h"
-#include "integration/rawsock.h"
+#include "fakeredis/harness.h"
+#include "support/child.h"
+#include "support/rawsock.h"
+#include "support/testutil.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static int setup(void **state)
-{
-    fr_server *srv = NULL;
-    if (fr_server_start(NULL, &srv) != FR_OK)
-        return -1;
-    *state = srv;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fr_server_stop(*state);
-    return 0;
-}
-
-static redisContext *hconnect_port(int port)
-{
-    struct timeval tv = {10, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
-    assert_non_null(c);
-    if (c->err)
-        fail_msg("connect: %s", c->errstr);
-    /* a hang fails the test instead of blocking it */
-    redisSetTimeout(c, tv);
-    return c;
-}
-
-static redisContext *hconnect(fr_server *srv)
-{
-    return hconnect_port(fr_server_port(srv));
-}
-
-static redisReply *hcmd(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    if (!r)
-        fail_msg("command '%s' failed: %s", fmt, c->errstr);
-    return r;
-}
-
-/* Run a command and check a status, error or bulk string reply. */
-static void expect_str(redisContext *c, int type, const char *want, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    if (!r)
-        fail_msg("'%s': no reply (%s)", fmt, c->errstr);
-    if (r->type != type || strcmp(r->str ? r->str : "", want) != 0)
-        fail_msg("'%s': got type %d '%s', want type %d '%s'", fmt, r->type, r->str ? r->str : "",
-                 type, want);
-    freeReplyObject(r);
-}
-
-static long long expect_int(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    if (!r)
-        fail_msg("'%s': no reply (%s)", fmt, c->errstr);
-    if (r->type != REDIS_REPLY_INTEGER)
-        fail_msg("'%s': type %d '%s', want an integer", fmt, r->type, r->str ? r->str : "");
-    long long v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
 
 /* The next command on c must fail because the server closed it. */
 static void expect_closed(redisContext *c)
@@ -143,13 +73,13 @@ static fr_reply *read_reply(int fd)
 {
     char buf[8192];
     size_t len = 0;
-    int64_t deadline = rs_now_ms() + 5000;
+    int64_t deadline = tu_mono_ms() + 5000;
     for (;;) {
         size_t used = 0;
         fr_reply *r = NULL;
         if (len && fr_reply_parse(buf, len, &used, &r) == 1)
             return r;
-        int64_t left = deadline - rs_now_ms();
+        int64_t left = deadline - tu_mono_ms();
         if (left <= 0 || len == sizeof buf)
             fail_msg("no complete reply (%zu bytes)", len);
         if (rs_read_n(fd, buf + len, 1, (int)left, NULL) != 1)
@@ -199,22 +129,22 @@ static long long raise_nofile(long long want)
 static void test_ping_echo_select(void **state)
 {
     fr_server *srv = *state;
-    redisContext *c = hconnect(srv);
-    expect_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
-    expect_str(c, REDIS_REPLY_STRING, "hi", "PING hi");
+    redisContext *c = tu_connect(srv);
+    tu_cmd_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
+    tu_cmd_str(c, REDIS_REPLY_STRING, "hi", "PING hi");
 
     static const char bin[] = "a\0b\r\nc\r\n\0";
-    redisReply *r = hcmd(c, "ECHO %b", bin, sizeof bin - 1);
+    redisReply *r = tu_cmd(c, "ECHO %b", bin, sizeof bin - 1);
     assert_int_equal(r->type, REDIS_REPLY_STRING);
     assert_int_equal(r->len, sizeof bin - 1);
     assert_memory_equal(r->str, bin, sizeof bin - 1);
     freeReplyObject(r);
 
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "SELECT 15");
-    expect_str(c, REDIS_REPLY_ERROR, "ERR DB index is out of range", "SELECT 16");
-    expect_str(c, REDIS_REPLY_ERROR, "ERR value is not an integer or out of range", "SELECT x");
-    expect_str(c, REDIS_REPLY_ERROR, "ERR wrong number of arguments for 'echo' command", "ECHO");
-    expect_str(c, REDIS_REPLY_ERROR,
+    tu_cmd_ok(c, "SELECT 15");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, "ERR DB index is out of range", "SELECT 16");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, "ERR value is not an integer or out of range", "SELECT x");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, "ERR wrong number of arguments for 'echo' command", "ECHO");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
                "ERR unknown command 'NOPE', with args beginning with: 'a' 'b' ", "NOPE a b");
     redisFree(c);
 }
@@ -222,18 +152,18 @@ static void test_ping_echo_select(void **state)
 static void test_client_commands(void **state)
 {
     fr_server *srv = *state;
-    redisContext *c = hconnect(srv), *c2 = hconnect(srv);
-    expect_str(c, REDIS_REPLY_NIL, "", "CLIENT GETNAME");
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "CLIENT SETNAME first");
-    expect_str(c, REDIS_REPLY_STRING, "first", "CLIENT GETNAME");
-    expect_str(c, REDIS_REPLY_ERROR,
+    redisContext *c = tu_connect(srv), *c2 = tu_connect(srv);
+    tu_cmd_str(c, REDIS_REPLY_NIL, "", "CLIENT GETNAME");
+    tu_cmd_ok(c, "CLIENT SETNAME first");
+    tu_cmd_str(c, REDIS_REPLY_STRING, "first", "CLIENT GETNAME");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
                "ERR Client names cannot contain spaces, newlines or special characters.",
                "CLIENT SETNAME %s", "a b");
-    long long id = expect_int(c, "CLIENT ID");
-    long long id2 = expect_int(c2, "CLIENT ID");
+    long long id = tu_cmd_int(c, "CLIENT ID");
+    long long id2 = tu_cmd_int(c2, "CLIENT ID");
     assert_true(id > 0 && id2 > id);
 
-    redisReply *r = hcmd(c, "CLIENT LIST");
+    redisReply *r = tu_cmd(c, "CLIENT LIST");
     assert_int_equal(r->type, REDIS_REPLY_STRING);
     char want[128];
     snprintf(want, sizeof want, "id=%lld addr=127.0.0.1:", id);
@@ -244,37 +174,37 @@ static void test_client_commands(void **state)
     assert_non_null(strstr(r->str, " cmd=client|list "));
     freeReplyObject(r);
 
-    r = hcmd(c, "CLIENT INFO");
+    r = tu_cmd(c, "CLIENT INFO");
     assert_int_equal(r->type, REDIS_REPLY_STRING);
     snprintf(want, sizeof want, "id=%lld ", id);
     assert_memory_equal(r->str, want, strlen(want));
     freeReplyObject(r);
 
     /* kill the other connection by id: its next command fails */
-    assert_int_equal(expect_int(c, "CLIENT KILL ID %lld", id2), 1);
-    assert_int_equal(expect_int(c, "CLIENT KILL ID %lld", id2), 0);
+    assert_int_equal(tu_cmd_int(c, "CLIENT KILL ID %lld", id2), 1);
+    assert_int_equal(tu_cmd_int(c, "CLIENT KILL ID %lld", id2), 0);
     expect_closed(c2);
     redisFree(c2);
-    expect_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
+    tu_cmd_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
 
     /* the old form, by address */
-    c2 = hconnect(srv);
-    r = hcmd(c2, "CLIENT INFO");
+    c2 = tu_connect(srv);
+    r = tu_cmd(c2, "CLIENT INFO");
     const char *a = strstr(r->str, "addr=");
     assert_non_null(a);
     char addr[64];
     snprintf(addr, sizeof addr, "%.*s", (int)strcspn(a + 5, " "), a + 5);
     freeReplyObject(r);
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "CLIENT KILL %s", addr);
-    expect_str(c, REDIS_REPLY_ERROR, "ERR No such client", "CLIENT KILL %s", addr);
+    tu_cmd_ok(c, "CLIENT KILL %s", addr);
+    tu_cmd_str(c, REDIS_REPLY_ERROR, "ERR No such client", "CLIENT KILL %s", addr);
     expect_closed(c2);
     redisFree(c2);
 
     /* RESET forgets the name and the database */
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "SELECT 3");
-    expect_str(c, REDIS_REPLY_STATUS, "RESET", "RESET");
-    expect_str(c, REDIS_REPLY_NIL, "", "CLIENT GETNAME");
-    r = hcmd(c, "CLIENT INFO");
+    tu_cmd_ok(c, "SELECT 3");
+    tu_cmd_str(c, REDIS_REPLY_STATUS, "RESET", "RESET");
+    tu_cmd_str(c, REDIS_REPLY_NIL, "", "CLIENT GETNAME");
+    r = tu_cmd(c, "CLIENT INFO");
     assert_non_null(strstr(r->str, " db=0 "));
     freeReplyObject(r);
     redisFree(c);
@@ -283,24 +213,24 @@ static void test_client_commands(void **state)
 static void test_config_and_info(void **state)
 {
     fr_server *srv = *state;
-    redisContext *c = hconnect(srv);
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "CONFIG SET maxclients 50 timeout 7");
-    redisReply *r = hcmd(c, "CONFIG GET maxclients");
+    redisContext *c = tu_connect(srv);
+    tu_cmd_ok(c, "CONFIG SET maxclients 50 timeout 7");
+    redisReply *r = tu_cmd(c, "CONFIG GET maxclients");
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     assert_int_equal(r->elements, 2);
     assert_string_equal(r->element[0]->str, "maxclients");
     assert_string_equal(r->element[1]->str, "50");
     freeReplyObject(r);
-    r = hcmd(c, "CONFIG GET time*");
+    r = tu_cmd(c, "CONFIG GET time*");
     assert_int_equal(r->elements, 2);
     assert_string_equal(r->element[1]->str, "7");
     freeReplyObject(r);
-    expect_str(c, REDIS_REPLY_ERROR,
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
                "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'",
                "CONFIG SET nosuch 1");
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "CONFIG RESETSTAT");
+    tu_cmd_ok(c, "CONFIG RESETSTAT");
 
-    r = hcmd(c, "INFO");
+    r = tu_cmd(c, "INFO");
     assert_int_equal(r->type, REDIS_REPLY_STRING);
     const char *sections[] = {"# Server\r\n",
                               "# Clients\r\n",
@@ -315,13 +245,13 @@ static void test_config_and_info(void **state)
             fail_msg("INFO lacks '%s'", sections[i]);
     freeReplyObject(r);
 
-    r = hcmd(c, "TIME");
+    r = tu_cmd(c, "TIME");
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     assert_int_equal(r->elements, 2);
     freeReplyObject(r);
-    assert_true(expect_int(c, "COMMAND COUNT") > 20);
-    assert_true(expect_int(c, "LASTSAVE") > 0);
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "SAVE");
+    assert_true(tu_cmd_int(c, "COMMAND COUNT") > 20);
+    assert_true(tu_cmd_int(c, "LASTSAVE") > 0);
+    tu_cmd_ok(c, "SAVE");
     redisFree(c);
 }
 
@@ -331,17 +261,17 @@ static void test_requirepass(void **state)
     fr_options o = {.requirepass = "pw"};
     fr_server *srv = NULL;
     assert_int_equal(fr_server_start(&o, &srv), FR_OK);
-    redisContext *c = hconnect(srv);
-    expect_str(c, REDIS_REPLY_ERROR, "NOAUTH Authentication required.", "PING");
-    expect_str(c, REDIS_REPLY_ERROR,
+    redisContext *c = tu_connect(srv);
+    tu_cmd_str(c, REDIS_REPLY_ERROR, "NOAUTH Authentication required.", "PING");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
                "WRONGPASS invalid username-password pair or user is disabled.", "AUTH nope");
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "AUTH pw");
-    expect_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
+    tu_cmd_ok(c, "AUTH pw");
+    tu_cmd_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
     /* RESET logs the connection out again */
-    expect_str(c, REDIS_REPLY_STATUS, "RESET", "RESET");
-    expect_str(c, REDIS_REPLY_ERROR, "NOAUTH Authentication required.", "PING");
+    tu_cmd_str(c, REDIS_REPLY_STATUS, "RESET", "RESET");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, "NOAUTH Authentication required.", "PING");
     /* HELLO 2 with AUTH authenticates and answers the flat map */
-    redisReply *r = hcmd(c, "HELLO 2 AUTH default pw SETNAME h2");
+    redisReply *r = tu_cmd(c, "HELLO 2 AUTH default pw SETNAME h2");
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     assert_int_equal(r->elements, 14);
     assert_string_equal(r->element[0]->str, "server");
@@ -349,13 +279,12 @@ static void test_requirepass(void **state)
     assert_string_equal(r->element[4]->str, "proto");
     assert_int_equal(r->element[5]->integer, 2);
     freeReplyObject(r);
-    expect_str(c, REDIS_REPLY_STRING, "h2", "CLIENT GETNAME");
+    tu_cmd_str(c, REDIS_REPLY_STRING, "h2", "CLIENT GETNAME");
     redisFree(c);
 
     /* HELLO 3 AUTH over a raw socket: a RESP3 map. redis 7.0.15: HELLO
      * without AUTH before authenticating gets exactly this text */
-    int fd = rs_connect(fr_server_port(srv));
-    assert_true(fd >= 0);
+    int fd = rs_connect_srv(srv);
     assert_true(rs_roundtrip(fd, "HELLO 3\r\n",
                              "-NOAUTH HELLO must be called with the client already "
                              "authenticated, otherwise the HELLO AUTH <user> <pass> "
@@ -377,8 +306,7 @@ static void test_requirepass(void **state)
 static void test_quit(void **state)
 {
     fr_server *srv = *state;
-    int fd = rs_connect(fr_server_port(srv));
-    assert_true(fd >= 0);
+    int fd = rs_connect_srv(srv);
     /* redis 7.0.15: +OK, then the connection closes; later commands in
      * the same packet are not run */
     assert_int_equal(rs_write_str(fd, "QUIT\r\nPING\r\n"), 0);
@@ -397,7 +325,7 @@ static void test_shutdown(void **state)
     fr_server *srv = NULL;
     assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
     int port = fr_server_port(srv);
-    redisContext *other = hconnect(srv);
+    redisContext *other = tu_connect(srv);
     int fd = rs_connect(port);
     assert_true(fd >= 0);
     assert_false(fr_server_is_shut_down(srv));
@@ -408,8 +336,8 @@ static void test_shutdown(void **state)
     assert_int_equal(rs_read_to_eof(fd, buf, sizeof buf, 5000, &eof), 0);
     assert_true(eof);
     close(fd);
-    int64_t deadline = rs_now_ms() + 5000;
-    while (!fr_server_is_shut_down(srv) && rs_now_ms() < deadline)
+    int64_t deadline = tu_mono_ms() + 5000;
+    while (!fr_server_is_shut_down(srv) && tu_mono_ms() < deadline)
         usleep(1000);
     assert_true(fr_server_is_shut_down(srv));
     /* the other clients are closed, new ones refused, fr_exec refused */
@@ -454,8 +382,7 @@ static void test_maxclients(void **state)
     int a = rs_connect(fr_server_port(srv)), b = rs_connect(fr_server_port(srv));
     assert_true(rs_roundtrip(a, "PING\r\n", "+PONG\r\n"));
     assert_true(rs_roundtrip(b, "PING\r\n", "+PONG\r\n"));
-    int x = rs_connect(fr_server_port(srv));
-    assert_true(x >= 0);
+    int x = rs_connect_srv(srv);
     char buf[128];
     int eof = 0;
     static const char want[] = "-ERR max number of clients reached\r\n";
@@ -467,8 +394,8 @@ static void test_maxclients(void **state)
     assert_int_equal(info_field(srv, "stats", "rejected_connections"), 1);
     /* a freed slot is usable again */
     close(b);
-    int64_t deadline = rs_now_ms() + 5000;
-    while (info_field(srv, "clients", "connected_clients") != 1 && rs_now_ms() < deadline)
+    int64_t deadline = tu_mono_ms() + 5000;
+    while (info_field(srv, "clients", "connected_clients") != 1 && tu_mono_ms() < deadline)
         usleep(1000);
     int y = rs_connect(fr_server_port(srv));
     assert_true(rs_roundtrip(y, "PING\r\n", "+PONG\r\n"));
@@ -491,40 +418,40 @@ static void exec_ok(fr_server *srv, const char *cmd)
 static void test_idle_timeout(void **state)
 {
     fr_server *srv = *state;
-    redisContext *c = hconnect(srv);
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "CONFIG SET timeout 1");
+    redisContext *c = tu_connect(srv);
+    tu_cmd_ok(c, "CONFIG SET timeout 1");
     int port = fr_server_port(srv);
     int idle = rs_connect(port), slow = rs_connect(port), held = rs_connect(port);
     assert_true(rs_roundtrip(idle, "PING\r\n", "+PONG\r\n"));
     assert_int_equal(rs_write_str(slow, "*2\r\n$4\r\nECHO\r\n$5\r\n"), 0);
     exec_ok(srv, "CLIENT PAUSE 2600");
     assert_int_equal(rs_write_str(held, "PING\r\n"), 0);
-    int64_t t0 = rs_now_ms(), closed_at = 0;
+    int64_t t0 = tu_mono_ms(), closed_at = 0;
     char buf[16];
     int eof = 0;
     /* the waits on `idle` pace the slow writer: 5 bytes, 0.6 s apart */
     for (int i = 0; i < 5; i++) {
-        int64_t until = rs_now_ms() + 600;
-        while (!closed_at && rs_now_ms() < until) {
-            if (rs_wait_readable(idle, (int)(until - rs_now_ms()))) {
+        int64_t until = tu_mono_ms() + 600;
+        while (!closed_at && tu_mono_ms() < until) {
+            if (rs_wait_readable(idle, (int)(until - tu_mono_ms()))) {
                 assert_int_equal(rs_read_to_eof(idle, buf, sizeof buf, 1000, &eof), 0);
                 assert_true(eof);
-                closed_at = rs_now_ms();
+                closed_at = tu_mono_ms();
             }
         }
-        if (closed_at && rs_now_ms() < until)
-            assert_true(rs_quiet_for(slow, (int)(until - rs_now_ms())));
+        if (closed_at && tu_mono_ms() < until)
+            assert_true(rs_quiet_for(slow, (int)(until - tu_mono_ms())));
         assert_int_equal(rs_write(slow, &"hello"[i], 1), 0);
     }
     assert_int_equal(rs_write_str(slow, "\r\n"), 0);
     assert_int_equal(rs_read_n(slow, buf, 11, 5000, &eof), 11);
     assert_memory_equal(buf, "$5\r\nhello\r\n", 11);
-    int64_t tr = rs_now_ms();
+    int64_t tr = tu_mono_ms();
     size_t hn = rs_read_n(held, buf, 7, 5000, &eof);
     if (hn != 7)
         fail_msg(
             "held client: %zu bytes, eof=%d, after %lld ms, at %lld ms, idle one closed at %lld",
-            hn, eof, (long long)(rs_now_ms() - tr), (long long)(rs_now_ms() - t0),
+            hn, eof, (long long)(tu_mono_ms() - tr), (long long)(tu_mono_ms() - t0),
             (long long)(closed_at - t0));
     assert_memory_equal(buf, "+PONG\r\n", 7);
     if (!closed_at || closed_at - t0 < 1000)
@@ -541,26 +468,26 @@ static void test_idle_timeout(void **state)
 static void test_client_pause(void **state)
 {
     fr_server *srv = *state;
-    redisContext *c = hconnect(srv), *c2 = hconnect(srv);
+    redisContext *c = tu_connect(srv), *c2 = tu_connect(srv);
     /* ALL: even PING waits for the end of the pause */
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "CLIENT PAUSE 300");
-    int64_t t0 = rs_now_ms();
-    expect_str(c2, REDIS_REPLY_STATUS, "PONG", "PING");
-    int64_t took = rs_now_ms() - t0;
+    tu_cmd_ok(c, "CLIENT PAUSE 300");
+    int64_t t0 = tu_mono_ms();
+    tu_cmd_str(c2, REDIS_REPLY_STATUS, "PONG", "PING");
+    int64_t took = tu_mono_ms() - t0;
     if (took < 250 || took > 3000)
         fail_msg("PING took %lld ms during a 300 ms pause", (long long)took);
 
     /* WRITE: a read-only command runs at once */
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "CLIENT PAUSE 2000 WRITE");
-    t0 = rs_now_ms();
-    expect_str(c2, REDIS_REPLY_STATUS, "PONG", "PING");
-    assert_true(rs_now_ms() - t0 < 1000);
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "CLIENT UNPAUSE");
+    tu_cmd_ok(c, "CLIENT PAUSE 2000 WRITE");
+    t0 = tu_mono_ms();
+    tu_cmd_str(c2, REDIS_REPLY_STATUS, "PONG", "PING");
+    assert_true(tu_mono_ms() - t0 < 1000);
+    tu_cmd_ok(c, "CLIENT UNPAUSE");
 
     /* UNPAUSE releases a held command early */
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "CLIENT PAUSE 10000");
+    tu_cmd_ok(c, "CLIENT PAUSE 10000");
     int fd = rs_connect(fr_server_port(srv));
-    t0 = rs_now_ms();
+    t0 = tu_mono_ms();
     assert_int_equal(rs_write_str(fd, "ECHO held\r\n"), 0);
     assert_true(rs_quiet_for(fd, 100));
     fr_reply *r = fr_execf(srv, "CLIENT UNPAUSE");
@@ -569,7 +496,7 @@ static void test_client_pause(void **state)
     char buf[32];
     assert_int_equal(rs_read_n(fd, buf, 10, 5000, NULL), 10);
     assert_memory_equal(buf, "$4\r\nheld\r\n", 10);
-    assert_true(rs_now_ms() - t0 < 5000);
+    assert_true(tu_mono_ms() - t0 < 5000);
     close(fd);
     redisFree(c);
     redisFree(c2);
@@ -579,8 +506,7 @@ static void test_client_pause(void **state)
 static void test_client_reply(void **state)
 {
     fr_server *srv = *state;
-    int fd = rs_connect(fr_server_port(srv));
-    assert_true(fd >= 0);
+    int fd = rs_connect_srv(srv);
     assert_true(rs_roundtrip(fd,
                              "CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\n"
                              "CLIENT REPLY SKIP\r\nECHO a\r\nECHO b\r\n"
@@ -595,11 +521,11 @@ static void test_client_reply(void **state)
 static void test_debug_sleep(void **state)
 {
     fr_server *srv = *state;
-    redisContext *c = hconnect(srv);
-    int64_t t0 = rs_now_ms();
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "DEBUG SLEEP 0.2");
-    assert_true(rs_now_ms() - t0 >= 190);
-    expect_str(c, REDIS_REPLY_STATUS, "OK", "DEBUG SLEEP 0");
+    redisContext *c = tu_connect(srv);
+    int64_t t0 = tu_mono_ms();
+    tu_cmd_ok(c, "DEBUG SLEEP 0.2");
+    assert_true(tu_mono_ms() - t0 >= 190);
+    tu_cmd_ok(c, "DEBUG SLEEP 0");
     redisFree(c);
 }
 
@@ -768,8 +694,8 @@ static void test_unixsocket(void **state)
     redisContext *c = redisConnectUnixWithTimeout(path, tv);
     assert_non_null(c);
     assert_int_equal(c->err, 0);
-    expect_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
-    redisReply *r = hcmd(c, "CLIENT INFO");
+    tu_cmd_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
+    redisReply *r = tu_cmd(c, "CLIENT INFO");
     char want[160];
     /* Redis shows unix clients by the socket path, port 0 */
     snprintf(want, sizeof want, " addr=%s:0 ", path);
@@ -855,9 +781,9 @@ static void run_async_client(struct event_base *base, int port, fr_server *srv)
     redisAsyncCommand(ac, NULL, NULL, "CLIENT SETNAME async");
     redisAsyncCommand(ac, on_getname, NULL, "CLIENT GETNAME");
 
-    int64_t deadline = rs_now_ms() + 10000;
+    int64_t deadline = tu_mono_ms() + 10000;
     int seen_in_list = 0;
-    while (!st.done && rs_now_ms() < deadline)
+    while (!st.done && tu_mono_ms() < deadline)
         event_base_loop(base, EVLOOP_ONCE);
     assert_true(st.done);
     /* the server lists the async client, by its new name */
@@ -865,7 +791,7 @@ static void run_async_client(struct event_base *base, int port, fr_server *srv)
     seen_in_list = r && r->str && strstr(r->str, " name=async ") != NULL;
     fr_reply_free(r);
     redisAsyncDisconnect(ac);
-    while (!st.disconnected && rs_now_ms() < deadline)
+    while (!st.disconnected && tu_mono_ms() < deadline)
         event_base_loop(base, EVLOOP_ONCE);
     assert_true(st.disconnected);
     assert_int_equal(st.connected, 1);
@@ -890,8 +816,8 @@ static void test_async_attached(void **state)
      * reply is there */
     int fd = rs_connect(fr_server_port(srv));
     assert_int_equal(rs_write_str(fd, "ECHO attached\r\n"), 0);
-    int64_t deadline = rs_now_ms() + 5000;
-    while (!rs_wait_readable(fd, 0) && rs_now_ms() < deadline)
+    int64_t deadline = tu_mono_ms() + 5000;
+    while (!rs_wait_readable(fd, 0) && tu_mono_ms() < deadline)
         event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
     char buf[32];
     assert_int_equal(rs_read_n(fd, buf, 14, 1000, NULL), 14);
@@ -908,12 +834,12 @@ static void test_async_attached(void **state)
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     redisAsyncCommand(ac, on_getname, NULL, "CLIENT GETNAME");
-    deadline = rs_now_ms() + 5000;
-    while (!st.done && rs_now_ms() < deadline)
+    deadline = tu_mono_ms() + 5000;
+    while (!st.done && tu_mono_ms() < deadline)
         event_base_loop(base, EVLOOP_ONCE);
     assert_true(st.done);
     fr_server_stop(srv);
-    while (!st.disconnected && rs_now_ms() < deadline)
+    while (!st.disconnected && tu_mono_ms() < deadline)
         event_base_loop(base, EVLOOP_ONCE);
     assert_true(st.disconnected);
     event_base_free(base);
@@ -947,8 +873,8 @@ static void test_attached_shutdown(void **state)
     int fd = rs_connect(fr_server_port(srv));
     assert_int_equal(rs_write_str(fd, "SHUTDOWN\r\n"), 0);
     /* the loop breaks when SHUTDOWN ran; the deadline guards a hang */
-    int64_t deadline = rs_now_ms() + 5000;
-    while (!fr_server_is_shut_down(srv) && rs_now_ms() < deadline)
+    int64_t deadline = tu_mono_ms() + 5000;
+    while (!fr_server_is_shut_down(srv) && tu_mono_ms() < deadline)
         event_base_loop(base, EVLOOP_ONCE);
     assert_true(fr_server_is_shut_down(srv));
     event_base_loop(base, EVLOOP_NONBLOCK); /* let the reaper close fd's peer */
@@ -983,10 +909,10 @@ static void test_200_servers(void **state)
         fr_reply_free(r);
     }
     for (int i = 0; i < N; i++) {
-        redisContext *c = hconnect(srv[i]);
-        expect_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
+        redisContext *c = tu_connect(srv[i]);
+        tu_cmd_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
         /* isolated: each keeps its own config */
-        redisReply *r = hcmd(c, "CONFIG GET maxclients");
+        redisReply *r = tu_cmd(c, "CONFIG GET maxclients");
         assert_int_equal(r->elements, 2);
         assert_int_equal(atoi(r->element[1]->str), 100 + i);
         freeReplyObject(r);
@@ -1004,8 +930,7 @@ static void test_start_stop_cycles(void **state)
     for (int i = 0; i < 1000; i++) {
         fr_server *srv = NULL;
         assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
-        int fd = rs_connect(fr_server_port(srv));
-        assert_true(fd >= 0);
+        int fd = rs_connect_srv(srv);
         if (!rs_roundtrip(fd, "PING\r\n", "+PONG\r\n"))
             fail_msg("cycle %d: no PONG", i);
         if (i % 50 == 0) {
@@ -1037,8 +962,8 @@ static void test_servers_isolated(void **state)
     r = fr_execf(b, "CONFIG GET maxclients");
     assert_string_equal(map_get(r, "maxclients")->str, "10000");
     fr_reply_free(r);
-    redisContext *ca = hconnect(a), *cb = hconnect(b);
-    assert_int_equal(expect_int(ca, "CLIENT ID"), expect_int(cb, "CLIENT ID"));
+    redisContext *ca = tu_connect(a), *cb = tu_connect(b);
+    assert_int_equal(tu_cmd_int(ca, "CLIENT ID"), tu_cmd_int(cb, "CLIENT ID"));
     redisFree(ca);
     redisFree(cb);
     fr_server_stop(a);
@@ -1112,12 +1037,12 @@ static void test_10k_idle_connections(void **state)
         fail_msg("the child could not open %d connections (status %d)", IDLE_CONNS, status);
     }
     /* the server still answers, and counts them all */
-    redisContext *c = hconnect(srv);
-    expect_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
+    redisContext *c = tu_connect(srv);
+    tu_cmd_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
     long long n = info_field(srv, "clients", "connected_clients");
     if (n < IDLE_CONNS + 1)
         fail_msg("connected_clients:%lld, want %d", n, IDLE_CONNS + 1);
-    redisReply *r = hcmd(c, "INFO clients");
+    redisReply *r = tu_cmd(c, "INFO clients");
     assert_non_null(strstr(r->str, "connected_clients:10001\r\n"));
     freeReplyObject(r);
     close(done[1]); /* the child closes its connections and exits */
@@ -1125,11 +1050,11 @@ static void test_10k_idle_connections(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     close(ready[0]);
-    int64_t deadline = rs_now_ms() + 30000;
-    while (info_field(srv, "clients", "connected_clients") != 1 && rs_now_ms() < deadline)
+    int64_t deadline = tu_mono_ms() + 30000;
+    while (info_field(srv, "clients", "connected_clients") != 1 && tu_mono_ms() < deadline)
         usleep(10000);
     assert_int_equal(info_field(srv, "clients", "connected_clients"), 1);
-    expect_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
+    tu_cmd_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
     redisFree(c);
     free(fds);
     fr_server_stop(srv);
@@ -1141,85 +1066,6 @@ static void test_10k_idle_connections(void **state)
 #define FR_SERVER_BIN "fakeredis-server"
 #endif
 
-typedef struct prog {
-    pid_t pid;
-    int port;
-    char dir[64];
-    char portfile[96];
-} prog;
-
-static void prog_start(prog *p, const char *extra)
-{
-    snprintf(p->dir, sizeof p->dir, "/tmp/fr-core-XXXXXX");
-    assert_non_null(mkdtemp(p->dir));
-    snprintf(p->portfile, sizeof p->portfile, "%s/port", p->dir);
-    p->pid = fork();
-    assert_true(p->pid >= 0);
-    if (p->pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0)
-            dup2(null, 1);
-        if (extra)
-            execl(FR_SERVER_BIN, FR_SERVER_BIN, "--port", "0", "--port-file", p->portfile, extra,
-                  (char *)NULL);
-        else
-            execl(FR_SERVER_BIN, FR_SERVER_BIN, "--port", "0", "--port-file", p->portfile,
-                  (char *)NULL);
-        _exit(127);
-    }
-    /* the program writes the file (atomically) once it listens */
-    int64_t deadline = rs_now_ms() + 10000;
-    p->port = 0;
-    while (rs_now_ms() < deadline) {
-        FILE *f = fopen(p->portfile, "r");
-        if (f) {
-            int ok = fscanf(f, "%d", &p->port) == 1;
-            fclose(f);
-            if (ok)
-                break;
-        }
-        int status;
-        if (waitpid(p->pid, &status, WNOHANG) == p->pid)
-            fail_msg("%s exited early (status %d)", FR_SERVER_BIN, status);
-        usleep(2000);
-    }
-    assert_true(p->port > 0);
-}
-
-/* Wait for the program to exit; returns its exit status or -1. */
-static int prog_wait(prog *p)
-{
-    int64_t deadline = rs_now_ms() + 10000;
-    int status = 0;
-    while (rs_now_ms() < deadline) {
-        pid_t w = waitpid(p->pid, &status, WNOHANG);
-        if (w == p->pid) {
-            unlink(p->portfile);
-            rmdir(p->dir);
-            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        }
-        usleep(2000);
-    }
-    kill(p->pid, SIGKILL);
-    waitpid(p->pid, &status, 0);
-    unlink(p->portfile);
-    rmdir(p->dir);
-    return -1;
-}
-
-/* Run a shell command and return its whole stdout (caller frees). */
-static char *run(const char *cmd)
-{
-    FILE *f = popen(cmd, "r");
-    assert_non_null(f);
-    char *out = calloc(1, 65536);
-    assert_non_null(out);
-    size_t n = fread(out, 1, 65535, f);
-    out[n] = '\0';
-    pclose(f);
-    return out;
-}
-
 static void test_redis_cli(void **state)
 {
     (void)state;
@@ -1227,18 +1073,18 @@ static void test_redis_cli(void **state)
         print_message("skipped: redis-cli is not installed\n");
         skip();
     }
-    prog p;
-    prog_start(&p, NULL);
+    int port;
+    pid_t pid = tu_fakeredis_start(FR_SERVER_BIN, NULL, &port);
     char cmd[256];
-    snprintf(cmd, sizeof cmd, "redis-cli -p %d ping", p.port);
-    char *out = run(cmd);
+    snprintf(cmd, sizeof cmd, "redis-cli -p %d ping", port);
+    char *out = tu_run(cmd, NULL);
     assert_string_equal(out, "PONG\n");
     free(out);
 
     /* redis-cli -3 prints the HELLO map like this for redis-server 7.0.15,
      * apart from the client id */
-    snprintf(cmd, sizeof cmd, "redis-cli -3 -p %d hello 3", p.port);
-    out = run(cmd);
+    snprintf(cmd, sizeof cmd, "redis-cli -3 -p %d hello 3", port);
+    out = tu_run(cmd, NULL);
     char want[256];
     snprintf(want, sizeof want, "server redis\nversion %s\nproto 3\nid ", FR_REDIS_VERSION);
     assert_memory_equal(out, want, strlen(want));
@@ -1247,50 +1093,52 @@ static void test_redis_cli(void **state)
     assert_string_equal(rest, "\nmode standalone\nrole master\nmodules \n");
     free(out);
 
-    snprintf(cmd, sizeof cmd, "redis-cli -3 -p %d echo 'a b'", p.port);
-    out = run(cmd);
+    snprintf(cmd, sizeof cmd, "redis-cli -3 -p %d echo 'a b'", port);
+    out = tu_run(cmd, NULL);
     assert_string_equal(out, "a b\n");
     free(out);
 
     /* SIGTERM: a clean exit */
-    kill(p.pid, SIGTERM);
-    assert_int_equal(prog_wait(&p), 0);
+    assert_int_equal(tu_child_stop(pid, SIGTERM), 0);
 
     /* SHUTDOWN: the program exits too */
-    prog_start(&p, NULL);
-    snprintf(cmd, sizeof cmd, "redis-cli -p %d shutdown 2>&1", p.port);
-    out = run(cmd);
+    pid = tu_fakeredis_start(FR_SERVER_BIN, NULL, &port);
+    snprintf(cmd, sizeof cmd, "redis-cli -p %d shutdown 2>&1", port);
+    out = tu_run(cmd, NULL);
     free(out);
-    assert_int_equal(prog_wait(&p), 0);
+    assert_int_equal(tu_child_stop(pid, 0), 0);
 }
 
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_ping_echo_select, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_commands, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_config_and_info, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ping_echo_select, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_client_commands, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_config_and_info, fr_fixture_setup,
+                                        fr_fixture_teardown),
         cmocka_unit_test(test_requirepass),
-        cmocka_unit_test_setup_teardown(test_quit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quit, fr_fixture_setup, fr_fixture_teardown),
         cmocka_unit_test(test_shutdown),
         cmocka_unit_test(test_stop_mid_command),
-        cmocka_unit_test_setup_teardown(test_maxclients, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_pause, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_reply, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_debug_sleep, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_maxclients, fr_fixture_setup, fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_idle_timeout, fr_fixture_setup, fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_client_pause, fr_fixture_setup, fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_client_reply, fr_fixture_setup, fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_debug_sleep, fr_fixture_setup, fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_exec, fr_fixture_setup, fr_fixture_teardown),
         cmocka_unit_test(test_start_errors),
         cmocka_unit_test(test_unixsocket),
         cmocka_unit_test(test_async_attached),
-        cmocka_unit_test_setup_teardown(test_async_threaded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_async_threaded, fr_fixture_setup, fr_fixture_teardown),
         cmocka_unit_test(test_attached_shutdown),
         cmocka_unit_test(test_200_servers),
         cmocka_unit_test(test_start_stop_cycles),
         cmocka_unit_test(test_servers_isolated),
         cmocka_unit_test(test_10k_idle_connections),
-        cmocka_unit_test(test_redis_cli),
+        cmocka_unit_test_teardown(test_redis_cli, tu_children_teardown),
     };
     /* FR_TEST_FILTER=test_name (a glob) runs only the matching tests */
     if (getenv("FR_TEST_FILTER"))

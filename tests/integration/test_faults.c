@@ -28,24 +28,13 @@
 
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/fault.h"
+#include "support/child.h"
+#include "support/rawsock.h"
+#include "support/testutil.h"
 
 /* Timing tolerances: the machine running the tests may be busy. */
 #define LATE_MS 600  /* how late a timed event may be */
 #define QUIET_MS 250 /* "nothing arrives" is checked over this long */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static fr_server *start(void)
-{
-    fr_server *srv = NULL;
-    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
-    return srv;
-}
 
 static void add(fr_server *srv, const char *rule)
 {
@@ -54,40 +43,6 @@ static void add(fr_server *srv, const char *rule)
     if (rc != FR_OK)
         fail_msg("rule '%s': %s", rule, fr_server_errstr(srv));
     assert_true(id > 0);
-}
-
-/* A blocking TCP socket to the port, or -1 with errno. */
-static int rconnect(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
-
-static int conn_to(fr_server *srv)
-{
-    int fd = rconnect(fr_server_port(srv));
-    assert_true(fd >= 0);
-    return fd;
-}
-
-static void sendstr(int fd, const char *s)
-{
-    size_t n = strlen(s);
-    assert_int_equal(send(fd, s, n, MSG_NOSIGNAL), (ssize_t)n);
 }
 
 enum { R_EOF = 1, R_RST, R_QUIET };
@@ -128,34 +83,6 @@ static void expect_wire(int fd, const char *want, size_t wlen, int kind)
 }
 #define EXPECT(fd, lit, kind) expect_wire(fd, lit, sizeof(lit) - 1, kind)
 
-/* Read exactly n bytes within ms; returns 0 on success. */
-static int read_n(int fd, char *buf, size_t n, int ms)
-{
-    int64_t deadline = now_ms() + ms;
-    size_t got = 0;
-    while (got < n) {
-        int left = (int)(deadline - now_ms());
-        struct pollfd p = {fd, POLLIN, 0};
-        if (left <= 0 || poll(&p, 1, left) <= 0)
-            return -1;
-        ssize_t r = recv(fd, buf + got, n - got, 0);
-        if (r <= 0)
-            return -1;
-        got += (size_t)r;
-    }
-    return 0;
-}
-
-static void expect_read(int fd, const char *want)
-{
-    size_t n = strlen(want);
-    char buf[4096];
-    assert_true(n < sizeof buf);
-    if (read_n(fd, buf, n, 5000) != 0)
-        fail_msg("did not get '%s'", want);
-    assert_memory_equal(buf, want, n);
-}
-
 static char *get_str(fr_server *srv, const char *key)
 {
     static char v[256];
@@ -183,18 +110,18 @@ static void exec_ok(fr_server *srv, const char *cmd)
 
 static void test_error_refuses(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=GET key=user:* action=error err=\"MOVED 3999 127.0.0.1:6381\"");
     add(srv, "cmd=SET action=error err=loading");
-    int fd = conn_to(srv);
-    sendstr(fd, "GET user:1\r\nGET other\r\nSET a b\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "GET user:1\r\nGET other\r\nSET a b\r\n");
     EXPECT(fd,
            "-MOVED 3999 127.0.0.1:6381\r\n$-1\r\n"
            "-LOADING Redis is loading the dataset in memory\r\n",
            R_QUIET);
     assert_null(get_str(srv, "a")); /* refused: never ran */
     /* inside MULTI a refused command dooms the transaction, as in Redis */
-    sendstr(fd, "MULTI\r\nSET a b\r\nEXEC\r\n");
+    rs_send(fd, "MULTI\r\nSET a b\r\nEXEC\r\n");
     EXPECT(fd,
            "+OK\r\n-LOADING Redis is loading the dataset in memory\r\n"
            "-EXECABORT Transaction discarded because of previous errors.\r\n",
@@ -205,11 +132,11 @@ static void test_error_refuses(void **state)
 
 static void test_error_after(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=SET action=error when=after err=\"READONLY You can't write against a read only "
              "replica.\"");
-    int fd = conn_to(srv);
-    sendstr(fd, "SET a b\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "SET a b\r\n");
     EXPECT(fd, "-READONLY You can't write against a read only replica.\r\n", R_QUIET);
     assert_string_equal(get_str(srv, "a"), "b"); /* it ran all the same */
     close(fd);
@@ -218,11 +145,11 @@ static void test_error_after(void **state)
 
 static void test_drop(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=SET key=x action=drop");
     add(srv, "cmd=SET key=y action=drop when=after");
-    int fd = conn_to(srv);
-    sendstr(fd, "SET x 1\r\nSET y 2\r\nPING\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "SET x 1\r\nSET y 2\r\nPING\r\n");
     EXPECT(fd, "+PONG\r\n", R_QUIET);
     assert_null(get_str(srv, "x"));
     assert_string_equal(get_str(srv, "y"), "2");
@@ -232,15 +159,15 @@ static void test_drop(void **state)
 
 static void test_stall_until_cleared(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     uint64_t id;
     assert_int_equal(fr_fault_add_text(srv, "cmd=SET action=stall", &id), FR_OK);
-    int fd = conn_to(srv);
-    sendstr(fd, "SET k v\r\nPING\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "SET k v\r\nPING\r\n");
     EXPECT(fd, "", R_QUIET);
     assert_null(get_str(srv, "k")); /* held before it ran */
     assert_int_equal(fr_fault_clear(srv, id), FR_OK);
-    expect_read(fd, "+OK\r\n+PONG\r\n");
+    rs_expect(fd, "+OK\r\n+PONG\r\n");
     assert_string_equal(get_str(srv, "k"), "v");
     /* it ran once, and was faulted once */
     assert_int_equal(fr_fault_clear(srv, id), FR_ERR_ARG);
@@ -250,10 +177,10 @@ static void test_stall_until_cleared(void **state)
 
 static void test_close_before(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=GET action=close");
-    int fd = conn_to(srv);
-    sendstr(fd, "SET k v\r\nGET k\r\nPING\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "SET k v\r\nGET k\r\nPING\r\n");
     EXPECT(fd, "+OK\r\n", R_EOF);
     close(fd);
     fr_server_stop(srv);
@@ -261,10 +188,10 @@ static void test_close_before(void **state)
 
 static void test_reset_before(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=GET action=reset");
-    int fd = conn_to(srv);
-    sendstr(fd, "SET k v\r\nGET k\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "SET k v\r\nGET k\r\n");
     EXPECT(fd, "+OK\r\n", R_RST);
     close(fd);
     fr_server_stop(srv);
@@ -272,15 +199,15 @@ static void test_reset_before(void **state)
 
 static void test_halfclose(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=GET action=halfclose");
-    int fd = conn_to(srv);
-    sendstr(fd, "SET k v\r\nGET k\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "SET k v\r\nGET k\r\n");
     EXPECT(fd, "+OK\r\n", R_EOF);
     /* the server still reads: a write after its FIN still runs */
-    sendstr(fd, "SET k2 w\r\n");
-    int64_t deadline = now_ms() + 5000;
-    while (!get_str(srv, "k2") && now_ms() < deadline)
+    rs_send(fd, "SET k2 w\r\n");
+    int64_t deadline = tu_mono_ms() + 5000;
+    while (!get_str(srv, "k2") && tu_mono_ms() < deadline)
         poll(NULL, 0, 5);
     assert_string_equal(get_str(srv, "k2"), "w");
     close(fd);
@@ -289,15 +216,15 @@ static void test_halfclose(void **state)
 
 static void test_delay_processing(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=SET action=delay when=before ms=300");
-    int fd = conn_to(srv);
-    int64_t t0 = now_ms();
-    sendstr(fd, "SET k v\r\n");
+    int fd = rs_connect_srv(srv);
+    int64_t t0 = tu_mono_ms();
+    rs_send(fd, "SET k v\r\n");
     poll(NULL, 0, 100);
     assert_null(get_str(srv, "k")); /* not run yet */
-    expect_read(fd, "+OK\r\n");
-    int64_t dt = now_ms() - t0;
+    rs_expect(fd, "+OK\r\n");
+    int64_t dt = tu_mono_ms() - t0;
     if (!(dt >= 295 && dt < 300 + LATE_MS))
         fail_msg("delayed by %lld ms", (long long)dt);
     assert_string_equal(get_str(srv, "k"), "v");
@@ -309,17 +236,17 @@ static void test_delay_processing(void **state)
 
 static void test_delay_reply_and_order(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=SET action=delay ms=300");
-    int fd = conn_to(srv);
-    int64_t t0 = now_ms();
-    sendstr(fd, "SET k v\r\nPING\r\n");
+    int fd = rs_connect_srv(srv);
+    int64_t t0 = tu_mono_ms();
+    rs_send(fd, "SET k v\r\nPING\r\n");
     poll(NULL, 0, 100);
     assert_string_equal(get_str(srv, "k"), "v"); /* ran at once */
     char buf[16];
     /* the PING's reply queues behind the delayed one: both come late */
-    assert_int_equal(read_n(fd, buf, 12, 5000), 0);
-    int64_t dt = now_ms() - t0;
+    assert_int_equal(rs_read_n(fd, buf, 12, RS_WAIT_MS, NULL), 12);
+    int64_t dt = tu_mono_ms() - t0;
     assert_memory_equal(buf, "+OK\r\n+PONG\r\n", 12);
     assert_true(dt >= 300 && dt < 300 + LATE_MS);
     close(fd);
@@ -328,14 +255,14 @@ static void test_delay_reply_and_order(void **state)
 
 static void test_delay_jitter(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=PING action=delay ms=100 jitter=100");
-    int fd = conn_to(srv);
+    int fd = rs_connect_srv(srv);
     for (int i = 0; i < 3; i++) {
-        int64_t t0 = now_ms();
-        sendstr(fd, "PING\r\n");
-        expect_read(fd, "+PONG\r\n");
-        int64_t dt = now_ms() - t0;
+        int64_t t0 = tu_mono_ms();
+        rs_send(fd, "PING\r\n");
+        rs_expect(fd, "+PONG\r\n");
+        int64_t dt = tu_mono_ms() - t0;
         assert_true(dt >= 100 && dt < 200 + LATE_MS);
     }
     close(fd);
@@ -344,11 +271,11 @@ static void test_delay_jitter(void **state)
 
 static void test_slice_fragments(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=ECHO action=slice size=2 gap=50");
-    int fd = conn_to(srv);
-    int64_t t0 = now_ms();
-    sendstr(fd, "ECHO hello\r\n"); /* $5\r\nhello\r\n: 11 bytes, 6 fragments */
+    int fd = rs_connect_srv(srv);
+    int64_t t0 = tu_mono_ms();
+    rs_send(fd, "ECHO hello\r\n"); /* $5\r\nhello\r\n: 11 bytes, 6 fragments */
     char all[32];
     size_t got = 0;
     int reads = 0;
@@ -362,33 +289,33 @@ static void test_slice_fragments(void **state)
     }
     assert_int_equal(reads, 6);
     assert_memory_equal(all, "$5\r\nhello\r\n", 11);
-    assert_true(now_ms() - t0 >= 5 * 50);
+    assert_true(tu_mono_ms() - t0 >= 5 * 50);
     close(fd);
     fr_server_stop(srv);
 }
 
 static void test_cut_close_reset_stall(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     exec_ok(srv, "SET k abcdefgh"); /* GET k: $8\r\nabcdefgh\r\n, 14 bytes */
     add(srv, "cmd=GET nth=1 action=cut at=half then=close");
     add(srv, "cmd=GET nth=2 action=cut at=5 then=reset");
     uint64_t stall;
     assert_int_equal(
         fr_fault_add_text(srv, "cmd=GET nth=3 action=cut at=elem:1 then=stall", &stall), FR_OK);
-    int fd = conn_to(srv);
-    sendstr(fd, "GET k\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "GET k\r\n");
     EXPECT(fd, "$8\r\nabc", R_EOF);
     close(fd);
-    fd = conn_to(srv);
-    sendstr(fd, "GET k\r\n");
+    fd = rs_connect_srv(srv);
+    rs_send(fd, "GET k\r\n");
     EXPECT(fd, "$8\r\na", R_RST);
     close(fd);
-    fd = conn_to(srv);
-    sendstr(fd, "GET k\r\nPING\r\n");
+    fd = rs_connect_srv(srv);
+    rs_send(fd, "GET k\r\nPING\r\n");
     EXPECT(fd, "$8\r\nabc", R_QUIET); /* not an aggregate: the middle */
     assert_int_equal(fr_fault_clear(srv, stall), FR_OK);
-    expect_read(fd, "defgh\r\n+PONG\r\n");
+    rs_expect(fd, "defgh\r\n+PONG\r\n");
     close(fd);
     fr_server_stop(srv);
 }
@@ -396,15 +323,15 @@ static void test_cut_close_reset_stall(void **state)
 /* The issue's example, word for word. */
 static void test_cut_second_subscribe_of_worker(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=SUBSCRIBE nth=2 client=worker action=cut at=half then=reset");
-    int other = conn_to(srv);
-    sendstr(other, "SUBSCRIBE a\r\n"); /* not the worker: not counted */
-    expect_read(other, "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n");
-    int fd = conn_to(srv);
-    sendstr(fd, "CLIENT SETNAME worker\r\nSUBSCRIBE a\r\n");
-    expect_read(fd, "+OK\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n");
-    sendstr(fd, "SUBSCRIBE b\r\n");
+    int other = rs_connect_srv(srv);
+    rs_send(other, "SUBSCRIBE a\r\n"); /* not the worker: not counted */
+    rs_expect(other, "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "CLIENT SETNAME worker\r\nSUBSCRIBE a\r\n");
+    rs_expect(fd, "+OK\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n");
+    rs_send(fd, "SUBSCRIBE b\r\n");
     /* *3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n is 30 bytes: 15, then RST */
     EXPECT(fd, "*3\r\n$9\r\nsubscri", R_RST);
     close(fd);
@@ -414,15 +341,15 @@ static void test_cut_second_subscribe_of_worker(void **state)
 
 static void test_cut_frame_and_elem(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=SUBSCRIBE action=cut at=frame:1 then=close once");
     add(srv, "cmd=CONFIG action=cut at=elem:2 then=close once");
-    int fd = conn_to(srv);
-    sendstr(fd, "SUBSCRIBE a b\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "SUBSCRIBE a b\r\n");
     EXPECT(fd, "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n", R_EOF);
     close(fd);
-    fd = conn_to(srv);
-    sendstr(fd, "CONFIG GET maxclients\r\n");
+    fd = rs_connect_srv(srv);
+    rs_send(fd, "CONFIG GET maxclients\r\n");
     /* *2 $10 maxclients $5 10000: the second element is cut in its middle */
     EXPECT(fd, "*2\r\n$10\r\nmaxclients\r\n$5\r\n1", R_EOF);
     close(fd);
@@ -431,12 +358,12 @@ static void test_cut_frame_and_elem(void **state)
 
 static void test_corrupt(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=PING nth=1 action=corrupt");
     add(srv, "cmd=PING nth=2 action=corrupt how=replace pos=last byte=X");
     add(srv, "cmd=PING nth=3 action=corrupt how=nolf");
-    int fd = conn_to(srv);
-    sendstr(fd, "PING\r\nPING\r\nPING\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "PING\r\nPING\r\nPING\r\n");
     EXPECT(fd, "\xd4PONG\r\n+PONG\rX+PONG\r", R_QUIET);
     close(fd);
     fr_server_stop(srv);
@@ -444,11 +371,11 @@ static void test_corrupt(void **state)
 
 static void test_dup_and_insert(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=PING action=dup once");
     add(srv, "cmd=ECHO action=insert text=hey once");
-    int fd = conn_to(srv);
-    sendstr(fd, "PING\r\nECHO x\r\nHELLO 3\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "PING\r\nECHO x\r\nHELLO 3\r\n");
     char buf[4096];
     size_t len;
     assert_int_equal(slurp(fd, buf, sizeof buf, &len, QUIET_MS), R_QUIET);
@@ -458,7 +385,7 @@ static void test_dup_and_insert(void **state)
     assert_memory_equal(buf, want, strlen(want));
     /* RESP3: the inserted frame is a real push */
     add(srv, "cmd=PING action=insert once");
-    sendstr(fd, "PING\r\n");
+    rs_send(fd, "PING\r\n");
     EXPECT(fd, ">3\r\n$7\r\nmessage\r\n$5\r\nfault\r\n$8\r\ninjected\r\n+PONG\r\n", R_QUIET);
     close(fd);
     fr_server_stop(srv);
@@ -466,14 +393,14 @@ static void test_dup_and_insert(void **state)
 
 static void test_rate(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     exec_ok(srv, "SET k 0123456789012345678901234567890123456789"); /* 40 bytes */
     add(srv, "cmd=GET action=rate bps=100");
-    int fd = conn_to(srv);
-    int64_t t0 = now_ms();
-    sendstr(fd, "GET k\r\n"); /* 49 bytes at 100 B/s: about 480 ms */
-    expect_read(fd, "$40\r\n0123456789012345678901234567890123456789\r\n");
-    int64_t dt = now_ms() - t0;
+    int fd = rs_connect_srv(srv);
+    int64_t t0 = tu_mono_ms();
+    rs_send(fd, "GET k\r\n"); /* 49 bytes at 100 B/s: about 480 ms */
+    rs_expect(fd, "$40\r\n0123456789012345678901234567890123456789\r\n");
+    int64_t dt = tu_mono_ms() - t0;
     assert_true(dt >= 400 && dt < 480 + LATE_MS);
     close(fd);
     fr_server_stop(srv);
@@ -481,14 +408,14 @@ static void test_rate(void **state)
 
 static void test_push_rules(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "on=push channel=news action=drop");
     add(srv, "on=push channel=slow action=slice size=3 gap=1");
-    int fd = conn_to(srv);
-    sendstr(fd, "SUBSCRIBE news other slow\r\n");
-    expect_read(fd, "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"
-                    "*3\r\n$9\r\nsubscribe\r\n$5\r\nother\r\n:2\r\n"
-                    "*3\r\n$9\r\nsubscribe\r\n$4\r\nslow\r\n:3\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "SUBSCRIBE news other slow\r\n");
+    rs_expect(fd, "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"
+                  "*3\r\n$9\r\nsubscribe\r\n$5\r\nother\r\n:2\r\n"
+                  "*3\r\n$9\r\nsubscribe\r\n$4\r\nslow\r\n:3\r\n");
     exec_ok(srv, "PUBLISH news lost");
     exec_ok(srv, "PUBLISH other kept");
     exec_ok(srv, "PUBLISH slow bytes");
@@ -504,37 +431,37 @@ static void test_push_rules(void **state)
 
 static void test_accept_actions(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "on=accept nth=1 action=refuse");
     add(srv, "on=accept nth=2 action=reset");
     add(srv, "on=accept nth=3 action=error err=\"ERR max number of clients reached\"");
     add(srv, "on=accept nth=4 action=delay ms=300");
     uint64_t hang;
     assert_int_equal(fr_fault_add_text(srv, "on=accept nth=5 action=hang", &hang), FR_OK);
-    int fd = conn_to(srv); /* the kernel accepts: the server closes at once */
+    int fd = rs_connect_srv(srv); /* the kernel accepts: the server closes at once */
     EXPECT(fd, "", R_EOF);
     close(fd);
-    fd = conn_to(srv);
+    fd = rs_connect_srv(srv);
     EXPECT(fd, "", R_RST);
     close(fd);
-    fd = conn_to(srv);
+    fd = rs_connect_srv(srv);
     EXPECT(fd, "-ERR max number of clients reached\r\n", R_EOF);
     close(fd);
-    fd = conn_to(srv);
-    int64_t t0 = now_ms();
-    sendstr(fd, "PING\r\n");
-    expect_read(fd, "+PONG\r\n");
-    int64_t dt = now_ms() - t0;
+    fd = rs_connect_srv(srv);
+    int64_t t0 = tu_mono_ms();
+    rs_send(fd, "PING\r\n");
+    rs_expect(fd, "+PONG\r\n");
+    int64_t dt = tu_mono_ms() - t0;
     assert_true(dt >= 290 && dt < 300 + LATE_MS);
     close(fd);
-    fd = conn_to(srv);
-    sendstr(fd, "PING\r\n");
+    fd = rs_connect_srv(srv);
+    rs_send(fd, "PING\r\n");
     EXPECT(fd, "", R_QUIET);
     assert_int_equal(fr_fault_clear(srv, hang), FR_OK);
-    expect_read(fd, "+PONG\r\n");
+    rs_expect(fd, "+PONG\r\n");
     close(fd);
-    fd = conn_to(srv); /* the sixth: untouched */
-    sendstr(fd, "PING\r\n");
+    fd = rs_connect_srv(srv); /* the sixth: untouched */
+    rs_send(fd, "PING\r\n");
     EXPECT(fd, "+PONG\r\n", R_QUIET);
     close(fd);
     fr_server_stop(srv);
@@ -542,12 +469,12 @@ static void test_accept_actions(void **state)
 
 static void test_read_bytes(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "on=read after-bytes=20 action=reset");
-    int fd = conn_to(srv);
-    sendstr(fd, "PING\r\n"); /* 6 bytes: fine */
-    expect_read(fd, "+PONG\r\n");
-    sendstr(fd, "SET k 0123456789abcdef\r\n"); /* crosses 20 */
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "PING\r\n"); /* 6 bytes: fine */
+    rs_expect(fd, "+PONG\r\n");
+    rs_send(fd, "SET k 0123456789abcdef\r\n"); /* crosses 20 */
     EXPECT(fd, "", R_RST);
     assert_null(get_str(srv, "k"));
     close(fd);
@@ -558,16 +485,16 @@ static void test_read_bytes(void **state)
 
 static void test_match_and_limits(void **state)
 {
-    fr_server *srv = start();
-    int fd = conn_to(srv);
-    sendstr(fd, "PING\r\n");
-    expect_read(fd, "+PONG\r\n");
+    fr_server *srv = tu_start();
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "PING\r\n");
+    rs_expect(fd, "+PONG\r\n");
     /* added while the connection is open: in force for its next byte */
     add(srv, "cmd=PING times=2 action=error err=\"ERR two\"");
     add(srv, "cmd=ECHO nth=2 action=error");
     add(srv, "cmd=GET,DBSIZE after-cmds=7 action=error err=\"ERR late\"");
     add(srv, "arg=secret* action=drop");
-    sendstr(fd, "PING\r\nPING\r\nPING\r\nECHO a\r\nECHO b\r\nECHO c\r\nGET k\r\nDBSIZE\r\n"
+    rs_send(fd, "PING\r\nPING\r\nPING\r\nECHO a\r\nECHO b\r\nECHO c\r\nGET k\r\nDBSIZE\r\n"
                 "ECHO secret1\r\n");
     EXPECT(fd,
            "-ERR two\r\n-ERR two\r\n+PONG\r\n$1\r\na\r\n-ERR injected fault\r\n$1\r\nc\r\n"
@@ -593,10 +520,10 @@ static void test_match_and_limits(void **state)
 
 static void test_after_bytes(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=PING after-bytes=12 action=error err=\"ERR third\"");
-    int fd = conn_to(srv);
-    sendstr(fd, "PING\r\nPING\r\n*1\r\n$4\r\nPING\r\n"); /* starts at 0, 6, 12 */
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "PING\r\nPING\r\n*1\r\n$4\r\nPING\r\n"); /* starts at 0, 6, 12 */
     EXPECT(fd, "+PONG\r\n+PONG\r\n-ERR third\r\n", R_QUIET);
     close(fd);
     fr_server_stop(srv);
@@ -604,28 +531,28 @@ static void test_after_bytes(void **state)
 
 static void test_client_match_and_for(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "client=work* action=error err=\"ERR named\"");
-    int a = conn_to(srv), b = conn_to(srv);
-    int64_t t0 = now_ms();
+    int a = rs_connect_srv(srv), b = rs_connect_srv(srv);
+    int64_t t0 = tu_mono_ms();
     add(srv, "cmd=ECHO addr=127.0.0.1:* for=800 action=error err=\"ERR for now\"");
-    sendstr(b, "PING\r\nECHO x\r\n");
-    expect_read(b, "+PONG\r\n-ERR for now\r\n");
-    assert_true(now_ms() - t0 < 800); /* else the check above proves nothing */
-    sendstr(a, "CLIENT SETNAME worker-1\r\nPING\r\n");
+    rs_send(b, "PING\r\nECHO x\r\n");
+    rs_expect(b, "+PONG\r\n-ERR for now\r\n");
+    assert_true(tu_mono_ms() - t0 < 800); /* else the check above proves nothing */
+    rs_send(a, "CLIENT SETNAME worker-1\r\nPING\r\n");
     EXPECT(a, "+OK\r\n-ERR named\r\n", R_QUIET);
     /* for=800: gone by itself */
-    int64_t deadline = now_ms() + 800 + LATE_MS;
+    int64_t deadline = tu_mono_ms() + 800 + LATE_MS;
     fr_fault_info *list;
     size_t n = 2;
-    while (n == 2 && now_ms() < deadline) {
+    while (n == 2 && tu_mono_ms() < deadline) {
         assert_int_equal(fr_fault_list(srv, &list, &n), FR_OK);
         fr_fault_list_free(list, n);
         if (n == 2)
             poll(NULL, 0, 10);
     }
     assert_int_equal(n, 1);
-    sendstr(b, "ECHO x\r\n");
+    rs_send(b, "ECHO x\r\n");
     EXPECT(b, "$1\r\nx\r\n", R_QUIET);
     close(a);
     close(b);
@@ -635,11 +562,11 @@ static void test_client_match_and_for(void **state)
 /* The hit sequence of a probability rule depends on its seed only. */
 static void hit_sequence(const char *rule, char *out, int n)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, rule);
-    int fd = conn_to(srv);
+    int fd = rs_connect_srv(srv);
     for (int i = 0; i < n; i++)
-        sendstr(fd, "PING\r\n");
+        rs_send(fd, "PING\r\n");
     int i = 0;
     char buf[4096];
     size_t have = 0;
@@ -685,54 +612,11 @@ static void test_probability_seed(void **state)
 
 static void capture(int port, char *buf, size_t *len)
 {
-    int fd = rconnect(port);
+    int fd = rs_connect(port);
     assert_true(fd >= 0);
-    sendstr(fd, "ECHO hello\r\n");
+    rs_send(fd, "ECHO hello\r\n");
     assert_int_equal(slurp(fd, buf, 256, len, 5000), R_EOF);
     close(fd);
-}
-
-static pid_t spawn_server(const char *portfile, int *port, const char *const *extra)
-{
-    const char *argv[16] = {FR_SERVER_BIN, "--port", "0", "--port-file", portfile};
-    int n = 5;
-    for (int i = 0; extra[i]; i++)
-        argv[n++] = extra[i];
-    argv[n] = NULL;
-    unlink(portfile);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 1);
-        execv(FR_SERVER_BIN, (char *const *)argv);
-        _exit(127);
-    }
-    int64_t deadline = now_ms() + 10000;
-    for (;;) {
-        FILE *f = fopen(portfile, "r");
-        if (f) {
-            int ok = fscanf(f, "%d", port) == 1;
-            fclose(f);
-            if (ok)
-                return pid;
-        }
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            fail_msg("fakeredis-server exited (status %d)", status);
-        if (now_ms() > deadline)
-            fail_msg("fakeredis-server wrote no port file");
-        poll(NULL, 0, 10);
-    }
-}
-
-static void stop_spawned(pid_t pid, const char *portfile)
-{
-    kill(pid, SIGTERM);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    unlink(portfile);
 }
 
 static void test_same_rule_three_ways(void **state)
@@ -740,12 +624,12 @@ static void test_same_rule_three_ways(void **state)
     char api[256], strct[256], cli[256], wire[256];
     size_t la, ls, lc, lw;
 
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, SAME_RULE);
     capture(fr_server_port(srv), api, &la);
     fr_server_stop(srv);
 
-    srv = start();
+    srv = tu_start();
     fr_fault_rule r;
     memset(&r, 0, sizeof r);
     r.cmd = "ECHO";
@@ -757,18 +641,16 @@ static void test_same_rule_three_ways(void **state)
     capture(fr_server_port(srv), strct, &ls);
     fr_server_stop(srv);
 
-    char portfile[64];
-    snprintf(portfile, sizeof portfile, "/tmp/fr-fault-test-%ld.port", (long)getpid());
     int port;
     const char *const extra[] = {"--fault", SAME_RULE, NULL};
-    pid_t pid = spawn_server(portfile, &port, extra);
+    pid_t pid = tu_fakeredis_start(FR_SERVER_BIN, extra, &port);
     capture(port, cli, &lc);
-    stop_spawned(pid, portfile);
+    assert_int_equal(tu_child_stop(pid, SIGTERM), 0);
 
-    srv = start();
-    int ctl = conn_to(srv);
-    sendstr(ctl, "FAKE.FAULT ADD \"" SAME_RULE "\"\r\n");
-    expect_read(ctl, ":1\r\n");
+    srv = tu_start();
+    int ctl = rs_connect_srv(srv);
+    rs_send(ctl, "FAKE.FAULT ADD \"" SAME_RULE "\"\r\n");
+    rs_expect(ctl, ":1\r\n");
     capture(fr_server_port(srv), wire, &lw);
     close(ctl);
     fr_server_stop(srv);
@@ -785,45 +667,34 @@ static void test_same_rule_three_ways(void **state)
 
 static void test_cli_bad_rule(void **state)
 {
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        execl(FR_SERVER_BIN, FR_SERVER_BIN, "--port", "0", "--fault", "cmd=GET nth=x action=drop",
-              (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    char *argv[] = {FR_SERVER_BIN, "--port", "0", "--fault", "cmd=GET nth=x action=drop", NULL};
+    assert_int_equal(tu_child_stop(tu_spawn(argv, 1), 0), 1);
 }
 
 /* ---- the control commands --------------------------------------------------------- */
 
 static void test_wire_control(void **state)
 {
-    fr_server *srv = start();
-    int fd = conn_to(srv);
+    fr_server *srv = tu_start();
+    int fd = rs_connect_srv(srv);
     /* words as arguments: values need no quotes */
-    sendstr(fd, "*5\r\n$10\r\nFAKE.FAULT\r\n$3\r\nADD\r\n$5\r\ncmd=*\r\n$12\r\naction=error\r\n"
+    rs_send(fd, "*5\r\n$10\r\nFAKE.FAULT\r\n$3\r\nADD\r\n$5\r\ncmd=*\r\n$12\r\naction=error\r\n"
                 "$15\r\nerr=LOADING now\r\n");
-    expect_read(fd, ":1\r\n");
-    sendstr(fd, "PING\r\nFAKE.FAULT HITS 1\r\nFAKE.FAULT ADD \"cmd=GET nth=0 action=drop\"\r\n");
+    rs_expect(fd, ":1\r\n");
+    rs_send(fd, "PING\r\nFAKE.FAULT HITS 1\r\nFAKE.FAULT ADD \"cmd=GET nth=0 action=drop\"\r\n");
     EXPECT(fd,
            "-LOADING now\r\n:1\r\n-ERR fault rule: word 2 'nth=0': expected a positive "
            "integer\r\n",
            R_QUIET);
-    sendstr(fd, "FAKE.FAULT LIST\r\n");
+    rs_send(fd, "FAKE.FAULT LIST\r\n");
     EXPECT(fd,
            "*1\r\n*10\r\n$2\r\nid\r\n:1\r\n$4\r\nhits\r\n:1\r\n$7\r\nmatched\r\n:1\r\n"
            "$6\r\nactive\r\n:1\r\n$4\r\nrule\r\n$36\r\ncmd=* action=error err=\"LOADING now\"\r\n",
            R_QUIET);
-    sendstr(fd, "FAKE.FAULT CLEAR 1\r\nFAKE.FAULT CLEAR 1\r\nPING\r\n");
+    rs_send(fd, "FAKE.FAULT CLEAR 1\r\nFAKE.FAULT CLEAR 1\r\nPING\r\n");
     EXPECT(fd, ":1\r\n:0\r\n+PONG\r\n", R_QUIET);
     /* the clock */
-    sendstr(fd, "FAKE.CLOCK FREEZE\r\nSET k v PX 1000\r\nFAKE.CLOCK ADVANCE 999\r\nEXISTS k\r\n"
+    rs_send(fd, "FAKE.CLOCK FREEZE\r\nSET k v PX 1000\r\nFAKE.CLOCK ADVANCE 999\r\nEXISTS k\r\n"
                 "FAKE.CLOCK ADVANCE 2\r\nEXISTS k\r\nFAKE.CLOCK SET 1000000\r\nFAKE.CLOCK GET\r\n"
                 "FAKE.CLOCK RESUME\r\n");
     EXPECT(fd, "+OK\r\n+OK\r\n+OK\r\n:1\r\n+OK\r\n:0\r\n+OK\r\n:1000000\r\n+OK\r\n", R_QUIET);
@@ -838,8 +709,8 @@ static void test_control_off_and_auth(void **state)
     o.no_control = 1;
     fr_server *srv;
     assert_int_equal(fr_server_start(&o, &srv), FR_OK);
-    int fd = conn_to(srv);
-    sendstr(fd, "FAKE.FAULT LIST\r\n");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "FAKE.FAULT LIST\r\n");
     EXPECT(fd, "-ERR unknown command 'FAKE.FAULT', with args beginning with: 'LIST' \r\n", R_QUIET);
     close(fd);
     fr_server_stop(srv);
@@ -847,17 +718,17 @@ static void test_control_off_and_auth(void **state)
     memset(&o, 0, sizeof o);
     o.requirepass = "pw";
     assert_int_equal(fr_server_start(&o, &srv), FR_OK);
-    fd = conn_to(srv);
-    sendstr(fd, "FAKE.FAULT LIST\r\nAUTH pw\r\nFAKE.FAULT LIST\r\n");
+    fd = rs_connect_srv(srv);
+    rs_send(fd, "FAKE.FAULT LIST\r\nAUTH pw\r\nFAKE.FAULT LIST\r\n");
     EXPECT(fd, "-NOAUTH Authentication required.\r\n+OK\r\n*0\r\n", R_QUIET);
     close(fd);
     fr_server_stop(srv);
 
     /* control commands are never faulted, even by a catch-all */
-    srv = start();
+    srv = tu_start();
     add(srv, "action=reset");
-    fd = conn_to(srv);
-    sendstr(fd, "FAKE.FAULT CLEAR\r\nPING\r\n");
+    fd = rs_connect_srv(srv);
+    rs_send(fd, "FAKE.FAULT CLEAR\r\nPING\r\n");
     EXPECT(fd, ":1\r\n+PONG\r\n", R_QUIET);
     close(fd);
     fr_server_stop(srv);
@@ -867,12 +738,12 @@ static void test_control_off_and_auth(void **state)
 
 static void test_kill(void **state)
 {
-    fr_server *srv = start();
-    int a = conn_to(srv), b = conn_to(srv), s = conn_to(srv);
-    sendstr(a, "CLIENT SETNAME alpha\r\n");
-    expect_read(a, "+OK\r\n");
-    sendstr(s, "SUBSCRIBE x\r\n");
-    expect_read(s, "*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n");
+    fr_server *srv = tu_start();
+    int a = rs_connect_srv(srv), b = rs_connect_srv(srv), s = rs_connect_srv(srv);
+    rs_send(a, "CLIENT SETNAME alpha\r\n");
+    rs_expect(a, "+OK\r\n");
+    rs_send(s, "SUBSCRIBE x\r\n");
+    rs_expect(s, "*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n");
     fr_kill_filter f;
     memset(&f, 0, sizeof f);
     f.name = "alp*";
@@ -886,14 +757,14 @@ static void test_kill(void **state)
     assert_int_equal(fr_server_kill_clients(srv, &f, &killed), FR_OK);
     assert_int_equal(killed, 1);
     EXPECT(s, "", R_RST);
-    sendstr(b, "PING\r\n");
-    expect_read(b, "+PONG\r\n");
+    rs_send(b, "PING\r\n");
+    rs_expect(b, "+PONG\r\n");
     /* the wire form skips the caller */
-    int c2 = conn_to(srv);
-    sendstr(c2, "PING\r\n");
-    expect_read(c2, "+PONG\r\n");
-    sendstr(b, "FAKE.KILL ALL\r\n");
-    expect_read(b, ":1\r\n");
+    int c2 = rs_connect_srv(srv);
+    rs_send(c2, "PING\r\n");
+    rs_expect(c2, "+PONG\r\n");
+    rs_send(b, "FAKE.KILL ALL\r\n");
+    rs_expect(b, ":1\r\n");
     EXPECT(c2, "", R_EOF);
     close(a);
     close(b);
@@ -906,13 +777,13 @@ static void test_kill(void **state)
  * are counted. */
 static int64_t connect_until_accepted(int port, int *refused, int *fd_out)
 {
-    int64_t t0 = now_ms();
+    int64_t t0 = tu_mono_ms();
     *refused = 0;
-    while (now_ms() - t0 < 10000) {
-        int fd = rconnect(port);
+    while (tu_mono_ms() - t0 < 10000) {
+        int fd = rs_connect(port);
         if (fd >= 0) {
             *fd_out = fd;
-            return now_ms() - t0;
+            return tu_mono_ms() - t0;
         }
         assert_int_equal(errno, ECONNREFUSED);
         (*refused)++;
@@ -923,78 +794,78 @@ static int64_t connect_until_accepted(int port, int *refused, int *fd_out)
 
 static void test_restart(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     int port = fr_server_port(srv);
     exec_ok(srv, "SET k v");
-    int fd = conn_to(srv);
+    int fd = rs_connect_srv(srv);
     /* served, not just queued: a restart resets what is still in the
      * listener's backlog, as a real server going down would */
-    sendstr(fd, "PING\r\n");
-    expect_read(fd, "+PONG\r\n");
+    rs_send(fd, "PING\r\n");
+    rs_expect(fd, "+PONG\r\n");
     assert_int_equal(fr_server_restart(srv, 400, 0), FR_OK);
     EXPECT(fd, "", R_EOF);
     close(fd);
-    assert_int_equal(rconnect(port), -1);
+    assert_int_equal(rs_connect(port), -1);
     assert_int_equal(errno, ECONNREFUSED);
     int refused;
     int64_t dt = connect_until_accepted(port, &refused, &fd);
     assert_true(dt >= 0);
     assert_true(refused > 0);
     assert_true(dt >= 300 && dt < 400 + LATE_MS);
-    sendstr(fd, "GET k\r\n");
-    expect_read(fd, "$1\r\nv\r\n"); /* kept */
+    rs_send(fd, "GET k\r\n");
+    rs_expect(fd, "$1\r\nv\r\n"); /* kept */
     close(fd);
     /* flushed, and back at once */
     assert_int_equal(fr_server_restart(srv, 0, 1), FR_OK);
     assert_int_equal(fr_server_port(srv), port);
-    fd = conn_to(srv);
-    sendstr(fd, "GET k\r\n");
-    expect_read(fd, "$-1\r\n");
+    fd = rs_connect_srv(srv);
+    rs_send(fd, "GET k\r\n");
+    rs_expect(fd, "$-1\r\n");
     /* over the wire: +OK first, then the window */
-    sendstr(fd, "SET k w\r\nFAKE.RESTART 300 KEEP\r\n");
+    rs_send(fd, "SET k w\r\nFAKE.RESTART 300 KEEP\r\n");
     EXPECT(fd, "+OK\r\n+OK\r\n", R_EOF);
     close(fd);
     dt = connect_until_accepted(port, &refused, &fd);
     assert_true(dt >= 0 && refused > 0);
-    sendstr(fd, "GET k\r\n");
-    expect_read(fd, "$1\r\nw\r\n");
+    rs_send(fd, "GET k\r\n");
+    rs_expect(fd, "$1\r\nw\r\n");
     close(fd);
     fr_server_stop(srv);
 }
 
 static void test_listen_and_pause(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     int port = fr_server_port(srv);
-    int fd = conn_to(srv);
+    int fd = rs_connect_srv(srv);
     assert_int_equal(fr_server_set_listening(srv, 0), FR_OK);
     assert_int_equal(fr_server_is_listening(srv), 0);
-    assert_int_equal(rconnect(port), -1);
+    assert_int_equal(rs_connect(port), -1);
     assert_int_equal(errno, ECONNREFUSED);
-    sendstr(fd, "PING\r\n"); /* the open connection lives on */
-    expect_read(fd, "+PONG\r\n");
-    sendstr(fd, "FAKE.LISTEN ON\r\n");
-    expect_read(fd, "+OK\r\n");
-    int fd2 = conn_to(srv);
+    rs_send(fd, "PING\r\n"); /* the open connection lives on */
+    rs_expect(fd, "+PONG\r\n");
+    rs_send(fd, "FAKE.LISTEN ON\r\n");
+    rs_expect(fd, "+OK\r\n");
+    int fd2 = rs_connect_srv(srv);
 
     assert_int_equal(fr_server_pause_processing(srv), FR_OK);
-    sendstr(fd2, "PING\r\n");
+    rs_send(fd2, "PING\r\n");
     EXPECT(fd2, "", R_QUIET);
-    int fd3 = conn_to(srv); /* accepted, but not served */
-    sendstr(fd3, "PING\r\n");
+    int fd3 = rs_connect_srv(srv); /* accepted, but not served */
+    rs_send(fd3, "PING\r\n");
     EXPECT(fd3, "", R_QUIET);
     assert_int_equal(fr_server_resume_processing(srv), FR_OK);
-    expect_read(fd2, "+PONG\r\n");
-    expect_read(fd3, "+PONG\r\n");
+    rs_expect(fd2, "+PONG\r\n");
+    rs_expect(fd3, "+PONG\r\n");
 
     /* over the wire, the asking connection stays live */
-    sendstr(fd, "FAKE.PAUSE\r\n");
-    expect_read(fd, "+OK\r\n");
-    sendstr(fd2, "PING\r\n");
+    rs_send(fd, "FAKE.PAUSE\r\n");
+    rs_expect(fd, "+OK\r\n");
+    rs_send(fd2, "PING\r\n");
     EXPECT(fd2, "", R_QUIET);
-    sendstr(fd, "FAKE.RESUME\r\n");
-    expect_read(fd, "+OK\r\n");
-    expect_read(fd2, "+PONG\r\n");
+    rs_send(fd, "FAKE.RESUME\r\n");
+    rs_expect(fd, "+OK\r\n");
+    rs_expect(fd2, "+PONG\r\n");
     close(fd);
     close(fd2);
     close(fd3);
@@ -1005,7 +876,7 @@ static void test_listen_and_pause(void **state)
  * (the sanitizer build checks). */
 static void test_stop_with_faults_pending(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     add(srv, "cmd=SET action=stall");
     add(srv, "cmd=GET action=cut at=2 then=stall");
     add(srv, "cmd=ECHO action=delay ms=10s");
@@ -1016,12 +887,12 @@ static void test_stop_with_faults_pending(void **state)
     int fd[6];
     const char *cmds[] = {"SET k v\r\n", "GET k\r\n", "ECHO x\r\n", "PING\r\n"};
     for (int i = 0; i < 4; i++) {
-        fd[i] = conn_to(srv);
-        sendstr(fd[i], cmds[i]);
+        fd[i] = rs_connect_srv(srv);
+        rs_send(fd[i], cmds[i]);
     }
-    fd[4] = conn_to(srv);
-    fd[5] = conn_to(srv);
-    expect_read(fd[1], "$-"); /* the GET's first 2 bytes: everything is in place */
+    fd[4] = rs_connect_srv(srv);
+    fd[5] = rs_connect_srv(srv);
+    rs_expect(fd[1], "$-"); /* the GET's first 2 bytes: everything is in place */
     assert_int_equal(fr_server_pause_processing(srv), FR_OK);
     assert_int_equal(fr_server_restart(srv, 10000, 0), FR_OK); /* stays down */
     fr_server_stop(srv);
@@ -1044,7 +915,7 @@ static redisContext *hconnect(int port)
 
 static void test_hiredis_sync(void **state)
 {
-    fr_server *srv = start();
+    fr_server *srv = tu_start();
     int port = fr_server_port(srv);
     exec_ok(srv, "SET k hello-fragments");
 
@@ -1094,13 +965,13 @@ static void test_hiredis_sync(void **state)
     assert_non_null(c);
     assert_int_equal(c->err, REDIS_ERR_IO); /* connection refused */
     redisFree(c);
-    int64_t deadline = now_ms() + 5000;
+    int64_t deadline = tu_mono_ms() + 5000;
     for (;;) {
         c = redisConnectWithTimeout("127.0.0.1", port, tv);
         if (c && !c->err)
             break;
         redisFree(c);
-        assert_true(now_ms() < deadline);
+        assert_true(tu_mono_ms() < deadline);
         poll(NULL, 0, 20);
     }
     r = redisCommand(c, "GET k");
@@ -1293,8 +1164,8 @@ int main(void)
         cmocka_unit_test(test_after_bytes),
         cmocka_unit_test(test_client_match_and_for),
         cmocka_unit_test(test_probability_seed),
-        cmocka_unit_test(test_same_rule_three_ways),
-        cmocka_unit_test(test_cli_bad_rule),
+        cmocka_unit_test_teardown(test_same_rule_three_ways, tu_children_teardown),
+        cmocka_unit_test_teardown(test_cli_bad_rule, tu_children_teardown),
         cmocka_unit_test(test_wire_control),
         cmocka_unit_test(test_control_off_and_auth),
         cmocka_unit_test(test_kill),

@@ -11,25 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "fakeredis/fakeredis.h"
-#include "integration/rawsock.h"
+#include "fakeredis/harness.h"
+#include "support/rawsock.h"
+#include "support/testutil.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 
 /* ---- fixture: one threaded server per test ---------------------------- */
-
-static int setup(void **state)
-{
-    fr_server *srv = NULL;
-    if (fr_server_start(NULL, &srv) != FR_OK)
-        return -1;
-    *state = srv;
-    return 0;
-}
 
 static int setup_pass(void **state)
 {
@@ -41,23 +35,10 @@ static int setup_pass(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    fr_server_stop(*state);
-    return 0;
-}
-
-static int connect_srv(fr_server *srv)
-{
-    int fd = rs_connect(fr_server_port(srv));
-    assert_true(fd >= 0);
-    return fd;
-}
-
 /* The server still serves others after a connection's protocol error. */
 static void assert_alive(fr_server *srv)
 {
-    int fd = connect_srv(srv);
+    int fd = rs_connect_srv(srv);
     assert_true(rs_roundtrip(fd, "PING\r\n", "+PONG\r\n"));
     close(fd);
 }
@@ -66,7 +47,7 @@ static void assert_alive(fr_server *srv)
  * either EOF (closed) or silence with the connection open. */
 static void check_case(fr_server *srv, const char *req, size_t reqlen, const char *want, int closed)
 {
-    int fd = connect_srv(srv);
+    int fd = rs_connect_srv(srv);
     assert_int_equal(rs_write(fd, req, reqlen), 0);
     char buf[4096];
     int eof = 0;
@@ -255,10 +236,10 @@ static long long conn_field(fr_server *srv, long long id, const char *field)
  * connection's pending request. */
 static void wait_qbuf(fr_server *srv, long long id, long long want)
 {
-    int64_t deadline = rs_now_ms() + 5000;
+    int64_t deadline = tu_mono_ms() + 5000;
     long long q;
     while ((q = conn_field(srv, id, "qbuf")) != want) {
-        if (rs_now_ms() > deadline)
+        if (tu_mono_ms() > deadline)
             fail_msg("qbuf stays %lld, want %lld", q, want);
         usleep(200);
     }
@@ -286,7 +267,7 @@ static void test_huge_lengths_allocate_nothing(void **state)
 
     /* accepted length: the server waits for the data, holding only what
      * arrived */
-    int fd = connect_srv(srv);
+    int fd = rs_connect_srv(srv);
     long long id = my_id(fd);
     static const char hdr[] = "*2\r\n$4\r\nECHO\r\n$536870912\r\n";
     char chunk[1000];
@@ -298,7 +279,7 @@ static void test_huge_lengths_allocate_nothing(void **state)
     assert_true(mem >= 0 && mem < 1024 * 1024);
 
     /* a huge multibulk count, also accepted and waited on */
-    int fd2 = connect_srv(srv);
+    int fd2 = rs_connect_srv(srv);
     long long id2 = my_id(fd2);
     assert_int_equal(rs_write_str(fd2, "*2147483647\r\n$4\r\nPING\r\n"), 0);
     wait_qbuf(srv, id2, 23);
@@ -348,7 +329,7 @@ static void test_pipeline(void **state)
         memcpy(p, c, n);
         p += n;
     }
-    int fd = connect_srv(srv);
+    int fd = rs_connect_srv(srv);
     assert_int_equal(rs_write(fd, req, len), 0);
     size_t want = 7 * N;
     char *buf = malloc(want);
@@ -367,7 +348,7 @@ static void test_pipeline(void **state)
  * After the last byte exactly want arrives, once. */
 static void feed_bytewise(fr_server *srv, const char *req, size_t len, const char *want)
 {
-    int fd = connect_srv(srv);
+    int fd = rs_connect_srv(srv);
     long long id = my_id(fd);
     for (size_t i = 0; i < len; i++) {
         assert_int_equal(rs_write(fd, req + i, 1), 0);
@@ -408,7 +389,7 @@ static void test_binary_args(void **state)
     int hl = snprintf(req, sizeof req, "*2\r\n$4\r\nEcHo\r\n$256\r\n");
     memcpy(req + hl, val, 256);
     memcpy(req + hl + 256, "\r\n", 2);
-    int fd = connect_srv(srv);
+    int fd = rs_connect_srv(srv);
     assert_int_equal(rs_write(fd, req, (size_t)hl + 258), 0);
     char buf[512];
     assert_int_equal(rs_read_n(fd, buf, 6 + 256 + 2, 5000, NULL), 6 + 256 + 2);
@@ -438,7 +419,7 @@ static void test_big_replies_slow_reader(void **state)
         memcpy(p + hl + N, "\r\n", 2);
     }
     memcpy(req + one * REPS, "PING\r\n", 6);
-    int fd = connect_srv(srv);
+    int fd = rs_connect_srv(srv);
     assert_int_equal(rs_write(fd, req, one * REPS + 6), 0);
     /* while fd's replies wait, another client is answered */
     assert_alive(srv);
@@ -465,7 +446,7 @@ static void test_big_replies_slow_reader(void **state)
 static void test_half_close(void **state)
 {
     fr_server *srv = *state;
-    int fd = connect_srv(srv);
+    int fd = rs_connect_srv(srv);
     assert_int_equal(rs_write_str(fd, "PING\r\n"), 0);
     shutdown(fd, SHUT_WR);
     char buf[64];
@@ -480,16 +461,23 @@ static void test_half_close(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_protocol_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_too_big_requests, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unauthenticated_limits, setup_pass, teardown),
-        cmocka_unit_test_setup_teardown(test_huge_lengths_allocate_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_proto_max_bulk_len, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipeline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_one_byte_at_a_time, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_binary_args, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_big_replies_slow_reader, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_protocol_errors, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_too_big_requests, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_unauthenticated_limits, setup_pass,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_huge_lengths_allocate_nothing, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_proto_max_bulk_len, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_pipeline, fr_fixture_setup, fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_one_byte_at_a_time, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_binary_args, fr_fixture_setup, fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_big_replies_slow_reader, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_half_close, fr_fixture_setup, fr_fixture_teardown),
     };
     /* FR_TEST_FILTER=test_name (a glob) runs only the matching tests */
     if (getenv("FR_TEST_FILTER"))

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -23,7 +24,7 @@
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/harness.h"
 #include "fakeredis/pubsub.h"
-#include "integration/rawsock.h"
+#include "support/rawsock.h"
 #include "support/testutil.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -145,8 +146,8 @@ static redisAsyncContext *async_connect(struct event_base *base, fr_server *srv,
 /* Run base until the subscriber saw n frames (or the deadline). */
 static int pump_frames(struct event_base *base, sub_state *st, int n)
 {
-    int64_t deadline = rs_now_ms() + 5000;
-    while (st->n < n && rs_now_ms() < deadline)
+    int64_t deadline = tu_mono_ms() + 5000;
+    while (st->n < n && tu_mono_ms() < deadline)
         event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
     return st->n >= n;
 }
@@ -154,8 +155,8 @@ static int pump_frames(struct event_base *base, sub_state *st, int n)
 static int pump_until_subscribed(struct event_base *base, fr_server *srv, fr_sub_kind kind,
                                  const char *name, long long want)
 {
-    int64_t deadline = rs_now_ms() + 5000;
-    while (rs_now_ms() < deadline) {
+    int64_t deadline = tu_mono_ms() + 5000;
+    while (tu_mono_ms() < deadline) {
         event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
         if (fr_pubsub_numsub(srv, kind, name, strlen(name)) == want)
             return 1;
@@ -175,8 +176,8 @@ static void assert_frame(const frame_rec *f, const char *kind, const char *patte
 static void async_close(struct event_base *base, redisAsyncContext *ac, sub_state *st)
 {
     redisAsyncDisconnect(ac);
-    int64_t deadline = rs_now_ms() + 5000;
-    while (!st->disconnected && rs_now_ms() < deadline)
+    int64_t deadline = tu_mono_ms() + 5000;
+    while (!st->disconnected && tu_mono_ms() < deadline)
         event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
     assert_true(st->disconnected);
 }
@@ -251,8 +252,8 @@ static void test_async_shard(void **state)
     assert_int_equal(tu_cmd_int(pub, "SPUBLISH nosuch %s", "x"), 0);
     /* frames: subscribe, maybe the ssubscribe confirmation, then 3 */
     int base_n = st.n;
-    int64_t deadline = rs_now_ms() + 5000;
-    while (rs_now_ms() < deadline) {
+    int64_t deadline = tu_mono_ms() + 5000;
+    while (tu_mono_ms() < deadline) {
         event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
         if (st.n >= 1 && !strcmp(st.frames[st.n - 1].kind, "message"))
             break;
@@ -320,8 +321,8 @@ static void test_async_unsubscribe_all(void **state)
 
     /* out of subscribed mode: an ordinary command works again */
     redisAsyncCommand(ac, on_reply, NULL, "PING");
-    int64_t deadline = rs_now_ms() + 5000;
-    while (!st.replies && rs_now_ms() < deadline)
+    int64_t deadline = tu_mono_ms() + 5000;
+    while (!st.replies && tu_mono_ms() < deadline)
         event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
     assert_int_equal(st.replies, 1);
     assert_int_equal(st.n, 10);
@@ -459,24 +460,11 @@ static void test_api_exec_client(void **state)
 
 enum { BIG = 16 * 1024 };
 
-/* A client socket with a small receive buffer, set before connect() so the
- * window is small from the start (shrinking it later makes the kernel drop
- * segments and crawl through retransmits): the kernel then absorbs little
- * of what the server queues for a client that does not read. */
-static int connect_small_rcvbuf(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(fd >= 0);
-    int small = 4096;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
+/* A slow subscriber's receive buffer, set before connect() so the window is
+ * small from the start (shrinking it later makes the kernel drop segments
+ * and crawl through retransmits): the kernel then absorbs little of what
+ * the server queues for a client that does not read. */
+enum { SMALL_RCVBUF = 4096 };
 
 static size_t message_frame(char *out, const char *ch, const char *payload, size_t plen)
 {
@@ -494,7 +482,7 @@ static void test_slow_subscriber_hard_limit(void **state)
     fr_server *srv = *state;
     config_set(srv, "client-output-buffer-limit", "pubsub 256kb 0 0");
 
-    int slow = connect_small_rcvbuf(fr_server_port(srv));
+    int slow = rs_connect_rcvbuf(fr_server_port(srv), SMALL_RCVBUF);
     int fast = rs_connect(fr_server_port(srv));
     assert_true(slow >= 0 && fast >= 0);
     const char *conf = "*3\r\n$9\r\nsubscribe\r\n$4\r\nfeed\r\n:1\r\n";
@@ -547,15 +535,15 @@ static void test_slow_subscriber_soft_limit(void **state)
 {
     fr_server *srv = *state;
     config_set(srv, "client-output-buffer-limit", "pubsub 0 64kb 1");
-    int slow = connect_small_rcvbuf(fr_server_port(srv));
+    int slow = rs_connect_rcvbuf(fr_server_port(srv), SMALL_RCVBUF);
     assert_true(
         rs_roundtrip(slow, "SUBSCRIBE soft\r\n", "*3\r\n$9\r\nsubscribe\r\n$4\r\nsoft\r\n:1\r\n"));
     static char payload[BIG];
     memset(payload, 'y', sizeof payload);
     /* fill the kernel buffers and cross the soft limit... */
-    int64_t deadline = rs_now_ms() + 10000;
+    int64_t deadline = tu_mono_ms() + 10000;
     int gone = 0;
-    while (!gone && rs_now_ms() < deadline) {
+    while (!gone && tu_mono_ms() < deadline) {
         fr_pubsub_publish(srv, FR_SUB_CHANNEL, "soft", 4, payload, BIG);
         gone = fr_pubsub_numsub(srv, FR_SUB_CHANNEL, "soft", 4) == 0;
         if (!gone) {
@@ -590,15 +578,6 @@ static void test_client_kill_type_pubsub(void **state)
 
 /* ---- RESP3 ---------------------------------------------------------------- */
 
-static void expect(int fd, const char *want)
-{
-    char buf[1024];
-    size_t n = strlen(want);
-    size_t got = rs_read_n(fd, buf, n, 5000, NULL);
-    if (got != n || memcmp(buf, want, n) != 0)
-        fail_msg("expected '%s', got %zu bytes '%.*s'", want, got, (int)got, buf);
-}
-
 /* A RESP3 subscriber may run any command; pushes and replies interleave
  * in the order Redis sends them (a push made by a command before its
  * reply). */
@@ -613,28 +592,28 @@ static void test_resp3_push_interleaved(void **state)
     assert_int_equal(hello[0], '%');
 
     assert_int_equal(rs_write_str(fd, "SUBSCRIBE ch\r\n"), 0);
-    expect(fd, ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    rs_expect(fd, ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
     assert_int_equal(fr_pubsub_publish(srv, FR_SUB_CHANNEL, "ch", 2, "m1", 2), 1);
-    expect(fd, ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nm1\r\n");
+    rs_expect(fd, ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nm1\r\n");
 
     /* pipelined: SET, PUBLISH to itself, GET */
     assert_int_equal(rs_write_str(fd, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"
                                       "*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$4\r\nself\r\n"
                                       "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"),
                      0);
-    expect(fd, "+OK\r\n>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$4\r\nself\r\n:1\r\n$1\r\nv\r\n");
+    rs_expect(fd, "+OK\r\n>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$4\r\nself\r\n:1\r\n$1\r\nv\r\n");
 
     /* a message published between two commands lands between replies */
     assert_int_equal(rs_write_str(fd, "PING\r\n"), 0);
-    expect(fd, "+PONG\r\n");
+    rs_expect(fd, "+PONG\r\n");
     assert_int_equal(fr_pubsub_publish(srv, FR_SUB_CHANNEL, "ch", 2, "m2", 2), 1);
     assert_int_equal(rs_write_str(fd, "ECHO e\r\n"), 0);
-    expect(fd, ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nm2\r\n$1\r\ne\r\n");
+    rs_expect(fd, ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nm2\r\n$1\r\ne\r\n");
 
     /* RESP3 null channel for unsubscribe-all with nothing left */
     assert_int_equal(rs_write_str(fd, "UNSUBSCRIBE\r\nUNSUBSCRIBE\r\n"), 0);
-    expect(fd, ">3\r\n$11\r\nunsubscribe\r\n$2\r\nch\r\n:0\r\n"
-               ">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n");
+    rs_expect(fd, ">3\r\n$11\r\nunsubscribe\r\n$2\r\nch\r\n:0\r\n"
+                  ">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n");
     close(fd);
 }
 
@@ -708,7 +687,7 @@ static void test_keyspace_expired_by_clock(void **state)
     exec_ok(srv, "SET session v PX 5000");
     assert_true(rs_quiet_for(fd, 50));
     assert_int_equal(fr_clock_advance(srv, 6000), FR_OK);
-    expect(fd, "*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n$7\r\nsession\r\n");
+    rs_expect(fd, "*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n$7\r\nsession\r\n");
     close(fd);
 }
 

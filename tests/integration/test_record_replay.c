@@ -31,22 +31,11 @@
 #include "fakeredis/fault.h"
 #include "fakeredis/harness.h"
 #include "fakeredis/recording.h"
+#include "support/child.h"
+#include "support/rawsock.h"
 #include "support/testutil.h"
 
 /* ---- raw sockets ------------------------------------------------------------ */
-
-static int raw_connect(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
 
 /* "127.0.0.1:PORT" of our end: the peer address the server records. */
 static void local_addr(int fd, char *out, size_t cap)
@@ -57,42 +46,36 @@ static void local_addr(int fd, char *out, size_t cap)
     snprintf(out, cap, "127.0.0.1:%d", ntohs(sa.sin_port));
 }
 
-static void raw_send(int fd, const char *s)
-{
-    size_t n = strlen(s);
-    assert_int_equal(send(fd, s, n, MSG_NOSIGNAL), (ssize_t)n);
-}
-
 /* What a raw client received, kept whole. */
 typedef struct rx {
     char buf[8192];
     size_t len;
 } rx;
 
-/* Read until rx ends with want (all of it arrived), with a deadline. */
+/* The next bytes on fd are want; kept in r. */
 static void raw_expect(int fd, rx *r, const char *want)
 {
-    size_t start = r->len, wl = strlen(want);
-    long long deadline = tu_mono_ms() + TU_WAIT_MS;
-    while (r->len - start < wl) {
-        struct pollfd p = {fd, POLLIN, 0};
-        long long left = deadline - tu_mono_ms();
-        assert_true(left > 0);
-        if (poll(&p, 1, (int)left) <= 0)
-            continue;
-        ssize_t n = recv(fd, r->buf + r->len, sizeof r->buf - r->len, 0);
-        assert_true(n > 0);
-        r->len += (size_t)n;
-    }
-    assert_int_equal(r->len - start, wl);
-    assert_memory_equal(r->buf + start, want, wl);
+    size_t n = strlen(want);
+    assert_true(r->len + n <= sizeof r->buf);
+    rs_expect(fd, want);
+    memcpy(r->buf + r->len, want, n);
+    r->len += n;
 }
 
+/* A file name of our own in /tmp; the caller discards it. */
 static char *tmp_path(const char *tag)
 {
     char *p = malloc(256);
+    assert_non_null(p);
     snprintf(p, 256, "/tmp/fr_it_record_%ld_%s", (long)getpid(), tag);
     return p;
+}
+
+/* Remove the file and free its name. */
+static void discard(char *path)
+{
+    unlink(path);
+    free(path);
 }
 
 /* ---- the recorded session ----------------------------------------------------- */
@@ -107,9 +90,9 @@ typedef struct session {
 static void run_session(fr_server *srv, session *s, int with_fault)
 {
     redisContext *h = tu_connect(srv);
-    int sub = raw_connect(fr_server_port(srv));
+    int sub = rs_connect_srv(srv);
     local_addr(sub, s->sub_addr, sizeof s->sub_addr);
-    raw_send(sub, "*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n");
+    rs_send(sub, "*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n");
     raw_expect(sub, &s->sub_rx, "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
 
     tu_cmd_ok(h, "SET k %b", "v\0\r\n", (size_t)4);
@@ -122,20 +105,16 @@ static void run_session(fr_server *srv, session *s, int with_fault)
     assert_int_equal(r->elements, 3);
     freeReplyObject(r);
     assert_int_equal(tu_cmd_int(h, "INCR n"), 1);
-    r = tu_cmd(h, "HGET nokey f");
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
-    r = tu_cmd(h, "INCR k");
-    assert_int_equal(r->type, REDIS_REPLY_ERROR);
-    freeReplyObject(r);
+    tu_cmd_nil(h, "HGET nokey f");
+    tu_cmd_str(h, REDIS_REPLY_ERROR, "ERR value is not an integer or out of range", "INCR k");
     assert_int_equal(tu_cmd_int(h, "PUBLISH ch hello"), 1);
     raw_expect(sub, &s->sub_rx, "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n");
 
     if (with_fault)
         assert_int_equal(fr_fault_add_text(srv, "cmd=GET action=slice size=3 gap=1", NULL), FR_OK);
-    int g = raw_connect(fr_server_port(srv));
+    int g = rs_connect_srv(srv);
     local_addr(g, s->get_addr, sizeof s->get_addr);
-    raw_send(g, "*2\r\n$3\r\nGET\r\n$1\r\nn\r\n");
+    rs_send(g, "*2\r\n$3\r\nGET\r\n$1\r\nn\r\n");
     raw_expect(g, &s->get_rx, "$1\r\n1\r\n");
     if (with_fault)
         fr_fault_clear(srv, 0);
@@ -151,10 +130,11 @@ static int no_clients(void *ctx)
     return fr_server_client_count(ctx) == 0;
 }
 
+/* Record run_session; returns the file's path (free it with discard). */
 static char *record_session(session *s, int with_fault)
 {
-    fr_server *srv = NULL;
-    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    memset(s, 0, sizeof *s);
+    fr_server *srv = tu_start();
     char *path = tmp_path(with_fault ? "fault" : "plain");
     assert_int_equal(fr_record_start(srv, path), FR_OK);
     assert_int_equal(fr_record_start(srv, path), FR_ERR_STATE);
@@ -189,7 +169,6 @@ static void test_recorded_events(void **state)
 {
     (void)state;
     session s;
-    memset(&s, 0, sizeof s);
     char *path = record_session(&s, 1);
 
     fr_recording *r = NULL;
@@ -280,8 +259,7 @@ static void test_recorded_events(void **state)
     assert_int_equal(h->commands, 9);
     assert_string_equal(h->first_cmd, "SET");
     assert_int_equal(h->faults, 0);
-    unlink(path);
-    free(path);
+    discard(path);
 }
 
 /* ---- replay ----------------------------------------------------------------------- */
@@ -300,16 +278,22 @@ static void replay_to(const char *path, int port, fr_replay_result *res)
                 res->diffs[i].got);
 }
 
+/* Replay path against a fresh fake, stopped again; res is the caller's to
+ * free. */
+static void replay_fresh(const char *path, fr_replay_result *res)
+{
+    fr_server *srv = tu_start();
+    replay_to(path, fr_server_port(srv), res);
+    fr_server_stop(srv);
+}
+
 static void test_replay_fresh_fake(void **state)
 {
     (void)state;
     session s;
-    memset(&s, 0, sizeof s);
     char *path = record_session(&s, 1);
-    fr_server *srv = NULL;
-    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
     fr_replay_result res;
-    replay_to(path, fr_server_port(srv), &res);
+    replay_fresh(path, &res);
     assert_int_equal(res.differences, 0);
     assert_int_equal(res.commands, 11);
     /* SUBSCRIBE, 9 replies, the message; the faulted GET is not compared */
@@ -317,19 +301,15 @@ static void test_replay_fresh_fake(void **state)
     assert_int_equal(res.skipped, 1);
     assert_int_equal(res.truncated, 0);
     fr_replay_result_free(&res);
-    fr_server_stop(srv);
-    unlink(path);
-    free(path);
+    discard(path);
 }
 
 static void test_replay_reports_differences(void **state)
 {
     (void)state;
     session s;
-    memset(&s, 0, sizeof s);
     char *path = record_session(&s, 0);
-    fr_server *srv = NULL;
-    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    fr_server *srv = tu_start();
     /* the target already holds data: RPUSH and INCR answer otherwise */
     fr_reply *rr = fr_execf(srv, "RPUSH l x");
     fr_reply_free(rr);
@@ -350,76 +330,19 @@ static void test_replay_reports_differences(void **state)
     assert_string_equal(res.diffs[1].command, "\"LRANGE\" \"l\" \"0\" \"-1\"");
     fr_replay_result_free(&res);
     fr_server_stop(srv);
-    unlink(path);
-    free(path);
-}
-
-/* Debian's redis-server on a free port, or -1 when it is not installed. */
-static pid_t start_redis(int *port)
-{
-    if (access("/usr/bin/redis-server", X_OK) != 0)
-        return -1;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    *port = ntohs(sa.sin_port);
-    close(fd);
-    char ps[16];
-    snprintf(ps, sizeof ps, "%d", *port);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 1);
-        dup2(null, 2);
-        execl("/usr/bin/redis-server", "redis-server", "--port", ps, "--bind", "127.0.0.1",
-              "--save", "", "--appendonly", "no", "--daemonize", "no", (char *)NULL);
-        _exit(127);
-    }
-    long long deadline = tu_mono_ms() + 5000;
-    for (;;) {
-        int c = socket(AF_INET, SOCK_STREAM, 0);
-        sa.sin_port = htons((uint16_t)*port);
-        int ok = connect(c, (struct sockaddr *)&sa, sizeof sa) == 0;
-        close(c);
-        if (ok)
-            return pid;
-        assert_true(tu_mono_ms() < deadline);
-        struct timespec ts = {0, 10 * 1000000}; /* polling a child's start */
-        nanosleep(&ts, NULL);
-    }
-}
-
-static pid_t redis_pid = -1;
-
-static int stop_redis(void **state)
-{
-    (void)state;
-    if (redis_pid > 0) {
-        int status;
-        kill(redis_pid, SIGTERM);
-        waitpid(redis_pid, &status, 0);
-    }
-    redis_pid = -1;
-    return 0;
+    discard(path);
 }
 
 static void test_replay_real_redis(void **state)
 {
     (void)state;
     int port = 0;
-    pid_t pid = redis_pid = start_redis(&port);
+    pid_t pid = tu_redis_start(&port);
     if (pid < 0) {
         fprintf(stderr, "redis-server not installed: skipped\n");
         skip();
     }
     session s;
-    memset(&s, 0, sizeof s);
     char *path = record_session(&s, 1);
     fr_replay_result res;
     replay_to(path, port, &res);
@@ -430,8 +353,8 @@ static void test_replay_real_redis(void **state)
     replay_to(path, port, &res);
     assert_true(res.differences > 0);
     fr_replay_result_free(&res);
-    unlink(path);
-    free(path);
+    tu_child_stop(pid, SIGTERM);
+    discard(path);
 }
 
 /* ---- playback ---------------------------------------------------------------------- */
@@ -440,18 +363,16 @@ static void test_playback(void **state)
 {
     (void)state;
     session s;
-    memset(&s, 0, sizeof s);
     char *path = record_session(&s, 0);
-    fr_server *srv = NULL;
-    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    fr_server *srv = tu_start();
     assert_int_equal(fr_playback_load(srv, path, 0), FR_OK);
     /* the recorded connections in their order: hiredis first, then the
      * subscriber; commands are not run, answers come from the recording */
     redisContext *h = tu_connect(srv);
-    int sub = raw_connect(fr_server_port(srv));
+    int sub = rs_connect_srv(srv);
     rx sr;
     memset(&sr, 0, sizeof sr);
-    raw_send(sub, "*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n");
+    rs_send(sub, "*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n");
     /* the documented limit: the message the subscriber received later
      * comes with the answer to its last command */
     raw_expect(sub, &sr,
@@ -485,28 +406,26 @@ static void test_playback(void **state)
     redisFree(h);
     close(sub);
     fr_server_stop(srv);
-    unlink(path);
-    free(path);
+    discard(path);
 }
 
 static void test_playback_timing(void **state)
 {
     (void)state;
     /* a hand-made script: PING answered 150 ms late */
-    fr_server *srv = NULL;
-    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    fr_server *srv = tu_start();
     const char *argv[] = {"PING"};
     size_t lens[] = {4};
     assert_int_equal(fr_playback_add(srv, 0, 1, argv, lens, "+PONG\r\n", 7, 150000), FR_OK);
     assert_int_equal(fr_playback_add(srv, 0, 1, argv, lens, "+PONG2\r\n", 8, 0), FR_OK);
     assert_int_equal(fr_playback_begin(srv, 1), FR_OK);
     assert_int_equal(fr_playback_begin(srv, 1), FR_ERR_STATE);
-    int fd = raw_connect(fr_server_port(srv));
+    int fd = rs_connect_srv(srv);
     rx r;
     memset(&r, 0, sizeof r);
     long long t0 = tu_mono_ms();
     /* pipelined: the second answer waits behind the first */
-    raw_send(fd, "PING\r\nPING\r\n");
+    rs_send(fd, "PING\r\nPING\r\n");
     raw_expect(fd, &r, "+PONG\r\n+PONG2\r\n");
     long long took = tu_mono_ms() - t0;
     assert_true(took >= 140);
@@ -514,13 +433,28 @@ static void test_playback_timing(void **state)
     fr_server_stop(srv);
 }
 
+/* The recording at path holds exactly these event types, in order, and
+ * ends cleanly. */
+static void expect_events(const char *path, const int *want, size_t n)
+{
+    fr_recording *r = NULL;
+    assert_int_equal(fr_recording_open(path, &r, NULL, 0), FR_OK);
+    const fr_rec_event *ev;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(fr_recording_next(r, &ev), 1);
+        assert_int_equal(ev->type, want[i]);
+    }
+    assert_int_equal(fr_recording_next(r, &ev), 0);
+    assert_int_equal(fr_recording_torn(r, NULL), 0);
+    fr_recording_close(r);
+}
+
 /* ---- the wire command and the program ---------------------------------------------- */
 
 static void test_wire_command(void **state)
 {
     (void)state;
-    fr_server *srv = NULL;
-    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    fr_server *srv = tu_start();
     char *path = tmp_path("wire");
     redisContext *h = tu_connect(srv);
     tu_cmd_ok(h, "FAKE.RECORD START %s", path);
@@ -546,58 +480,30 @@ static void test_wire_command(void **state)
     assert_int_equal(fr_record_stop(srv), FR_ERR_STATE);
     assert_int_equal(fr_record_start(srv, "/nonexistent/dir/y.rec"), FR_ERR_ARG);
     assert_non_null(strstr(fr_server_errstr(srv), "cannot open"));
-    unlink(path2);
-    free(path2);
+    discard(path2);
     redisFree(h);
     fr_server_stop(srv);
 
-    /* the connection already open gets its CONNECT first */
-    fr_recording *rec = NULL;
-    assert_int_equal(fr_recording_open(path, &rec, NULL, 0), FR_OK);
-    const fr_rec_event *ev;
-    /* START's own reply, START again (refused), SET, STOP (its reply is
-     * after the end) */
-    int want[] = {FR_REC_CONNECT, FR_REC_REPLY, FR_REC_COMMAND, FR_REC_REPLY,
-                  FR_REC_COMMAND, FR_REC_REPLY, FR_REC_COMMAND};
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        assert_int_equal(fr_recording_next(rec, &ev), 1);
-        assert_int_equal(ev->type, want[i]);
-    }
-    assert_int_equal(fr_recording_next(rec, &ev), 0);
-    fr_recording_close(rec);
-    unlink(path);
-    free(path);
-}
-
-static char *run_capture(const char *cmd, int *status)
-{
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    char *out = NULL;
-    size_t n = 0;
-    FILE *m = open_memstream(&out, &n);
-    char buf[4096];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, p)) > 0)
-        fwrite(buf, 1, k, m);
-    fclose(m);
-    int st = pclose(p);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return out;
+    /* the connection already open gets its CONNECT first; then START's
+     * own reply, START again (refused), SET, STOP (its reply is after the
+     * end) */
+    static const int want[] = {FR_REC_CONNECT, FR_REC_REPLY, FR_REC_COMMAND, FR_REC_REPLY,
+                               FR_REC_COMMAND, FR_REC_REPLY, FR_REC_COMMAND};
+    expect_events(path, want, sizeof want / sizeof want[0]);
+    discard(path);
 }
 
 static void test_program(void **state)
 {
     (void)state;
     session s;
-    memset(&s, 0, sizeof s);
     char *path = record_session(&s, 1);
     char cmd[1024];
     int status;
     /* print: one line per event, times stripped here */
     snprintf(cmd, sizeof cmd, "%s print %s | cut -d' ' -f2- | grep -v ' CONNECT '", FR_REPLAY_BIN,
              path);
-    char *out = run_capture(cmd, &status);
+    char *out = tu_run(cmd, &status);
     assert_int_equal(status, 0);
     assert_non_null(strstr(out, "COMMAND \"SET\" \"k\" \"v\\x00\\r\\n\"\n"));
     assert_non_null(strstr(out, "REPLY sent \"$4\\r\\nv\\x00\\r\\n\\r\\n\"\n"));
@@ -610,14 +516,13 @@ static void test_program(void **state)
     free(out);
 
     /* replay: 0 against a fresh fake, 1 with differences */
-    fr_server *srv = NULL;
-    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    fr_server *srv = tu_start();
     snprintf(cmd, sizeof cmd, "%s replay %s --port %d", FR_REPLAY_BIN, path, fr_server_port(srv));
-    out = run_capture(cmd, &status);
+    out = tu_run(cmd, &status);
     assert_int_equal(status, 0);
     assert_non_null(strstr(out, "11 commands sent, 11 replies compared, 0 differ, 1 skipped"));
     free(out);
-    out = run_capture(cmd, &status); /* the data is there now */
+    out = tu_run(cmd, &status); /* the data is there now */
     assert_int_equal(status, 1);
     assert_non_null(strstr(out, "expected \":3\\r\\n\""));
     free(out);
@@ -630,23 +535,20 @@ static void test_program(void **state)
     fclose(f);
     snprintf(cmd, sizeof cmd, "%s import-monitor %s %s 2>/dev/null && %s print %s", FR_REPLAY_BIN,
              mon, imp, FR_REPLAY_BIN, imp);
-    out = run_capture(cmd, &status);
+    out = tu_run(cmd, &status);
     assert_int_equal(status, 0);
     assert_string_equal(out, "+0.000000 c1 CONNECT \"127.0.0.1:4000\" (imported)\n"
                              "+0.000000 c1 COMMAND \"SET\" \"a\\r\" \"1\" (imported)\n");
     free(out);
     /* a damaged file: print says so and exits 1 */
     snprintf(cmd, sizeof cmd, "%s print %s 2>&1 >/dev/null", FR_REPLAY_BIN, mon);
-    out = run_capture(cmd, &status);
+    out = tu_run(cmd, &status);
     assert_int_equal(status, 2);
     assert_non_null(strstr(out, "not a fakeredis recording"));
     free(out);
-    unlink(mon);
-    unlink(imp);
-    free(mon);
-    free(imp);
-    unlink(path);
-    free(path);
+    discard(mon);
+    discard(imp);
+    discard(path);
 }
 
 /* Count the COMMAND events whose argv[0] is name. */
@@ -669,8 +571,7 @@ static int count_commands(const char *path, const char *name)
 static void test_held_command_recorded_once(void **state)
 {
     (void)state;
-    fr_server *srv = NULL;
-    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    fr_server *srv = tu_start();
     char *path = tmp_path("held");
     assert_int_equal(fr_record_start(srv, path), FR_OK);
     redisContext *a = tu_connect(srv), *b = tu_connect(srv);
@@ -693,8 +594,7 @@ static void test_held_command_recorded_once(void **state)
     fr_server_stop(srv);
     assert_int_equal(count_commands(path, "SET"), 1);
     assert_int_equal(count_commands(path, "INCR"), 1);
-    unlink(path);
-    free(path);
+    discard(path);
 }
 
 /* A blocked command's reply comes after another connection's command:
@@ -703,8 +603,7 @@ static void test_held_command_recorded_once(void **state)
 static void test_replay_blocking(void **state)
 {
     (void)state;
-    fr_server *srv = NULL;
-    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    fr_server *srv = tu_start();
     char *path = tmp_path("blocking");
     assert_int_equal(fr_record_start(srv, path), FR_OK);
     redisContext *a = tu_connect(srv), *b = tu_connect(srv);
@@ -724,16 +623,13 @@ static void test_replay_blocking(void **state)
     redisFree(b);
     fr_server_stop(srv);
 
-    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
     fr_replay_result res;
-    replay_to(path, fr_server_port(srv), &res);
+    replay_fresh(path, &res);
     assert_int_equal(res.differences, 0);
     assert_int_equal(res.commands, 5);
     assert_int_equal(res.compared, 5);
     fr_replay_result_free(&res);
-    fr_server_stop(srv);
-    unlink(path);
-    free(path);
+    discard(path);
 }
 
 /* fakeredis-server --record FILE: the program records from its start to
@@ -741,57 +637,18 @@ static void test_replay_blocking(void **state)
 static void test_server_flag(void **state)
 {
     (void)state;
-    char *portfile = tmp_path("portfile"), *rec = tmp_path("flag");
-    unlink(portfile);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 1);
-        execl(FR_SERVER_BIN, FR_SERVER_BIN, "--port", "0", "--port-file", portfile, "--record", rec,
-              (char *)NULL);
-        _exit(127);
-    }
+    char *rec = tmp_path("flag");
+    const char *const extra[] = {"--record", rec, NULL};
     int port = 0;
-    long long deadline = tu_mono_ms() + 5000;
-    while (!port) {
-        FILE *f = fopen(portfile, "r");
-        if (f) {
-            if (fscanf(f, "%d", &port) != 1)
-                port = 0;
-            fclose(f);
-        }
-        assert_true(tu_mono_ms() < deadline);
-        if (!port) {
-            struct timespec ts = {0, 5 * 1000000}; /* polling a child's start */
-            nanosleep(&ts, NULL);
-        }
-    }
-    int fd = raw_connect(port);
-    rx r;
-    memset(&r, 0, sizeof r);
-    raw_send(fd, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
-    raw_expect(fd, &r, "+OK\r\n");
+    pid_t pid = tu_fakeredis_start(FR_SERVER_BIN, extra, &port);
+    int fd = rs_must_connect(port);
+    rs_send(fd, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+    rs_expect(fd, "+OK\r\n");
     close(fd);
-    kill(pid, SIGTERM);
-    int status;
-    waitpid(pid, &status, 0);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    fr_recording *rr = NULL;
-    assert_int_equal(fr_recording_open(rec, &rr, NULL, 0), FR_OK);
-    const fr_rec_event *ev;
-    int want[] = {FR_REC_CONNECT, FR_REC_COMMAND, FR_REC_REPLY, FR_REC_DISCONNECT};
-    for (size_t i = 0; i < 4; i++) {
-        assert_int_equal(fr_recording_next(rr, &ev), 1);
-        assert_int_equal(ev->type, want[i]);
-    }
-    assert_int_equal(fr_recording_next(rr, &ev), 0);
-    assert_int_equal(fr_recording_torn(rr, NULL), 0);
-    fr_recording_close(rr);
-    unlink(portfile);
-    unlink(rec);
-    free(portfile);
-    free(rec);
+    assert_int_equal(tu_child_stop(pid, SIGTERM), 0);
+    static const int want[] = {FR_REC_CONNECT, FR_REC_COMMAND, FR_REC_REPLY, FR_REC_DISCONNECT};
+    expect_events(rec, want, sizeof want / sizeof want[0]);
+    discard(rec);
 }
 
 int main(void)
@@ -801,12 +658,12 @@ int main(void)
         cmocka_unit_test(test_recorded_events),
         cmocka_unit_test(test_replay_fresh_fake),
         cmocka_unit_test(test_replay_reports_differences),
-        cmocka_unit_test_teardown(test_replay_real_redis, stop_redis),
+        cmocka_unit_test_teardown(test_replay_real_redis, tu_children_teardown),
         cmocka_unit_test(test_playback),
         cmocka_unit_test(test_playback_timing),
         cmocka_unit_test(test_wire_command),
         cmocka_unit_test(test_program),
-        cmocka_unit_test(test_server_flag),
+        cmocka_unit_test_teardown(test_server_flag, tu_children_teardown),
         cmocka_unit_test(test_held_command_recorded_once),
         cmocka_unit_test(test_replay_blocking),
     };

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -12,10 +13,23 @@
 #include "fakeredis/blocking.h"
 #include "fakeredis/harness.h"
 
-redisContext *tu_connect(fr_server *srv)
+fr_server *tu_start(void)
+{
+    fr_server *srv = NULL;
+    char err[256] = "";
+    fr_options o;
+    memset(&o, 0, sizeof o);
+    o.errbuf = err;
+    o.errbuf_len = sizeof err;
+    if (fr_server_start(&o, &srv) != FR_OK)
+        fail_msg("fr_server_start: %s", err);
+    return srv;
+}
+
+redisContext *tu_connect_port(int port)
 {
     struct timeval tv = {10, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fr_server_port(srv), tv);
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
     assert_non_null(c);
     if (c->err)
         fail_msg("connect: %s", c->errstr);
@@ -23,12 +37,31 @@ redisContext *tu_connect(fr_server *srv)
     return c;
 }
 
+redisContext *tu_connect(fr_server *srv)
+{
+    return tu_connect_port(fr_server_port(srv));
+}
+
 static redisReply *vcmd(redisContext *c, const char *fmt, va_list ap)
 {
     redisReply *r = redisvCommand(c, fmt, ap);
     if (!r)
-        fail_msg("%s: %s", fmt, c->errstr);
+        fail_msg("'%s': no reply (%s)", fmt, c->errstr);
     return r;
+}
+
+/* Run a command whose reply must be of type, and free the reply; the
+ * text of a string-like reply must be want (NULL: any). */
+static long long vexpect(redisContext *c, int type, const char *want, const char *fmt, va_list ap)
+{
+    redisReply *r = vcmd(c, fmt, ap);
+    const char *got = r->str ? r->str : "";
+    if (r->type != type || (want && strcmp(got, want) != 0))
+        fail_msg("'%s': got type %d '%s', want type %d '%s'", fmt, r->type, got, type,
+                 want ? want : "");
+    long long v = r->integer;
+    freeReplyObject(r);
+    return v;
 }
 
 redisReply *tu_cmd(redisContext *c, const char *fmt, ...)
@@ -44,33 +77,33 @@ long long tu_cmd_int(redisContext *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    redisReply *r = vcmd(c, fmt, ap);
+    long long v = vexpect(c, REDIS_REPLY_INTEGER, NULL, fmt, ap);
     va_end(ap);
-    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-    long long v = r->integer;
-    freeReplyObject(r);
     return v;
+}
+
+void tu_cmd_str(redisContext *c, int type, const char *want, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vexpect(c, type, want, fmt, ap);
+    va_end(ap);
 }
 
 void tu_cmd_ok(redisContext *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    redisReply *r = vcmd(c, fmt, ap);
+    vexpect(c, REDIS_REPLY_STATUS, "OK", fmt, ap);
     va_end(ap);
-    assert_int_equal(r->type, REDIS_REPLY_STATUS);
-    assert_string_equal(r->str, "OK");
-    freeReplyObject(r);
 }
 
 void tu_cmd_nil(redisContext *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    redisReply *r = vcmd(c, fmt, ap);
+    vexpect(c, REDIS_REPLY_NIL, NULL, fmt, ap);
     va_end(ap);
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
 }
 
 void tu_drain(redisContext *c, int n)

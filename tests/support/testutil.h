@@ -14,15 +14,23 @@
 /* How long a test waits for something that should happen at once. */
 #define TU_WAIT_MS 2000
 
+/* A fake with the default options (port 0); the caller stops it. */
+fr_server *tu_start(void);
+
 /* A blocking hiredis client on srv's port, with a 10 s I/O timeout so a
  * reply that never comes fails the test instead of hanging it. The
  * caller redisFree()s it. */
 redisContext *tu_connect(fr_server *srv);
+/* The same on 127.0.0.1:port. */
+redisContext *tu_connect_port(int port);
 
 /* Run a command; the reply (never NULL) is the caller's to free. */
 redisReply *tu_cmd(redisContext *c, const char *fmt, ...);
 /* Run a command that must answer an integer; returns it. */
 long long tu_cmd_int(redisContext *c, const char *fmt, ...);
+/* Run a command that must answer a reply of this type (status, error or
+ * bulk string) with exactly the text want. */
+void tu_cmd_str(redisContext *c, int type, const char *want, const char *fmt, ...);
 /* Run a command that must answer +OK. */
 void tu_cmd_ok(redisContext *c, const char *fmt, ...);
 /* Run a command that must answer nil (a null bulk or a null array). */

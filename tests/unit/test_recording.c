@@ -346,6 +346,44 @@ static void test_print(void **state)
     free(p);
 }
 
+/* Every byte value escaped, then decoded again, is itself. */
+static void test_escape_round_trip(void **state)
+{
+    (void)state;
+    char all[256];
+    for (int i = 0; i < 256; i++)
+        all[i] = (char)i;
+    char *text = NULL;
+    size_t tl = 0;
+    FILE *f = open_memstream(&text, &tl);
+    assert_int_equal(fr_rec_fputs_escaped(f, all, sizeof all), 0);
+    fclose(f);
+    assert_memory_equal(text, "\\x00\\x01", 8);
+    assert_non_null(strstr(text, "\\a\\b\\t\\n\\x0b\\x0c\\r"));
+    assert_non_null(strstr(text, " !\\\"#"));
+    char back[256];
+    size_t n = 0;
+    for (size_t i = 0; i < tl; n++) {
+        assert_true(n < sizeof back);
+        if (text[i] == '\\')
+            i += 1 + fr_rec_unescape(text + i + 1, tl - i - 1, &back[n]);
+        else
+            back[n] = text[i++];
+    }
+    assert_int_equal(n, sizeof all);
+    assert_memory_equal(back, all, sizeof all);
+    free(text);
+    /* \x without two hex digits is x; any other \c is c */
+    char c;
+    assert_int_equal(fr_rec_unescape("xg1", 3, &c), 1);
+    assert_int_equal(c, 'x');
+    assert_int_equal(fr_rec_unescape("x4", 2, &c), 1);
+    assert_int_equal(fr_rec_unescape("xFf", 3, &c), 3);
+    assert_int_equal((unsigned char)c, 0xff);
+    assert_int_equal(fr_rec_unescape("q", 1, &c), 1);
+    assert_int_equal(c, 'q');
+}
+
 static void test_monitor_line(void **state)
 {
     (void)state;
@@ -456,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_unknown_type_skipped),
         cmocka_unit_test(test_fuzz),
         cmocka_unit_test(test_print),
+        cmocka_unit_test(test_escape_round_trip),
         cmocka_unit_test(test_monitor_line),
         cmocka_unit_test(test_monitor_import),
     };

@@ -41,76 +41,87 @@ static void assert_str(const fr_reply *r, fr_reply_type type, const char *s, siz
     assert_int_equal(r->str[len], '\0');
 }
 
-static void test_simple_types(void **state)
+/* A frame and the string reply it parses to (status, error, bulk, verbatim,
+ * bignum, and a double's text); vtype is the verbatim format or NULL. */
+typedef struct str_case {
+    const char *frame;
+    size_t frame_len;
+    fr_reply_type type;
+    const char *str;
+    size_t len;
+    const char *vtype;
+} str_case;
+
+#define STR_CASE(frame, type, str, vtype)                                                          \
+    {                                                                                              \
+        frame, sizeof(frame) - 1, type, str, sizeof(str) - 1, vtype                                \
+    }
+
+static void test_string_replies(void **state)
 {
     (void)state;
-    fr_reply *r;
-
-    r = PARSE("+OK\r\n");
-    assert_str(r, FR_REPLY_STATUS, "OK", 2);
-    fr_reply_free(r);
-
-    r = PARSE("+\r\n");
-    assert_str(r, FR_REPLY_STATUS, "", 0);
-    fr_reply_free(r);
-
-    r = PARSE("-ERR unknown command 'x'\r\n");
-    assert_str(r, FR_REPLY_ERROR, "ERR unknown command 'x'", 23);
-    fr_reply_free(r);
-
-    r = PARSE(":0\r\n");
-    assert_int_equal(r->type, FR_REPLY_INTEGER);
-    assert_int_equal(r->integer, 0);
-    fr_reply_free(r);
-
-    r = PARSE(":-42\r\n");
-    assert_int_equal(r->integer, -42);
-    fr_reply_free(r);
-
-    r = PARSE(":+7\r\n");
-    assert_int_equal(r->integer, 7);
-    fr_reply_free(r);
-
-    r = PARSE(":9223372036854775807\r\n");
-    assert_true(r->integer == LLONG_MAX);
-    fr_reply_free(r);
-
-    r = PARSE(":-9223372036854775808\r\n");
-    assert_true(r->integer == LLONG_MIN);
-    fr_reply_free(r);
+    static const str_case cases[] = {
+        STR_CASE("+OK\r\n", FR_REPLY_STATUS, "OK", NULL),
+        STR_CASE("+\r\n", FR_REPLY_STATUS, "", NULL),
+        STR_CASE("-ERR unknown command 'x'\r\n", FR_REPLY_ERROR, "ERR unknown command 'x'", NULL),
+        STR_CASE("$5\r\nhello\r\n", FR_REPLY_STRING, "hello", NULL),
+        STR_CASE("$0\r\n\r\n", FR_REPLY_STRING, "", NULL),
+        /* binary payload: NUL, CR and LF are data inside a bulk string */
+        STR_CASE("$6\r\na\0\r\nb\xff\r\n", FR_REPLY_STRING, "a\0\r\nb\xff", NULL),
+        STR_CASE("!21\r\nSYNTAX invalid syntax\r\n", FR_REPLY_ERROR, "SYNTAX invalid syntax", NULL),
+        STR_CASE("=15\r\ntxt:Some string\r\n", FR_REPLY_VERB, "Some string", "txt"),
+        STR_CASE("=4\r\nmkd:\r\n", FR_REPLY_VERB, "", "mkd"),
+        STR_CASE(",1.5\r\n", FR_REPLY_DOUBLE, "1.5", NULL),
+        STR_CASE("(3492890328409238509324850943850943825024385\r\n", FR_REPLY_BIGNUM,
+                 "3492890328409238509324850943850943825024385", NULL),
+        STR_CASE("(-1\r\n", FR_REPLY_BIGNUM, "-1", NULL),
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const str_case *c = &cases[i];
+        fr_reply *r = parse_ok(c->frame, c->frame_len);
+        assert_str(r, c->type, c->str, c->len);
+        if (c->vtype)
+            assert_string_equal(r->vtype, c->vtype);
+        fr_reply_free(r);
+    }
 }
 
-static void test_bulk(void **state)
+/* Integers and booleans (in integer), doubles (in dval). */
+static void test_number_replies(void **state)
 {
     (void)state;
-    fr_reply *r;
-
-    r = PARSE("$5\r\nhello\r\n");
-    assert_str(r, FR_REPLY_STRING, "hello", 5);
-    fr_reply_free(r);
-
-    r = PARSE("$0\r\n\r\n");
-    assert_str(r, FR_REPLY_STRING, "", 0);
-    fr_reply_free(r);
-
-    /* binary payload: NUL, CR and LF are data inside a bulk string */
-    r = PARSE("$6\r\na\0\r\nb\xff\r\n");
-    assert_str(r, FR_REPLY_STRING, "a\0\r\nb\xff", 6);
-    fr_reply_free(r);
-
-    r = PARSE("!21\r\nSYNTAX invalid syntax\r\n");
-    assert_str(r, FR_REPLY_ERROR, "SYNTAX invalid syntax", 21);
-    fr_reply_free(r);
-
-    r = PARSE("=15\r\ntxt:Some string\r\n");
-    assert_str(r, FR_REPLY_VERB, "Some string", 11);
-    assert_string_equal(r->vtype, "txt");
-    fr_reply_free(r);
-
-    r = PARSE("=4\r\nmkd:\r\n");
-    assert_str(r, FR_REPLY_VERB, "", 0);
-    assert_string_equal(r->vtype, "mkd");
-    fr_reply_free(r);
+    static const struct {
+        const char *frame;
+        fr_reply_type type;
+        long long integer;
+        double dval;
+    } cases[] = {
+        {":0\r\n", FR_REPLY_INTEGER, 0, 0},
+        {":-42\r\n", FR_REPLY_INTEGER, -42, 0},
+        {":+7\r\n", FR_REPLY_INTEGER, 7, 0},
+        {":9223372036854775807\r\n", FR_REPLY_INTEGER, LLONG_MAX, 0},
+        {":-9223372036854775808\r\n", FR_REPLY_INTEGER, LLONG_MIN, 0},
+        {"#t\r\n", FR_REPLY_BOOL, 1, 0},
+        {"#f\r\n", FR_REPLY_BOOL, 0, 0},
+        {",1.5\r\n", FR_REPLY_DOUBLE, 0, 1.5},
+        {",-3\r\n", FR_REPLY_DOUBLE, 0, -3.0},
+        {",1e+20\r\n", FR_REPLY_DOUBLE, 0, 1e20},
+        {",.5\r\n", FR_REPLY_DOUBLE, 0, 0.5},
+        {",inf\r\n", FR_REPLY_DOUBLE, 0, INFINITY},
+        {",-inf\r\n", FR_REPLY_DOUBLE, 0, -INFINITY},
+        {",nan\r\n", FR_REPLY_DOUBLE, 0, NAN},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        fr_reply *r = parse_ok(cases[i].frame, strlen(cases[i].frame));
+        assert_int_equal(r->type, cases[i].type);
+        if (r->type != FR_REPLY_DOUBLE)
+            assert_true(r->integer == cases[i].integer);
+        else if (isnan(cases[i].dval))
+            assert_true(isnan(r->dval));
+        else
+            assert_true(r->dval == cases[i].dval);
+        fr_reply_free(r);
+    }
 }
 
 static void test_nulls(void **state)
@@ -125,60 +136,6 @@ static void test_nulls(void **state)
         assert_int_equal(r->elements, 0);
         fr_reply_free(r);
     }
-}
-
-static void test_double_bool_bignum(void **state)
-{
-    (void)state;
-    fr_reply *r;
-
-    r = PARSE(",1.5\r\n");
-    assert_int_equal(r->type, FR_REPLY_DOUBLE);
-    assert_true(r->dval == 1.5);
-    assert_str(r, FR_REPLY_DOUBLE, "1.5", 3);
-    fr_reply_free(r);
-
-    r = PARSE(",-3\r\n");
-    assert_true(r->dval == -3.0);
-    fr_reply_free(r);
-
-    r = PARSE(",1e+20\r\n");
-    assert_true(r->dval == 1e20);
-    fr_reply_free(r);
-
-    r = PARSE(",.5\r\n");
-    assert_true(r->dval == 0.5);
-    fr_reply_free(r);
-
-    r = PARSE(",inf\r\n");
-    assert_true(isinf(r->dval) && r->dval > 0);
-    fr_reply_free(r);
-
-    r = PARSE(",-inf\r\n");
-    assert_true(isinf(r->dval) && r->dval < 0);
-    fr_reply_free(r);
-
-    r = PARSE(",nan\r\n");
-    assert_true(isnan(r->dval));
-    fr_reply_free(r);
-
-    r = PARSE("#t\r\n");
-    assert_int_equal(r->type, FR_REPLY_BOOL);
-    assert_int_equal(r->integer, 1);
-    fr_reply_free(r);
-
-    r = PARSE("#f\r\n");
-    assert_int_equal(r->type, FR_REPLY_BOOL);
-    assert_int_equal(r->integer, 0);
-    fr_reply_free(r);
-
-    r = PARSE("(3492890328409238509324850943850943825024385\r\n");
-    assert_str(r, FR_REPLY_BIGNUM, "3492890328409238509324850943850943825024385", 43);
-    fr_reply_free(r);
-
-    r = PARSE("(-1\r\n");
-    assert_str(r, FR_REPLY_BIGNUM, "-1", 2);
-    fr_reply_free(r);
 }
 
 static void test_aggregates(void **state)
@@ -498,19 +455,12 @@ static void test_null_args(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_simple_types),
-        cmocka_unit_test(test_bulk),
-        cmocka_unit_test(test_nulls),
-        cmocka_unit_test(test_double_bool_bignum),
-        cmocka_unit_test(test_aggregates),
-        cmocka_unit_test(test_nested),
-        cmocka_unit_test(test_attributes_skipped),
-        cmocka_unit_test(test_byte_by_byte),
-        cmocka_unit_test(test_invalid),
-        cmocka_unit_test(test_invalid_early),
-        cmocka_unit_test(test_huge_counts),
-        cmocka_unit_test(test_depth_limit),
-        cmocka_unit_test(test_null_args),
+        cmocka_unit_test(test_string_replies), cmocka_unit_test(test_number_replies),
+        cmocka_unit_test(test_nulls),          cmocka_unit_test(test_aggregates),
+        cmocka_unit_test(test_nested),         cmocka_unit_test(test_attributes_skipped),
+        cmocka_unit_test(test_byte_by_byte),   cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_invalid_early),  cmocka_unit_test(test_huge_counts),
+        cmocka_unit_test(test_depth_limit),    cmocka_unit_test(test_null_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
