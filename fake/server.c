@@ -76,9 +76,11 @@ int fr_server_is_shut_down(const fr_server *srv)
 
 static void count_clients(fr_server *srv, void *arg)
 {
+    /* A client being closed counts until it is freed: its subscriptions
+     * and blocked keys go with the free, so "0 clients" means all gone. */
     int n = 0;
     for (fr_conn *c = srv->conns; c; c = c->next)
-        if (!(c->flags & (FR_CONN_PSEUDO | FR_CONN_CLOSE_ASAP)))
+        if (!(c->flags & FR_CONN_PSEUDO))
             n++;
     *(int *)arg = n;
 }

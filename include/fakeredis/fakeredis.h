@@ -116,8 +116,9 @@ FR_API const char *fr_server_unixsocket(const fr_server *srv);
  *  fr_server_stop() must still be called to free it. Any thread. */
 FR_API int fr_server_is_shut_down(const fr_server *srv);
 
-/** Number of connected clients (fr_exec's pseudo client not counted), or
- *  -1 if the server is gone. Any thread. */
+/** Number of clients (fr_exec's pseudo client not counted), including
+ *  those being closed until they are freed with all their state
+ *  (subscriptions, blocked keys), or -1 if the server is gone. Any thread. */
 FR_API int fr_server_client_count(fr_server *srv);
 
 /** The detail of the last failed call on this server (thread-unsafe text
