@@ -197,6 +197,32 @@ static void parse_args(args *a, int argc, char **argv)
     a->opts.config = (const char *const *)a->config;
 }
 
+static void free_args(args *a)
+{
+    for (size_t i = 0; i < a->nconfig; i++)
+        free(a->config[i]);
+    free(a->config);
+    free(a->faults);
+}
+
+/* Rules and recording are set up before the loop runs, so no connection is
+ * served without them. Returns 0, or -1 after saying why. */
+static int prepare(fr_server *srv, const args *a)
+{
+    for (size_t i = 0; i < a->nfaults; i++) {
+        if (fr_fault_add_text(srv, a->faults[i], NULL) != FR_OK) {
+            fprintf(stderr, "fakeredis-server: --fault '%s': %s\n", a->faults[i],
+                    fr_server_errstr(srv));
+            return -1;
+        }
+    }
+    if (a->record && fr_record_start(srv, a->record) != FR_OK) {
+        fprintf(stderr, "fakeredis-server: --record: %s\n", fr_server_errstr(srv));
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     args a;
@@ -210,44 +236,32 @@ int main(int argc, char **argv)
      * allocator alone. */
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
 
+    int rc = 1;
+    fr_server *srv = NULL;
+    struct event *sigterm = NULL, *sigint = NULL;
     struct event_base *base = event_base_new();
     if (!base) {
         fprintf(stderr, "fakeredis-server: cannot create the event loop\n");
-        return 1;
+        goto out;
     }
     a.opts.on_shutdown = on_shutdown;
     a.opts.on_shutdown_ctx = base;
     char err[256] = "";
     a.opts.errbuf = err;
     a.opts.errbuf_len = sizeof err;
-    fr_server *srv = NULL;
-    int rc = fr_server_attach(base, &a.opts, &srv);
-    if (rc != FR_OK) {
-        fprintf(stderr, "fakeredis-server: %s\n", err[0] ? err : fr_strerror(rc));
-        event_base_free(base);
-        return 1;
+    int st = fr_server_attach(base, &a.opts, &srv);
+    if (st != FR_OK) {
+        fprintf(stderr, "fakeredis-server: %s\n", err[0] ? err : fr_strerror(st));
+        goto out;
     }
-    /* before the loop runs: no connection is served without its rules */
-    for (size_t i = 0; i < a.nfaults; i++) {
-        if (fr_fault_add_text(srv, a.faults[i], NULL) != FR_OK) {
-            fprintf(stderr, "fakeredis-server: --fault '%s': %s\n", a.faults[i],
-                    fr_server_errstr(srv));
-            fr_server_stop(srv);
-            event_base_free(base);
-            return 1;
-        }
+    if (prepare(srv, &a) < 0)
+        goto out;
+    sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+    sigint = evsignal_new(base, SIGINT, on_signal, base);
+    if (!sigterm || !sigint || event_add(sigterm, NULL) < 0 || event_add(sigint, NULL) < 0) {
+        fprintf(stderr, "fakeredis-server: cannot watch signals\n");
+        goto out;
     }
-    free(a.faults);
-    if (a.record && fr_record_start(srv, a.record) != FR_OK) {
-        fprintf(stderr, "fakeredis-server: --record: %s\n", fr_server_errstr(srv));
-        fr_server_stop(srv);
-        event_base_free(base);
-        return 1;
-    }
-    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-    struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
-    event_add(sigterm, NULL);
-    event_add(sigint, NULL);
 
     int port = fr_server_port(srv);
     if (port >= 0)
@@ -257,17 +271,18 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (a.port_file && write_port_file(a.port_file, port) < 0) {
         fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.port_file, strerror(errno));
-        rc = 1;
-    } else {
-        event_base_dispatch(base);
-        rc = 0;
+        goto out;
     }
+    event_base_dispatch(base);
+    rc = 0;
+out:
     fr_server_stop(srv);
-    event_free(sigterm);
-    event_free(sigint);
-    event_base_free(base);
-    for (size_t i = 0; i < a.nconfig; i++)
-        free(a.config[i]);
-    free(a.config);
+    if (sigterm)
+        event_free(sigterm);
+    if (sigint)
+        event_free(sigint);
+    if (base)
+        event_base_free(base);
+    free_args(&a);
     return rc;
 }
