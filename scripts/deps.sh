@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Install what building and testing fakeredis needs, from Debian's packages,
-# skipping what is already there. Safe to run again.
+# Install what fakeredis needs from Debian's packages, skipping what is
+# already there. Safe to run again.
+#   scripts/deps.sh server   to build and run fakeredis-server
+#   scripts/deps.sh          to build and run the tests (the default): adds
+#                            hiredis, cmocka and the reference redis-server
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libevent-dev libhiredis-dev libcmocka-dev
-          redis-server redis-tools)
+packages=(build-essential cmake pkg-config libevent-dev)
+if [ "${1:-test}" != "server" ]; then
+  packages+=(libhiredis-dev libcmocka-dev redis-server redis-tools)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,5 +25,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts a redis-server service on 6379 when it can; the tests start
-# their own on free ports and don't need it.
+# The tests start their own redis-server on free ports; a service Debian may
+# have started on 6379 is not used.
