@@ -209,15 +209,52 @@ size_t fr__zsl_rank(fr_zsl *zsl, double score, const char *p, size_t len)
     size_t rank = 0;
     const fr_zsl_node *x = zsl->head;
     for (int i = zsl->level - 1; i >= 0; i--) {
-        while (next_cmp(x, i, score, p, len) <= 0) {
+        int c;
+        /* Stop on the move that lands on the member: checking x after each
+         * level would read x's member, often a cache line of its own. */
+        while ((c = next_cmp(x, i, score, p, len)) <= 0) {
             rank += x->lv[i].span;
             x = x->lv[i].next;
             zsl->rank_moves++;
+            if (c == 0)
+                return rank;
         }
-        if (x != zsl->head && x->len == len && memcmp(x->ele, p, len) == 0 && x->score == score)
-            return rank;
     }
     return 0;
+}
+
+/* Is n, a node other than t, before t? Decided by the cached score of n
+ * (ns); members are read only on a tie. */
+static inline int before_node(const fr_zsl_node *n, double ns, const fr_zsl_node *t)
+{
+    if (ns != t->score)
+        return ns < t->score;
+    return memb_cmp(n->ele, n->len, t->ele, t->len) < 0;
+}
+
+/* The search from the head, stopping when it lands on t. */
+static size_t rank_from_head(fr_zsl *zsl, const fr_zsl_node *t)
+{
+    size_t rank = 0;
+    const fr_zsl_node *x = zsl->head;
+    for (int i = zsl->level - 1; i >= 0; i--) {
+        for (;;) {
+            const fr_zsl_node *n = x->lv[i].next;
+            if (!n || (n != t && !before_node(n, x->lv[i].nscore, t)))
+                break;
+            rank += x->lv[i].span;
+            zsl->rank_moves++;
+            if (n == t)
+                return rank;
+            x = n;
+        }
+    }
+    return 0;
+}
+
+size_t fr__zsl_rank_node(fr_zsl *zsl, const fr_zsl_node *t)
+{
+    return rank_from_head(zsl, t);
 }
 
 fr_zsl_node *fr__zsl_at(const fr_zsl *zsl, size_t rank)
@@ -518,8 +555,7 @@ long long fr__zset_rank(fr_obj *o, const char *p, size_t len)
     fr_dict_entry *e = fr__dict_find(&zs->dict, p, len);
     if (!e)
         return -1;
-    const fr_zsl_node *x = e->v.p;
-    return (long long)fr__zsl_rank(&zs->zsl, x->score, p, len) - 1;
+    return (long long)fr__zsl_rank_node(&zs->zsl, e->v.p) - 1;
 }
 
 void fr__zset_shrink_if_small(const fr_config *cfg, fr_obj *o, size_t maxlen)

@@ -78,6 +78,9 @@ fr_zsl_node *fr__zsl_insert(fr_zsl *zsl, double score, const char *p, size_t len
 int fr__zsl_delete(fr_zsl *zsl, double score, const char *p, size_t len);
 /* 1-based rank of (score, member), 0 if absent. */
 size_t fr__zsl_rank(fr_zsl *zsl, double score, const char *p, size_t len);
+/* 1-based rank of a node of the list (ZRANK, after the dict found it):
+ * the search stops by address, not comparing members. */
+size_t fr__zsl_rank_node(fr_zsl *zsl, const fr_zsl_node *t);
 /* The node at 1-based rank, NULL if out of range. */
 fr_zsl_node *fr__zsl_at(const fr_zsl *zsl, size_t rank);
 
