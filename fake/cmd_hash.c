@@ -33,11 +33,6 @@ static fr_obj *lookup_or_create(fr_conn *c, const fr_arg *k)
     return o;
 }
 
-static void add_zero(fr_conn *c)
-{
-    fr__add_ll(c, 0);
-}
-
 static void add_empty_array(fr_conn *c)
 {
     fr__add_array(c, 0);
@@ -127,12 +122,8 @@ void fr__cmd_hmget(fr_conn *c)
 void fr__cmd_hdel(fr_conn *c)
 {
     const fr_arg *k = &c->argv[1];
-    fr_obj *o = fr__lookup_write(c, k);
-    if (!o) {
-        fr__add_ll(c, 0);
-        return;
-    }
-    if (fr__check_type(c, o, FR_TYPE_HASH))
+    fr_obj *o = fr__lookup_write_or_reply(c, k, FR_TYPE_HASH, fr__add_zero);
+    if (!o)
         return;
     long long deleted = 0;
     int removed = 0;
@@ -156,14 +147,14 @@ void fr__cmd_hdel(fr_conn *c)
 
 void fr__cmd_hlen(fr_conn *c)
 {
-    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_HASH, add_zero);
+    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_HASH, fr__add_zero);
     if (o)
         fr__add_ll(c, (long long)fr__hash_len(o));
 }
 
 void fr__cmd_hexists(fr_conn *c)
 {
-    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_HASH, add_zero);
+    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_HASH, fr__add_zero);
     if (!o)
         return;
     const char *v;
@@ -173,7 +164,7 @@ void fr__cmd_hexists(fr_conn *c)
 
 void fr__cmd_hstrlen(fr_conn *c)
 {
-    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_HASH, add_zero);
+    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_HASH, fr__add_zero);
     if (!o)
         return;
     const char *v;

@@ -372,12 +372,8 @@ void fr__cmd_linsert(fr_conn *c)
         return;
     }
     const fr_arg *key = &c->argv[1];
-    fr_obj *o = fr__lookup_write(c, key);
-    if (!o) {
-        fr__add_ll(c, 0);
-        return;
-    }
-    if (fr__check_type(c, o, FR_TYPE_LIST))
+    fr_obj *o = fr__lookup_write_or_reply(c, key, FR_TYPE_LIST, fr__add_zero);
+    if (!o)
         return;
     fr_list *l = L(o);
     const fr_arg *pivot = &c->argv[3];
@@ -411,12 +407,8 @@ void fr__cmd_lrem(fr_conn *c)
     if (!fr__arg_ll(c, &c->argv[2], &count))
         return;
     const fr_arg *key = &c->argv[1];
-    fr_obj *o = fr__lookup_write(c, key);
-    if (!o) {
-        fr__add_ll(c, 0);
-        return;
-    }
-    if (fr__check_type(c, o, FR_TYPE_LIST))
+    fr_obj *o = fr__lookup_write_or_reply(c, key, FR_TYPE_LIST, fr__add_zero);
+    if (!o)
         return;
     size_t removed = fr__list_rem(L(o), c->argv[3].p, c->argv[3].len, count);
     if (removed)
@@ -498,12 +490,8 @@ static void move_one(fr_conn *c, int db, const char *sk, size_t skn, fr_obj *src
 static void lmove_generic(fr_conn *c, int wherefrom, int whereto)
 {
     const fr_arg *sk = &c->argv[1], *dk = &c->argv[2];
-    fr_obj *src = fr__lookup_write(c, sk);
-    if (!src) {
-        fr__add_null(c);
-        return;
-    }
-    if (fr__check_type(c, src, FR_TYPE_LIST))
+    fr_obj *src = fr__lookup_write_or_reply(c, sk, FR_TYPE_LIST, fr__add_null);
+    if (!src)
         return;
     move_one(c, c->db, sk->p, sk->len, src, dk->p, dk->len, wherefrom, whereto);
 }

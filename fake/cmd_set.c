@@ -23,11 +23,6 @@ static void notify_del(fr_conn *c, const fr_arg *k)
     fr__notify_keyspace_event(c->srv, FR_NOTIFY_GENERIC, "del", k->p, k->len, c->db);
 }
 
-static void add_zero(fr_conn *c)
-{
-    fr__add_ll(c, 0);
-}
-
 static void add_empty_array(fr_conn *c)
 {
     fr__add_array(c, 0);
@@ -61,12 +56,8 @@ void fr__cmd_sadd(fr_conn *c)
 void fr__cmd_srem(fr_conn *c)
 {
     const fr_arg *k = &c->argv[1];
-    fr_obj *o = fr__lookup_write(c, k);
-    if (!o) {
-        fr__add_ll(c, 0);
-        return;
-    }
-    if (fr__check_type(c, o, FR_TYPE_SET))
+    fr_obj *o = fr__lookup_write_or_reply(c, k, FR_TYPE_SET, fr__add_zero);
+    if (!o)
         return;
     long long deleted = 0;
     int removed = 0;
@@ -127,7 +118,7 @@ void fr__cmd_smove(fr_conn *c)
 
 void fr__cmd_sismember(fr_conn *c)
 {
-    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_SET, add_zero);
+    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_SET, fr__add_zero);
     if (o)
         fr__add_ll(c, fr__set_has(o, c->argv[2].p, c->argv[2].len));
 }
@@ -144,7 +135,7 @@ void fr__cmd_smismember(fr_conn *c)
 
 void fr__cmd_scard(fr_conn *c)
 {
-    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_SET, add_zero);
+    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_SET, fr__add_zero);
     if (o)
         fr__add_ll(c, (long long)fr__set_len(o));
 }
@@ -265,12 +256,8 @@ void fr__cmd_spop(fr_conn *c)
         return;
     }
     const fr_arg *k = &c->argv[1];
-    fr_obj *o = fr__lookup_write(c, k);
-    if (!o) {
-        fr__add_null(c);
-        return;
-    }
-    if (fr__check_type(c, o, FR_TYPE_SET))
+    fr_obj *o = fr__lookup_write_or_reply(c, k, FR_TYPE_SET, fr__add_null);
+    if (!o)
         return;
     char buf[24];
     const char *p;

@@ -37,11 +37,6 @@ static void add_empty_bulk(fr_conn *c)
     fr__add_bulk(c, "", 0);
 }
 
-static void add_zero(fr_conn *c)
-{
-    fr__add_ll(c, 0);
-}
-
 static int check_string_length(fr_conn *c, long long size, long long append)
 {
     long long total = size + append;
@@ -219,7 +214,7 @@ static void add_one(fr_conn *c)
 
 void fr__cmd_setnx(fr_conn *c)
 {
-    set_generic(c, SET_NX, &c->argv[1], &c->argv[2], NULL, add_zero, add_one);
+    set_generic(c, SET_NX, &c->argv[1], &c->argv[2], NULL, fr__add_zero, add_one);
 }
 
 void fr__cmd_setex(fr_conn *c)
@@ -353,7 +348,7 @@ void fr__cmd_append(fr_conn *c)
 
 void fr__cmd_strlen(fr_conn *c)
 {
-    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_STRING, add_zero);
+    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_STRING, fr__add_zero);
     if (o)
         fr__add_ll(c, (long long)fr__str_len(o));
 }
@@ -757,7 +752,7 @@ void fr__cmd_getbit(fr_conn *c)
     uint64_t off;
     if (!bit_offset(c, &c->argv[2], 0, 0, &off))
         return;
-    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_STRING, add_zero);
+    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_STRING, fr__add_zero);
     if (!o)
         return;
     strval s;
@@ -797,7 +792,7 @@ static int parse_unit(fr_conn *c, const fr_arg *a)
 
 void fr__cmd_bitcount(fr_conn *c)
 {
-    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_STRING, add_zero);
+    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_STRING, fr__add_zero);
     if (!o)
         return;
     strval s;

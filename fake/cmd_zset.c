@@ -34,11 +34,6 @@ static void notify_del(fr_conn *c, const char *k, size_t n)
     fr__notify_keyspace_event(c->srv, FR_NOTIFY_GENERIC, "del", k, n, c->db);
 }
 
-static void add_zero(fr_conn *c)
-{
-    fr__add_ll(c, 0);
-}
-
 static void add_empty_array(fr_conn *c)
 {
     fr__add_array(c, 0);
@@ -206,12 +201,8 @@ void fr__cmd_zincrby(fr_conn *c)
 void fr__cmd_zrem(fr_conn *c)
 {
     const fr_arg *k = &c->argv[1];
-    fr_obj *o = fr__lookup_write(c, k);
-    if (!o) {
-        fr__add_ll(c, 0);
-        return;
-    }
-    if (fr__check_type(c, o, FR_TYPE_ZSET))
+    fr_obj *o = fr__lookup_write_or_reply(c, k, FR_TYPE_ZSET, fr__add_zero);
+    if (!o)
         return;
     long long deleted = 0;
     for (int i = 2; i < c->argc; i++) {
@@ -231,7 +222,7 @@ void fr__cmd_zrem(fr_conn *c)
 
 void fr__cmd_zcard(fr_conn *c)
 {
-    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_ZSET, add_zero);
+    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_ZSET, fr__add_zero);
     if (o)
         fr__add_ll(c, (long long)fr__zset_len(o));
 }
@@ -292,7 +283,7 @@ void fr__cmd_zcount(fr_conn *c)
         fr__add_error(c, err_minmax);
         return;
     }
-    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_ZSET, add_zero);
+    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_ZSET, fr__add_zero);
     if (!o)
         return;
     size_t first, end;
@@ -307,7 +298,7 @@ void fr__cmd_zlexcount(fr_conn *c)
         fr__add_error(c, err_lex);
         return;
     }
-    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_ZSET, add_zero);
+    fr_obj *o = fr__lookup_read_or_reply(c, &c->argv[1], FR_TYPE_ZSET, fr__add_zero);
     if (!o)
         return;
     size_t first, end;
@@ -339,12 +330,8 @@ static void zremrange_generic(fr_conn *c, int by)
         fr__add_error(c, err_lex);
         return;
     }
-    fr_obj *o = fr__lookup_write(c, k);
-    if (!o) {
-        fr__add_ll(c, 0);
-        return;
-    }
-    if (fr__check_type(c, o, FR_TYPE_ZSET))
+    fr_obj *o = fr__lookup_write_or_reply(c, k, FR_TYPE_ZSET, fr__add_zero);
+    if (!o)
         return;
     size_t first, end;
     if (by == BY_RANK) {

@@ -81,11 +81,14 @@ fr_cmd_index *fr__cmd_index_new(void)
         while (ix->slots[h])
             h = (h + 1) & ix->mask;
         ix->slots[h] = &table[i];
-        if (table[i].parent) {
-            for (size_t j = 0; j < NCMDS; j++)
-                if (!strcmp(table[j].name, table[i].parent))
-                    ix->is_container[j] = 1;
-        }
+    }
+    /* once every name is in, a subcommand finds its container in O(1) */
+    for (size_t i = 0; i < NCMDS; i++) {
+        if (!table[i].parent)
+            continue;
+        const fr_cmd *parent = fr__cmd_lookup(ix, table[i].parent, strlen(table[i].parent));
+        if (parent)
+            ix->is_container[parent - table] = 1;
     }
     return ix;
 }

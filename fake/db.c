@@ -206,10 +206,8 @@ int fr__check_type(fr_conn *c, const fr_obj *o, int type)
     return 0;
 }
 
-fr_obj *fr__lookup_read_or_reply(fr_conn *c, const fr_arg *key, int type,
-                                 void (*on_missing)(fr_conn *c))
+static fr_obj *found_or_reply(fr_conn *c, fr_obj *o, int type, void (*on_missing)(fr_conn *c))
 {
-    fr_obj *o = fr__lookup_read(c, key);
     if (!o) {
         if (on_missing)
             on_missing(c);
@@ -218,6 +216,18 @@ fr_obj *fr__lookup_read_or_reply(fr_conn *c, const fr_arg *key, int type,
     if (fr__check_type(c, o, type))
         return NULL;
     return o;
+}
+
+fr_obj *fr__lookup_read_or_reply(fr_conn *c, const fr_arg *key, int type,
+                                 void (*on_missing)(fr_conn *c))
+{
+    return found_or_reply(c, fr__lookup_read(c, key), type, on_missing);
+}
+
+fr_obj *fr__lookup_write_or_reply(fr_conn *c, const fr_arg *key, int type,
+                                  void (*on_missing)(fr_conn *c))
+{
+    return found_or_reply(c, fr__lookup_write(c, key), type, on_missing);
 }
 
 /* A key now holds a value a blocked client might pop (Redis' dbAdd does

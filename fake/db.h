@@ -94,6 +94,9 @@ int fr__check_type(fr_conn *c, const fr_obj *o, int type);
  * wrong it answers WRONGTYPE and returns NULL. */
 fr_obj *fr__lookup_read_or_reply(fr_conn *c, const fr_arg *key, int type,
                                  void (*on_missing)(fr_conn *c));
+/* The same for a write: no hit/miss counting. */
+fr_obj *fr__lookup_write_or_reply(fr_conn *c, const fr_arg *key, int type,
+                                  void (*on_missing)(fr_conn *c));
 
 /* Add a key that does not exist (the keyspace takes o). Fires the "new"
  * keyspace event (class n), as Redis' dbAdd; so does fr__db_set when the

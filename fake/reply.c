@@ -100,6 +100,11 @@ void fr__add_ll(fr_conn *c, long long v)
     add_len(c, ':', v);
 }
 
+void fr__add_zero(fr_conn *c)
+{
+    fr__buf_append(&c->reply, ":0\r\n", 4);
+}
+
 void fr__add_null(fr_conn *c)
 {
     if (c->resp >= 3)

@@ -20,6 +20,7 @@ void fr__add_bulk(fr_conn *c, const void *p, size_t n);
 void fr__add_bulk_cstr(fr_conn *c, const char *s); /* NULL: null */
 void fr__add_bulk_ll(fr_conn *c, long long v);
 void fr__add_ll(fr_conn *c, long long v);
+void fr__add_zero(fr_conn *c);       /* :0, the usual answer for a missing key */
 void fr__add_null(fr_conn *c);       /* $-1 / _ */
 void fr__add_null_array(fr_conn *c); /* *-1 / _ */
 void fr__add_array(fr_conn *c, long long n);
