@@ -228,7 +228,8 @@ void fr__call(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
 void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
 {
     fr_server *srv = c->srv;
-    c->last_ms = fr__real_ms();
+    /* c->last_ms (idle time) is stamped per read and on resume, not here:
+     * one clock read per read, not per pipelined command */
     c->argc = argc;
     c->argv = argv;
 
