@@ -40,8 +40,10 @@ FR_API int fr_fixture_teardown(void **state);
  */
 FR_API int fr_wait_until(int (*pred)(void *ctx), void *ctx, int timeout_ms);
 
-/** Wait until the server has exactly n connected clients (fr_exec's
- *  pseudo client never counts). Returns 1, or 0 on timeout. */
+/** Wait until the server has exactly n clients, as fr_server_client_count
+ *  counts them: a closing client counts until it is freed with its
+ *  subscriptions and blocked keys, so n = 0 means they are all gone.
+ *  fr_exec's pseudo client never counts. Returns 1, or 0 on timeout. */
 FR_API int fr_wait_clients(fr_server *srv, int n, int timeout_ms);
 
 #ifdef __cplusplus
