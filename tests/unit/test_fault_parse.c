@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "fault.h"
+#include "fault_engine.h"
 
 static fr_fault_spec parse_ok(const char *text)
 {

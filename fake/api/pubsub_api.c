@@ -1,0 +1,234 @@
+/* The public pub/sub API (include/fakeredis/pubsub.h): each call is a job
+ * run on the loop thread through fr__run_on_loop. */
+#include "fakeredis/pubsub.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pubsub_engine.h"
+
+/* The public and internal kinds are the same numbers. */
+_Static_assert((int)FR_SUB_CHANNEL == (int)FR_PS_CHANNEL &&
+                   (int)FR_SUB_PATTERN == (int)FR_PS_PATTERN &&
+                   (int)FR_SUB_SHARD == (int)FR_PS_SHARD,
+               "fr_sub_kind and the internal kinds must agree");
+
+static int valid_kind(fr_sub_kind k)
+{
+    return k == FR_SUB_CHANNEL || k == FR_SUB_PATTERN || k == FR_SUB_SHARD;
+}
+
+/* ---- publish / numsub --------------------------------------------------- */
+
+typedef struct count_job {
+    int kind;
+    const char *name, *msg;
+    size_t len, mlen;
+    int publish;
+    long long result;
+} count_job;
+
+static void run_count(fr_server *srv, void *arg)
+{
+    count_job *j = arg;
+    if (srv->shut_down) {
+        j->result = FR_ERR_STOPPED;
+        return;
+    }
+    if (j->publish)
+        j->result = fr__pubsub_publish(srv, j->kind, j->name, j->len, j->msg, j->mlen);
+    else
+        j->result = fr__pubsub_numsub(srv, j->kind, j->name, j->len);
+}
+
+static long long count_call(fr_server *srv, count_job *j)
+{
+    int rc = fr__run_on_loop(srv, run_count, j);
+    return rc < 0 ? rc : j->result;
+}
+
+long long fr_pubsub_publish(fr_server *srv, fr_sub_kind kind, const char *channel, size_t chlen,
+                            const char *msg, size_t mlen)
+{
+    if (!srv || !channel || (!msg && mlen) || kind == FR_SUB_PATTERN || !valid_kind(kind))
+        return FR_ERR_ARG;
+    count_job j = {(int)kind, channel, msg ? msg : "", chlen, mlen, 1, 0};
+    return count_call(srv, &j);
+}
+
+long long fr_pubsub_numsub(fr_server *srv, fr_sub_kind kind, const char *name, size_t len)
+{
+    if (!srv || !name || !valid_kind(kind))
+        return FR_ERR_ARG;
+    count_job j = {(int)kind, name, NULL, len, 0, 0, 0};
+    return count_call(srv, &j);
+}
+
+/* ---- snapshots of a client's subscriptions ------------------------------ */
+
+typedef struct subs_job {
+    uint64_t id;
+    const char *name; /* by name when not NULL */
+    fr_sub_list *out;
+    int status;
+} subs_job;
+
+typedef struct name_ref {
+    const char *p;
+    size_t len;
+} name_ref;
+
+static int cmp_name(const void *a, const void *b)
+{
+    const name_ref *x = a, *y = b;
+    int r = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+    if (r)
+        return r;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+/* One allocation: the header, then per kind the pointers and the lengths,
+ * then the NUL-terminated bytes. */
+static fr_sub_list *snapshot(fr_conn *c)
+{
+    size_t n = 0, bytes = 0;
+    for (int k = 0; k < FR_PS_KINDS; k++) {
+        if (!c->subs)
+            break;
+        fr_dict_iter it;
+        fr_dict_entry *e;
+        fr__dict_iter_start(&it, &c->subs->names[k]);
+        while ((e = fr__dict_iter_next(&it))) {
+            n++;
+            bytes += e->klen + 1;
+        }
+        fr__dict_iter_end(&it);
+    }
+    size_t size = sizeof(fr_sub_list) + n * (sizeof(char *) + sizeof(size_t)) + bytes;
+    fr_sub_list *l = fr__xcalloc(1, size);
+    const char **ptrs = (const char **)(l + 1);
+    size_t *lens = (size_t *)(ptrs + n);
+    char *w = (char *)(lens + n);
+    name_ref *refs = fr__xmalloc((n ? n : 1) * sizeof *refs);
+    l->client_id = c->id;
+    size_t at = 0;
+    for (int k = 0; k < FR_PS_KINDS; k++) {
+        size_t first = at;
+        if (c->subs) {
+            fr_dict_iter it;
+            fr_dict_entry *e;
+            fr__dict_iter_start(&it, &c->subs->names[k]);
+            while ((e = fr__dict_iter_next(&it)))
+                refs[at++] = (name_ref){e->key, e->klen};
+            fr__dict_iter_end(&it);
+        }
+        qsort(refs + first, at - first, sizeof *refs, cmp_name);
+        for (size_t i = first; i < at; i++) {
+            memcpy(w, refs[i].p, refs[i].len);
+            w[refs[i].len] = '\0';
+            ptrs[i] = w;
+            lens[i] = refs[i].len;
+            w += refs[i].len + 1;
+        }
+        l->count[k] = at - first;
+        l->names[k] = ptrs + first;
+        l->lens[k] = lens + first;
+    }
+    free(refs);
+    return l;
+}
+
+static void run_subs(fr_server *srv, void *arg)
+{
+    subs_job *j = arg;
+    if (srv->shut_down) {
+        j->status = FR_ERR_STOPPED;
+        return;
+    }
+    fr_conn *found = NULL;
+    for (fr_conn *c = srv->conns; c; c = c->next) {
+        if (c->flags & (FR_CONN_CLOSE_ASAP | FR_CONN_PSEUDO))
+            continue;
+        if (j->name ? (c->name && !strcmp(c->name, j->name) && (!found || c->id > found->id))
+                    : c->id == j->id)
+            found = c;
+    }
+    if (!found) {
+        j->status = FR_ERR_ARG;
+        if (j->name)
+            fr__server_set_err(srv, "no client named '%s'", j->name);
+        else
+            fr__server_set_err(srv, "no client with id %llu", (unsigned long long)j->id);
+        return;
+    }
+    j->out = snapshot(found);
+    j->status = FR_OK;
+}
+
+static int subs_call(fr_server *srv, subs_job *j, fr_sub_list **out)
+{
+    int rc = fr__run_on_loop(srv, run_subs, j);
+    if (rc == FR_OK)
+        rc = j->status;
+    if (rc != FR_OK) {
+        free(j->out);
+        j->out = NULL;
+    }
+    *out = j->out;
+    return rc;
+}
+
+int fr_pubsub_client_subs(fr_server *srv, uint64_t id, fr_sub_list **out)
+{
+    if (!out)
+        return FR_ERR_ARG;
+    *out = NULL;
+    if (!srv)
+        return FR_ERR_ARG;
+    subs_job j = {id, NULL, NULL, FR_OK};
+    return subs_call(srv, &j, out);
+}
+
+int fr_pubsub_client_subs_by_name(fr_server *srv, const char *name, fr_sub_list **out)
+{
+    if (!out)
+        return FR_ERR_ARG;
+    *out = NULL;
+    if (!srv || !name || !*name)
+        return FR_ERR_ARG;
+    subs_job j = {0, name, NULL, FR_OK};
+    return subs_call(srv, &j, out);
+}
+
+void fr_sub_list_free(fr_sub_list *l)
+{
+    free(l);
+}
+
+int fr_sub_list_equal(const fr_sub_list *a, const fr_sub_list *b)
+{
+    if (!a || !b)
+        return 0;
+    for (int k = 0; k < 3; k++) {
+        if (a->count[k] != b->count[k])
+            return 0;
+        for (size_t i = 0; i < a->count[k]; i++)
+            if (a->lens[k][i] != b->lens[k][i] ||
+                memcmp(a->names[k][i], b->names[k][i], a->lens[k][i]) != 0)
+                return 0;
+    }
+    return 1;
+}
+
+int fr_sub_list_has(const fr_sub_list *l, fr_sub_kind kind, const char *name, size_t len)
+{
+    if (!l || !name || !valid_kind(kind))
+        return 0;
+    name_ref key = {name, len};
+    for (size_t i = 0; i < l->count[kind]; i++) {
+        name_ref r = {l->names[kind][i], l->lens[kind][i]};
+        if (cmp_name(&key, &r) == 0)
+            return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,271 @@
+/* The command table, its name index, and the dispatcher: the checks Redis
+ * makes before running a command, in Redis' order, with Redis' texts. */
+#include "command.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blocking_engine.h"
+#include "fault_engine.h"
+#include "multi.h"
+#include "record_engine.h"
+#include "reply.h"
+
+static const fr_cmd table[] = {
+#define FR_CMD(name, proc, arity, flags, acl, fk, lk, step, group, since, summary) \
+    {name, proc, arity, flags, acl, fk, lk, step, NULL, group, since, summary},
+#define FR_SUB(parent, name, proc, arity, flags, acl, fk, lk, step, since, summary) \
+    {name, proc, arity, flags, acl, fk, lk, step, parent, NULL, since, summary},
+#define FR_CONTAINER(name, arity, flags, acl, group, since, summary) \
+    {name, NULL, arity, flags, acl, 0, 0, 0, NULL, group, since, summary},
+#include "commands.def"
+#undef FR_CMD
+#undef FR_SUB
+#undef FR_CONTAINER
+};
+
+#define NCMDS (sizeof table / sizeof table[0])
+
+const fr_cmd *fr__cmd_table(size_t *n)
+{
+    *n = NCMDS;
+    return table;
+}
+
+/* Open addressing over lower-cased names; sized to stay under half full.
+ * Built per server (no global state) from the immutable table. */
+struct fr_cmd_index {
+    size_t mask;
+    const fr_cmd **slots;
+    unsigned char *is_container; /* by table index */
+};
+
+static uint64_t name_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a over lower case */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)tolower((unsigned char)s[i]);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static int name_eq(const char *lower, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!lower[i] || lower[i] != tolower((unsigned char)s[i]))
+            return 0;
+    }
+    return lower[n] == '\0';
+}
+
+fr_cmd_index *fr__cmd_index_new(void)
+{
+    fr_cmd_index *ix = calloc(1, sizeof *ix);
+    if (!ix)
+        return NULL;
+    size_t cap = 16;
+    while (cap < NCMDS * 2)
+        cap *= 2;
+    ix->mask = cap - 1;
+    ix->slots = calloc(cap, sizeof *ix->slots);
+    ix->is_container = calloc(NCMDS, 1);
+    if (!ix->slots || !ix->is_container) {
+        fr__cmd_index_free(ix);
+        return NULL;
+    }
+    for (size_t i = 0; i < NCMDS; i++) {
+        const char *n = table[i].name;
+        size_t h = (size_t)name_hash(n, strlen(n)) & ix->mask;
+        while (ix->slots[h])
+            h = (h + 1) & ix->mask;
+        ix->slots[h] = &table[i];
+    }
+    /* once every name is in, a subcommand finds its container in O(1) */
+    for (size_t i = 0; i < NCMDS; i++) {
+        if (!table[i].parent)
+            continue;
+        const fr_cmd *parent = fr__cmd_lookup(ix, table[i].parent, strlen(table[i].parent));
+        if (parent)
+            ix->is_container[parent - table] = 1;
+    }
+    return ix;
+}
+
+void fr__cmd_index_free(fr_cmd_index *ix)
+{
+    if (!ix)
+        return;
+    free(ix->slots);
+    free(ix->is_container);
+    free(ix);
+}
+
+const fr_cmd *fr__cmd_lookup(const fr_cmd_index *ix, const char *name, size_t len)
+{
+    size_t h = (size_t)name_hash(name, len) & ix->mask;
+    while (ix->slots[h]) {
+        if (name_eq(ix->slots[h]->name, name, len))
+            return ix->slots[h];
+        h = (h + 1) & ix->mask;
+    }
+    return NULL;
+}
+
+static int is_container(const fr_cmd_index *ix, const fr_cmd *cmd)
+{
+    return ix->is_container[cmd - table];
+}
+
+const fr_cmd *fr__cmd_resolve(const fr_cmd_index *ix, int argc, const fr_arg *argv)
+{
+    if (argc < 1 || argv[0].len > 64)
+        return NULL;
+    const fr_cmd *base = fr__cmd_lookup(ix, argv[0].p, argv[0].len);
+    if (!base || argc == 1 || !is_container(ix, base))
+        return base;
+    char full[160];
+    size_t bl = strlen(base->name);
+    if (argv[1].len > sizeof full - bl - 2)
+        return NULL;
+    memcpy(full, base->name, bl);
+    full[bl] = '|';
+    memcpy(full + bl + 1, argv[1].p, argv[1].len);
+    return fr__cmd_lookup(ix, full, bl + 1 + argv[1].len);
+}
+
+/* An error for a command that was not run: inside MULTI it also dooms EXEC,
+ * as Redis' rejectCommand does. */
+static void reject(fr_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reject(fr_conn *c, const char *fmt, ...)
+{
+    fr_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    fr__buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (c->cmd && c->cmd->proc == fr__cmd_exec) {
+        /* EXEC itself refused: Redis discards the transaction and says why
+         * (execCommandAbort), in or out of MULTI. */
+        fr__multi_discard(c);
+        fr__add_errorf(c, "-EXECABORT Transaction discarded because of: %s",
+                       b.p[0] == '-' ? b.p + 1 : b.p);
+        fr__buf_free(&b);
+        return;
+    }
+    fr__add_error(c, b.p);
+    fr__buf_free(&b);
+    if (c->flags & FR_CONN_MULTI)
+        c->flags |= FR_CONN_DIRTY_EXEC;
+}
+
+/* Append up to max bytes of an argument to b, the way "%.128s" would:
+ * stopping at a NUL byte. */
+static void cat_arg(fr_buf *b, const fr_arg *a, size_t max)
+{
+    size_t n = a->len < max ? a->len : max;
+    const char *nul = memchr(a->p, '\0', n);
+    fr__buf_append(b, a->p, nul ? (size_t)(nul - a->p) : n);
+}
+
+static void reject_unknown(fr_conn *c, int argc, const fr_arg *argv)
+{
+    fr_buf b = {0};
+    const fr_cmd *base = fr__cmd_lookup(c->srv->cmds, argv[0].p, argv[0].len);
+    if (base && argc > 1 && is_container(c->srv->cmds, base)) {
+        fr__buf_puts(&b, "unknown subcommand '");
+        cat_arg(&b, &argv[1], 128);
+        fr__buf_puts(&b, "'. Try ");
+        for (size_t i = 0; i < argv[0].len && argv[0].p[i]; i++)
+            fr__buf_putc(&b, (char)toupper((unsigned char)argv[0].p[i]));
+        fr__buf_puts(&b, " HELP.");
+    } else {
+        fr__buf_puts(&b, "unknown command '");
+        cat_arg(&b, &argv[0], 128);
+        fr__buf_puts(&b, "', with args beginning with: ");
+        size_t start = b.len;
+        for (int i = 1; i < argc && b.len - start < 128; i++) {
+            fr__buf_putc(&b, '\'');
+            cat_arg(&b, &argv[i], 128 - (b.len - start - 1));
+            fr__buf_puts(&b, "' ");
+        }
+    }
+    reject(c, "%s", b.p);
+    fr__buf_free(&b);
+}
+
+static int auth_required(const fr_conn *c)
+{
+    const char *pass = c->srv->cfg.requirepass;
+    return pass && *pass && !(c->flags & FR_CONN_AUTHED);
+}
+
+/* CLIENT PAUSE holds back all commands, or only those that may write. */
+static int held_by_pause(fr_conn *c, const fr_cmd *cmd)
+{
+    fr_server *srv = c->srv;
+    if (!srv->paused_until_ms || (c->flags & FR_CONN_PSEUDO))
+        return 0;
+    if (fr__real_ms() >= srv->paused_until_ms)
+        return 0;
+    if (srv->pause_all)
+        return 1;
+    return (cmd->flags & (FR_CMD_WRITE | FR_CMD_MAY_REPLICATE)) != 0;
+}
+
+void fr__call(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
+{
+    fr_server *srv = c->srv;
+    c->cmd = cmd;
+    c->argc = argc;
+    c->argv = argv;
+    srv->stats.commands++;
+    c->last_cmd = cmd; /* CLIENT LIST shows the running command, as Redis */
+    cmd->proc(c);
+}
+
+void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
+{
+    fr_server *srv = c->srv;
+    /* c->last_ms (idle time) is stamped per read and on resume, not here:
+     * one clock read per read, not per pipelined command */
+    c->argc = argc;
+    c->argv = argv;
+
+    const fr_cmd *cmd = fr__cmd_resolve(srv->cmds, argc, argv);
+    c->cmd = cmd; /* reject() needs it, as Redis' rejectCommand does */
+    if (srv->rec && fr__rec_command(c, argc, argv))
+        return; /* playback answered it */
+    if (srv->faults && fr__fault_before(c, cmd, argc, argv))
+        return; /* a fault rule refused, dropped or held it */
+    if (!cmd) {
+        reject_unknown(c, argc, argv);
+    } else if ((cmd->arity > 0 && argc != cmd->arity) || argc < -cmd->arity) {
+        reject(c, "wrong number of arguments for '%s' command", cmd->name);
+    } else if (auth_required(c) && !(cmd->flags & FR_CMD_NO_AUTH)) {
+        reject(c, "%s", fr__err_noauth);
+    } else if ((c->flags & FR_CONN_MULTI) && (cmd->flags & FR_CMD_NO_MULTI)) {
+        reject(c, "Command not allowed inside a transaction");
+    } else if ((c->flags & FR_CONN_PUBSUB) && c->resp == 2 &&
+               !(cmd->flags & FR_CMD_SUBSCRIBED_OK)) {
+        reject(c,
+               "Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+               "RESET are allowed in this context",
+               cmd->name);
+    } else if (held_by_pause(c, cmd)) {
+        c->flags |= FR_CONN_POSTPONED;
+        return; /* the conn keeps the bytes and runs them on unpause */
+    } else if ((c->flags & FR_CONN_MULTI) && !(cmd->flags & FR_CMD_NOT_QUEUED)) {
+        fr__multi_queue(c, cmd, argc, argv);
+        fr__add_status(c, "QUEUED");
+    } else {
+        fr__call(c, cmd, argc, argv);
+    }
+    if (!(c->flags & FR_CONN_BLOCKED))
+        fr__conn_commit_reply(c);
+    c->argv = NULL;
+    c->argc = 0;
+    if (srv->blocking)
+        fr__blocking_serve_ready(srv);
+}

@@ -1,0 +1,411 @@
+/* Connections: reading and parsing, the output stage, deferred close. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "stage.h"
+#include "multi.h"
+#include "record_engine.h"
+#include "reply.h"
+
+#define READ_CHUNK (16 * 1024)
+
+static void on_read(evutil_socket_t fd, short what, void *arg);
+static void on_write(evutil_socket_t fd, short what, void *arg);
+
+static void format_addr(const struct sockaddr_storage *ss, socklen_t len, char *out,
+                        size_t cap)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+        snprintf(out, cap, "%s:%d", ip, ntohs(a->sin_port));
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+        snprintf(out, cap, "%s:%d", ip, ntohs(a->sin6_port));
+    } else if (ss->ss_family == AF_UNIX) {
+        const struct sockaddr_un *a = (const struct sockaddr_un *)ss;
+        size_t n = len > offsetof(struct sockaddr_un, sun_path)
+                       ? len - offsetof(struct sockaddr_un, sun_path)
+                       : 0;
+        snprintf(out, cap, "%.*s:0", (int)strnlen(a->sun_path, n), a->sun_path);
+    } else {
+        snprintf(out, cap, "?:0");
+    }
+}
+
+fr_conn *fr__conn_new(fr_server *srv, int fd, unsigned flags)
+{
+    fr_conn *c = fr__xcalloc(1, sizeof *c);
+    c->srv = srv;
+    c->fd = fd;
+    c->id = ++srv->next_id;
+    c->flags = flags;
+    /* As Redis: a client that connects while the default user needs no
+     * password is logged in, and stays so if requirepass is set later. */
+    if (!srv->cfg.requirepass || !srv->cfg.requirepass[0])
+        c->flags |= FR_CONN_AUTHED;
+    c->resp = 2;
+    fr__parser_init(&c->parser);
+    c->out = evbuffer_new();
+    c->ctime_ms = c->last_ms = fr__real_ms();
+    if (!c->out) {
+        free(c);
+        return NULL;
+    }
+    if (fd >= 0) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+            format_addr(&ss, len, c->addr, sizeof c->addr);
+        len = sizeof ss;
+        if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+            format_addr(&ss, len, c->laddr, sizeof c->laddr);
+        if (ss.ss_family == AF_UNIX) {
+            /* Redis shows unix clients by the socket path */
+            c->flags |= FR_CONN_UNIX;
+            snprintf(c->addr, sizeof c->addr, "%s", c->laddr);
+        }
+        c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, on_read, c);
+        c->wev = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+        if (!c->rev || !c->wev || event_add(c->rev, NULL) < 0) {
+            if (c->rev)
+                event_free(c->rev);
+            if (c->wev)
+                event_free(c->wev);
+            evbuffer_free(c->out);
+            fr__parser_free(&c->parser);
+            free(c);
+            return NULL;
+        }
+    }
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->nconns++;
+    fr__hook_conn_open(c);
+    return c;
+}
+
+static void unlink_pending(fr_conn *c)
+{
+    if (!c->pending)
+        return;
+    fr_conn **pp = &c->srv->pending;
+    while (*pp && *pp != c)
+        pp = &(*pp)->pending_next;
+    if (*pp)
+        *pp = c->pending_next;
+    c->pending = 0;
+}
+
+void fr__conn_free(fr_conn *c)
+{
+    fr_server *srv = c->srv;
+    fr__hook_conn_close(c);
+    fr__multi_discard(c);
+    unlink_pending(c);
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (srv->conns == c)
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    srv->nconns--;
+    if (c->rev)
+        event_free(c->rev);
+    if (c->wev)
+        event_free(c->wev);
+    if (c->fd >= 0)
+        close(c->fd);
+    evbuffer_free(c->out);
+    fr__parser_free(&c->parser);
+    fr__buf_free(&c->in);
+    fr__buf_free(&c->reply);
+    free(c->name);
+    free(c->lib_name);
+    free(c->lib_ver);
+    free(c);
+}
+
+void fr__conn_close_async(fr_conn *c)
+{
+    if (c->flags & FR_CONN_CLOSE_ASAP)
+        return;
+    c->flags |= FR_CONN_CLOSE_ASAP;
+    if (c->rev)
+        event_del(c->rev);
+    if (c->wev)
+        event_del(c->wev);
+    c->close_next = c->srv->to_close;
+    c->srv->to_close = c;
+    event_active(c->srv->reaper_ev, EV_TIMEOUT, 0);
+}
+
+static void mark_pending(fr_conn *c)
+{
+    if (c->pending || c->fd < 0)
+        return;
+    c->pending = 1;
+    c->pending_next = c->srv->pending;
+    c->srv->pending = c;
+}
+
+/* Bytes that passed the output stage go to the socket queue. */
+void fr__conn_enqueue(fr_conn *c, const void *p, size_t n)
+{
+    if (n == 0 || (c->flags & FR_CONN_CLOSE_ASAP))
+        return;
+    if (c->srv->rec)
+        fr__rec_wire(c, p, n);
+    evbuffer_add(c->out, p, n);
+    mark_pending(c);
+}
+
+void fr__conn_commit_reply(fr_conn *c)
+{
+    fr_buf *r = &c->reply;
+    if (r->len && !(c->flags & (FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP))) {
+        if (!fr__hook_output(c, r->p, r->len))
+            fr__conn_enqueue(c, r->p, r->len);
+    }
+    /* don't let one huge reply pin its memory for the conn's lifetime */
+    if (r->cap > 64 * 1024)
+        fr__buf_free(r);
+    else
+        fr__buf_clear(r);
+}
+
+void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
+                         void (*release)(const void *, size_t, void *), void *ctx)
+{
+    if (c->flags & (FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP | FR_CONN_CLOSE_ASAP)) {
+        release(p, n, ctx);
+        return;
+    }
+    if (fr__hook_output(c, p, n)) {
+        release(p, n, ctx); /* the output stage copied what it needed */
+        return;
+    }
+    if (c->srv->rec)
+        fr__rec_wire(c, p, n);
+    if (evbuffer_add_reference(c->out, p, n, release, ctx) < 0) {
+        release(p, n, ctx);
+        return;
+    }
+    mark_pending(c);
+}
+
+static void write_out(fr_conn *c)
+{
+    if (c->flags & FR_CONN_CLOSE_ASAP)
+        return;
+    while (evbuffer_get_length(c->out) > 0) {
+        int n = evbuffer_write(c->out, c->fd);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                event_add(c->wev, NULL);
+                return;
+            }
+            fr__conn_close_async(c);
+            return;
+        }
+        if (n == 0)
+            break;
+        c->last_ms = fr__real_ms(); /* Redis counts writes as activity too */
+        c->tot_out += (uint64_t)n;
+        c->srv->stats.net_out += (uint64_t)n;
+    }
+    if (evbuffer_get_length(c->out) == 0) {
+        event_del(c->wev);
+        if (c->flags & FR_CONN_CLOSE_AFTER_REPLY)
+            fr__conn_close_async(c);
+    } else {
+        event_add(c->wev, NULL);
+    }
+}
+
+void fr__flush_pending(fr_server *srv)
+{
+    fr_conn *c;
+    while ((c = srv->pending)) {
+        srv->pending = c->pending_next;
+        c->pending = 0;
+        write_out(c);
+    }
+}
+
+static void on_write(evutil_socket_t fd, short what, void *arg)
+{
+    fr_conn *c = arg;
+    write_out(c);
+    fr__flush_pending(c->srv);
+}
+
+static int auth_required(const fr_conn *c)
+{
+    const char *pass = c->srv->cfg.requirepass;
+    return pass && *pass && !(c->flags & FR_CONN_AUTHED);
+}
+
+/* After each command: CLIENT REPLY SKIP silences exactly one reply. */
+static void after_command(fr_conn *c)
+{
+    c->flags &= ~(unsigned)FR_CONN_REPLY_SKIP;
+    if (c->flags & FR_CONN_REPLY_SKIP_NEXT) {
+        c->flags |= FR_CONN_REPLY_SKIP;
+        c->flags &= ~(unsigned)FR_CONN_REPLY_SKIP_NEXT;
+    }
+}
+
+#define STOP_FLAGS                                                                   \
+    (FR_CONN_CLOSE_AFTER_REPLY | FR_CONN_CLOSE_ASAP | FR_CONN_BLOCKED |              \
+     FR_CONN_POSTPONED)
+
+void fr__conn_process_input(fr_conn *c)
+{
+    while (!(c->flags & STOP_FLAGS) && c->in_off < c->in.len && !c->srv->shut_down) {
+        if (fr__hook_hold_input(c))
+            break;
+        c->parser.auth_required = auth_required(c);
+        c->parser.max_bulk_len = c->srv->cfg.proto_max_bulk_len;
+        size_t used = 0;
+        int r = fr__parse_request(&c->parser, c->in.p + c->in_off, c->in.len - c->in_off,
+                                  &used);
+        if (r == FR_PARSE_MORE)
+            break;
+        if (r == FR_PARSE_ERROR) {
+            /* Redis answers the error, then closes once it is written, and
+             * ignores anything after the bad bytes. */
+            fr__add_error(c, c->parser.err);
+            fr__conn_commit_reply(c);
+            c->flags |= FR_CONN_CLOSE_AFTER_REPLY;
+            c->in_off = c->in.len;
+            fr__parser_reset(&c->parser);
+            break;
+        }
+        if (c->parser.argc > 0) {
+            fr__dispatch(c, c->parser.argc, c->parser.argv);
+            if (c->flags & FR_CONN_POSTPONED) {
+                fr__parser_reset(&c->parser); /* parse it again on unpause */
+                break;
+            }
+            after_command(c);
+        }
+        c->in_off += used;
+        fr__parser_reset(&c->parser);
+    }
+    if (c->in_off == c->in.len) {
+        c->in_off = 0;
+        fr__buf_clear(&c->in);
+        if (c->in.cap > 1024 * 1024)
+            fr__buf_free(&c->in);
+    }
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+    fr_conn *c = arg;
+    fr_server *srv = c->srv;
+    if (c->flags & FR_CONN_CLOSE_ASAP)
+        return;
+    if (!(c->flags & FR_CONN_READ_PAUSED)) {
+        /* keep the unconsumed bytes at the front so the buffer stays small */
+        if (c->in_off && c->in_off * 2 >= c->in.len) {
+            fr__buf_consume(&c->in, c->in_off);
+            c->in_off = 0;
+        }
+        fr__buf_reserve(&c->in, READ_CHUNK);
+        ssize_t n = read(fd, c->in.p + c->in.len, c->in.cap - c->in.len);
+        if (n > 0) {
+            c->in.len += (size_t)n;
+            c->in.p[c->in.len] = '\0';
+            /* any bytes count as activity for `timeout`, as in Redis: a
+             * slow, long request is not idle */
+            c->last_ms = fr__real_ms();
+            c->tot_in += (uint64_t)n;
+            srv->stats.net_in += (uint64_t)n;
+            fr__hook_bytes_in(c, (size_t)n);
+        } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            fr__conn_close_async(c);
+            fr__flush_pending(srv);
+            return;
+        }
+    }
+    fr__conn_process_input(c);
+    fr__flush_pending(srv);
+}
+
+void fr__conn_resume(fr_conn *c)
+{
+    /* it was waiting on the server, not idle: the cron must not close it
+     * before its held command runs */
+    c->last_ms = fr__real_ms();
+    if (c->rev && !(c->flags & FR_CONN_CLOSE_ASAP)) {
+        event_add(c->rev, NULL);
+        /* run what is already buffered without waiting for new bytes */
+        event_active(c->rev, EV_READ, 0);
+    }
+}
+
+fr_conn *fr__conn_by_id(fr_server *srv, uint64_t id)
+{
+    for (fr_conn *c = srv->conns; c; c = c->next)
+        if (c->id == id && !(c->flags & FR_CONN_CLOSE_ASAP))
+            return c;
+    return NULL;
+}
+
+void fr__conn_describe(fr_conn *c, fr_buf *b)
+{
+    char flags[16];
+    int nf = 0;
+    if (c->flags & FR_CONN_PUBSUB)
+        flags[nf++] = 'P';
+    if (c->flags & FR_CONN_MULTI)
+        flags[nf++] = 'x';
+    if (c->flags & FR_CONN_BLOCKED)
+        flags[nf++] = 'b';
+    if (c->flags & FR_CONN_NO_TOUCH)
+        flags[nf++] = 'T';
+    if (c->flags & FR_CONN_DIRTY_CAS)
+        flags[nf++] = 'd';
+    if (c->flags & FR_CONN_CLOSE_AFTER_REPLY)
+        flags[nf++] = 'c';
+    if (c->flags & FR_CONN_CLOSE_ASAP)
+        flags[nf++] = 'A';
+    if (c->flags & FR_CONN_NO_EVICT)
+        flags[nf++] = 'e';
+    if (nf == 0)
+        flags[nf++] = 'N';
+    flags[nf] = '\0';
+    int counts[3] = {0, 0, 0};
+    fr__hook_sub_counts(c, counts);
+    int64_t now = fr__real_ms();
+    size_t qbuf = c->in.len - c->in_off;
+    size_t obl = evbuffer_get_length(c->out);
+    int multi = (c->flags & FR_CONN_MULTI) ? fr__multi_count(c) : -1;
+    fr__buf_printf(b,
+                   "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s "
+                   "db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu "
+                   "argv-mem=%zu multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d omem=%zu "
+                   "tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d",
+                   (unsigned long long)c->id, c->addr, c->laddr, c->fd,
+                   c->name ? c->name : "", (long long)((now - c->ctime_ms) / 1000),
+                   (long long)((now - c->last_ms) / 1000), flags, c->db, counts[0], counts[1],
+                   counts[2], multi, qbuf, c->in.cap - c->in.len, (size_t)0,
+                   c->reply.cap, c->reply.len, obl, obl ? 1 : 0, obl,
+                   sizeof *c + c->in.cap + c->reply.cap + obl,
+                   evbuffer_get_length(c->out) ? "rw" : "r",
+                   c->last_cmd ? c->last_cmd->name : "NULL", c->resp);
+}

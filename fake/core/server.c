@@ -1,0 +1,499 @@
+/* Server lifecycle: options, listeners, accept, cron, the loop thread. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "stage.h"
+#include "db.h"
+#include "fault_engine.h"
+#include "record_engine.h"
+#include "reply.h"
+
+int64_t fr__real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *fr_strerror(int status)
+{
+    switch (status) {
+    case FR_OK: return "success";
+    case FR_ERR_ARG: return "invalid argument";
+    case FR_ERR_NOMEM: return "out of memory";
+    case FR_ERR_SOCKET: return "socket error";
+    case FR_ERR_THREAD: return "could not start the loop thread";
+    case FR_ERR_EVENT: return "libevent error";
+    case FR_ERR_STOPPED: return "server stopped";
+    case FR_ERR_PARSE: return "parse error";
+    case FR_ERR_STATE: return "not allowed in this state";
+    default: return "unknown status";
+    }
+}
+
+void fr__server_set_err(fr_server *srv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(srv->errstr, sizeof srv->errstr, fmt, ap);
+    va_end(ap);
+}
+
+const char *fr_server_errstr(const fr_server *srv)
+{
+    return srv ? srv->errstr : "no server";
+}
+
+int fr_server_port(const fr_server *srv)
+{
+    return srv ? srv->port : -1;
+}
+
+const char *fr_server_unixsocket(const fr_server *srv)
+{
+    return srv ? srv->unixsocket : NULL;
+}
+
+int fr_server_is_shut_down(const fr_server *srv)
+{
+    /* the only read of shut_down off the loop thread: atomic, as are the
+     * two writes (fr__server_shutdown, stop_on_loop) */
+    return srv ? __atomic_load_n(&srv->shut_down, __ATOMIC_ACQUIRE) : 1;
+}
+
+static void count_clients(fr_server *srv, void *arg)
+{
+    /* A client being closed counts until it is freed: its subscriptions
+     * and blocked keys go with the free, so "0 clients" means all gone. */
+    int n = 0;
+    for (fr_conn *c = srv->conns; c; c = c->next)
+        if (!(c->flags & FR_CONN_PSEUDO))
+            n++;
+    *(int *)arg = n;
+}
+
+int fr_server_client_count(fr_server *srv)
+{
+    int n = -1;
+    if (!srv || fr__run_on_loop(srv, count_clients, &n) != FR_OK)
+        return -1;
+    return n;
+}
+
+/* ---- accepting ------------------------------------------------------ */
+
+static void refuse(int fd, const char *msg)
+{
+    /* best effort, as Redis: the client may never read it */
+    ssize_t w = write(fd, msg, strlen(msg));
+    (void)w;
+    close(fd);
+}
+
+static void on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+    fr_server *srv = arg;
+    for (int i = 0; i < 64; i++) { /* bounded: let other events run too */
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            break;
+        srv->stats.conns_received++;
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (fr__hook_accept(srv, fd))
+            continue;
+        /* the fr_exec pseudo client is not a connection Redis would count */
+        size_t clients = srv->nconns - (srv->exec_client ? 1 : 0);
+        if ((long long)clients >= srv->cfg.maxclients) {
+            srv->stats.conns_rejected++;
+            refuse(fd, "-ERR max number of clients reached\r\n");
+            continue;
+        }
+        if (!fr__conn_new(srv, fd, 0))
+            close(fd);
+    }
+    fr__flush_pending(srv);
+}
+
+static int tcp_listen(fr_server *srv, int port)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof ss);
+    const char *addr = srv->bind_addr ? srv->bind_addr : "127.0.0.1";
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        len = sizeof *a4;
+    } else if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        len = sizeof *a6;
+    } else {
+        fr__server_set_err(srv, "bad bind address '%s'", addr);
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        fr__server_set_err(srv, "socket: %s", strerror(errno));
+        return -1;
+    }
+    int one = 1;
+    /* restarts on the same port must not wait out TIME_WAIT */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 511) < 0) {
+        fr__server_set_err(srv, "listen on %s:%d: %s", addr, port, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    len = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &len);
+    int real = ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port);
+    /* fr_server_port() reads this from any thread: a re-listen on the
+     * same port (faults) must not write it again */
+    if (srv->port != real)
+        srv->port = real;
+    return fd;
+}
+
+static int unix_listen(fr_server *srv)
+{
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    if (strlen(srv->unixsocket) >= sizeof sa.sun_path) {
+        fr__server_set_err(srv, "unix socket path too long");
+        return -1;
+    }
+    strcpy(sa.sun_path, srv->unixsocket);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        fr__server_set_err(srv, "socket: %s", strerror(errno));
+        return -1;
+    }
+    unlink(srv->unixsocket);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 511) < 0) {
+        fr__server_set_err(srv, "listen on %s: %s", srv->unixsocket, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int fr__server_listen(fr_server *srv)
+{
+    if (srv->listening)
+        return FR_OK;
+    if (srv->port >= 0) {
+        srv->tcp_fd = tcp_listen(srv, srv->port);
+        if (srv->tcp_fd < 0)
+            return FR_ERR_SOCKET;
+        srv->tcp_ev = event_new(srv->base, srv->tcp_fd, EV_READ | EV_PERSIST, on_accept, srv);
+        if (!srv->tcp_ev || event_add(srv->tcp_ev, NULL) < 0)
+            goto fail;
+    }
+    if (srv->unixsocket) {
+        srv->unix_fd = unix_listen(srv);
+        if (srv->unix_fd < 0)
+            goto fail;
+        srv->unix_ev = event_new(srv->base, srv->unix_fd, EV_READ | EV_PERSIST, on_accept, srv);
+        if (!srv->unix_ev || event_add(srv->unix_ev, NULL) < 0)
+            goto fail;
+    }
+    srv->listening = 1;
+    return FR_OK;
+fail:
+    srv->listening = 1;
+    fr__server_unlisten(srv);
+    return FR_ERR_SOCKET;
+}
+
+void fr__server_unlisten(fr_server *srv)
+{
+    if (!srv->listening)
+        return;
+    if (srv->tcp_ev)
+        event_free(srv->tcp_ev);
+    if (srv->unix_ev)
+        event_free(srv->unix_ev);
+    srv->tcp_ev = srv->unix_ev = NULL;
+    if (srv->tcp_fd >= 0)
+        close(srv->tcp_fd);
+    if (srv->unix_fd >= 0) {
+        close(srv->unix_fd);
+        unlink(srv->unixsocket);
+    }
+    srv->tcp_fd = srv->unix_fd = -1;
+    srv->listening = 0;
+}
+
+/* ---- housekeeping ---------------------------------------------------- */
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+    fr_server *srv = arg;
+    fr_conn *c;
+    while ((c = srv->to_close)) {
+        srv->to_close = c->close_next;
+        fr__conn_free(c);
+    }
+}
+
+static void close_idle(fr_server *srv)
+{
+    long long timeout = srv->cfg.timeout;
+    if (timeout <= 0)
+        return;
+    int64_t now = fr__real_ms();
+    for (fr_conn *c = srv->conns; c; c = c->next) {
+        /* as Redis: blocked clients (a CLIENT PAUSE holds them blocked
+         * too) and subscribers never time out */
+        if (c->flags & (FR_CONN_PSEUDO | FR_CONN_BLOCKED | FR_CONN_PUBSUB | FR_CONN_POSTPONED))
+            continue;
+        if ((now - c->last_ms) / 1000 > timeout)
+            fr__conn_close_async(c);
+    }
+}
+
+/* CLIENT PAUSE ended (by time or UNPAUSE): run what was held back. */
+void fr__server_unpause(fr_server *srv)
+{
+    srv->paused_until_ms = 0;
+    if (srv->pause_ev)
+        event_del(srv->pause_ev);
+    for (fr_conn *c = srv->conns; c; c = c->next) {
+        if (c->flags & FR_CONN_POSTPONED) {
+            c->flags &= ~(unsigned)FR_CONN_POSTPONED;
+            fr__conn_resume(c);
+        }
+    }
+}
+
+static void on_pause_end(evutil_socket_t fd, short what, void *arg)
+{
+    fr__server_unpause(arg);
+}
+
+void fr__server_pause(fr_server *srv, int64_t until_ms, int all)
+{
+    /* Redis: a new pause can only extend the old one, or widen it */
+    int active = srv->paused_until_ms > fr__real_ms();
+    if (active && until_ms < srv->paused_until_ms)
+        until_ms = srv->paused_until_ms;
+    srv->paused_until_ms = until_ms;
+    /* an ended pause leaves no mode behind: WRITE after ALL is WRITE */
+    srv->pause_all = all || (active && srv->pause_all);
+    int64_t wait = until_ms - fr__real_ms();
+    struct timeval tv = {(time_t)(wait > 0 ? wait / 1000 : 0),
+                         (suseconds_t)(wait > 0 ? (wait % 1000) * 1000 : 0)};
+    event_add(srv->pause_ev, &tv);
+}
+
+static void on_cron(evutil_socket_t fd, short what, void *arg)
+{
+    fr_server *srv = arg;
+    close_idle(srv);
+    fr__keyspace_cron(srv);
+    fr__hook_cron(srv);
+    fr__flush_pending(srv);
+}
+
+/* ---- creation and teardown ------------------------------------------ */
+
+static void server_free(fr_server *srv)
+{
+    fr_conn *c;
+    while ((c = srv->conns))
+        fr__conn_free(c);
+    srv->to_close = NULL;
+    fr__server_unlisten(srv);
+    fr__faults_free(srv);
+    fr__rec_free(srv);
+    if (srv->reaper_ev)
+        event_free(srv->reaper_ev);
+    if (srv->cron_ev)
+        event_free(srv->cron_ev);
+    if (srv->pause_ev)
+        event_free(srv->pause_ev);
+    fr__marshal_fini(srv);
+    fr__keyspace_free(srv);
+    fr__cmd_index_free(srv->cmds);
+    fr__config_free(&srv->cfg);
+    if (srv->own_base && srv->base)
+        event_base_free(srv->base);
+    free(srv->bind_addr);
+    free(srv->unixsocket);
+    free(srv);
+}
+
+static fr_server *server_new(struct event_base *base, const fr_options *opts, int *status)
+{
+    static const fr_options defaults;
+    if (!opts)
+        opts = &defaults;
+    fr_server *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        *status = FR_ERR_NOMEM;
+        return NULL;
+    }
+    srv->tcp_fd = srv->unix_fd = -1;
+    srv->wake_fd[0] = srv->wake_fd[1] = -1;
+    srv->port = opts->port;
+    srv->bind_addr = opts->bind ? fr__xstrdup(opts->bind) : NULL;
+    srv->unixsocket = opts->unixsocket ? fr__xstrdup(opts->unixsocket) : NULL;
+    srv->start_ms = fr__real_ms();
+    srv->lastsave_s = srv->start_ms / 1000;
+    fr__config_defaults(&srv->cfg);
+    if (opts->databases > 0)
+        srv->cfg.databases = opts->databases;
+    if (opts->requirepass) {
+        free(srv->cfg.requirepass); /* the default "" */
+        srv->cfg.requirepass = fr__xstrdup(opts->requirepass);
+    }
+    srv->cfg.control = !opts->no_control;
+    srv->on_shutdown = opts->on_shutdown;
+    srv->on_shutdown_ctx = opts->on_shutdown_ctx;
+    for (const char *const *d = opts->config; d && *d; d++) {
+        char err[256];
+        if (fr__config_apply_line(srv, *d, strlen(*d), err, sizeof err) < 0) {
+            fr__server_set_err(srv, "config '%s': %s", *d, err);
+            *status = FR_ERR_PARSE;
+            goto fail;
+        }
+    }
+    if (opts->frozen_clock)
+        fr__clock_freeze(&srv->clock);
+
+    if (base) {
+        srv->base = base;
+    } else {
+        /* our loop is only ever touched by our thread: no libevent locks */
+        struct event_config *ec = event_config_new();
+        if (ec)
+            event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
+        srv->base = ec ? event_base_new_with_config(ec) : NULL;
+        if (ec)
+            event_config_free(ec);
+        srv->own_base = 1;
+    }
+    srv->cmds = fr__cmd_index_new();
+    srv->reaper_ev = srv->base ? event_new(srv->base, -1, 0, on_reap, srv) : NULL;
+    srv->cron_ev = srv->base ? event_new(srv->base, -1, EV_PERSIST, on_cron, srv) : NULL;
+    srv->pause_ev = srv->base ? event_new(srv->base, -1, 0, on_pause_end, srv) : NULL;
+    if (!srv->base || !srv->cmds || !srv->reaper_ev || !srv->cron_ev || !srv->pause_ev) {
+        *status = srv->base ? FR_ERR_NOMEM : FR_ERR_EVENT;
+        goto fail;
+    }
+    if (fr__keyspace_new(srv) < 0 || fr__marshal_init(srv) < 0) {
+        *status = FR_ERR_NOMEM;
+        goto fail;
+    }
+    struct timeval tick = {0, 100 * 1000};
+    event_add(srv->cron_ev, &tick);
+    srv->exec_client = fr__conn_new(srv, -1, FR_CONN_PSEUDO | FR_CONN_AUTHED);
+    if (!srv->exec_client) {
+        *status = FR_ERR_NOMEM;
+        goto fail;
+    }
+    srv->exec_client->resp = 3;
+    /* the pseudo client is not a client Redis would number */
+    srv->exec_client->id = 0;
+    srv->next_id = 0;
+    *status = fr__server_listen(srv);
+    if (*status != FR_OK)
+        goto fail;
+    return srv;
+fail:
+    if (opts->errbuf && opts->errbuf_len)
+        snprintf(opts->errbuf, opts->errbuf_len, "%s",
+                 srv->errstr[0] ? srv->errstr : fr_strerror(*status));
+    server_free(srv);
+    return NULL;
+}
+
+static void *loop_main(void *arg)
+{
+    fr_server *srv = arg;
+    event_base_loop(srv->base, EVLOOP_NO_EXIT_ON_EMPTY);
+    return NULL;
+}
+
+int fr_server_start(const fr_options *opts, fr_server **out)
+{
+    int status = FR_OK;
+    if (!out)
+        return FR_ERR_ARG;
+    *out = NULL;
+    fr_server *srv = server_new(NULL, opts, &status);
+    if (!srv)
+        return status;
+    srv->threaded = 1;
+    /* The listener is bound before the thread runs: from here on the kernel
+     * queues connections, so the server "accepts" once this returns. */
+    if (pthread_create(&srv->thread, NULL, loop_main, srv) != 0) {
+        server_free(srv);
+        return FR_ERR_THREAD;
+    }
+    srv->loop_thread = srv->thread;
+    *out = srv;
+    return FR_OK;
+}
+
+int fr_server_attach(struct event_base *base, const fr_options *opts, fr_server **out)
+{
+    int status = FR_OK;
+    if (!out || !base)
+        return FR_ERR_ARG;
+    *out = NULL;
+    fr_server *srv = server_new(base, opts, &status);
+    if (!srv)
+        return status;
+    srv->loop_thread = pthread_self();
+    *out = srv;
+    return FR_OK;
+}
+
+void fr__server_shutdown(fr_server *srv)
+{
+    if (srv->shut_down)
+        return;
+    __atomic_store_n(&srv->shut_down, 1, __ATOMIC_RELEASE);
+    fr__server_unlisten(srv);
+    for (fr_conn *c = srv->conns; c; c = c->next)
+        if (!(c->flags & FR_CONN_PSEUDO))
+            fr__conn_close_async(c);
+    if (srv->on_shutdown)
+        srv->on_shutdown(srv->on_shutdown_ctx);
+}
+
+static void stop_on_loop(fr_server *srv, void *arg)
+{
+    __atomic_store_n(&srv->shut_down, 1, __ATOMIC_RELEASE);
+    event_base_loopbreak(srv->base);
+}
+
+void fr_server_stop(fr_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->threaded) {
+        fr__run_on_loop(srv, stop_on_loop, NULL);
+        pthread_join(srv->thread, NULL);
+    }
+    server_free(srv);
+}

@@ -1,0 +1,457 @@
+/* The recorder: events appended to a buffer as records, the buffer written
+ * to the file once per loop iteration (an event made active when the
+ * buffer goes non-empty runs after the callbacks of this iteration), or
+ * at once past FLUSH_BYTES. The format is in include/fakeredis/record.h. */
+#include "record_engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dict.h"
+#include "fault_engine.h"
+
+#define FLUSH_BYTES (256 * 1024)
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void put_u16(fr_buf *b, uint16_t v)
+{
+    unsigned char x[2] = {(unsigned char)v, (unsigned char)(v >> 8)};
+    fr__buf_append(b, x, 2);
+}
+
+static void put_u32(fr_buf *b, uint32_t v)
+{
+    unsigned char x[4];
+    for (int i = 0; i < 4; i++)
+        x[i] = (unsigned char)(v >> (8 * i));
+    fr__buf_append(b, x, 4);
+}
+
+static void put_u64(fr_buf *b, uint64_t v)
+{
+    unsigned char x[8];
+    for (int i = 0; i < 8; i++)
+        x[i] = (unsigned char)(v >> (8 * i));
+    fr__buf_append(b, x, 8);
+}
+
+static void set_u32(char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (char)(unsigned char)(v >> (8 * i));
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static int recording(const fr_rec *r)
+{
+    return r && r->fd >= 0;
+}
+
+static void flush(fr_rec *r)
+{
+    size_t off = 0;
+    while (r->fd >= 0 && off < r->out.len) {
+        ssize_t n = write(r->fd, r->out.p + off, r->out.len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            /* stop here: later records would follow a hole */
+            r->write_errno = n < 0 ? errno : EIO;
+            close(r->fd);
+            r->fd = -1;
+            break;
+        }
+        off += (size_t)n;
+    }
+    fr__buf_clear(&r->out);
+    if (r->out.cap > 4 * FLUSH_BYTES)
+        fr__buf_free(&r->out);
+    r->pass_rec = (size_t)-1;
+    r->hold_flush = 0;
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    flush(arg);
+}
+
+/* Start a record: length and CRC are filled in by end_record(). Returns
+ * the record's offset in the buffer. */
+static size_t begin_record(fr_rec *r, int type, int flags, uint64_t conn_id)
+{
+    if (!r->out.len)
+        event_active(r->flush_ev, EV_TIMEOUT, 0);
+    size_t at = r->out.len;
+    put_u32(&r->out, 0);
+    put_u32(&r->out, 0);
+    fr__buf_putc(&r->out, (char)type);
+    fr__buf_putc(&r->out, (char)flags);
+    put_u16(&r->out, 0);
+    put_u64(&r->out, (uint64_t)(mono_us() - r->t0_us));
+    put_u64(&r->out, conn_id);
+    return at;
+}
+
+/* Fill in the length and CRC of the record at `at`, which ends at end. */
+static void seal_to(fr_rec *r, size_t at, size_t end)
+{
+    size_t len = end - at - 8;
+    set_u32(r->out.p + at, (uint32_t)len);
+    set_u32(r->out.p + at + 4, fr_record_crc32(0, r->out.p + at + 8, len));
+}
+
+static void seal(fr_rec *r, size_t at)
+{
+    seal_to(r, at, r->out.len);
+}
+
+static void end_record(fr_rec *r, size_t at)
+{
+    seal(r, at);
+    if (r->out.len >= FLUSH_BYTES && !r->hold_flush)
+        flush(r);
+}
+
+static void record_bytes(fr_rec *r, int type, int flags, uint64_t id, const void *p, size_t n)
+{
+    size_t at = begin_record(r, type, flags, id);
+    fr__buf_append(&r->out, p, n);
+    end_record(r, at);
+}
+
+/* ---- per-connection state ---------------------------------------------- */
+
+static void conn_state_free(fr_dict_val v, void *ctx)
+{
+    (void)ctx;
+    fr__playback_conn_free(v.p);
+    free(v.p);
+}
+
+static const fr_dict_type conn_state_type = {conn_state_free};
+
+fr_rec_conn *fr__rec_conn_state(fr_rec *r, const fr_conn *c)
+{
+    /* a pipeline runs many commands of one connection in a row */
+    if (r->last_conn == c)
+        return r->last_state;
+    fr_dict_entry *e = fr__dict_find(r->conns, &c->id, sizeof c->id);
+    fr_rec_conn *st;
+    if (e) {
+        st = e->v.p;
+    } else {
+        e = fr__dict_add(r->conns, &c->id, sizeof c->id, NULL);
+        st = fr__xcalloc(1, sizeof *st);
+        st->pb_index = -1;
+        e->v.p = st;
+    }
+    r->last_conn = c;
+    r->last_state = st;
+    return st;
+}
+
+fr_rec *fr__rec_get(fr_server *srv)
+{
+    if (srv->rec)
+        return srv->rec;
+    fr_rec *r = fr__xcalloc(1, sizeof *r);
+    r->srv = srv;
+    r->fd = -1;
+    r->pass_rec = (size_t)-1;
+    r->flush_ev = event_new(srv->base, -1, 0, on_flush, r);
+    r->conns = fr__dict_new(&conn_state_type, NULL);
+    if (!r->flush_ev) {
+        fr__dict_free(r->conns);
+        free(r);
+        return NULL;
+    }
+    srv->rec = r;
+    return r;
+}
+
+void fr__rec_maybe_free(fr_server *srv)
+{
+    fr_rec *r = srv->rec;
+    if (!r || r->fd >= 0 || r->pb)
+        return;
+    event_free(r->flush_ev);
+    fr__dict_free(r->conns);
+    fr__buf_free(&r->out);
+    free(r);
+    srv->rec = NULL;
+}
+
+/* ---- the taps ---------------------------------------------------------- */
+
+static void record_connect(fr_rec *r, const fr_conn *c)
+{
+    record_bytes(r, FR_REC_CONNECT, 0, c->id, c->addr, strlen(c->addr));
+}
+
+void fr__rec_conn_open(fr_conn *c)
+{
+    fr_rec *r = c->srv->rec;
+    if (c->flags & FR_CONN_PSEUDO)
+        return;
+    fr_rec_conn *st = fr__rec_conn_state(r, c);
+    if (recording(r))
+        record_connect(r, c);
+    if (r->pb)
+        fr__playback_conn_open(c, st);
+}
+
+void fr__rec_conn_close(fr_conn *c)
+{
+    fr_rec *r = c->srv->rec;
+    if (c->flags & FR_CONN_PSEUDO)
+        return;
+    if (recording(r))
+        record_bytes(r, FR_REC_DISCONNECT, 0, c->id, NULL, 0);
+    if (r->pass_c == c)
+        r->pass_c = NULL;
+    if (r->last_conn == c)
+        r->last_conn = NULL;
+    fr__dict_delete(r->conns, &c->id, sizeof c->id);
+}
+
+int fr__rec_command(fr_conn *c, int argc, const fr_arg *argv)
+{
+    fr_rec *r = c->srv->rec;
+    if (c->flags & FR_CONN_PSEUDO)
+        return 0;
+    fr_rec_conn *st = fr__rec_conn_state(r, c);
+    /* where the command starts in the connection's input: the same for a
+     * command held (CLIENT PAUSE, a stall rule) and dispatched again */
+    uint64_t start = c->tot_in - (uint64_t)(c->in.len - c->in_off) + 1;
+    if (st->last_start == start)
+        return 0;
+    st->last_start = start;
+    if (recording(r)) {
+        size_t at = begin_record(r, FR_REC_COMMAND, 0, c->id);
+        put_u32(&r->out, (uint32_t)argc);
+        for (int i = 0; i < argc; i++) {
+            put_u32(&r->out, (uint32_t)argv[i].len);
+            fr__buf_append(&r->out, argv[i].p, argv[i].len);
+        }
+        end_record(r, at);
+    }
+    if (!r->pb || !fr__playback_command(c, st, argc, argv))
+        return 0;
+    c->argv = NULL;
+    c->argc = 0;
+    return 1;
+}
+
+void fr__rec_output(fr_conn *c, const void *p, size_t n)
+{
+    fr_rec *r = c->srv->rec;
+    if (!recording(r) || (c->flags & FR_CONN_PSEUDO))
+        return;
+    /* the dispatcher commits a reply from c->reply; pushes come from
+     * elsewhere (the fault engine tells them apart the same way) */
+    int type = p == c->reply.p ? FR_REC_REPLY : FR_REC_PUSH;
+    r->hold_flush = 0;
+    size_t at = begin_record(r, type, FR_REC_SENT, c->id);
+    fr__buf_append(&r->out, p, n);
+    seal(r, at);
+    /* until the bytes reach the socket queue untouched (fr__rec_wire) or
+     * the fault stage takes them, the flag may have to change */
+    r->pass_c = c;
+    r->pass_p = p;
+    r->pass_n = n;
+    r->pass_rec = at;
+    r->pass_end = r->out.len;
+    r->hold_flush = 1;
+}
+
+void fr__rec_output_taken(fr_conn *c)
+{
+    fr_rec *r = c->srv->rec;
+    if (!recording(r))
+        return;
+    if (r->pass_c == c && r->pass_rec != (size_t)-1) {
+        /* the fault stage kept them: what leaves is recorded as WIRE */
+        r->out.p[r->pass_rec + 9] = 0;
+        seal_to(r, r->pass_rec, r->pass_end);
+    }
+    r->pass_c = NULL;
+    r->pass_rec = (size_t)-1;
+    r->hold_flush = 0;
+}
+
+void fr__rec_wire(fr_conn *c, const void *p, size_t n)
+{
+    fr_rec *r = c->srv->rec;
+    if (!recording(r) || (c->flags & FR_CONN_PSEUDO))
+        return;
+    if (r->pass_c == c && r->pass_p == p && r->pass_n == n) {
+        r->pass_c = NULL; /* the untouched copy: already recorded */
+        r->pass_rec = (size_t)-1;
+        r->hold_flush = 0;
+        return;
+    }
+    record_bytes(r, FR_REC_WIRE, FR_REC_SENT, c->id, p, n);
+}
+
+static void record_fault(fr_rec *r, uint64_t conn_id, const fr_fault *f)
+{
+    size_t at = begin_record(r, FR_REC_FAULT, 0, conn_id);
+    put_u64(&r->out, f->id);
+    if (f->text)
+        fr__buf_puts(&r->out, f->text);
+    end_record(r, at);
+}
+
+void fr__rec_fault_pair(fr_server *srv, uint64_t conn_id, const fr_fault *a, const fr_fault *b)
+{
+    fr_rec *r = srv->rec;
+    if (!recording(r))
+        return;
+    if (a)
+        record_fault(r, conn_id, a);
+    if (b)
+        record_fault(r, conn_id, b);
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+
+static int64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int fr__rec_start(fr_server *srv, const char *path, char *err, size_t cap)
+{
+    if (srv->rec && srv->rec->fd >= 0) {
+        snprintf(err, cap, "a recording is already running");
+        return -1;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, cap, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    fr_rec *r = fr__rec_get(srv);
+    if (!r) {
+        close(fd);
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    r->fd = fd;
+    r->write_errno = 0;
+    r->t0_us = mono_us();
+    fr__buf_append(&r->out, FR_REC_MAGIC, FR_REC_MAGIC_LEN);
+    put_u32(&r->out, FR_REC_VERSION);
+    put_u32(&r->out, 0);
+    put_u64(&r->out, (uint64_t)wall_us());
+    /* connections already open: say who they are, oldest first */
+    fr_conn *last = srv->conns;
+    while (last && last->next)
+        last = last->next;
+    for (fr_conn *c = last; c; c = c->prev) {
+        if (c->flags & (FR_CONN_PSEUDO | FR_CONN_CLOSE_ASAP))
+            continue;
+        fr__rec_conn_state(r, c);
+        record_connect(r, c);
+    }
+    flush(r);
+    if (r->fd < 0) {
+        snprintf(err, cap, "cannot write '%s': %s", path, strerror(r->write_errno));
+        fr__rec_maybe_free(srv);
+        return -1;
+    }
+    return 0;
+}
+
+int fr__rec_stop(fr_server *srv)
+{
+    fr_rec *r = srv->rec;
+    if (!r || (r->fd < 0 && !r->write_errno))
+        return FR_ERR_STATE;
+    flush(r);
+    int rc = r->write_errno ? FR_ERR_SOCKET : FR_OK;
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    r->write_errno = 0;
+    r->pass_c = NULL;
+    r->hold_flush = 0;
+    fr__rec_maybe_free(srv);
+    return rc;
+}
+
+void fr__rec_free(fr_server *srv)
+{
+    if (!srv->rec)
+        return;
+    if (srv->rec->fd >= 0 || srv->rec->write_errno)
+        fr__rec_stop(srv);
+    if (srv->rec) {
+        fr__playback_free(srv->rec->pb);
+        srv->rec->pb = NULL;
+        fr__rec_maybe_free(srv);
+    }
+}
+
+/* ---- the public API ---------------------------------------------------- */
+
+typedef struct start_job {
+    const char *path;
+    int rc;
+} start_job;
+
+static void start_on_loop(fr_server *srv, void *arg)
+{
+    start_job *j = arg;
+    char err[512];
+    if (srv->rec && srv->rec->fd >= 0) {
+        fr__server_set_err(srv, "a recording is already running");
+        j->rc = FR_ERR_STATE;
+        return;
+    }
+    if (fr__rec_start(srv, j->path, err, sizeof err) < 0) {
+        fr__server_set_err(srv, "%s", err);
+        j->rc = FR_ERR_ARG;
+        return;
+    }
+    j->rc = FR_OK;
+}
+
+int fr_record_start(fr_server *srv, const char *path)
+{
+    if (!srv || !path || !*path)
+        return FR_ERR_ARG;
+    start_job j = {path, FR_OK};
+    int rc = fr__run_on_loop(srv, start_on_loop, &j);
+    return rc != FR_OK ? rc : j.rc;
+}
+
+static void stop_on_loop(fr_server *srv, void *arg)
+{
+    *(int *)arg = fr__rec_stop(srv);
+}
+
+int fr_record_stop(fr_server *srv)
+{
+    if (!srv)
+        return FR_ERR_ARG;
+    int j = FR_OK;
+    int rc = fr__run_on_loop(srv, stop_on_loop, &j);
+    return rc != FR_OK ? rc : j;
+}
