@@ -430,14 +430,14 @@ static void run_dump(fr_server *srv, void *arg)
     fr_conn *c = srv->exec_client;
     int saved_db = c->db;
     c->db = j->db;
-    fr_db *d = fr__db(srv, j->db);
+    fr_db *d = fr__db(srv->ks, j->db);
     size_t cap = fr__dict_size(&d->keys), n = 0;
     dump_key *keys = fr__xcalloc(cap ? cap : 1, sizeof *keys);
     fr_dict_iter it;
     fr_dict_entry *e;
     fr__dict_iter_start(&it, &d->keys);
     while ((e = fr__dict_iter_next(&it)) && n < cap) {
-        if (fr__db_is_expired(srv, j->db, e->key, e->klen))
+        if (fr__db_is_expired(srv->ks, j->db, e->key, e->klen))
             continue;
         keys[n].k = fr__xmemdup(e->key, e->klen);
         keys[n].n = e->klen;
@@ -448,14 +448,14 @@ static void run_dump(fr_server *srv, void *arg)
     fr__buf_printf(&j->out, "db%d: %zu key%s\n", j->db, n, n == 1 ? "" : "s");
     int64_t now = fr__now_ms(srv);
     for (size_t i = 0; i < n; i++) {
-        fr_obj *o = fr__db_lookup(srv, j->db, keys[i].k, keys[i].n,
+        fr_obj *o = fr__db_lookup(srv->ks, j->db, keys[i].k, keys[i].n,
                                   FR_LOOKUP_NOTOUCH | FR_LOOKUP_NOSTATS | FR_LOOKUP_NONOTIFY |
                                       FR_LOOKUP_NOEXPIRE);
         if (o) {
             put_quoted(&j->out, keys[i].k, keys[i].n);
             fr__buf_putc(&j->out, ' ');
             fr__buf_puts(&j->out, fr__type_name(o->type));
-            int64_t when = fr__db_get_expire(srv, j->db, keys[i].k, keys[i].n);
+            int64_t when = fr__db_get_expire(srv->ks, j->db, keys[i].k, keys[i].n);
             if (when >= 0)
                 fr__buf_printf(&j->out, " ttl=%lld", (long long)(when - now));
             fr__buf_putc(&j->out, ' ');

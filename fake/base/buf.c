@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,4 +208,13 @@ int fr__str2ll(const char *s, size_t len, long long *out)
         *out = (long long)v;
     }
     return 1;
+}
+
+int fr__fmt_double(char *dst, size_t cap, double d)
+{
+    if (isinf(d))
+        return snprintf(dst, cap, "%s", d > 0 ? "inf" : "-inf");
+    if (isnan(d))
+        return snprintf(dst, cap, "nan");
+    return snprintf(dst, cap, "%.17g", d);
 }

@@ -39,6 +39,9 @@ char *fr__xmemdup(const void *p, size_t n); /* adds a NUL terminator */
 
 /* Number formatting shared by replies, INFO and the data layer. */
 int fr__ll2str(char *dst, long long v); /* returns length; dst >= 21 bytes */
+/* Format a double as Redis does for replies ("%.17g", inf, -inf, nan).
+ * Returns what snprintf returns. */
+int fr__fmt_double(char *dst, size_t cap, double d);
 /* Strict decimal parse as Redis' string2ll: no spaces, no '+', no leading
  * zeros, fits a long long. Returns 1 on success. */
 int fr__str2ll(const char *s, size_t len, long long *out);

@@ -1,3 +1,4 @@
+/* The one clock module: see clock.h. */
 #include "clock.h"
 
 #include <time.h>
@@ -7,6 +8,23 @@ int64_t fr__real_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t fr__real_ms(void)
+{
+    return fr__real_us() / 1000;
+}
+
+int64_t fr__mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t fr__mono_ms(void)
+{
+    return fr__mono_us() / 1000;
 }
 
 int64_t fr__clock_us(const fr_clock *k)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 
 #define MIN_SIZE 4
 
@@ -133,20 +134,13 @@ int fr__dict_rehash(fr_dict *d, int n)
     return 1;
 }
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int fr__dict_rehash_us(fr_dict *d, int64_t us)
 {
     if (d->pause_rehash)
         return fr__dict_is_rehashing(d);
-    int64_t end = mono_us() + us;
+    int64_t end = fr__mono_us() + us;
     while (fr__dict_rehash(d, 100)) {
-        if (mono_us() >= end)
+        if (fr__mono_us() >= end)
             return 1;
     }
     return 0;

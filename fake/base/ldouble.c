@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reply.h"
 
 int fr__ld_parse(const char *p, size_t len, long double *out)
 {
@@ -44,13 +43,4 @@ int fr__ld_format_human(char *buf, size_t cap, long double v)
     }
     buf[l] = '\0';
     return l;
-}
-
-int fr__ld_incr_or_reply(fr_conn *c, char *buf, size_t cap, long double value, long double incr)
-{
-    value += incr;
-    int n = isnan(value) || isinf(value) ? -1 : fr__ld_format_human(buf, cap, value);
-    if (n < 0)
-        fr__add_error(c, "increment would produce NaN or Infinity");
-    return n;
 }

@@ -6,7 +6,6 @@
 
 #include <stddef.h>
 
-#include "server.h"
 
 /* Redis' MAX_LONG_DOUBLE_CHARS: the longest text either side handles. */
 #define FR_LD_MAX_CHARS (5 * 1024)
@@ -21,10 +20,5 @@ int fr__ld_parse(const char *p, size_t len, long double *out);
  * -1 when it does not fit in cap (FR_LD_MAX_CHARS + 64 always fits a
  * finite value). */
 int fr__ld_format_human(char *buf, size_t cap, long double v);
-
-/* The text INCRBYFLOAT and HINCRBYFLOAT store: value + incr formatted as
- * above. Returns its length; when the sum is NaN or infinite (or does not
- * fit), answers Redis' error on c and returns -1. */
-int fr__ld_incr_or_reply(fr_conn *c, char *buf, size_t cap, long double value, long double incr);
 
 #endif

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "dict.h"
 #include "reply.h"
+#include "stage.h"
 
 typedef struct waiter waiter;
 typedef struct key_waiters {
@@ -74,9 +75,50 @@ static size_t make_ckey(char *buf, int db, const char *key, size_t klen)
     return CK_PREFIX + klen;
 }
 
+static void signal_key_ready(fr_server *srv, int db, const char *key, size_t klen);
+static void conn_close(fr_conn *c);
+static void cron(fr_server *srv);
+
+static void on_ready(void *ctx, int db, const char *key, size_t klen)
+{
+    signal_key_ready(ctx, db, key, klen);
+}
+
+static void signal_swapped(void *priv, fr_conn *c, const fr_cmd *cmd, int db, int nkeys,
+                           const char *const *keys, const size_t *lens, int64_t since_ms,
+                           int64_t deadline_ms)
+{
+    const int *ab = priv;
+    (void)cmd;
+    (void)since_ms;
+    (void)deadline_ms;
+    if (db != ab[0] && db != ab[1])
+        return;
+    for (int i = 0; i < nkeys; i++)
+        signal_key_ready(c->srv, db, keys[i], lens[i]);
+}
+
+/* SWAPDB: clients blocked in either database may find their keys now. */
+static void on_swapped(void *ctx, int a, int b)
+{
+    int ab[2] = {a, b};
+    fr__blocking_each(ctx, signal_swapped, ab);
+}
+
+static const fr_stage_ops blocking_stage = {
+    .name = "blocking",
+    .order = 30,
+    .after_command = fr__blocking_serve_ready,
+    .close = conn_close,
+    .cron = cron,
+};
+
 static struct fr_blocking *state(fr_server *srv)
 {
     if (!srv->blocking) {
+        fr__stage_register(srv, &blocking_stage);
+        fr_keyspace_listener l = {.ready = on_ready, .swapped = on_swapped, .ctx = srv};
+        fr__keyspace_listen(srv->ks, &l);
         struct fr_blocking *b = fr__xcalloc(1, sizeof *b);
         fr__dict_init(&b->waiting, NULL, NULL);
         fr__dict_init(&b->ready_set, NULL, NULL);
@@ -100,11 +142,6 @@ static void maybe_free_state(fr_server *srv)
 int fr__block_denied(const fr_conn *c)
 {
     return (c->flags & (FR_CONN_EXECUTING | FR_CONN_PSEUDO)) != 0;
-}
-
-size_t fr__blocking_count(const fr_server *srv)
-{
-    return srv->blocking ? srv->blocking->nblocked : 0;
 }
 
 size_t fr__blocking_timeout_count(const fr_server *srv)
@@ -332,7 +369,7 @@ void fr__block_on_keys(fr_conn *c, const fr_arg *keys, int nkeys, int64_t deadli
 
 /* ---- serving ---------------------------------------------------------- */
 
-void fr__signal_key_ready(fr_server *srv, int db, const char *key, size_t klen)
+static void signal_key_ready(fr_server *srv, int db, const char *key, size_t klen)
 {
     struct fr_blocking *b = srv->blocking;
     if (!b)
@@ -420,7 +457,7 @@ void fr__blocking_serve_ready(fr_server *srv)
 
 /* ---- seams ------------------------------------------------------------ */
 
-void fr__blocking_conn_close(fr_conn *c)
+static void conn_close(fr_conn *c)
 {
     if (c->block)
         unblock(c, 0);
@@ -475,15 +512,10 @@ static void expire_due(fr_server *srv)
     maybe_free_state(srv);
 }
 
-void fr__blocking_cron(fr_server *srv)
+static void cron(fr_server *srv)
 {
     expire_due(srv);
     fr__blocking_serve_ready(srv);
-}
-
-void fr__blocking_clock_changed(fr_server *srv)
-{
-    expire_due(srv);
 }
 
 void fr__blocking_each(fr_server *srv, fr_blocking_visit_fn *fn, void *priv)

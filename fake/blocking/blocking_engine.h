@@ -7,10 +7,12 @@
  *     input but still notices a disconnect) and waits on its keys; its argv
  *     is copied, since the input buffer it points into moves on.
  *   - Anything that adds to a key (LPUSH, LMOVE, ZADD, a RENAME onto it...)
- *     calls fr__signal_key_ready. It is cheap: nothing happens unless a
- *     client waits on that very key.
- *   - After each top-level command (fr__dispatch, so after EXEC for a
- *     transaction and after every fr_exec), fr__blocking_serve_ready serves
+ *     publishes it ready on the keyspace (fr__keyspace_ready); the engine
+ *     listens from the first blocked client on. It is cheap: nothing
+ *     happens unless a client waits on that very key. SWAPDB makes every
+ *     waiter of both databases look again.
+ *   - After each top-level command (the after_command stage, so after EXEC
+ *     for a transaction and after every fr_exec), fr__blocking_serve_ready serves
  *     the ready keys in the order they were signalled; for each key, its
  *     waiters in the order they blocked (first-blocked-first-served), by
  *     calling their serve function. A serve that pushes elsewhere (BLMOVE)
@@ -29,8 +31,8 @@
  *     UNBLOCK answers the timeout reply or -UNBLOCKED.
  *
  * Everything here runs on the loop thread. */
-#ifndef FR_BLOCKING_H
-#define FR_BLOCKING_H
+#ifndef FR_BLOCKING_ENGINE_H
+#define FR_BLOCKING_ENGINE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -70,32 +72,27 @@ int fr__block_denied(const fr_conn *c);
  * "timeout is out of range") and returns 0; returns 1 on success. */
 int fr__block_parse_timeout(fr_conn *c, const fr_arg *a, int64_t *deadline_ms);
 
-/* key (in database db) received elements: serve its waiters after the
- * current command. No-op unless a client waits on it. */
-void fr__signal_key_ready(fr_server *srv, int db, const char *key, size_t klen);
-
-/* Serve every ready key (see above). Called by fr__dispatch after each
- * command; harmless when nothing is ready. */
+/* Serve every ready key (see above). The after_command stage; harmless
+ * when nothing is ready. */
 void fr__blocking_serve_ready(fr_server *srv);
 
-/* Seams: conn_hooks.c and db.c call these. */
-void fr__blocking_conn_close(fr_conn *c);     /* disconnect: forget c */
-int fr__blocking_unblock(fr_conn *c, int with_error); /* CLIENT UNBLOCK */
-void fr__blocking_cron(fr_server *srv);       /* every 100 ms */
-void fr__blocking_clock_changed(fr_server *srv); /* fr_clock_set/advance */
+/* CLIENT UNBLOCK: returns 1 if c was blocked and is now released. */
+int fr__blocking_unblock(fr_conn *c, int with_error);
 /* Visit every blocked client in block order (the public snapshot):
  * fn gets c, the command, db, the distinct keys, since and deadline. */
 typedef void fr_blocking_visit_fn(void *priv, fr_conn *c, const fr_cmd *cmd, int db,
                                   int nkeys, const char *const *keys, const size_t *lens,
                                   int64_t since_ms, int64_t deadline_ms);
 void fr__blocking_each(fr_server *srv, fr_blocking_visit_fn *fn, void *priv);
-/* Number of clients blocked on keys (all databases), and of those with a
- * timeout (INFO's clients_in_timeout_table). */
-size_t fr__blocking_count(const fr_server *srv);
+/* Number of blocked clients with a timeout (INFO's
+ * clients_in_timeout_table). */
 size_t fr__blocking_timeout_count(const fr_server *srv);
 
 /* srv->blocking exists only while some client is blocked (it is made by
  * the first fr__block_on_keys and freed when the last blocked client
- * leaves), so the server needs no teardown call for it. */
+ * leaves), so the server needs no teardown call for it. The first one
+ * registers the engine's stages (after_command, close, cron) and its
+ * keyspace listener (ready, swapped), which stay for the server's life:
+ * with no state they return at once. */
 
 #endif

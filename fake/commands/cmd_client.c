@@ -2,9 +2,56 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
-#include "stage.h"
+#include "commands.h"
+#include "blocking_engine.h"
+#include "multi.h"
+#include "pubsub_engine.h"
 #include "reply.h"
+
+/* One CLIENT LIST line for c into b (no trailing newline). */
+static void describe(fr_conn *c, fr_buf *b)
+{
+    char flags[16];
+    int nf = 0;
+    if (c->flags & FR_CONN_PUBSUB)
+        flags[nf++] = 'P';
+    if (c->flags & FR_CONN_MULTI)
+        flags[nf++] = 'x';
+    if (c->flags & FR_CONN_BLOCKED)
+        flags[nf++] = 'b';
+    if (c->flags & FR_CONN_NO_TOUCH)
+        flags[nf++] = 'T';
+    if (c->flags & FR_CONN_DIRTY_CAS)
+        flags[nf++] = 'd';
+    if (c->flags & FR_CONN_CLOSE_AFTER_REPLY)
+        flags[nf++] = 'c';
+    if (c->flags & FR_CONN_CLOSE_ASAP)
+        flags[nf++] = 'A';
+    if (c->flags & FR_CONN_NO_EVICT)
+        flags[nf++] = 'e';
+    if (nf == 0)
+        flags[nf++] = 'N';
+    flags[nf] = '\0';
+    int counts[3] = {0, 0, 0};
+    fr__pubsub_conn_counts(c, counts);
+    int64_t now = fr__real_ms();
+    size_t qbuf = c->in.len - c->in_off;
+    size_t obl = evbuffer_get_length(c->out);
+    int multi = (c->flags & FR_CONN_MULTI) ? fr__multi_count(c) : -1;
+    fr__buf_printf(b,
+                   "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s "
+                   "db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu "
+                   "argv-mem=%zu multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d omem=%zu "
+                   "tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d",
+                   (unsigned long long)c->id, c->addr, c->laddr, c->fd,
+                   c->name ? c->name : "", (long long)((now - c->ctime_ms) / 1000),
+                   (long long)((now - c->last_ms) / 1000), flags, c->db, counts[0], counts[1],
+                   counts[2], multi, qbuf, c->in.cap - c->in.len, (size_t)0,
+                   c->reply.cap, c->reply.len, obl, obl ? 1 : 0, obl,
+                   sizeof *c + c->in.cap + c->reply.cap + obl,
+                   evbuffer_get_length(c->out) ? "rw" : "r",
+                   c->last_cmd ? c->last_cmd->name : "NULL", c->resp);
+}
 
 void fr__cmd_client_id(fr_conn *c)
 {
@@ -82,7 +129,7 @@ void fr__cmd_client_list(fr_conn *c)
         for (int j = 0; j < nids; j++) {
             fr_conn *t = fr__conn_by_id(c->srv, (uint64_t)ids[j]);
             if (t && listed(t)) {
-                fr__conn_describe(t, &out);
+                describe(t, &out);
                 fr__buf_putc(&out, '\n');
             }
         }
@@ -95,7 +142,7 @@ void fr__cmd_client_list(fr_conn *c)
         for (fr_conn *t = last; t; t = t->prev) {
             if (!listed(t) || (type >= 0 && conn_type(t) != type))
                 continue;
-            fr__conn_describe(t, &out);
+            describe(t, &out);
             fr__buf_putc(&out, '\n');
         }
     }
@@ -106,7 +153,7 @@ void fr__cmd_client_list(fr_conn *c)
 void fr__cmd_client_info(fr_conn *c)
 {
     fr_buf out = {0};
-    fr__conn_describe(c, &out);
+    describe(c, &out);
     fr__buf_putc(&out, '\n');
     fr__add_verbatim(c, out.p, out.len, "txt");
     fr__buf_free(&out);
@@ -315,7 +362,7 @@ void fr__cmd_client_unblock(fr_conn *c)
         return;
     }
     fr_conn *t = id > 0 ? fr__conn_by_id(c->srv, (uint64_t)id) : NULL;
-    fr__add_ll(c, t && (t->flags & FR_CONN_BLOCKED) && fr__hook_unblock(t, with_error));
+    fr__add_ll(c, t && (t->flags & FR_CONN_BLOCKED) && fr__blocking_unblock(t, with_error));
 }
 
 void fr__cmd_client_getredir(fr_conn *c)

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
-#include "stage.h"
+#include "commands.h"
+#include "pubsub_engine.h"
 #include "multi.h"
 #include "reply.h"
 
@@ -43,7 +43,7 @@ void fr__cmd_quit(fr_conn *c)
 void fr__cmd_reset(fr_conn *c)
 {
     fr__multi_discard(c);
-    fr__hook_conn_reset(c);
+    fr__pubsub_drop_conn(c);
     c->db = 0;
     c->resp = 2;
     free(c->name);

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
+#include "commands.h"
 #include "db.h"
 #include "fault_engine.h"
 #include "record_engine.h"

@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
+#include "commands.h"
 #include "db.h"
 #include "ldouble.h"
-#include "notify.h"
 #include "randpick.h"
 #include "reply.h"
 #include "t_hash.h"
@@ -15,8 +14,8 @@
 
 static void changed(fr_conn *c, const fr_arg *k, const char *event)
 {
-    fr__signal_modified_key(c->srv, c->db, k->p, k->len);
-    fr__notify_keyspace_event(c->srv, FR_NOTIFY_HASH, event, k->p, k->len, c->db);
+    fr__keyspace_modified(c->srv->ks, c->db, k->p, k->len);
+    fr__keyspace_notify(c->srv->ks, FR_NOTIFY_HASH, event, k->p, k->len, c->db);
 }
 
 /* The hash at key for writing, created empty when missing (Redis'
@@ -28,7 +27,7 @@ static fr_obj *lookup_or_create(fr_conn *c, const fr_arg *k)
         return NULL;
     if (!o) {
         o = fr__hash_new();
-        fr__db_add(c->srv, c->db, k->p, k->len, o);
+        fr__db_add(c->srv->ks, c->db, k->p, k->len, o);
     }
     return o;
 }
@@ -52,10 +51,10 @@ static void set_generic(fr_conn *c, int hmset)
     fr_obj *o = lookup_or_create(c, &c->argv[1]);
     if (!o)
         return;
-    fr__hash_try_convert(&c->srv->cfg, o, &c->argv[2], c->argc - 2);
+    fr__hash_try_convert(&c->srv->cfg.enc, o, &c->argv[2], c->argc - 2);
     long long created = 0;
     for (int i = 2; i < c->argc; i += 2)
-        created += fr__hash_set(&c->srv->cfg, o, c->argv[i].p, c->argv[i].len, c->argv[i + 1].p,
+        created += fr__hash_set(&c->srv->cfg.enc, o, c->argv[i].p, c->argv[i].len, c->argv[i + 1].p,
                                 c->argv[i + 1].len);
     if (hmset)
         fr__add_ok(c);
@@ -85,7 +84,7 @@ void fr__cmd_hsetnx(fr_conn *c)
         fr__add_ll(c, 0);
         return;
     }
-    fr__hash_set(&c->srv->cfg, o, c->argv[2].p, c->argv[2].len, c->argv[3].p, c->argv[3].len);
+    fr__hash_set(&c->srv->cfg.enc, o, c->argv[2].p, c->argv[2].len, c->argv[3].p, c->argv[3].len);
     fr__add_ll(c, 1);
     changed(c, &c->argv[1], "hset");
 }
@@ -131,7 +130,7 @@ void fr__cmd_hdel(fr_conn *c)
         if (fr__hash_del(o, c->argv[i].p, c->argv[i].len)) {
             deleted++;
             if (fr__hash_len(o) == 0) {
-                fr__db_delete(c->srv, c->db, k->p, k->len);
+                fr__db_delete(c->srv->ks, c->db, k->p, k->len);
                 removed = 1;
                 break;
             }
@@ -140,7 +139,7 @@ void fr__cmd_hdel(fr_conn *c)
     if (deleted) {
         changed(c, k, "hdel");
         if (removed)
-            fr__notify_keyspace_event(c->srv, FR_NOTIFY_GENERIC, "del", k->p, k->len, c->db);
+            fr__keyspace_notify(c->srv->ks, FR_NOTIFY_GENERIC, "del", k->p, k->len, c->db);
     }
     fr__add_ll(c, deleted);
 }
@@ -234,7 +233,7 @@ void fr__cmd_hincrby(fr_conn *c)
     }
     char buf[24];
     int n = fr__ll2str(buf, value);
-    fr__hash_set(&c->srv->cfg, o, c->argv[2].p, c->argv[2].len, buf, (size_t)n);
+    fr__hash_set(&c->srv->cfg.enc, o, c->argv[2].p, c->argv[2].len, buf, (size_t)n);
     fr__add_ll(c, value);
     changed(c, &c->argv[1], "hincrby");
 }
@@ -263,7 +262,7 @@ void fr__cmd_hincrbyfloat(fr_conn *c)
     int n = fr__ld_incr_or_reply(c, buf, sizeof buf, value, incr);
     if (n < 0)
         return;
-    fr__hash_set(&c->srv->cfg, o, c->argv[2].p, c->argv[2].len, buf, (size_t)n);
+    fr__hash_set(&c->srv->cfg.enc, o, c->argv[2].p, c->argv[2].len, buf, (size_t)n);
     fr__add_bulk(c, buf, (size_t)n);
     changed(c, &c->argv[1], "hincrbyfloat");
 }

@@ -7,10 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
+#include "commands.h"
 #include "db.h"
 #include "glob.h"
-#include "notify.h"
 #include "reply.h"
 #include "scan.h"
 
@@ -19,8 +18,8 @@ static const char err_same_object[] = "source and destination objects are the sa
 static void signal_and_notify(fr_conn *c, int db, const fr_arg *key, int type,
                               const char *event)
 {
-    fr__signal_modified_key(c->srv, db, key->p, key->len);
-    fr__notify_keyspace_event(c->srv, type, event, key->p, key->len, db);
+    fr__keyspace_modified(c->srv->ks, db, key->p, key->len);
+    fr__keyspace_notify(c->srv->ks, type, event, key->p, key->len, db);
 }
 
 /* An int argument (Redis' getIntFromObjectOrReply). */
@@ -47,8 +46,8 @@ static void del_generic(fr_conn *c)
     long long deleted = 0;
     for (int j = 1; j < c->argc; j++) {
         const fr_arg *k = &c->argv[j];
-        fr__db_expire_if_needed(c->srv, c->db, k->p, k->len);
-        if (fr__db_delete(c->srv, c->db, k->p, k->len)) {
+        fr__db_expire_if_needed(c->srv->ks, c->db, k->p, k->len);
+        if (fr__db_delete(c->srv->ks, c->db, k->p, k->len)) {
             signal_and_notify(c, c->db, k, FR_NOTIFY_GENERIC, "del");
             deleted++;
         }
@@ -70,7 +69,7 @@ void fr__cmd_exists(fr_conn *c)
 {
     long long n = 0;
     for (int j = 1; j < c->argc; j++)
-        if (fr__db_lookup(c->srv, c->db, c->argv[j].p, c->argv[j].len, FR_LOOKUP_NOTOUCH))
+        if (fr__db_lookup(c->srv->ks, c->db, c->argv[j].p, c->argv[j].len, FR_LOOKUP_NOTOUCH))
             n++;
     fr__add_ll(c, n);
 }
@@ -86,7 +85,7 @@ void fr__cmd_touch(fr_conn *c)
 
 void fr__cmd_type(fr_conn *c)
 {
-    fr_obj *o = fr__db_lookup(c->srv, c->db, c->argv[1].p, c->argv[1].len, FR_LOOKUP_NOTOUCH);
+    fr_obj *o = fr__db_lookup(c->srv->ks, c->db, c->argv[1].p, c->argv[1].len, FR_LOOKUP_NOTOUCH);
     fr__add_status(c, o ? fr__type_name(o->type) : "none");
 }
 
@@ -96,7 +95,7 @@ void fr__cmd_keys(fr_conn *c)
 {
     const fr_arg *pat = &c->argv[1];
     int all = pat->len == 1 && pat->p[0] == '*';
-    fr_db *d = fr__db(c->srv, c->db);
+    fr_db *d = fr__db(c->srv->ks, c->db);
     size_t deferred = fr__add_deferred(c);
     long long n = 0;
     fr_dict_iter it;
@@ -105,7 +104,7 @@ void fr__cmd_keys(fr_conn *c)
     while ((e = fr__dict_iter_next(&it))) {
         if (!all && !fr__glob_match(pat->p, pat->len, e->key, e->klen, 0))
             continue;
-        if (fr__db_is_expired(c->srv, c->db, e->key, e->klen))
+        if (fr__db_is_expired(c->srv->ks, c->db, e->key, e->klen))
             continue;
         fr__add_bulk(c, e->key, e->klen);
         n++;
@@ -124,12 +123,12 @@ static int scan_keep(fr_conn *c, const char *k, size_t kl, const void *priv)
 {
     const fr_arg *type = priv;
     if (type) {
-        fr_obj *o = fr__db_lookup(c->srv, c->db, k, kl, FR_LOOKUP_NOTOUCH);
+        fr_obj *o = fr__db_lookup(c->srv->ks, c->db, k, kl, FR_LOOKUP_NOTOUCH);
         const char *tn = o ? fr__type_name(o->type) : "none";
         if (type->len != strlen(tn) || strncasecmp(type->p, tn, type->len) != 0)
             return 0;
     }
-    return !fr__db_expire_if_needed(c->srv, c->db, k, kl);
+    return !fr__db_expire_if_needed(c->srv->ks, c->db, k, kl);
 }
 
 void fr__cmd_scan(fr_conn *c)
@@ -138,7 +137,7 @@ void fr__cmd_scan(fr_conn *c)
     fr_scan_opts opts;
     if (!fr__scan_cursor(c, &c->argv[1], &cursor) || !fr__scan_opts(c, 2, 1, &opts))
         return;
-    fr_db *d = fr__db(c->srv, c->db);
+    fr_db *d = fr__db(c->srv->ks, c->db);
     fr_scan_acc acc = {0};
     cursor = fr__scan_dict(&d->keys, cursor, scan_cb, &acc, &opts, 1);
     fr__scan_reply(c, cursor, &acc, &opts, 1, scan_keep, opts.type);
@@ -147,7 +146,7 @@ void fr__cmd_scan(fr_conn *c)
 
 void fr__cmd_randomkey(fr_conn *c)
 {
-    fr_db *d = fr__db(c->srv, c->db);
+    fr_db *d = fr__db(c->srv->ks, c->db);
     /* Expired keys met on the way are deleted, so this ends: with a live
      * key, or with an empty database. */
     while (fr__dict_size(&d->keys)) {
@@ -156,7 +155,7 @@ void fr__cmd_randomkey(fr_conn *c)
         size_t kl = e->klen;
         char *k = kl < sizeof small ? small : fr__xmalloc(kl + 1);
         memcpy(k, e->key, kl);
-        if (!fr__db_expire_if_needed(c->srv, c->db, k, kl)) {
+        if (!fr__db_expire_if_needed(c->srv->ks, c->db, k, kl)) {
             fr__add_bulk(c, k, kl);
             if (k != small)
                 free(k);
@@ -190,17 +189,17 @@ static void rename_generic(fr_conn *c, int nx)
             fr__add_ll(c, 0);
             return;
         }
-        fr__db_delete(c->srv, c->db, dst->p, dst->len);
+        fr__db_delete(c->srv->ks, c->db, dst->p, dst->len);
     }
     int64_t expire;
-    fr_obj *o = fr__db_take(c->srv, c->db, src->p, src->len, &expire);
-    fr__db_add(c->srv, c->db, dst->p, dst->len, o);
+    fr_obj *o = fr__db_take(c->srv->ks, c->db, src->p, src->len, &expire);
+    fr__db_add(c->srv->ks, c->db, dst->p, dst->len, o);
     if (expire != -1)
-        fr__db_set_expire(c->srv, c->db, dst->p, dst->len, expire);
-    fr__signal_modified_key(c->srv, c->db, src->p, src->len);
-    fr__signal_modified_key(c->srv, c->db, dst->p, dst->len);
-    fr__notify_keyspace_event(c->srv, FR_NOTIFY_GENERIC, "rename_from", src->p, src->len, c->db);
-    fr__notify_keyspace_event(c->srv, FR_NOTIFY_GENERIC, "rename_to", dst->p, dst->len, c->db);
+        fr__db_set_expire(c->srv->ks, c->db, dst->p, dst->len, expire);
+    fr__keyspace_modified(c->srv->ks, c->db, src->p, src->len);
+    fr__keyspace_modified(c->srv->ks, c->db, dst->p, dst->len);
+    fr__keyspace_notify(c->srv->ks, FR_NOTIFY_GENERIC, "rename_from", src->p, src->len, c->db);
+    fr__keyspace_notify(c->srv->ks, FR_NOTIFY_GENERIC, "rename_to", dst->p, dst->len, c->db);
     if (nx)
         fr__add_ll(c, 1);
     else
@@ -247,8 +246,8 @@ void fr__cmd_copy(fr_conn *c)
         fr__add_ll(c, 0);
         return;
     }
-    int64_t expire = fr__db_get_expire(c->srv, c->db, src->p, src->len);
-    int exists = fr__db_lookup(c->srv, dstdb, dst->p, dst->len,
+    int64_t expire = fr__db_get_expire(c->srv->ks, c->db, src->p, src->len);
+    int exists = fr__db_lookup(c->srv->ks, dstdb, dst->p, dst->len,
                                FR_LOOKUP_NOSTATS | FR_LOOKUP_NONOTIFY) != NULL;
     if (exists && !replace) {
         fr__add_ll(c, 0);
@@ -260,10 +259,10 @@ void fr__cmd_copy(fr_conn *c)
         return;
     }
     if (exists)
-        fr__db_delete(c->srv, dstdb, dst->p, dst->len);
-    fr__db_add(c->srv, dstdb, dst->p, dst->len, copy);
+        fr__db_delete(c->srv->ks, dstdb, dst->p, dst->len);
+    fr__db_add(c->srv->ks, dstdb, dst->p, dst->len, copy);
     if (expire != -1)
-        fr__db_set_expire(c->srv, dstdb, dst->p, dst->len, expire);
+        fr__db_set_expire(c->srv->ks, dstdb, dst->p, dst->len, expire);
     signal_and_notify(c, dstdb, dst, FR_NOTIFY_GENERIC, "copy_to");
     fr__add_ll(c, 1);
 }
@@ -286,19 +285,19 @@ void fr__cmd_move(fr_conn *c)
         fr__add_ll(c, 0);
         return;
     }
-    if (fr__db_lookup(c->srv, dstdb, k->p, k->len, FR_LOOKUP_NOSTATS | FR_LOOKUP_NONOTIFY)) {
+    if (fr__db_lookup(c->srv->ks, dstdb, k->p, k->len, FR_LOOKUP_NOSTATS | FR_LOOKUP_NONOTIFY)) {
         fr__add_ll(c, 0);
         return;
     }
     int64_t expire;
-    fr_obj *o = fr__db_take(c->srv, c->db, k->p, k->len, &expire);
-    fr__db_add(c->srv, dstdb, k->p, k->len, o);
+    fr_obj *o = fr__db_take(c->srv->ks, c->db, k->p, k->len, &expire);
+    fr__db_add(c->srv->ks, dstdb, k->p, k->len, o);
     if (expire != -1)
-        fr__db_set_expire(c->srv, dstdb, k->p, k->len, expire);
-    fr__signal_modified_key(c->srv, c->db, k->p, k->len);
-    fr__signal_modified_key(c->srv, dstdb, k->p, k->len);
-    fr__notify_keyspace_event(c->srv, FR_NOTIFY_GENERIC, "move_from", k->p, k->len, c->db);
-    fr__notify_keyspace_event(c->srv, FR_NOTIFY_GENERIC, "move_to", k->p, k->len, dstdb);
+        fr__db_set_expire(c->srv->ks, dstdb, k->p, k->len, expire);
+    fr__keyspace_modified(c->srv->ks, c->db, k->p, k->len);
+    fr__keyspace_modified(c->srv->ks, dstdb, k->p, k->len);
+    fr__keyspace_notify(c->srv->ks, FR_NOTIFY_GENERIC, "move_from", k->p, k->len, c->db);
+    fr__keyspace_notify(c->srv->ks, FR_NOTIFY_GENERIC, "move_to", k->p, k->len, dstdb);
     fr__add_ll(c, 1);
 }
 
@@ -306,7 +305,7 @@ void fr__cmd_move(fr_conn *c)
 
 void fr__cmd_dbsize(fr_conn *c)
 {
-    fr__add_ll(c, (long long)fr__db_size(c->srv, c->db));
+    fr__add_ll(c, (long long)fr__db_size(c->srv->ks, c->db));
 }
 
 /* [ASYNC|SYNC]: both run synchronously here, the reply is the same. */
@@ -325,7 +324,7 @@ void fr__cmd_flushdb(fr_conn *c)
 {
     if (!flush_flags_ok(c))
         return;
-    fr__db_flush(c->srv, c->db);
+    fr__db_flush(c->srv->ks, c->db);
     fr__add_ok(c);
 }
 
@@ -333,7 +332,7 @@ void fr__cmd_flushall(fr_conn *c)
 {
     if (!flush_flags_ok(c))
         return;
-    fr__db_flush(c->srv, -1);
+    fr__db_flush(c->srv->ks, -1);
     fr__add_ok(c);
 }
 
@@ -348,7 +347,7 @@ void fr__cmd_swapdb(fr_conn *c)
         return;
     }
     if (a != b)
-        fr__db_swap(c->srv, a, b);
+        fr__db_swap(c->srv->ks, a, b);
     fr__add_ok(c);
 }
 
@@ -356,7 +355,7 @@ void fr__cmd_swapdb(fr_conn *c)
 
 static fr_obj *object_lookup(fr_conn *c)
 {
-    fr_obj *o = fr__db_lookup(c->srv, c->db, c->argv[2].p, c->argv[2].len,
+    fr_obj *o = fr__db_lookup(c->srv->ks, c->db, c->argv[2].p, c->argv[2].len,
                               FR_LOOKUP_NOTOUCH | FR_LOOKUP_NONOTIFY);
     if (!o)
         fr__add_null(c);
@@ -494,7 +493,7 @@ static void expire_generic(fr_conn *c, int64_t basetime, int seconds)
         return;
     }
     if (flags) {
-        int64_t cur = fr__db_get_expire(c->srv, c->db, k->p, k->len);
+        int64_t cur = fr__db_get_expire(c->srv->ks, c->db, k->p, k->len);
         if (((flags & EXP_NX) && cur != -1) || ((flags & EXP_XX) && cur == -1) ||
             ((flags & EXP_GT) && (when <= cur || cur == -1)) ||
             ((flags & EXP_LT) && cur != -1 && when >= cur)) {
@@ -503,10 +502,10 @@ static void expire_generic(fr_conn *c, int64_t basetime, int seconds)
         }
     }
     if (when <= fr__now_ms(c->srv)) {
-        fr__db_delete(c->srv, c->db, k->p, k->len);
+        fr__db_delete(c->srv->ks, c->db, k->p, k->len);
         signal_and_notify(c, c->db, k, FR_NOTIFY_GENERIC, "del");
     } else {
-        fr__db_set_expire(c->srv, c->db, k->p, k->len, when);
+        fr__db_set_expire(c->srv->ks, c->db, k->p, k->len, when);
         signal_and_notify(c, c->db, k, FR_NOTIFY_GENERIC, "expire");
     }
     fr__add_ll(c, 1);
@@ -535,11 +534,11 @@ void fr__cmd_pexpireat(fr_conn *c)
 static void ttl_generic(fr_conn *c, int ms, int absolute)
 {
     const fr_arg *k = &c->argv[1];
-    if (!fr__db_lookup(c->srv, c->db, k->p, k->len, FR_LOOKUP_NOTOUCH)) {
+    if (!fr__db_lookup(c->srv->ks, c->db, k->p, k->len, FR_LOOKUP_NOTOUCH)) {
         fr__add_ll(c, -2);
         return;
     }
-    int64_t expire = fr__db_get_expire(c->srv, c->db, k->p, k->len);
+    int64_t expire = fr__db_get_expire(c->srv->ks, c->db, k->p, k->len);
     if (expire == -1) {
         fr__add_ll(c, -1);
         return;
@@ -578,7 +577,7 @@ void fr__cmd_persist(fr_conn *c)
         fr__add_ll(c, 0);
         return;
     }
-    if (!fr__db_remove_expire(c->srv, c->db, k->p, k->len)) {
+    if (!fr__db_remove_expire(c->srv->ks, c->db, k->p, k->len)) {
         fr__add_ll(c, 0);
         return;
     }
@@ -832,7 +831,7 @@ static fr_obj *load_payload(const fr_arg *a)
 void fr__debug_object(fr_conn *c)
 {
     const fr_arg *k = &c->argv[2];
-    fr_dict_entry *e = fr__dict_find(&fr__db(c->srv, c->db)->keys, k->p, k->len);
+    fr_dict_entry *e = fr__dict_find(&fr__db(c->srv->ks, c->db)->keys, k->p, k->len);
     if (!e) {
         fr__add_error(c, fr__err_no_such_key);
         return;
@@ -923,7 +922,7 @@ void fr__cmd_restore(fr_conn *c)
         fr__add_error(c, "Bad data format");
         return;
     }
-    int deleted = replace && fr__db_delete(c->srv, c->db, k->p, k->len);
+    int deleted = replace && fr__db_delete(c->srv->ks, c->db, k->p, k->len);
     if (ttl && !absttl)
         ttl += fr__now_ms(c->srv);
     if (ttl && ttl <= fr__now_ms(c->srv)) {
@@ -933,9 +932,9 @@ void fr__cmd_restore(fr_conn *c)
         fr__add_ok(c);
         return;
     }
-    fr__db_add(c->srv, c->db, k->p, k->len, o);
+    fr__db_add(c->srv->ks, c->db, k->p, k->len, o);
     if (ttl)
-        fr__db_set_expire(c->srv, c->db, k->p, k->len, ttl);
+        fr__db_set_expire(c->srv->ks, c->db, k->p, k->len, ttl);
     if (idle >= 0) {
         unsigned now = (unsigned)((fr__now_ms(c->srv) / 1000) & 0xffffff);
         o->lru = (now - (unsigned)idle) & 0xffffff;
@@ -1050,7 +1049,7 @@ static int sort_lookup(fr_conn *c, const fr_arg *pat, const sort_item *it, fr_bu
     fr__buf_append(&key, it->p, it->n);
     size_t post = (size_t)(pend - (star + 1)) - (field ? flen + 2 : 0);
     fr__buf_append(&key, star + 1, post);
-    fr_obj *o = fr__db_lookup(c->srv, c->db, key.p ? key.p : "", key.len, 0);
+    fr_obj *o = fr__db_lookup(c->srv->ks, c->db, key.p ? key.p : "", key.len, 0);
     fr__buf_free(&key);
     if (!o)
         return 0;
@@ -1223,10 +1222,10 @@ static void sort_generic(fr_conn *c, int readonly)
         } else {
             if (n) {
                 fr_obj *lo = lops->build((const char *const *)elems, lens, n);
-                fr__db_set(c->srv, c->db, store->p, store->len, lo, 0);
-                fr__notify_keyspace_event(c->srv, FR_NOTIFY_LIST, "sortstore", store->p,
+                fr__db_set(c->srv->ks, c->db, store->p, store->len, lo, 0);
+                fr__keyspace_notify(c->srv->ks, FR_NOTIFY_LIST, "sortstore", store->p,
                                           store->len, c->db);
-            } else if (fr__db_delete(c->srv, c->db, store->p, store->len)) {
+            } else if (fr__db_delete(c->srv->ks, c->db, store->p, store->len)) {
                 signal_and_notify(c, c->db, store, FR_NOTIFY_GENERIC, "del");
             }
             fr__add_ll(c, outlen);

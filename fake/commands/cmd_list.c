@@ -4,10 +4,9 @@
 #include <string.h>
 
 #include "blocking_engine.h"
-#include "command.h"
+#include "commands.h"
 #include "db.h"
 #include "mpop.h"
-#include "notify.h"
 #include "rank_range.h"
 #include "reply.h"
 #include "t_list.h"
@@ -28,7 +27,7 @@ static void add_entry(fr_conn *c, const fr_lentry *e)
 
 static void notify(fr_server *srv, const char *event, int db, const char *k, size_t n)
 {
-    fr__notify_keyspace_event(srv, FR_NOTIFY_LIST, event, k, n, db);
+    fr__keyspace_notify(srv->ks, FR_NOTIFY_LIST, event, k, n, db);
 }
 
 /* After elements left a list: drop the key if it is empty (Redis never
@@ -36,20 +35,20 @@ static void notify(fr_server *srv, const char *event, int db, const char *k, siz
 static void after_removal(fr_server *srv, int db, const char *k, size_t n, fr_obj *o)
 {
     if (fr__list_len(L(o)) == 0) {
-        fr__db_delete(srv, db, k, n);
-        fr__notify_keyspace_event(srv, FR_NOTIFY_GENERIC, "del", k, n, db);
+        fr__db_delete(srv->ks, db, k, n);
+        fr__keyspace_notify(srv->ks, FR_NOTIFY_GENERIC, "del", k, n, db);
     }
-    fr__signal_modified_key(srv, db, k, n);
+    fr__keyspace_modified(srv->ks, db, k, n);
 }
 
 /* The list at key for a push, created if missing (the caller checked the
  * type). */
 static fr_obj *list_for_push(fr_server *srv, int db, const char *k, size_t n)
 {
-    fr_obj *o = fr__db_lookup(srv, db, k, n, FR_LOOKUP_NOSTATS | FR_LOOKUP_NONOTIFY);
+    fr_obj *o = fr__db_lookup(srv->ks, db, k, n, FR_LOOKUP_NOSTATS | FR_LOOKUP_NONOTIFY);
     if (!o) {
         o = fr__list_obj_new();
-        fr__db_add(srv, db, k, n, o);
+        fr__db_add(srv->ks, db, k, n, o);
     }
     return o;
 }
@@ -104,14 +103,14 @@ static void push_generic(fr_conn *c, int where, int only_existing)
             return;
         }
         o = fr__list_obj_new();
-        fr__db_add(srv, c->db, key->p, key->len, o);
+        fr__db_add(srv->ks, c->db, key->p, key->len, o);
     }
     for (int i = 2; i < c->argc; i++)
         fr__list_push(L(o), where, c->argv[i].p, c->argv[i].len);
     fr__add_ll(c, (long long)fr__list_len(L(o)));
-    fr__signal_modified_key(srv, c->db, key->p, key->len);
+    fr__keyspace_modified(srv->ks, c->db, key->p, key->len);
     notify(srv, where == FR_LIST_HEAD ? "lpush" : "rpush", c->db, key->p, key->len);
-    fr__signal_key_ready(srv, c->db, key->p, key->len);
+    fr__keyspace_ready(srv->ks, c->db, key->p, key->len);
 }
 
 void fr__cmd_lpush(fr_conn *c)
@@ -355,7 +354,7 @@ void fr__cmd_lset(fr_conn *c)
     }
     fr__list_set(L(o), (size_t)idx, c->argv[3].p, c->argv[3].len);
     fr__add_ok(c);
-    fr__signal_modified_key(srv, c->db, key->p, key->len);
+    fr__keyspace_modified(srv->ks, c->db, key->p, key->len);
     notify(srv, "lset", c->db, key->p, key->len);
 }
 
@@ -395,7 +394,7 @@ void fr__cmd_linsert(fr_conn *c)
         return;
     }
     fr__list_insert(l, idx + (size_t)after, c->argv[4].p, c->argv[4].len);
-    fr__signal_modified_key(srv, c->db, key->p, key->len);
+    fr__keyspace_modified(srv->ks, c->db, key->p, key->len);
     notify(srv, "linsert", c->db, key->p, key->len);
     fr__add_ll(c, (long long)fr__list_len(l));
 }
@@ -414,11 +413,11 @@ void fr__cmd_lrem(fr_conn *c)
     if (removed)
         notify(srv, "lrem", c->db, key->p, key->len);
     if (fr__list_len(L(o)) == 0) {
-        fr__db_delete(srv, c->db, key->p, key->len);
-        fr__notify_keyspace_event(srv, FR_NOTIFY_GENERIC, "del", key->p, key->len, c->db);
+        fr__db_delete(srv->ks, c->db, key->p, key->len);
+        fr__keyspace_notify(srv->ks, FR_NOTIFY_GENERIC, "del", key->p, key->len, c->db);
     }
     if (removed)
-        fr__signal_modified_key(srv, c->db, key->p, key->len);
+        fr__keyspace_modified(srv->ks, c->db, key->p, key->len);
     fr__add_ll(c, (long long)removed);
 }
 
@@ -452,10 +451,10 @@ void fr__cmd_ltrim(fr_conn *c)
         fr__list_del_range(l, fr__list_len(l) - (size_t)rtrim, (size_t)rtrim);
     notify(srv, "ltrim", c->db, key->p, key->len);
     if (fr__list_len(l) == 0) {
-        fr__db_delete(srv, c->db, key->p, key->len);
-        fr__notify_keyspace_event(srv, FR_NOTIFY_GENERIC, "del", key->p, key->len, c->db);
+        fr__db_delete(srv->ks, c->db, key->p, key->len);
+        fr__keyspace_notify(srv->ks, FR_NOTIFY_GENERIC, "del", key->p, key->len, c->db);
     }
-    fr__signal_modified_key(srv, c->db, key->p, key->len);
+    fr__keyspace_modified(srv->ks, c->db, key->p, key->len);
     fr__add_ok(c);
 }
 
@@ -467,7 +466,7 @@ static void move_one(fr_conn *c, int db, const char *sk, size_t skn, fr_obj *src
                      const char *dk, size_t dkn, int wherefrom, int whereto)
 {
     fr_server *srv = c->srv;
-    fr_obj *dst = fr__db_lookup(srv, db, dk, dkn, FR_LOOKUP_NOSTATS | FR_LOOKUP_NONOTIFY);
+    fr_obj *dst = fr__db_lookup(srv->ks, db, dk, dkn, FR_LOOKUP_NOSTATS | FR_LOOKUP_NONOTIFY);
     if (fr__check_type(c, dst, FR_TYPE_LIST))
         return;
     fr_lentry e;
@@ -475,16 +474,16 @@ static void move_one(fr_conn *c, int db, const char *sk, size_t skn, fr_obj *src
     /* reply first: pushing the entry consumes it */
     add_entry(c, &e);
     dst = list_for_push(srv, db, dk, dkn);
-    fr__signal_modified_key(srv, db, dk, dkn);
+    fr__keyspace_modified(srv->ks, db, dk, dkn);
     fr__list_push_entry(L(dst), whereto, &e);
     notify(srv, whereto == FR_LIST_HEAD ? "lpush" : "rpush", db, dk, dkn);
-    fr__signal_key_ready(srv, db, dk, dkn);
+    fr__keyspace_ready(srv->ks, db, dk, dkn);
     notify(srv, wherefrom == FR_LIST_HEAD ? "lpop" : "rpop", db, sk, skn);
     if (fr__list_len(L(src)) == 0) {
-        fr__db_delete(srv, db, sk, skn);
-        fr__notify_keyspace_event(srv, FR_NOTIFY_GENERIC, "del", sk, skn, db);
+        fr__db_delete(srv->ks, db, sk, skn);
+        fr__keyspace_notify(srv->ks, FR_NOTIFY_GENERIC, "del", sk, skn, db);
     }
-    fr__signal_modified_key(srv, db, sk, skn);
+    fr__keyspace_modified(srv->ks, db, sk, skn);
 }
 
 static void lmove_generic(fr_conn *c, int wherefrom, int whereto)
@@ -564,7 +563,7 @@ void fr__cmd_lmpop(fr_conn *c)
  * or not a list: the client keeps waiting, as Redis does). */
 static fr_obj *ready_list(fr_server *srv, int db, const char *k, size_t kn)
 {
-    fr_obj *o = fr__db_lookup(srv, db, k, kn, FR_LOOKUP_NONOTIFY | FR_LOOKUP_NOSTATS);
+    fr_obj *o = fr__db_lookup(srv->ks, db, k, kn, FR_LOOKUP_NONOTIFY | FR_LOOKUP_NOSTATS);
     if (!o || o->type != FR_TYPE_LIST || fr__list_len(L(o)) == 0)
         return NULL;
     return o;

@@ -4,7 +4,7 @@
  * argument, in argument order, each with the running count. */
 #include <string.h>
 
-#include "command.h"
+#include "commands.h"
 #include "glob.h"
 #include "pubsub_engine.h"
 #include "reply.h"

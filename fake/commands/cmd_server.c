@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "command.h"
+#include "commands.h"
 #include "db.h"
 #include "glob.h"
 #include "info.h"
@@ -367,6 +367,7 @@ void fr__cmd_config_set(fr_conn *c)
 void fr__cmd_config_resetstat(fr_conn *c)
 {
     memset(&c->srv->stats, 0, sizeof c->srv->stats);
+    memset(&c->srv->ks->stats, 0, sizeof c->srv->ks->stats);
     fr__add_ok(c);
 }
 
@@ -444,7 +445,7 @@ void fr__cmd_debug(fr_conn *c)
     } else if (fr__arg_is(sub, "object") && c->argc == 3) {
         fr__debug_object(c);
     } else if (fr__arg_is(sub, "set-active-expire") && c->argc == 3) {
-        c->srv->active_expire_off = fr__arg_is(&c->argv[2], "0");
+        c->srv->ks->active_expire_off = fr__arg_is(&c->argv[2], "0");
         fr__add_ok(c);
     } else if ((fr__arg_is(sub, "reload") || fr__arg_is(sub, "change-repl-id")) ) {
         fr__add_ok(c); /* the data never leaves memory: nothing to reload */

@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
+#include "commands.h"
 #include "db.h"
-#include "notify.h"
 #include "randpick.h"
 #include "reply.h"
 #include "store.h"
@@ -15,12 +14,12 @@
 
 static void notify_set(fr_conn *c, const fr_arg *k, const char *event)
 {
-    fr__notify_keyspace_event(c->srv, FR_NOTIFY_SET, event, k->p, k->len, c->db);
+    fr__keyspace_notify(c->srv->ks, FR_NOTIFY_SET, event, k->p, k->len, c->db);
 }
 
 static void notify_del(fr_conn *c, const fr_arg *k)
 {
-    fr__notify_keyspace_event(c->srv, FR_NOTIFY_GENERIC, "del", k->p, k->len, c->db);
+    fr__keyspace_notify(c->srv->ks, FR_NOTIFY_GENERIC, "del", k->p, k->len, c->db);
 }
 
 static void add_empty_array(fr_conn *c)
@@ -41,13 +40,13 @@ void fr__cmd_sadd(fr_conn *c)
         return;
     if (!o) {
         o = fr__set_new_for(c->argv[2].p, c->argv[2].len);
-        fr__db_add(c->srv, c->db, k->p, k->len, o);
+        fr__db_add(c->srv->ks, c->db, k->p, k->len, o);
     }
     long long added = 0;
     for (int i = 2; i < c->argc; i++)
-        added += fr__set_add(&c->srv->cfg, o, c->argv[i].p, c->argv[i].len);
+        added += fr__set_add(&c->srv->cfg.enc, o, c->argv[i].p, c->argv[i].len);
     if (added) {
-        fr__signal_modified_key(c->srv, c->db, k->p, k->len);
+        fr__keyspace_modified(c->srv->ks, c->db, k->p, k->len);
         notify_set(c, k, "sadd");
     }
     fr__add_ll(c, added);
@@ -65,14 +64,14 @@ void fr__cmd_srem(fr_conn *c)
         if (fr__set_del(o, c->argv[i].p, c->argv[i].len)) {
             deleted++;
             if (fr__set_len(o) == 0) {
-                fr__db_delete(c->srv, c->db, k->p, k->len);
+                fr__db_delete(c->srv->ks, c->db, k->p, k->len);
                 removed = 1;
                 break;
             }
         }
     }
     if (deleted) {
-        fr__signal_modified_key(c->srv, c->db, k->p, k->len);
+        fr__keyspace_modified(c->srv->ks, c->db, k->p, k->len);
         notify_set(c, k, "srem");
         if (removed)
             notify_del(c, k);
@@ -101,16 +100,16 @@ void fr__cmd_smove(fr_conn *c)
     }
     notify_set(c, sk, "srem");
     if (fr__set_len(src) == 0) {
-        fr__db_delete(c->srv, c->db, sk->p, sk->len);
+        fr__db_delete(c->srv->ks, c->db, sk->p, sk->len);
         notify_del(c, sk);
     }
     if (!dst) {
         dst = fr__set_new_for(m->p, m->len);
-        fr__db_add(c->srv, c->db, dk->p, dk->len, dst);
+        fr__db_add(c->srv->ks, c->db, dk->p, dk->len, dst);
     }
-    fr__signal_modified_key(c->srv, c->db, sk->p, sk->len);
-    if (fr__set_add(&c->srv->cfg, dst, m->p, m->len)) {
-        fr__signal_modified_key(c->srv, c->db, dk->p, dk->len);
+    fr__keyspace_modified(c->srv->ks, c->db, sk->p, sk->len);
+    if (fr__set_add(&c->srv->cfg.enc, dst, m->p, m->len)) {
+        fr__keyspace_modified(c->srv->ks, c->db, dk->p, dk->len);
         notify_set(c, dk, "sadd");
     }
     fr__add_ll(c, 1);
@@ -158,7 +157,7 @@ static void reply_members(fr_conn *c, const fr_obj *o, int as_set)
 
 /* A copy of o as Redis' SUNION of one set builds it (an intset-first set
  * filled in o's order), so its encoding and order are Redis'. */
-static fr_obj *union_copy(const fr_config *cfg, const fr_obj *o)
+static fr_obj *union_copy(const fr_enc_limits *cfg, const fr_obj *o)
 {
     fr_obj *d = fr__set_new_intset();
     fr_set_iter it;
@@ -202,12 +201,12 @@ static void spop_count(fr_conn *c)
     }
     notify_set(c, k, "spop");
     if (count >= size) {
-        fr_obj *u = union_copy(&c->srv->cfg, o);
+        fr_obj *u = union_copy(&c->srv->cfg.enc, o);
         reply_members(c, u, 1);
         fr__obj_free(u);
-        fr__db_delete(c->srv, c->db, k->p, k->len);
+        fr__db_delete(c->srv->ks, c->db, k->p, k->len);
         notify_del(c, k);
-        fr__signal_modified_key(c->srv, c->db, k->p, k->len);
+        fr__keyspace_modified(c->srv->ks, c->db, k->p, k->len);
         return;
     }
     fr__add_set(c, (long long)count);
@@ -231,7 +230,7 @@ static void spop_count(fr_conn *c)
         for (size_t i = 0; i < remaining; i++) {
             fr__set_random(o, buf, &p, &len);
             char *copy = fr__xmemdup(p, len);
-            fr__set_add(&c->srv->cfg, keep, copy, len);
+            fr__set_add(&c->srv->cfg.enc, keep, copy, len);
             fr__set_del(o, copy, len);
             free(copy);
         }
@@ -240,9 +239,9 @@ static void spop_count(fr_conn *c)
         while (fr__set_iter_next(&it, &p, &len))
             fr__add_bulk(c, p, len);
         fr__set_iter_end(&it);
-        fr__db_replace(c->srv, c->db, k->p, k->len, keep);
+        fr__db_replace(c->srv->ks, c->db, k->p, k->len, keep);
     }
-    fr__signal_modified_key(c->srv, c->db, k->p, k->len);
+    fr__keyspace_modified(c->srv->ks, c->db, k->p, k->len);
 }
 
 void fr__cmd_spop(fr_conn *c)
@@ -269,10 +268,10 @@ void fr__cmd_spop(fr_conn *c)
     fr__add_bulk(c, copy, len);
     free(copy);
     if (fr__set_len(o) == 0) {
-        fr__db_delete(c->srv, c->db, k->p, k->len);
+        fr__db_delete(c->srv->ks, c->db, k->p, k->len);
         notify_del(c, k);
     }
-    fr__signal_modified_key(c->srv, c->db, k->p, k->len);
+    fr__keyspace_modified(c->srv->ks, c->db, k->p, k->len);
 }
 
 static void srandmember_count(fr_conn *c)
@@ -412,7 +411,7 @@ static void inter_generic(fr_conn *c, const fr_arg *keys, int n, const fr_arg *d
             if (limit && count >= limit)
                 break;
         } else if (dst) {
-            fr__set_add(&c->srv->cfg, res, p, len);
+            fr__set_add(&c->srv->cfg.enc, res, p, len);
         } else {
             fr__add_bulk(c, p, len);
         }
@@ -429,7 +428,7 @@ static void inter_generic(fr_conn *c, const fr_arg *keys, int n, const fr_arg *d
 
 enum { OP_UNION, OP_DIFF };
 
-static void add_all(const fr_config *cfg, fr_obj *res, const fr_obj *o)
+static void add_all(const fr_enc_limits *cfg, fr_obj *res, const fr_obj *o)
 {
     fr_set_iter it;
     const char *p;
@@ -442,7 +441,7 @@ static void add_all(const fr_config *cfg, fr_obj *res, const fr_obj *o)
 
 static void union_diff_generic(fr_conn *c, const fr_arg *keys, int n, const fr_arg *dst, int op)
 {
-    const fr_config *cfg = &c->srv->cfg;
+    const fr_enc_limits *cfg = &c->srv->cfg.enc;
     fr_obj **sets = fr__xmalloc((size_t)n * sizeof *sets);
     if (!lookup_sets(c, keys, n, dst != NULL, sets)) {
         free(sets);

@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
+#include "commands.h"
 #include "db.h"
 #include "ldouble.h"
-#include "notify.h"
 #include "reply.h"
 
 static const char err_maxlen[] = "string exceeds maximum allowed size (proto-max-bulk-len)";
@@ -49,8 +48,8 @@ static int check_string_length(fr_conn *c, long long size, long long append)
 
 static void signal_and_notify(fr_conn *c, const fr_arg *key, int type, const char *event)
 {
-    fr__signal_modified_key(c->srv, c->db, key->p, key->len);
-    fr__notify_keyspace_event(c->srv, type, event, key->p, key->len, c->db);
+    fr__keyspace_modified(c->srv->ks, c->db, key->p, key->len);
+    fr__keyspace_notify(c->srv->ks, type, event, key->p, key->len, c->db);
 }
 
 /* GET's reply. Returns 0 if it answered WRONGTYPE. */
@@ -183,12 +182,12 @@ static void set_generic(fr_conn *c, int flags, const fr_arg *key, const fr_arg *
         }
         return;
     }
-    fr__db_set(c->srv, c->db, key->p, key->len, fr__str_new(val->p, val->len),
+    fr__db_set(c->srv->ks, c->db, key->p, key->len, fr__str_new(val->p, val->len),
                (flags & SET_KEEPTTL) != 0);
-    fr__notify_keyspace_event(c->srv, FR_NOTIFY_STRING, "set", key->p, key->len, c->db);
+    fr__keyspace_notify(c->srv->ks, FR_NOTIFY_STRING, "set", key->p, key->len, c->db);
     if (expire) {
-        fr__db_set_expire(c->srv, c->db, key->p, key->len, when);
-        fr__notify_keyspace_event(c->srv, FR_NOTIFY_GENERIC, "expire", key->p, key->len, c->db);
+        fr__db_set_expire(c->srv->ks, c->db, key->p, key->len, when);
+        fr__keyspace_notify(c->srv->ks, FR_NOTIFY_GENERIC, "expire", key->p, key->len, c->db);
     }
     if (!(flags & SET_GET)) {
         if (ok_reply)
@@ -232,8 +231,8 @@ void fr__cmd_getset(fr_conn *c)
     if (!get_generic(c))
         return;
     const fr_arg *k = &c->argv[1];
-    fr__db_set(c->srv, c->db, k->p, k->len, fr__str_new(c->argv[2].p, c->argv[2].len), 0);
-    fr__notify_keyspace_event(c->srv, FR_NOTIFY_STRING, "set", k->p, k->len, c->db);
+    fr__db_set(c->srv->ks, c->db, k->p, k->len, fr__str_new(c->argv[2].p, c->argv[2].len), 0);
+    fr__keyspace_notify(c->srv->ks, FR_NOTIFY_STRING, "set", k->p, k->len, c->db);
 }
 
 void fr__cmd_getdel(fr_conn *c)
@@ -241,7 +240,7 @@ void fr__cmd_getdel(fr_conn *c)
     if (!get_generic(c))
         return;
     const fr_arg *k = &c->argv[1];
-    if (fr__db_delete(c->srv, c->db, k->p, k->len))
+    if (fr__db_delete(c->srv->ks, c->db, k->p, k->len))
         signal_and_notify(c, k, FR_NOTIFY_GENERIC, "del");
 }
 
@@ -264,13 +263,13 @@ void fr__cmd_getex(fr_conn *c)
         return;
     add_obj(c, o);
     if ((flags & (SET_EXAT | SET_PXAT)) && when <= fr__now_ms(c->srv)) {
-        fr__db_delete(c->srv, c->db, k->p, k->len);
+        fr__db_delete(c->srv->ks, c->db, k->p, k->len);
         signal_and_notify(c, k, FR_NOTIFY_GENERIC, "del");
     } else if (expire) {
-        fr__db_set_expire(c->srv, c->db, k->p, k->len, when);
+        fr__db_set_expire(c->srv->ks, c->db, k->p, k->len, when);
         signal_and_notify(c, k, FR_NOTIFY_GENERIC, "expire");
     } else if (flags & SET_PERSIST) {
-        if (fr__db_remove_expire(c->srv, c->db, k->p, k->len))
+        if (fr__db_remove_expire(c->srv->ks, c->db, k->p, k->len))
             signal_and_notify(c, k, FR_NOTIFY_GENERIC, "persist");
     }
 }
@@ -303,8 +302,8 @@ static void mset_generic(fr_conn *c, int nx)
     }
     for (int j = 1; j < c->argc; j += 2) {
         const fr_arg *k = &c->argv[j], *v = &c->argv[j + 1];
-        fr__db_set(c->srv, c->db, k->p, k->len, fr__str_new(v->p, v->len), 0);
-        fr__notify_keyspace_event(c->srv, FR_NOTIFY_STRING, "set", k->p, k->len, c->db);
+        fr__db_set(c->srv->ks, c->db, k->p, k->len, fr__str_new(v->p, v->len), 0);
+        fr__keyspace_notify(c->srv->ks, FR_NOTIFY_STRING, "set", k->p, k->len, c->db);
     }
     if (nx)
         fr__add_ll(c, 1);
@@ -328,7 +327,7 @@ void fr__cmd_append(fr_conn *c)
     fr_obj *o = fr__lookup_write(c, k);
     size_t total;
     if (!o) {
-        fr__db_add(c->srv, c->db, k->p, k->len, fr__str_new(v->p, v->len));
+        fr__db_add(c->srv->ks, c->db, k->p, k->len, fr__str_new(v->p, v->len));
         total = v->len;
     } else {
         if (fr__check_type(c, o, FR_TYPE_STRING))
@@ -373,9 +372,9 @@ static void incr_generic(fr_conn *c, long long incr)
     if (o && o->enc == FR_ENC_INT) {
         o->v.ll = value; /* in place: keeps the TTL and the object */
     } else if (o) {
-        fr__db_replace(c->srv, c->db, k->p, k->len, fr__str_from_ll(value));
+        fr__db_replace(c->srv->ks, c->db, k->p, k->len, fr__str_from_ll(value));
     } else {
-        fr__db_add(c->srv, c->db, k->p, k->len, fr__str_from_ll(value));
+        fr__db_add(c->srv->ks, c->db, k->p, k->len, fr__str_from_ll(value));
     }
     signal_and_notify(c, k, FR_NOTIFY_STRING, "incrby");
     fr__add_ll(c, value);
@@ -440,9 +439,9 @@ void fr__cmd_incrbyfloat(fr_conn *c)
         return;
     fr_obj *nv = fr__str_new_plain(buf, (size_t)n);
     if (o)
-        fr__db_replace(c->srv, c->db, k->p, k->len, nv);
+        fr__db_replace(c->srv->ks, c->db, k->p, k->len, nv);
     else
-        fr__db_add(c->srv, c->db, k->p, k->len, nv);
+        fr__db_add(c->srv->ks, c->db, k->p, k->len, nv);
     signal_and_notify(c, k, FR_NOTIFY_STRING, "incrbyfloat");
     fr__add_bulk(c, buf, (size_t)n);
 }
@@ -513,7 +512,7 @@ void fr__cmd_setrange(fr_conn *c)
         if (!check_string_length(c, offset, (long long)v->len))
             return;
         o = fr__str_new_raw("", 0);
-        fr__db_add(c->srv, c->db, k->p, k->len, o);
+        fr__db_add(c->srv->ks, c->db, k->p, k->len, o);
     } else {
         if (fr__check_type(c, o, FR_TYPE_STRING))
             return;
@@ -705,7 +704,7 @@ static fr_obj *string_for_bit_write(fr_conn *c, uint64_t maxbit, int *dirty)
     *dirty = 0;
     if (!o) {
         o = fr__str_new_raw("", 0);
-        fr__db_add(c->srv, c->db, k->p, k->len, o);
+        fr__db_add(c->srv->ks, c->db, k->p, k->len, o);
         *dirty = 1;
     } else if (fr__check_type(c, o, FR_TYPE_STRING)) {
         return NULL;
@@ -970,11 +969,11 @@ void fr__cmd_bitop(fr_conn *c)
         out->len = maxlen;
         out->p[maxlen] = '\0';
         free(src);
-        fr__db_set(c->srv, c->db, dk->p, dk->len, res, 0);
-        fr__notify_keyspace_event(c->srv, FR_NOTIFY_STRING, "set", dk->p, dk->len, c->db);
+        fr__db_set(c->srv->ks, c->db, dk->p, dk->len, res, 0);
+        fr__keyspace_notify(c->srv->ks, FR_NOTIFY_STRING, "set", dk->p, dk->len, c->db);
     } else {
         free(src);
-        if (fr__db_delete(c->srv, c->db, dk->p, dk->len))
+        if (fr__db_delete(c->srv->ks, c->db, dk->p, dk->len))
             signal_and_notify(c, dk, FR_NOTIFY_GENERIC, "del");
     }
     fr__add_ll(c, (long long)maxlen);

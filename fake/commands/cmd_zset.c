@@ -8,10 +8,9 @@
 #include <string.h>
 
 #include "blocking_engine.h"
-#include "command.h"
+#include "commands.h"
 #include "db.h"
 #include "mpop.h"
-#include "notify.h"
 #include "randpick.h"
 #include "rank_range.h"
 #include "reply.h"
@@ -26,12 +25,12 @@ static const char err_nan[] = "resulting score is not a number (NaN)";
 
 static void notify_z(fr_conn *c, const char *k, size_t n, const char *event)
 {
-    fr__notify_keyspace_event(c->srv, FR_NOTIFY_ZSET, event, k, n, c->db);
+    fr__keyspace_notify(c->srv->ks, FR_NOTIFY_ZSET, event, k, n, c->db);
 }
 
 static void notify_del(fr_conn *c, const char *k, size_t n)
 {
-    fr__notify_keyspace_event(c->srv, FR_NOTIFY_GENERIC, "del", k, n, c->db);
+    fr__keyspace_notify(c->srv->ks, FR_NOTIFY_GENERIC, "del", k, n, c->db);
 }
 
 static void add_empty_array(fr_conn *c)
@@ -82,7 +81,7 @@ static int drop_if_empty(fr_conn *c, fr_obj *o, const char *k, size_t n)
 {
     if (fr__zset_len(o))
         return 0;
-    fr__db_delete(c->srv, c->db, k, n);
+    fr__db_delete(c->srv->ks, c->db, k, n);
     notify_del(c, k, n);
     return 1;
 }
@@ -149,14 +148,14 @@ static void zadd_generic(fr_conn *c, int flags)
         if (xx)
             goto reply;
         /* Redis 7.0 picks the encoding from the first member alone */
-        o = fr__zset_new(&c->srv->cfg, 1, c->argv[scoreidx + 1].len);
-        fr__db_add(c->srv, c->db, k->p, k->len, o);
+        o = fr__zset_new(&c->srv->cfg.enc, 1, c->argv[scoreidx + 1].len);
+        fr__db_add(c->srv->ks, c->db, k->p, k->len, o);
     }
     for (int j = 0; j < elements; j++) {
         const fr_arg *m = &c->argv[scoreidx + j * 2 + 1];
         int out;
         double newscore = scores[j];
-        if (!fr__zset_add(&c->srv->cfg, o, scores[j], m->p, m->len, flags, &out, &newscore)) {
+        if (!fr__zset_add(&c->srv->cfg.enc, o, scores[j], m->p, m->len, flags, &out, &newscore)) {
             fr__add_error(c, err_nan);
             goto done;
         }
@@ -179,9 +178,9 @@ reply:
     }
 done:
     if (added || updated) {
-        fr__signal_modified_key(c->srv, c->db, k->p, k->len);
+        fr__keyspace_modified(c->srv->ks, c->db, k->p, k->len);
         notify_z(c, k->p, k->len, incr ? "zincr" : "zadd");
-        fr__signal_key_ready(c->srv, c->db, k->p, k->len);
+        fr__keyspace_ready(c->srv->ks, c->db, k->p, k->len);
     }
     free(scores);
 }
@@ -215,7 +214,7 @@ void fr__cmd_zrem(fr_conn *c)
     if (deleted) {
         notify_z(c, k->p, k->len, "zrem");
         drop_if_empty(c, o, k->p, k->len);
-        fr__signal_modified_key(c->srv, c->db, k->p, k->len);
+        fr__keyspace_modified(c->srv->ks, c->db, k->p, k->len);
     }
     fr__add_ll(c, deleted);
 }
@@ -349,7 +348,7 @@ static void zremrange_generic(fr_conn *c, int by)
     long long deleted = (long long)(end - first);
     fr__zset_del_range(o, first, end);
     if (deleted) {
-        fr__signal_modified_key(c->srv, c->db, k->p, k->len);
+        fr__keyspace_modified(c->srv->ks, c->db, k->p, k->len);
         notify_z(c, k->p, k->len, events[by]);
         drop_if_empty(c, o, k->p, k->len);
     }
@@ -389,7 +388,7 @@ static void zres_begin(zres *r, long long length)
     fr_conn *c = r->c;
     r->n = 0;
     if (r->dst) {
-        r->dobj = fr__zset_new(&c->srv->cfg, length > 0 ? (size_t)length : 0, 0);
+        r->dobj = fr__zset_new(&c->srv->cfg.enc, length > 0 ? (size_t)length : 0, 0);
         return;
     }
     if (length > 0) {
@@ -406,7 +405,7 @@ static void zres_emit(zres *r, const fr_zelem *e)
     r->n++;
     if (r->dst) {
         int out;
-        fr__zset_add(&c->srv->cfg, r->dobj, e->score, e->p, e->len, 0, &out, NULL);
+        fr__zset_add(&c->srv->cfg.enc, r->dobj, e->score, e->p, e->len, 0, &out, NULL);
         return;
     }
     if (r->withscores && c->resp >= 3)
@@ -664,7 +663,7 @@ static void zpop_generic(fr_conn *c, const fr_arg *keys, int nkeys, int max, int
         fr__zset_del_range(o, rank, rank + 1);
     }
     notify_z(c, k->p, k->len, max ? "zpopmax" : "zpopmin");
-    fr__signal_modified_key(c->srv, c->db, k->p, k->len);
+    fr__keyspace_modified(c->srv->ks, c->db, k->p, k->len);
     drop_if_empty(c, o, k->p, k->len);
 }
 
@@ -712,7 +711,7 @@ void fr__cmd_zmpop(fr_conn *c)
  * key that became ready. */
 static int serve_bzpop(fr_conn *c, int argc, fr_arg *argv, int db, const char *key, size_t klen)
 {
-    fr_obj *o = fr__db_lookup(c->srv, db, key, klen, FR_LOOKUP_NONOTIFY | FR_LOOKUP_NOSTATS);
+    fr_obj *o = fr__db_lookup(c->srv->ks, db, key, klen, FR_LOOKUP_NONOTIFY | FR_LOOKUP_NOSTATS);
     if (!o || o->type != FR_TYPE_ZSET || fr__zset_len(o) == 0)
         return 0;
     fr_arg k = {key, klen};
@@ -1103,20 +1102,20 @@ static void zsetop_generic(fr_conn *c, const fr_arg *dst, int numkeys_at, int op
     }
     /* The result as a skiplist zset, as Redis builds it (so a -0 score
      * survives in the reply), turned into a listpack when stored small. */
-    fr_obj *res = fr__zset_new(&c->srv->cfg, SIZE_MAX, 0);
+    fr_obj *res = fr__zset_new(&c->srv->cfg.enc, SIZE_MAX, 0);
     fr_dict_iter it;
     fr_dict_entry *e;
     fr__dict_iter_start(&it, &a.d);
     while ((e = fr__dict_iter_next(&it))) {
         int out;
-        fr__zset_add(&c->srv->cfg, res, a.scores[e->v.i], e->key, e->klen, 0, &out, NULL);
+        fr__zset_add(&c->srv->cfg.enc, res, a.scores[e->v.i], e->key, e->klen, 0, &out, NULL);
     }
     fr__dict_iter_end(&it);
     fr__dict_clear(&a.d);
     free(a.scores);
     if (dst) {
         size_t n = fr__zset_len(res);
-        fr__zset_shrink_if_small(&c->srv->cfg, res, a.maxlen);
+        fr__zset_shrink_if_small(&c->srv->cfg.enc, res, a.maxlen);
         static const char *const ev[] = {"zunionstore", "zinterstore", "zdiffstore"};
         fr__store_result(c, dst, res, n, FR_NOTIFY_ZSET, ev[op], 1);
         return;

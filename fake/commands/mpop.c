@@ -1,5 +1,6 @@
 /* See mpop.h. */
 #include "mpop.h"
+#include "cmdutil.h"
 
 #include <limits.h>
 

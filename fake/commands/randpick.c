@@ -1,5 +1,6 @@
 /* See randpick.h. */
 #include "randpick.h"
+#include "cmdutil.h"
 
 #include <limits.h>
 

@@ -1,5 +1,6 @@
 /* The parts of SCAN/HSCAN/SSCAN/ZSCAN that do not depend on the type. */
 #include "scan.h"
+#include "cmdutil.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,41 +1,22 @@
-/* The command table, its name index, and the dispatcher: the checks Redis
- * makes before running a command, in Redis' order, with Redis' texts. */
+/* The command index and the dispatcher: the checks Redis makes before
+ * running a command, in Redis' order, with Redis' texts. The table itself
+ * belongs to the command groups (commands/table.c); core indexes whatever
+ * table the server was created with. */
 #include "command.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "blocking_engine.h"
-#include "fault_engine.h"
 #include "multi.h"
-#include "record_engine.h"
 #include "reply.h"
-
-static const fr_cmd table[] = {
-#define FR_CMD(name, proc, arity, flags, acl, fk, lk, step, group, since, summary) \
-    {name, proc, arity, flags, acl, fk, lk, step, NULL, group, since, summary},
-#define FR_SUB(parent, name, proc, arity, flags, acl, fk, lk, step, since, summary) \
-    {name, proc, arity, flags, acl, fk, lk, step, parent, NULL, since, summary},
-#define FR_CONTAINER(name, arity, flags, acl, group, since, summary) \
-    {name, NULL, arity, flags, acl, 0, 0, 0, NULL, group, since, summary},
-#include "commands.def"
-#undef FR_CMD
-#undef FR_SUB
-#undef FR_CONTAINER
-};
-
-#define NCMDS (sizeof table / sizeof table[0])
-
-const fr_cmd *fr__cmd_table(size_t *n)
-{
-    *n = NCMDS;
-    return table;
-}
+#include "stage.h"
 
 /* Open addressing over lower-cased names; sized to stay under half full.
  * Built per server (no global state) from the immutable table. */
 struct fr_cmd_index {
+    const fr_cmd *table;
+    size_t n;
     size_t mask;
     const fr_cmd **slots;
     unsigned char *is_container; /* by table index */
@@ -60,22 +41,24 @@ static int name_eq(const char *lower, const char *s, size_t n)
     return lower[n] == '\0';
 }
 
-fr_cmd_index *fr__cmd_index_new(void)
+fr_cmd_index *fr__cmd_index_new(const fr_cmd *table, size_t ncmds)
 {
     fr_cmd_index *ix = calloc(1, sizeof *ix);
     if (!ix)
         return NULL;
+    ix->table = table;
+    ix->n = ncmds;
     size_t cap = 16;
-    while (cap < NCMDS * 2)
+    while (cap < ncmds * 2)
         cap *= 2;
     ix->mask = cap - 1;
     ix->slots = calloc(cap, sizeof *ix->slots);
-    ix->is_container = calloc(NCMDS, 1);
+    ix->is_container = calloc(ncmds, 1);
     if (!ix->slots || !ix->is_container) {
         fr__cmd_index_free(ix);
         return NULL;
     }
-    for (size_t i = 0; i < NCMDS; i++) {
+    for (size_t i = 0; i < ncmds; i++) {
         const char *n = table[i].name;
         size_t h = (size_t)name_hash(n, strlen(n)) & ix->mask;
         while (ix->slots[h])
@@ -83,7 +66,7 @@ fr_cmd_index *fr__cmd_index_new(void)
         ix->slots[h] = &table[i];
     }
     /* once every name is in, a subcommand finds its container in O(1) */
-    for (size_t i = 0; i < NCMDS; i++) {
+    for (size_t i = 0; i < ncmds; i++) {
         if (!table[i].parent)
             continue;
         const fr_cmd *parent = fr__cmd_lookup(ix, table[i].parent, strlen(table[i].parent));
@@ -115,7 +98,7 @@ const fr_cmd *fr__cmd_lookup(const fr_cmd_index *ix, const char *name, size_t le
 
 static int is_container(const fr_cmd_index *ix, const fr_cmd *cmd)
 {
-    return ix->is_container[cmd - table];
+    return ix->is_container[cmd - ix->table];
 }
 
 const fr_cmd *fr__cmd_resolve(const fr_cmd_index *ix, int argc, const fr_arg *argv)
@@ -145,7 +128,7 @@ static void reject(fr_conn *c, const char *fmt, ...)
     va_start(ap, fmt);
     fr__buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (c->cmd && c->cmd->proc == fr__cmd_exec) {
+    if (c->cmd && (c->cmd->flags & FR_CMD_EXEC)) {
         /* EXEC itself refused: Redis discards the transaction and says why
          * (execCommandAbort), in or out of MULTI. */
         fr__multi_discard(c);
@@ -235,10 +218,8 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
 
     const fr_cmd *cmd = fr__cmd_resolve(srv->cmds, argc, argv);
     c->cmd = cmd; /* reject() needs it, as Redis' rejectCommand does */
-    if (srv->rec && fr__rec_command(c, argc, argv))
-        return; /* playback answered it */
-    if (srv->faults && fr__fault_before(c, cmd, argc, argv))
-        return; /* a fault rule refused, dropped or held it */
+    if (srv->nstages && fr__stage_before_command(c, cmd, argc, argv))
+        return; /* a stage answered it (playback), refused, dropped or held it (faults) */
     if (!cmd) {
         reject_unknown(c, argc, argv);
     } else if ((cmd->arity > 0 && argc != cmd->arity) || argc < -cmd->arity) {
@@ -266,6 +247,11 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
         fr__conn_commit_reply(c);
     c->argv = NULL;
     c->argc = 0;
-    if (srv->blocking)
-        fr__blocking_serve_ready(srv);
+    fr__stage_after_command(srv); /* blocked clients whose keys are ready */
+}
+
+const fr_cmd *fr__cmd_index_table(const fr_cmd_index *ix, size_t *n)
+{
+    *n = ix->n;
+    return ix->table;
 }

@@ -1,7 +1,7 @@
-/* The command table: one entry per command, looked up case-insensitively
- * in O(1), with arity (negative: at least -arity), flags and key positions.
- * The table lives in commands.def, one line per command, grouped by the
- * cmd_*.c file that implements them. A container command (CLIENT, CONFIG)
+/* Commands as core sees them: one entry per command, looked up
+ * case-insensitively in O(1), with arity (negative: at least -arity), flags
+ * and key positions. The table itself lives with the handlers
+ * (commands/commands.def) and is handed to the server at creation. A container command (CLIENT, CONFIG)
  * has no handler; its subcommands are entries of their own whose name is
  * the full name Redis reports ("client|kill") and whose parent is the
  * container. */
@@ -35,7 +35,8 @@ enum fr_cmd_flag {
     /* our own, not shown by COMMAND */
     FR_CMD_SUBSCRIBED_OK = 1u << 24, /* allowed in RESP2 subscribed mode */
     FR_CMD_NOT_QUEUED = 1u << 25,    /* runs at once inside MULTI */
-    FR_CMD_CONTROL = 1u << 26        /* FAKE.*: never faulted, can be off */
+    FR_CMD_CONTROL = 1u << 26,       /* FAKE.*: never faulted, can be off */
+    FR_CMD_EXEC = 1u << 27           /* EXEC: refusing it discards the queue */
 };
 
 struct fr_cmd {
@@ -51,14 +52,16 @@ struct fr_cmd {
     const char *summary;
 };
 
-/* Build the per-server name index. Returns NULL on out of memory. */
-fr_cmd_index *fr__cmd_index_new(void);
+/* Build a name index over table[0..n), which must outlive it. Returns
+ * NULL on out of memory. */
+fr_cmd_index *fr__cmd_index_new(const fr_cmd *table, size_t n);
 void fr__cmd_index_free(fr_cmd_index *ix);
 const fr_cmd *fr__cmd_lookup(const fr_cmd_index *ix, const char *name, size_t len);
 /* Resolve argv to a command or subcommand; NULL if unknown. */
 const fr_cmd *fr__cmd_resolve(const fr_cmd_index *ix, int argc, const fr_arg *argv);
-/* The whole table, in commands.def order (subcommands included). */
-const fr_cmd *fr__cmd_table(size_t *n);
+/* The table the index was built over, in its order (subcommands
+ * included). */
+const fr_cmd *fr__cmd_index_table(const fr_cmd_index *ix, size_t *n);
 
 /* Run one parsed command for c: the checks Redis makes before a command
  * (unknown, arity, auth, subscribed mode, pause, MULTI queueing), then the
@@ -67,16 +70,5 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv);
 /* Call a command's handler with the usual bookkeeping (stats, keyspace
  * wake-ups), without the checks: used by EXEC and by unblocking. */
 void fr__call(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv);
-
-/* Every handler, declared once (defined in its group's cmd_*.c). */
-#define FR_CMD(name, proc, arity, flags, acl, fk, lk, step, group, since, summary) \
-    fr_cmd_fn proc;
-#define FR_SUB(parent, name, proc, arity, flags, acl, fk, lk, step, since, summary) \
-    fr_cmd_fn proc;
-#define FR_CONTAINER(name, arity, flags, acl, group, since, summary)
-#include "commands.def"
-#undef FR_CMD
-#undef FR_SUB
-#undef FR_CONTAINER
 
 #endif

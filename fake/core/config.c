@@ -60,18 +60,18 @@ static const param params[] = {
     {"slowlog-max-len", NULL, P_LL, OFF(slowlog_max_len), 0, LONG_MAX, 0, NULL, S_NONE},
     {"latency-monitor-threshold", NULL, P_LL, OFF(latency_threshold), 0, LLONG_MAX, 0, NULL,
      S_NONE},
-    {"list-max-listpack-size", "list-max-ziplist-size", P_LL, OFF(list_max_listpack_size),
+    {"list-max-listpack-size", "list-max-ziplist-size", P_LL, OFF(enc.list_max_listpack_size),
      INT_MIN, INT_MAX, 0, NULL, S_NONE},
     {"list-compress-depth", NULL, P_LL, OFF(list_compress_depth), 0, INT_MAX, 0, NULL, S_NONE},
     {"hash-max-listpack-entries", "hash-max-ziplist-entries", P_LL,
-     OFF(hash_max_listpack_entries), 0, LONG_MAX, 0, NULL, S_NONE},
-    {"hash-max-listpack-value", "hash-max-ziplist-value", P_MEM, OFF(hash_max_listpack_value),
+     OFF(enc.hash_max_listpack_entries), 0, LONG_MAX, 0, NULL, S_NONE},
+    {"hash-max-listpack-value", "hash-max-ziplist-value", P_MEM, OFF(enc.hash_max_listpack_value),
      0, LONG_MAX, 0, NULL, S_NONE},
-    {"set-max-intset-entries", NULL, P_LL, OFF(set_max_intset_entries), 0, LONG_MAX, 0, NULL,
+    {"set-max-intset-entries", NULL, P_LL, OFF(enc.set_max_intset_entries), 0, LONG_MAX, 0, NULL,
      S_NONE},
     {"zset-max-listpack-entries", "zset-max-ziplist-entries", P_LL,
-     OFF(zset_max_listpack_entries), 0, LONG_MAX, 0, NULL, S_NONE},
-    {"zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, OFF(zset_max_listpack_value),
+     OFF(enc.zset_max_listpack_entries), 0, LONG_MAX, 0, NULL, S_NONE},
+    {"zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, OFF(enc.zset_max_listpack_value),
      0, LONG_MAX, 0, NULL, S_NONE},
     {"activerehashing", NULL, P_BOOL, OFF(activerehashing), 0, 0, 0, NULL, S_NONE},
     {"lazyfree-lazy-user-flush", NULL, P_BOOL, OFF(lazyfree_user_flush), 0, 0, 0, NULL,
@@ -109,13 +109,13 @@ void fr__config_defaults(fr_config *cfg)
     cfg->tcp_backlog = 511;
     cfg->slowlog_slower_than = 10000;
     cfg->slowlog_max_len = 128;
-    cfg->list_max_listpack_size = -2;
+    cfg->enc.list_max_listpack_size = -2;
     /* 7.0.15's compiled-in defaults, as CONFIG GET shows them */
-    cfg->hash_max_listpack_entries = 512;
-    cfg->hash_max_listpack_value = 64;
-    cfg->set_max_intset_entries = 512;
-    cfg->zset_max_listpack_entries = 128;
-    cfg->zset_max_listpack_value = 64;
+    cfg->enc.hash_max_listpack_entries = 512;
+    cfg->enc.hash_max_listpack_value = 64;
+    cfg->enc.set_max_intset_entries = 512;
+    cfg->enc.zset_max_listpack_entries = 128;
+    cfg->enc.zset_max_listpack_value = 64;
     cfg->activerehashing = 1;
     cfg->protected_mode = 1;
     cfg->replica_read_only = 1;

@@ -6,31 +6,10 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "db.h"
 #include "proto.h"
 
 typedef struct fr_server fr_server;
-
-/* notify-keyspace-events classes, with Redis' letters */
-enum {
-    FR_NOTIFY_KEYSPACE = 1 << 0, /* K */
-    FR_NOTIFY_KEYEVENT = 1 << 1, /* E */
-    FR_NOTIFY_GENERIC = 1 << 2,  /* g */
-    FR_NOTIFY_STRING = 1 << 3,   /* $ */
-    FR_NOTIFY_LIST = 1 << 4,     /* l */
-    FR_NOTIFY_SET = 1 << 5,      /* s */
-    FR_NOTIFY_HASH = 1 << 6,     /* h */
-    FR_NOTIFY_ZSET = 1 << 7,     /* z */
-    FR_NOTIFY_EXPIRED = 1 << 8,  /* x */
-    FR_NOTIFY_EVICTED = 1 << 9,  /* e */
-    FR_NOTIFY_STREAM = 1 << 10,  /* t */
-    FR_NOTIFY_KEY_MISS = 1 << 11, /* m (not part of A) */
-    FR_NOTIFY_LOADED = 1 << 12,  /* internal to modules in Redis */
-    FR_NOTIFY_MODULE = 1 << 13,  /* d */
-    FR_NOTIFY_NEW = 1 << 14,     /* n (not part of A) */
-    FR_NOTIFY_ALL = FR_NOTIFY_GENERIC | FR_NOTIFY_STRING | FR_NOTIFY_LIST | FR_NOTIFY_SET |
-                    FR_NOTIFY_HASH | FR_NOTIFY_ZSET | FR_NOTIFY_EXPIRED | FR_NOTIFY_EVICTED |
-                    FR_NOTIFY_STREAM | FR_NOTIFY_MODULE
-};
 
 /* Output buffer limits per client class. */
 typedef struct fr_obuf_limit {
@@ -43,10 +22,8 @@ typedef struct fr_config {
     long long databases, maxclients, timeout, hz, proto_max_bulk_len;
     long long maxmemory, maxmemory_samples, tcp_keepalive, tcp_backlog;
     long long slowlog_slower_than, slowlog_max_len, latency_threshold;
-    long long list_max_listpack_size, list_compress_depth;
-    long long hash_max_listpack_entries, hash_max_listpack_value;
-    long long set_max_intset_entries;
-    long long zset_max_listpack_entries, zset_max_listpack_value;
+    long long list_compress_depth;
+    fr_enc_limits enc; /* what the types read (data/object.h) */
     long long client_query_buffer_limit, io_threads;
     int appendonly, activerehashing, lazyfree_user_flush, lazyfree_user_del;
     int protected_mode, replica_read_only, daemonize;

@@ -10,10 +10,9 @@
 #include <unistd.h>
 
 #include "command.h"
-#include "stage.h"
 #include "multi.h"
-#include "record_engine.h"
 #include "reply.h"
+#include "stage.h"
 
 #define READ_CHUNK (16 * 1024)
 
@@ -93,7 +92,7 @@ fr_conn *fr__conn_new(fr_server *srv, int fd, unsigned flags)
         srv->conns->prev = c;
     srv->conns = c;
     srv->nconns++;
-    fr__hook_conn_open(c);
+    fr__stage_open(c);
     return c;
 }
 
@@ -112,7 +111,7 @@ static void unlink_pending(fr_conn *c)
 void fr__conn_free(fr_conn *c)
 {
     fr_server *srv = c->srv;
-    fr__hook_conn_close(c);
+    fr__stage_close(c);
     fr__multi_discard(c);
     unlink_pending(c);
     if (c->prev)
@@ -166,8 +165,7 @@ void fr__conn_enqueue(fr_conn *c, const void *p, size_t n)
 {
     if (n == 0 || (c->flags & FR_CONN_CLOSE_ASAP))
         return;
-    if (c->srv->rec)
-        fr__rec_wire(c, p, n);
+    fr__stage_wire(c, p, n);
     evbuffer_add(c->out, p, n);
     mark_pending(c);
 }
@@ -176,7 +174,7 @@ void fr__conn_commit_reply(fr_conn *c)
 {
     fr_buf *r = &c->reply;
     if (r->len && !(c->flags & (FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP))) {
-        if (!fr__hook_output(c, r->p, r->len))
+        if (!fr__stage_output(c, r->p, r->len))
             fr__conn_enqueue(c, r->p, r->len);
     }
     /* don't let one huge reply pin its memory for the conn's lifetime */
@@ -193,12 +191,11 @@ void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
         release(p, n, ctx);
         return;
     }
-    if (fr__hook_output(c, p, n)) {
+    if (fr__stage_output(c, p, n)) {
         release(p, n, ctx); /* the output stage copied what it needed */
         return;
     }
-    if (c->srv->rec)
-        fr__rec_wire(c, p, n);
+    fr__stage_wire(c, p, n);
     if (evbuffer_add_reference(c->out, p, n, release, ctx) < 0) {
         release(p, n, ctx);
         return;
@@ -275,7 +272,7 @@ static void after_command(fr_conn *c)
 void fr__conn_process_input(fr_conn *c)
 {
     while (!(c->flags & STOP_FLAGS) && c->in_off < c->in.len && !c->srv->shut_down) {
-        if (fr__hook_hold_input(c))
+        if (fr__stage_hold_input(c))
             break;
         c->parser.auth_required = auth_required(c);
         c->parser.max_bulk_len = c->srv->cfg.proto_max_bulk_len;
@@ -335,7 +332,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
             c->last_ms = fr__real_ms();
             c->tot_in += (uint64_t)n;
             srv->stats.net_in += (uint64_t)n;
-            fr__hook_bytes_in(c, (size_t)n);
+            fr__stage_bytes_in(c, (size_t)n);
         } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
             fr__conn_close_async(c);
             fr__flush_pending(srv);
@@ -366,46 +363,3 @@ fr_conn *fr__conn_by_id(fr_server *srv, uint64_t id)
     return NULL;
 }
 
-void fr__conn_describe(fr_conn *c, fr_buf *b)
-{
-    char flags[16];
-    int nf = 0;
-    if (c->flags & FR_CONN_PUBSUB)
-        flags[nf++] = 'P';
-    if (c->flags & FR_CONN_MULTI)
-        flags[nf++] = 'x';
-    if (c->flags & FR_CONN_BLOCKED)
-        flags[nf++] = 'b';
-    if (c->flags & FR_CONN_NO_TOUCH)
-        flags[nf++] = 'T';
-    if (c->flags & FR_CONN_DIRTY_CAS)
-        flags[nf++] = 'd';
-    if (c->flags & FR_CONN_CLOSE_AFTER_REPLY)
-        flags[nf++] = 'c';
-    if (c->flags & FR_CONN_CLOSE_ASAP)
-        flags[nf++] = 'A';
-    if (c->flags & FR_CONN_NO_EVICT)
-        flags[nf++] = 'e';
-    if (nf == 0)
-        flags[nf++] = 'N';
-    flags[nf] = '\0';
-    int counts[3] = {0, 0, 0};
-    fr__hook_sub_counts(c, counts);
-    int64_t now = fr__real_ms();
-    size_t qbuf = c->in.len - c->in_off;
-    size_t obl = evbuffer_get_length(c->out);
-    int multi = (c->flags & FR_CONN_MULTI) ? fr__multi_count(c) : -1;
-    fr__buf_printf(b,
-                   "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s "
-                   "db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu "
-                   "argv-mem=%zu multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d omem=%zu "
-                   "tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d",
-                   (unsigned long long)c->id, c->addr, c->laddr, c->fd,
-                   c->name ? c->name : "", (long long)((now - c->ctime_ms) / 1000),
-                   (long long)((now - c->last_ms) / 1000), flags, c->db, counts[0], counts[1],
-                   counts[2], multi, qbuf, c->in.cap - c->in.len, (size_t)0,
-                   c->reply.cap, c->reply.len, obl, obl ? 1 : 0, obl,
-                   sizeof *c + c->in.cap + c->reply.cap + obl,
-                   evbuffer_get_length(c->out) ? "rw" : "r",
-                   c->last_cmd ? c->last_cmd->name : "NULL", c->resp);
-}

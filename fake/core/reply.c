@@ -150,15 +150,6 @@ void fr__add_attribute(fr_conn *c, long long pairs)
         add_len(c, '|', pairs);
 }
 
-int fr__fmt_double(char *dst, size_t cap, double d)
-{
-    if (isinf(d))
-        return snprintf(dst, cap, "%s", d > 0 ? "inf" : "-inf");
-    if (isnan(d))
-        return snprintf(dst, cap, "nan");
-    return snprintf(dst, cap, "%.17g", d);
-}
-
 void fr__add_double(fr_conn *c, double d)
 {
     char tmp[64];

@@ -41,9 +41,6 @@ void fr__add_help(fr_conn *c, const char *container, const char *const *lines);
 size_t fr__add_deferred(fr_conn *c);
 void fr__set_deferred(fr_conn *c, size_t handle, char kind, long long n);
 
-/* Format a double as Redis does for replies ("%.17g", inf, -inf, nan). */
-int fr__fmt_double(char *dst, size_t cap, double d);
-
 /* Shared error texts, so every command says exactly what Redis says. */
 extern const char fr__err_syntax[];
 extern const char fr__err_wrongtype[];

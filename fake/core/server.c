@@ -15,18 +15,10 @@
 #include <unistd.h>
 
 #include "command.h"
-#include "stage.h"
 #include "db.h"
-#include "fault_engine.h"
-#include "record_engine.h"
+#include "multi.h"
 #include "reply.h"
-
-int64_t fr__real_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "stage.h"
 
 const char *fr_strerror(int status)
 {
@@ -113,7 +105,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
         srv->stats.conns_received++;
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (fr__hook_accept(srv, fd))
+        if (srv->nstages && fr__stage_accept(srv, fd))
             continue;
         /* the fr_exec pseudo client is not a connection Redis would count */
         size_t clients = srv->nconns - (srv->exec_client ? 1 : 0);
@@ -304,13 +296,38 @@ void fr__server_pause(fr_server *srv, int64_t until_ms, int all)
     event_add(srv->pause_ev, &tv);
 }
 
+int64_t fr__now_ms(fr_server *srv)
+{
+    return fr__clock_ms(&srv->clock);
+}
+
 static void on_cron(evutil_socket_t fd, short what, void *arg)
 {
     fr_server *srv = arg;
     close_idle(srv);
-    fr__keyspace_cron(srv);
-    fr__hook_cron(srv);
+    fr__keyspace_active_expire(srv->ks, 25000);
+    fr__keyspace_rehash(srv->ks, 1000);
+    fr__stage_cron(srv);
     fr__flush_pending(srv);
+}
+
+/* Active expiry every 10 ms, finer than Redis' 100 ms cron so that "PX 50
+ * is gone 100 ms later" holds without anyone touching the key. */
+static void on_expire_tick(evutil_socket_t fd, short what, void *arg)
+{
+    fr_server *srv = arg;
+    if (!fr__keyspace_has_expires(srv->ks))
+        return;
+    fr__keyspace_active_expire(srv->ks, 1000);
+    fr__flush_pending(srv); /* expired events may have gone out */
+}
+
+void fr__clock_changed(fr_server *srv)
+{
+    fr__keyspace_expire_due(srv->ks);
+    /* the clock-driven stages (blocking timeouts) run from cron, which is
+     * documented to run after the clock moved */
+    fr__stage_cron(srv);
 }
 
 /* ---- creation and teardown ------------------------------------------ */
@@ -322,8 +339,10 @@ static void server_free(fr_server *srv)
         fr__conn_free(c);
     srv->to_close = NULL;
     fr__server_unlisten(srv);
-    fr__faults_free(srv);
-    fr__rec_free(srv);
+    fr__stage_stop(srv);
+    fr__multi_free_server(srv);
+    if (srv->expire_ev)
+        event_free(srv->expire_ev);
     if (srv->reaper_ev)
         event_free(srv->reaper_ev);
     if (srv->cron_ev)
@@ -331,7 +350,7 @@ static void server_free(fr_server *srv)
     if (srv->pause_ev)
         event_free(srv->pause_ev);
     fr__marshal_fini(srv);
-    fr__keyspace_free(srv);
+    fr__keyspace_free(srv->ks);
     fr__cmd_index_free(srv->cmds);
     fr__config_free(&srv->cfg);
     if (srv->own_base && srv->base)
@@ -341,7 +360,8 @@ static void server_free(fr_server *srv)
     free(srv);
 }
 
-static fr_server *server_new(struct event_base *base, const fr_options *opts, int *status)
+static fr_server *server_new(struct event_base *base, const fr_options *opts, const fr_cmd *table,
+                             size_t ncmds, int *status)
 {
     static const fr_options defaults;
     if (!opts)
@@ -391,20 +411,25 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, in
             event_config_free(ec);
         srv->own_base = 1;
     }
-    srv->cmds = fr__cmd_index_new();
+    srv->cmds = fr__cmd_index_new(table, ncmds);
     srv->reaper_ev = srv->base ? event_new(srv->base, -1, 0, on_reap, srv) : NULL;
     srv->cron_ev = srv->base ? event_new(srv->base, -1, EV_PERSIST, on_cron, srv) : NULL;
     srv->pause_ev = srv->base ? event_new(srv->base, -1, 0, on_pause_end, srv) : NULL;
-    if (!srv->base || !srv->cmds || !srv->reaper_ev || !srv->cron_ev || !srv->pause_ev) {
+    srv->expire_ev = srv->base ? event_new(srv->base, -1, EV_PERSIST, on_expire_tick, srv) : NULL;
+    if (!srv->base || !srv->cmds || !srv->reaper_ev || !srv->cron_ev || !srv->pause_ev ||
+        !srv->expire_ev) {
         *status = srv->base ? FR_ERR_NOMEM : FR_ERR_EVENT;
         goto fail;
     }
-    if (fr__keyspace_new(srv) < 0 || fr__marshal_init(srv) < 0) {
+    srv->ks = fr__keyspace_new((int)srv->cfg.databases, &srv->clock);
+    if (fr__marshal_init(srv) < 0) {
         *status = FR_ERR_NOMEM;
         goto fail;
     }
     struct timeval tick = {0, 100 * 1000};
     event_add(srv->cron_ev, &tick);
+    struct timeval expire_tick = {0, 10 * 1000};
+    event_add(srv->expire_ev, &expire_tick);
     srv->exec_client = fr__conn_new(srv, -1, FR_CONN_PSEUDO | FR_CONN_AUTHED);
     if (!srv->exec_client) {
         *status = FR_ERR_NOMEM;
@@ -433,13 +458,28 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-int fr_server_start(const fr_options *opts, fr_server **out)
+static int attach(struct event_base *base, const fr_options *opts, const fr_cmd *table,
+                  size_t ncmds, fr_server **out)
+{
+    int status = FR_OK;
+    fr_server *srv = server_new(base, opts, table, ncmds, &status);
+    if (!srv)
+        return status;
+    srv->loop_thread = pthread_self();
+    *out = srv;
+    return FR_OK;
+}
+
+int fr__server_start(struct event_base *base, const fr_options *opts, const fr_cmd *table,
+                     size_t ncmds, fr_server **out)
 {
     int status = FR_OK;
     if (!out)
         return FR_ERR_ARG;
     *out = NULL;
-    fr_server *srv = server_new(NULL, opts, &status);
+    if (base)
+        return attach(base, opts, table, ncmds, out);
+    fr_server *srv = server_new(NULL, opts, table, ncmds, &status);
     if (!srv)
         return status;
     srv->threaded = 1;
@@ -454,19 +494,6 @@ int fr_server_start(const fr_options *opts, fr_server **out)
     return FR_OK;
 }
 
-int fr_server_attach(struct event_base *base, const fr_options *opts, fr_server **out)
-{
-    int status = FR_OK;
-    if (!out || !base)
-        return FR_ERR_ARG;
-    *out = NULL;
-    fr_server *srv = server_new(base, opts, &status);
-    if (!srv)
-        return status;
-    srv->loop_thread = pthread_self();
-    *out = srv;
-    return FR_OK;
-}
 
 void fr__server_shutdown(fr_server *srv)
 {

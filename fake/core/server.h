@@ -1,7 +1,9 @@
-/* The server and connection structures, shared by every part of fake/.
- * Nothing here is public: include/fakeredis/ holds the API. Each subsystem
- * (keyspace, pub/sub, blocking, faults) owns its state behind one pointer
- * on the server and one on the connection, defined in its own header. */
+/* The server and connection structures, shared by core and every layer
+ * above it. Nothing here is public: include/fakeredis/ holds the API.
+ * Each subsystem above core (pub/sub, blocking, faults, recording) keeps
+ * its state behind one typed pointer on the server and one on the
+ * connection: slots that core declares, never dereferences and never
+ * fills; the subsystem's own header defines the struct. */
 #ifndef FR_SERVER_H
 #define FR_SERVER_H
 
@@ -21,8 +23,11 @@ typedef struct fr_conn fr_conn;
 typedef struct fr_cmd fr_cmd;
 typedef struct fr_cmd_index fr_cmd_index;
 
-/* Subsystem state, defined by the subsystem's own header. */
+/* Subsystem state slots (see the comment at the top). */
 struct fr_keyspace;
+struct fr_watch_table;
+struct fr_stage_ops;
+#define FR_STAGE_MAX 8 /* registered stage tables per server (stage.h) */
 struct fr_pubsub;
 struct fr_pubsub_conn;
 struct fr_multi_state;
@@ -91,7 +96,6 @@ struct fr_conn {
 /* Counters reported by INFO and reset by CONFIG RESETSTAT. */
 typedef struct fr_stats {
     uint64_t conns_received, conns_rejected, commands, net_in, net_out;
-    uint64_t keyspace_hits, keyspace_misses, expired_keys, evicted_keys;
     uint64_t pubsub_clients_killed, errors;
 } fr_stats;
 
@@ -118,6 +122,7 @@ struct fr_server {
     fr_conn *to_close; /* conns to free at a safe point */
     struct event *reaper_ev;
     struct event *cron_ev;
+    struct event *expire_ev; /* active expiry, every 10 ms */
     fr_conn *exec_client; /* the pseudo client behind fr_exec */
 
     fr_config cfg;
@@ -138,13 +143,17 @@ struct fr_server {
     int wake_fd[2];
     struct event *jobs_ev;
 
-    int active_expire_off; /* DEBUG SET-ACTIVE-EXPIRE 0 */
     volatile int shut_down; /* SHUTDOWN ran or the server stopped */
     void (*on_shutdown)(void *ctx);
     void *on_shutdown_ctx;
     char errstr[256];
 
+    /* registered stages, sorted by order (stage.h) */
+    const struct fr_stage_ops *stages[FR_STAGE_MAX];
+    int nstages;
+
     struct fr_keyspace *ks;
+    struct fr_watch_table *watch; /* WATCHed keys (multi.c); NULL: none yet */
     struct fr_pubsub *pubsub;
     struct fr_blocking *blocking;
     struct fr_faults *faults;
@@ -173,6 +182,9 @@ void fr__conn_commit_reply(fr_conn *c);
  * once): the bytes are referenced, not copied. */
 void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
                          void (*release)(const void *, size_t, void *), void *ctx);
+/* Queue bytes for the socket, past the output stage (what a stage that
+ * took bytes sends when it wants). */
+void fr__conn_enqueue(fr_conn *c, const void *p, size_t n);
 /* Write what is queued on every conn with pending output. Called at the
  * end of every callback that can produce output. */
 void fr__flush_pending(fr_server *srv);
@@ -181,8 +193,6 @@ void fr__flush_pending(fr_server *srv);
 void fr__conn_process_input(fr_conn *c);
 /* Read and write events back on after a pause/block ends. */
 void fr__conn_resume(fr_conn *c);
-/* Format one CLIENT LIST line for c into b (no trailing newline). */
-void fr__conn_describe(fr_conn *c, fr_buf *b);
 fr_conn *fr__conn_by_id(fr_server *srv, uint64_t id);
 /* Client names: printable ASCII without spaces; empty clears the name. */
 int fr__valid_client_name(const fr_arg *name);
@@ -190,6 +200,13 @@ void fr__set_client_name(fr_conn *c, const fr_arg *name);
 
 /* --- server.c ---------------------------------------------------------- */
 
+/* Create a server over the command table table[0..ncmds) (static, shared
+ * read-only by every server): on base when given (attached: the caller
+ * runs the loop), else on a loop thread of its own, listening before this
+ * returns. The public fr_server_start/attach are this with the table of
+ * every command group (api/). Returns FR_OK or an FR_ERR_* code. */
+int fr__server_start(struct event_base *base, const fr_options *opts, const struct fr_cmd *table,
+                     size_t ncmds, fr_server **out);
 /* Stop serving: close listeners and clients; the loop exits if we own it. */
 void fr__server_shutdown(fr_server *srv);
 void fr__server_set_err(fr_server *srv, const char *fmt, ...)
@@ -197,7 +214,11 @@ void fr__server_set_err(fr_server *srv, const char *fmt, ...)
 /* Stop/start accepting (server events, faults). */
 int fr__server_listen(fr_server *srv);
 void fr__server_unlisten(fr_server *srv);
-int64_t fr__real_ms(void);
+/* The server clock in ms: what TTLs are measured against. */
+int64_t fr__now_ms(fr_server *srv);
+/* The test moved the clock: expire every key now due, then run the cron
+ * stages (blocking timeouts), as a real wait would have. */
+void fr__clock_changed(fr_server *srv);
 /* CLIENT PAUSE and its end. */
 void fr__server_pause(fr_server *srv, int64_t until_ms, int all);
 void fr__server_unpause(fr_server *srv);

@@ -1,82 +1,117 @@
+/* The stage table. See stage.h. */
 #include "stage.h"
 
-#include "blocking_engine.h"
-#include "fault_engine.h"
-#include "pubsub_engine.h"
-#include "record_engine.h"
-
-int fr__hook_accept(fr_server *srv, int fd)
+int fr__stage_register(fr_server *srv, const fr_stage_ops *ops)
 {
-    return srv->faults ? fr__fault_accept(srv, fd) : 0;
+    int i = 0;
+    for (; i < srv->nstages; i++)
+        if (srv->stages[i] == ops)
+            return 0;
+    if (srv->nstages == FR_STAGE_MAX)
+        return -1;
+    /* keep the table sorted by order: registration follows first use,
+     * which must not decide who sees a reply first */
+    i = srv->nstages;
+    while (i > 0 && srv->stages[i - 1]->order > ops->order) {
+        srv->stages[i] = srv->stages[i - 1];
+        i--;
+    }
+    srv->stages[i] = ops;
+    srv->nstages++;
+    return 0;
 }
 
-void fr__hook_conn_open(fr_conn *c)
+/* Each point walks the few registered tables: none registered, one
+ * compare. A stage may register another while one runs (a fault that
+ * records): walking by index sees it from the next call on. */
+#define EACH_STAGE(srv, op) \
+    for (int i_ = 0; i_ < (srv)->nstages; i_++) \
+        if ((srv)->stages[i_]->op)
+#define STAGE(srv) ((srv)->stages[i_])
+
+int fr__stage_accept(fr_server *srv, int fd)
 {
-    if (c->srv->faults)
-        fr__fault_conn_open(c);
-    if (c->srv->rec)
-        fr__rec_conn_open(c);
+    EACH_STAGE(srv, accept)
+    {
+        if (STAGE(srv)->accept(srv, fd))
+            return 1;
+    }
+    return 0;
 }
 
-void fr__hook_conn_close(fr_conn *c)
+void fr__stage_open(fr_conn *c)
 {
-    if (c->srv->rec)
-        fr__rec_conn_close(c);
-    if (c->fault)
-        fr__fault_conn_close(c);
-    fr__blocking_conn_close(c);
-    fr__pubsub_drop_conn(c);
+    EACH_STAGE(c->srv, open) STAGE(c->srv)->open(c);
 }
 
-void fr__hook_conn_reset(fr_conn *c)
+int fr__stage_hold_input(fr_conn *c)
 {
-    fr__pubsub_drop_conn(c);
+    EACH_STAGE(c->srv, hold_input)
+    {
+        if (STAGE(c->srv)->hold_input(c))
+            return 1;
+    }
+    return 0;
 }
 
-int fr__hook_output(fr_conn *c, const void *p, size_t n)
+void fr__stage_bytes_in(fr_conn *c, size_t n)
 {
-    /* the recorder sees the bytes before the fault stage, then learns
-     * whether it took them (what leaves then is tapped in conn.c) */
-    if (c->srv->rec)
-        fr__rec_output(c, p, n);
-    int taken = c->srv->faults ? fr__fault_output(c, p, n) : 0;
-    if (taken && c->srv->rec)
-        fr__rec_output_taken(c);
-    return taken;
+    EACH_STAGE(c->srv, bytes_in) STAGE(c->srv)->bytes_in(c, n);
 }
 
-int fr__hook_hold_input(fr_conn *c)
+int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
 {
-    return c->srv->faults ? fr__fault_hold_input(c) : 0;
+    EACH_STAGE(c->srv, before_command)
+    {
+        if (STAGE(c->srv)->before_command(c, cmd, argc, argv))
+            return 1;
+    }
+    return 0;
 }
 
-void fr__hook_bytes_in(fr_conn *c, size_t n)
+void fr__stage_after_command(fr_server *srv)
 {
-    if (c->srv->faults)
-        fr__fault_bytes_in(c, n);
+    EACH_STAGE(srv, after_command) STAGE(srv)->after_command(srv);
 }
 
-void fr__hook_sub_counts(fr_conn *c, int counts[3])
+int fr__stage_output(fr_conn *c, const void *p, size_t n)
 {
-    fr__pubsub_conn_counts(c, counts);
+    fr_server *srv = c->srv;
+    EACH_STAGE(srv, output)
+    {
+        if (STAGE(srv)->output(c, p, n)) {
+            /* tell the stages that saw the bytes before this one took them */
+            for (int j = 0; j < i_; j++)
+                if (srv->stages[j]->output_taken)
+                    srv->stages[j]->output_taken(c);
+            return 1;
+        }
+    }
+    return 0;
 }
 
-int fr__hook_unblock(fr_conn *target, int with_error)
+void fr__stage_wire(fr_conn *c, const void *p, size_t n)
 {
-    return fr__blocking_unblock(target, with_error);
+    EACH_STAGE(c->srv, wire) STAGE(c->srv)->wire(c, p, n);
 }
 
-void fr__info_pubsub_counts(fr_server *srv, long long *channels, long long *patterns,
-                            long long *shard)
+void fr__stage_close(fr_conn *c)
 {
-    long long n[3];
-    fr__pubsub_server_counts(srv, n);
-    *channels = n[0];
-    *patterns = n[1];
-    *shard = n[2];
+    EACH_STAGE(c->srv, close) STAGE(c->srv)->close(c);
 }
 
-void fr__hook_cron(fr_server *srv)
+void fr__stage_cron(fr_server *srv)
 {
-    fr__blocking_cron(srv);
+    EACH_STAGE(srv, cron) STAGE(srv)->cron(srv);
+}
+
+void fr__stage_stop(fr_server *srv)
+{
+    EACH_STAGE(srv, stop) STAGE(srv)->stop(srv);
+    srv->nstages = 0;
+}
+
+void fr__stage_event(fr_server *srv, uint64_t conn_id, uint64_t id, const char *text)
+{
+    EACH_STAGE(srv, event) STAGE(srv)->event(srv, conn_id, id, text);
 }

@@ -1,44 +1,84 @@
-/* The seams where subsystems (pub/sub, blocking, faults, WATCH) plug into a
- * connection's life. conn.c and server.c call only these; conn_hooks.c
- * forwards each to the subsystems that care, so the connection code never
- * learns about them one by one. */
-#ifndef FR_CONN_HOOKS_H
-#define FR_CONN_HOOKS_H
+/* The stage table: where subsystems plug into the path of a request
+ * without core knowing them. A subsystem (faults, the recorder, blocking,
+ * pub/sub) describes the stages it takes part in with one static
+ * fr_stage_ops and registers it on a server when it is first used there
+ * (the first rule, the first recording, the first blocked client, the
+ * first subscription). Core calls the registered stages, in the order of
+ * their `order` field, at fixed points:
+ *
+ *   accept -> open -> read (hold_input, bytes_in) -> before_command ->
+ *   [command] -> after_command -> output (-> output_taken) -> wire ->
+ *   close;   cron every 100 ms and after the clock moved;   event when a
+ *   subsystem reports something worth recording;   stop at teardown.
+ *
+ * A server on which nothing registered pays one compare per stage point.
+ * Every callback may be NULL. Loop thread only. */
+#ifndef FR_STAGE_H
+#define FR_STAGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server.h"
 
-/* A new TCP/unix connection was accepted. Returns 1 if a subsystem took
- * the socket (refused, reset, delayed): the server then does nothing more
- * with it. */
-int fr__hook_accept(fr_server *srv, int fd);
-/* A connection was created / is about to be freed. */
-void fr__hook_conn_open(fr_conn *c);
-void fr__hook_conn_close(fr_conn *c);
-/* RESET: drop subscriptions and per-client modes quietly. */
-void fr__hook_conn_reset(fr_conn *c);
-/* Reply or push bytes leave through here. Returns 1 when a subsystem took
- * them (it then enqueues what it wants, when it wants, with
- * fr__conn_enqueue()); 0 to send them as they are. */
-int fr__hook_output(fr_conn *c, const void *p, size_t n);
-/* Returns 1 to leave the buffered input unprocessed for now. */
-int fr__hook_hold_input(fr_conn *c);
-/* n bytes were read from the socket. */
-void fr__hook_bytes_in(fr_conn *c, size_t n);
-/* Subscription counts: channels, patterns, shard channels. */
-void fr__hook_sub_counts(fr_conn *c, int counts[3]);
-/* CLIENT UNBLOCK: returns 1 if target was blocked and is now released. */
-int fr__hook_unblock(fr_conn *target, int with_error);
-/* INFO stats: channels, patterns and shard channels with subscribers. */
-void fr__info_pubsub_counts(fr_server *srv, long long *channels, long long *patterns,
-                            long long *shard);
-/* Server cron, every 100 ms, and after the clock moved. */
-void fr__hook_cron(fr_server *srv);
+typedef struct fr_stage_ops {
+    const char *name;
+    /* Lower runs first. The recorder sees a command and a reply before
+     * the fault stage can change them, so it orders itself lower. */
+    int order;
 
-/* Queue bytes for the socket, past the output stage. */
-void fr__conn_enqueue(fr_conn *c, const void *p, size_t n);
-/* Number of commands queued inside MULTI. */
-int fr__multi_count(const fr_conn *c);
+    /* A TCP/unix connection was accepted. Return 1 if the stage took the
+     * socket (refused, reset, delayed): nothing else happens to it. */
+    int (*accept)(fr_server *srv, int fd);
+    /* A connection was created. */
+    void (*open)(fr_conn *c);
+    /* Return 1 to leave the buffered input unprocessed for now. */
+    int (*hold_input)(fr_conn *c);
+    /* n bytes were read from the socket. */
+    void (*bytes_in)(fr_conn *c, size_t n);
+    /* A parsed command, before any check (cmd is NULL when unknown).
+     * Return 1 when the stage answered, dropped or held it: the
+     * dispatcher then does nothing more with it. */
+    int (*before_command)(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv);
+    /* After every dispatched command (and after EXEC as a whole). */
+    void (*after_command)(fr_server *srv);
+    /* Reply or push bytes on their way out. Return 1 when the stage took
+     * them (it then queues what it wants, when it wants, with
+     * fr__conn_enqueue); 0 to pass them on. */
+    int (*output)(fr_conn *c, const void *p, size_t n);
+    /* A later stage took the bytes this stage saw in output. */
+    void (*output_taken)(fr_conn *c);
+    /* Bytes queued for the socket, after every output stage. */
+    void (*wire)(fr_conn *c, const void *p, size_t n);
+    /* A connection is about to be freed. */
+    void (*close)(fr_conn *c);
+    /* Every 100 ms, and after the clock was moved. */
+    void (*cron)(fr_server *srv);
+    /* Something happened that a stage reported through fr__stage_event
+     * (a fault rule fired: id and its text form). */
+    void (*event)(fr_server *srv, uint64_t conn_id, uint64_t id, const char *text);
+    /* The server is being freed, after every connection: release state. */
+    void (*stop)(fr_server *srv);
+} fr_stage_ops;
+
+
+/* Register ops (static storage) on srv; again is a no-op. Returns 0, or -1
+ * when the table is full. */
+int fr__stage_register(fr_server *srv, const fr_stage_ops *ops);
+
+/* The stage points, called by core. */
+int fr__stage_accept(fr_server *srv, int fd);
+void fr__stage_open(fr_conn *c);
+int fr__stage_hold_input(fr_conn *c);
+void fr__stage_bytes_in(fr_conn *c, size_t n);
+int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv);
+void fr__stage_after_command(fr_server *srv);
+int fr__stage_output(fr_conn *c, const void *p, size_t n);
+void fr__stage_wire(fr_conn *c, const void *p, size_t n);
+void fr__stage_close(fr_conn *c);
+void fr__stage_cron(fr_server *srv);
+void fr__stage_stop(fr_server *srv);
+/* Report an event to every stage that listens (see fr_stage_ops.event). */
+void fr__stage_event(fr_server *srv, uint64_t conn_id, uint64_t id, const char *text);
 
 #endif

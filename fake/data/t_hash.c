@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "rng.h"
@@ -29,9 +28,7 @@ static fr_hval *hval_new(const char *p, size_t n)
 static fr_hlp *lp_new(void)
 {
     fr_hlp *lp = fr__xcalloc(1, sizeof *lp);
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    lp->rng = ((uint64_t)(uintptr_t)lp ^ (uint64_t)ts.tv_nsec << 16) | 1;
+    lp->rng = fr__rng_seed(lp);
     return lp;
 }
 
@@ -116,7 +113,7 @@ int fr__hash_get(const fr_obj *o, const char *f, size_t flen, const char **v, si
     return 1;
 }
 
-int fr__hash_set(const fr_config *cfg, fr_obj *o, const char *f, size_t flen, const char *v,
+int fr__hash_set(const fr_enc_limits *cfg, fr_obj *o, const char *f, size_t flen, const char *v,
                  size_t vlen)
 {
     if (o->enc == FR_ENC_LISTPACK && (flen > (size_t)cfg->hash_max_listpack_value ||
@@ -164,7 +161,7 @@ int fr__hash_del(fr_obj *o, const char *f, size_t flen)
     return fr__dict_delete(o->v.ptr, f, flen);
 }
 
-void fr__hash_try_convert(const fr_config *cfg, fr_obj *o, const fr_arg *args, int n)
+void fr__hash_try_convert(const fr_enc_limits *cfg, fr_obj *o, const fr_arg *args, int n)
 {
     if (o->enc != FR_ENC_LISTPACK)
         return;

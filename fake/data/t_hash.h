@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "dict.h"
 #include "object.h"
 #include "proto.h"
@@ -46,12 +45,12 @@ size_t fr__hash_len(const fr_obj *o);
 int fr__hash_get(const fr_obj *o, const char *f, size_t flen, const char **v, size_t *vlen);
 /* Set field to value. Returns 1 if the field is new, 0 if updated.
  * Converts to hashtable past hash-max-listpack-entries. */
-int fr__hash_set(const fr_config *cfg, fr_obj *o, const char *f, size_t flen, const char *v,
+int fr__hash_set(const fr_enc_limits *cfg, fr_obj *o, const char *f, size_t flen, const char *v,
                  size_t vlen);
 int fr__hash_del(fr_obj *o, const char *f, size_t flen);
 /* Redis' hashTypeTryConversion: any argument in args[0..n) longer than
  * hash-max-listpack-value turns a listpack hash into a hashtable. */
-void fr__hash_try_convert(const fr_config *cfg, fr_obj *o, const fr_arg *args, int n);
+void fr__hash_try_convert(const fr_enc_limits *cfg, fr_obj *o, const fr_arg *args, int n);
 
 /* Every field in order (listpack) or table order (hashtable). While an
  * iteration is open the hash must not change. */

@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "rng.h"
@@ -11,9 +10,7 @@
 static fr_intset *is_new(void)
 {
     fr_intset *is = fr__xcalloc(1, sizeof *is);
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    is->rng = ((uint64_t)(uintptr_t)is ^ (uint64_t)ts.tv_nsec << 16) | 1;
+    is->rng = fr__rng_seed(is);
     return is;
 }
 
@@ -108,7 +105,7 @@ size_t fr__set_len(const fr_obj *o)
     return fr__dict_size(o->v.ptr);
 }
 
-int fr__set_add(const fr_config *cfg, fr_obj *o, const char *p, size_t len)
+int fr__set_add(const fr_enc_limits *cfg, fr_obj *o, const char *p, size_t len)
 {
     if (o->enc == FR_ENC_INTSET) {
         int64_t v;

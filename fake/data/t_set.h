@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "dict.h"
 #include "object.h"
 
@@ -33,7 +32,7 @@ fr_obj *fr__set_new_intset(void);
 fr_obj *fr__set_new_hashtable(void);
 size_t fr__set_len(const fr_obj *o);
 /* Returns 1 if added, 0 if already there. */
-int fr__set_add(const fr_config *cfg, fr_obj *o, const char *p, size_t len);
+int fr__set_add(const fr_enc_limits *cfg, fr_obj *o, const char *p, size_t len);
 int fr__set_del(fr_obj *o, const char *p, size_t len);
 int fr__set_has(const fr_obj *o, const char *p, size_t len);
 

@@ -8,20 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
-#include "reply.h"
 #include "rng.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
 static uint64_t seed_for(const void *p)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t s = (uint64_t)(uintptr_t)p ^ ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec;
-    return s ? s : 0x9E3779B97F4A7C15ULL;
+    return fr__rng_seed(p);
 }
 
 /* Members compare as Redis' sdscmp: bytes, then the shorter first. */
@@ -389,7 +384,7 @@ static void to_skiplist(fr_obj *o)
 
 /* ---- the zset ---------------------------------------------------------- */
 
-fr_obj *fr__zset_new(const fr_config *cfg, size_t size_hint, size_t maxlen_hint)
+fr_obj *fr__zset_new(const fr_enc_limits *cfg, size_t size_hint, size_t maxlen_hint)
 {
     if (size_hint <= (size_t)cfg->zset_max_listpack_entries &&
         maxlen_hint <= (size_t)cfg->zset_max_listpack_value)
@@ -422,7 +417,7 @@ int fr__zset_score(const fr_obj *o, const char *p, size_t len, double *score)
     return 1;
 }
 
-int fr__zset_add(const fr_config *cfg, fr_obj *o, double score, const char *p, size_t len,
+int fr__zset_add(const fr_enc_limits *cfg, fr_obj *o, double score, const char *p, size_t len,
                  int flags, int *out, double *newscore)
 {
     int incr = flags & FR_ZADD_INCR, nx = flags & FR_ZADD_NX, xx = flags & FR_ZADD_XX;
@@ -558,7 +553,7 @@ long long fr__zset_rank(fr_obj *o, const char *p, size_t len)
     return (long long)fr__zsl_rank_node(&zs->zsl, e->v.p) - 1;
 }
 
-void fr__zset_shrink_if_small(const fr_config *cfg, fr_obj *o, size_t maxlen)
+void fr__zset_shrink_if_small(const fr_enc_limits *cfg, fr_obj *o, size_t maxlen)
 {
     if (o->enc != FR_ENC_SKIPLIST)
         return;

@@ -18,7 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "dict.h"
 #include "object.h"
 
@@ -89,7 +88,7 @@ fr_zsl_node *fr__zsl_at(const fr_zsl *zsl, size_t rank);
 /* A new empty zset, listpack unless the hints already exceed the limits
  * (ZADD passes 1 and its first member's length: Redis 7.0 decides from
  * the first member alone; SIZE_MAX asks for a skiplist). */
-fr_obj *fr__zset_new(const fr_config *cfg, size_t size_hint, size_t maxlen_hint);
+fr_obj *fr__zset_new(const fr_enc_limits *cfg, size_t size_hint, size_t maxlen_hint);
 size_t fr__zset_len(const fr_obj *o);
 int fr__zset_score(const fr_obj *o, const char *p, size_t len, double *score);
 
@@ -110,7 +109,7 @@ enum {
  * Returns 0 only for FR_ZADD_NAN; *out gets the FR_ZADD_* outcome and
  * *newscore (may be NULL) the member's score afterwards. Converts to
  * skiplist when the listpack limits are passed. */
-int fr__zset_add(const fr_config *cfg, fr_obj *o, double score, const char *p, size_t len,
+int fr__zset_add(const fr_enc_limits *cfg, fr_obj *o, double score, const char *p, size_t len,
                  int flags, int *out, double *newscore);
 int fr__zset_del(fr_obj *o, const char *p, size_t len);
 /* Delete the members at forward ranks [start, end) (0-based). */
@@ -119,7 +118,7 @@ void fr__zset_del_range(fr_obj *o, size_t start, size_t end);
 long long fr__zset_rank(fr_obj *o, const char *p, size_t len);
 /* Skiplist -> listpack when small enough (the STORE commands' result,
  * Redis' zsetConvertToListpackIfNeeded). */
-void fr__zset_shrink_if_small(const fr_config *cfg, fr_obj *o, size_t maxlen);
+void fr__zset_shrink_if_small(const fr_enc_limits *cfg, fr_obj *o, size_t maxlen);
 
 /* One member as seen by readers (valid until the zset changes). */
 typedef struct fr_zelem {

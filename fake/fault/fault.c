@@ -20,15 +20,8 @@
 #include "command.h"
 #include "fault_engine.h"
 #include "glob.h"
-#include "record_engine.h"
 #include "reply.h"
-
-int64_t fr__mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "stage.h"
 
 static struct timeval ms_tv(int64_t ms)
 {
@@ -52,10 +45,66 @@ double fr__fault_rand(fr_fault *f)
 
 static void on_held(evutil_socket_t fd, short what, void *arg);
 
+/* The fault engine's place on the request path. Registered with the first
+ * rule (or server event): a server that never had one pays nothing. */
+static int st_accept(fr_server *srv, int fd)
+{
+    return srv->faults ? fr__fault_accept(srv, fd) : 0;
+}
+
+static void st_open(fr_conn *c)
+{
+    if (c->srv->faults)
+        fr__fault_conn_open(c);
+}
+
+static int st_hold_input(fr_conn *c)
+{
+    return c->srv->faults ? fr__fault_hold_input(c) : 0;
+}
+
+static void st_bytes_in(fr_conn *c, size_t n)
+{
+    if (c->srv->faults)
+        fr__fault_bytes_in(c, n);
+}
+
+static int st_before(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
+{
+    return c->srv->faults ? fr__fault_before(c, cmd, argc, argv) : 0;
+}
+
+static int st_output(fr_conn *c, const void *p, size_t n)
+{
+    return c->srv->faults ? fr__fault_output(c, p, n) : 0;
+}
+
+static const fr_stage_ops fault_stage = {
+    .name = "faults",
+    .order = 20,
+    .accept = st_accept,
+    .open = st_open,
+    .hold_input = st_hold_input,
+    .bytes_in = st_bytes_in,
+    .before_command = st_before,
+    .output = st_output,
+    .close = fr__fault_conn_close,
+    .stop = fr__faults_free,
+};
+
+/* A rule fired: tell whoever records events (fr__stage_event). */
+static void report(fr_server *srv, uint64_t conn_id, const fr_fault *f)
+{
+    if (f)
+        fr__stage_event(srv, conn_id, f->id, f->text ? f->text : "");
+}
+
 struct fr_faults *fr__faults_get(fr_server *srv)
 {
     if (srv->faults)
         return srv->faults;
+    if (fr__stage_register(srv, &fault_stage) < 0)
+        return NULL;
     struct fr_faults *fs = fr__xcalloc(1, sizeof *fs);
     fs->srv = srv;
     fs->next_id = 1;
@@ -509,8 +558,8 @@ int fr__fault_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv
         else
             af = f;
     }
-    if (c->srv->rec)
-        fr__rec_fault_pair(c->srv, c->id, bf, af);
+    report(c->srv, c->id, bf);
+    report(c->srv, c->id, af);
     if (af) {
         fc->armed = af->id;
         fc->armed_ms = af->spec.r.action == FR_FAULT_DELAY ? draw_delay(af) : 0;
@@ -578,8 +627,7 @@ void fr__fault_bytes_in(fr_conn *c, size_t n)
         if (match_client(r, c) && fire(f, hit == NULL))
             hit = f;
     }
-    if (hit && c->srv->rec)
-        fr__rec_fault_pair(c->srv, c->id, hit, NULL);
+    report(c->srv, c->id, hit);
     if (hit) {
         const fr_fault_rule *r = &hit->spec.r;
         fr_fault *f = hit;
@@ -690,8 +738,7 @@ int fr__fault_output(fr_conn *c, const void *p, size_t n)
     }
     if (!is_reply && fs->n_on[FR_FAULT_ON_PUSH]) {
         fr_fault *f = match_push(fs, c, p, n);
-        if (f && c->srv->rec)
-            fr__rec_fault_pair(c->srv, c->id, f, NULL);
+        report(c->srv, c->id, f);
         if (f) {
             fr__fault_apply_output(c, f, f->spec.r.action == FR_FAULT_DELAY ? draw_delay(f) : 0, p,
                                    n);
@@ -792,8 +839,7 @@ int fr__fault_accept(fr_server *srv, int fd)
         if ((!r->addr || glob(r->addr, addr, strlen(addr))) && fire(f, hit == NULL))
             hit = f;
     }
-    if (hit && srv->rec)
-        fr__rec_fault_pair(srv, 0, hit, NULL);
+    report(srv, 0, hit);
     if (hit) {
         fr_fault *f = hit;
         const fr_fault_rule *r = &f->spec.r;

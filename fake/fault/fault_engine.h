@@ -117,7 +117,6 @@ struct fr_fault_conn {
     struct event *out_ev;
 };
 
-int64_t fr__mono_ms(void);
 /* Create srv->faults if needed. Returns NULL on failure. */
 struct fr_faults *fr__faults_get(fr_server *srv);
 void fr__faults_free(fr_server *srv);

@@ -59,7 +59,7 @@ static void go_down(fr_server *srv)
     fr__fault_kill(srv, &all);
     fr__fault_drop_held(srv);
     if (fs->restart_flush)
-        fr__db_flush(srv, -1);
+        fr__db_flush(srv->ks, -1);
     if (fs->paused)
         fr__fault_resume(srv);
 }

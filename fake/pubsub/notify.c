@@ -19,9 +19,12 @@ static void publish_to(fr_server *srv, const char *prefix, int db, const char *s
     fr__buf_free(&ch);
 }
 
-void fr__notify_keyspace_event(fr_server *srv, int type, const char *event, const char *key,
-                               size_t klen, int db)
+/* The keyspace's notify listener (registered with the first subscription:
+ * with nobody subscribed there is nobody to tell). */
+static void on_notify(void *ctx, int type, const char *event, const char *key, size_t klen,
+                      int db)
 {
+    fr_server *srv = ctx;
     int flags = srv->cfg.notify_flags;
     if (!(flags & type) || !(flags & (FR_NOTIFY_KEYSPACE | FR_NOTIFY_KEYEVENT)))
         return;
@@ -32,4 +35,10 @@ void fr__notify_keyspace_event(fr_server *srv, int type, const char *event, cons
         publish_to(srv, "__keyspace@", db, key, klen, event, elen);
     if (flags & FR_NOTIFY_KEYEVENT)
         publish_to(srv, "__keyevent@", db, event, elen, key, klen);
+}
+
+void fr__notify_listen(fr_server *srv)
+{
+    fr_keyspace_listener l = {.notify = on_notify, .ctx = srv};
+    fr__keyspace_listen(srv->ks, &l);
 }

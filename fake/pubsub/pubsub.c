@@ -4,9 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stage.h"
 #include "glob.h"
+#include "notify.h"
 #include "reply.h"
+#include "stage.h"
 
 /* ---- state ------------------------------------------------------------ */
 
@@ -17,9 +18,24 @@ static void free_subscribers(fr_dict_val v, void *ctx)
 
 static const fr_dict_type subscribers_owner = {free_subscribers};
 
+static void stage_close(fr_conn *c)
+{
+    fr__pubsub_drop_conn(c);
+}
+
+/* Pub/sub joins a server's request path at its first subscription: a
+ * closing subscriber leaves its channels, keyspace events get published. */
+static const fr_stage_ops pubsub_stage = {
+    .name = "pubsub",
+    .order = 40,
+    .close = stage_close,
+};
+
 static struct fr_pubsub *server_state(fr_server *srv)
 {
     if (!srv->pubsub) {
+        fr__stage_register(srv, &pubsub_stage);
+        fr__notify_listen(srv);
         srv->pubsub = fr__xcalloc(1, sizeof *srv->pubsub);
         for (int k = 0; k < FR_PS_KINDS; k++)
             fr__dict_init(&srv->pubsub->by_name[k], &subscribers_owner, NULL);
@@ -310,7 +326,7 @@ static void deliver(fr_conn *c, message *m)
         /* the same gates as fr__conn_add_shared */
         if (c->flags & (FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP | FR_CONN_CLOSE_ASAP))
             return;
-        if (!fr__hook_output(c, f->bytes, f->len))
+        if (!fr__stage_output(c, f->bytes, f->len))
             fr__conn_enqueue(c, f->bytes, f->len);
     } else {
         f->refs++;

@@ -43,13 +43,6 @@ typedef struct fr_pb_due {
     const pb_step *step;
 } fr_pb_due;
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void fr__playback_free(struct fr_playback *pb)
 {
     if (!pb)
@@ -98,7 +91,7 @@ static void on_due(evutil_socket_t fd, short what, void *arg)
     fr_conn *c = arg;
     fr_server *srv = c->srv;
     fr_rec_conn *st = fr__rec_conn_state(srv->rec, c);
-    int64_t now = mono_us();
+    int64_t now = fr__mono_us();
     while (st->pb_due && st->pb_due->due_us <= now) {
         fr_pb_due *d = st->pb_due;
         st->pb_due = d->next;
@@ -181,7 +174,7 @@ int fr__playback_command(fr_conn *c, fr_rec_conn *st, int argc, const fr_arg *ar
     }
     fr_pb_due *d = fr__xcalloc(1, sizeof *d);
     d->step = s;
-    d->due_us = mono_us() + (s->delay_us > 0 ? s->delay_us : 0);
+    d->due_us = fr__mono_us() + (s->delay_us > 0 ? s->delay_us : 0);
     fr_pb_due **pp = &st->pb_due;
     while (*pp) {
         if ((*pp)->due_us > d->due_us)
@@ -192,7 +185,7 @@ int fr__playback_command(fr_conn *c, fr_rec_conn *st, int argc, const fr_arg *ar
     if (!st->pb_ev)
         st->pb_ev = event_new(c->srv->base, -1, 0, on_due, c);
     if (d == st->pb_due) {
-        int64_t us = d->due_us - mono_us();
+        int64_t us = d->due_us - fr__mono_us();
         if (us < 0)
             us = 0;
         struct timeval tv = {(time_t)(us / 1000000), (suseconds_t)(us % 1000000)};

@@ -13,16 +13,9 @@
 #include <unistd.h>
 
 #include "dict.h"
-#include "fault_engine.h"
+#include "stage.h"
 
 #define FLUSH_BYTES (256 * 1024)
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void put_u16(fr_buf *b, uint16_t v)
 {
@@ -101,7 +94,7 @@ static size_t begin_record(fr_rec *r, int type, int flags, uint64_t conn_id)
     fr__buf_putc(&r->out, (char)type);
     fr__buf_putc(&r->out, (char)flags);
     put_u16(&r->out, 0);
-    put_u64(&r->out, (uint64_t)(mono_us() - r->t0_us));
+    put_u64(&r->out, (uint64_t)(fr__mono_us() - r->t0_us));
     put_u64(&r->out, conn_id);
     return at;
 }
@@ -164,10 +157,67 @@ fr_rec_conn *fr__rec_conn_state(fr_rec *r, const fr_conn *c)
     return st;
 }
 
+/* The recorder's (and playback's) place on the request path, registered
+ * when the first recording or playback starts. Lower order than the
+ * faults: it sees commands and replies before a rule changes them. */
+static void st_open(fr_conn *c)
+{
+    if (c->srv->rec)
+        fr__rec_conn_open(c);
+}
+
+static void st_close(fr_conn *c)
+{
+    if (c->srv->rec)
+        fr__rec_conn_close(c);
+}
+
+static int st_before(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
+{
+    (void)cmd;
+    return c->srv->rec ? fr__rec_command(c, argc, argv) : 0;
+}
+
+static int st_output(fr_conn *c, const void *p, size_t n)
+{
+    if (c->srv->rec)
+        fr__rec_output(c, p, n);
+    return 0; /* it only looks */
+}
+
+static void st_output_taken(fr_conn *c)
+{
+    if (c->srv->rec)
+        fr__rec_output_taken(c);
+}
+
+static void st_wire(fr_conn *c, const void *p, size_t n)
+{
+    if (c->srv->rec)
+        fr__rec_wire(c, p, n);
+}
+
+static void record_event(fr_server *srv, uint64_t conn_id, uint64_t id, const char *text);
+
+static const fr_stage_ops record_stage = {
+    .name = "record",
+    .order = 10,
+    .open = st_open,
+    .before_command = st_before,
+    .output = st_output,
+    .output_taken = st_output_taken,
+    .wire = st_wire,
+    .close = st_close,
+    .event = record_event,
+    .stop = fr__rec_free,
+};
+
 fr_rec *fr__rec_get(fr_server *srv)
 {
     if (srv->rec)
         return srv->rec;
+    if (fr__stage_register(srv, &record_stage) < 0)
+        return NULL;
     fr_rec *r = fr__xcalloc(1, sizeof *r);
     r->srv = srv;
     r->fd = -1;
@@ -307,34 +357,20 @@ void fr__rec_wire(fr_conn *c, const void *p, size_t n)
     record_bytes(r, FR_REC_WIRE, FR_REC_SENT, c->id, p, n);
 }
 
-static void record_fault(fr_rec *r, uint64_t conn_id, const fr_fault *f)
-{
-    size_t at = begin_record(r, FR_REC_FAULT, 0, conn_id);
-    put_u64(&r->out, f->id);
-    if (f->text)
-        fr__buf_puts(&r->out, f->text);
-    end_record(r, at);
-}
-
-void fr__rec_fault_pair(fr_server *srv, uint64_t conn_id, const fr_fault *a, const fr_fault *b)
+/* A fault rule fired (reported through the stage table): its id and
+ * text form. */
+static void record_event(fr_server *srv, uint64_t conn_id, uint64_t id, const char *text)
 {
     fr_rec *r = srv->rec;
     if (!recording(r))
         return;
-    if (a)
-        record_fault(r, conn_id, a);
-    if (b)
-        record_fault(r, conn_id, b);
+    size_t at = begin_record(r, FR_REC_FAULT, 0, conn_id);
+    put_u64(&r->out, id);
+    fr__buf_puts(&r->out, text);
+    end_record(r, at);
 }
 
 /* ---- start and stop ---------------------------------------------------- */
-
-static int64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 int fr__rec_start(fr_server *srv, const char *path, char *err, size_t cap)
 {
@@ -355,11 +391,11 @@ int fr__rec_start(fr_server *srv, const char *path, char *err, size_t cap)
     }
     r->fd = fd;
     r->write_errno = 0;
-    r->t0_us = mono_us();
+    r->t0_us = fr__mono_us();
     fr__buf_append(&r->out, FR_REC_MAGIC, FR_REC_MAGIC_LEN);
     put_u32(&r->out, FR_REC_VERSION);
     put_u32(&r->out, 0);
-    put_u64(&r->out, (uint64_t)wall_us());
+    put_u64(&r->out, (uint64_t)fr__real_us());
     /* connections already open: say who they are, oldest first */
     fr_conn *last = srv->conns;
     while (last && last->next)

@@ -86,11 +86,6 @@ void fr__rec_output_taken(fr_conn *c);
  * Recorded only when they are not the untouched bytes fr__rec_output just
  * saw, i.e. what the fault stage let out. */
 void fr__rec_wire(fr_conn *c, const void *p, size_t n);
-/* Rules a and b (either may be NULL) fired on connection conn_id (0: at
- * accept, no connection yet). */
-struct fr_fault;
-void fr__rec_fault_pair(fr_server *srv, uint64_t conn_id, const struct fr_fault *a,
-                        const struct fr_fault *b);
 /* Stop and free everything (server teardown). */
 void fr__rec_free(fr_server *srv);
 

@@ -11,7 +11,6 @@
 
 #include <cmocka.h>
 
-#include "config.h"
 #include "object.h"
 #include "t_zset.h"
 
@@ -106,9 +105,9 @@ static void check_same(fr_obj *o, const model *md)
     }
 }
 
-static fr_config cfg_with(long long entries)
+static fr_enc_limits cfg_with(long long entries)
 {
-    fr_config cfg;
+    fr_enc_limits cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.zset_max_listpack_entries = entries;
     cfg.zset_max_listpack_value = 64;
@@ -232,7 +231,7 @@ static void test_rank_cost_logarithmic(void **state)
 static void test_add_flags(void **state)
 {
     (void)state;
-    fr_config cfg = cfg_with(128);
+    fr_enc_limits cfg = cfg_with(128);
     fr_obj *o = fr__zset_new(&cfg, 1, 1);
     assert_int_equal(o->enc, FR_ENC_LISTPACK);
     int out;
@@ -263,7 +262,7 @@ static void test_add_flags(void **state)
 static void test_conversion(void **state)
 {
     (void)state;
-    fr_config cfg = cfg_with(4);
+    fr_enc_limits cfg = cfg_with(4);
     fr_obj *o = fr__zset_new(&cfg, 1, 1);
     int out;
     char m[8];
@@ -294,7 +293,7 @@ static void test_ranges(void **state)
 {
     (void)state;
     for (int enc = 0; enc < 2; enc++) {
-        fr_config cfg = cfg_with(enc ? 0 : 128);
+        fr_enc_limits cfg = cfg_with(enc ? 0 : 128);
         fr_obj *o = fr__zset_new(&cfg, 1, 1);
         int out;
         /* scores 1..5, then lex members at score 0 */
@@ -347,7 +346,7 @@ static void test_random_vs_model(void **state)
 {
     (void)state;
     for (int enc = 0; enc < 2; enc++) {
-        fr_config cfg = cfg_with(enc ? 0 : 1000000);
+        fr_enc_limits cfg = cfg_with(enc ? 0 : 1000000);
         fr_obj *o = fr__zset_new(&cfg, 1, 1);
         assert_int_equal(o->enc, enc ? FR_ENC_SKIPLIST : FR_ENC_LISTPACK);
         model md = {0};
@@ -404,7 +403,7 @@ static void test_dup_dump_load(void **state)
 {
     (void)state;
     for (int enc = 0; enc < 2; enc++) {
-        fr_config cfg = cfg_with(enc ? 0 : 128);
+        fr_enc_limits cfg = cfg_with(enc ? 0 : 128);
         fr_obj *o = fr__zset_new(&cfg, 1, 1);
         int out;
         fr__zset_add(&cfg, o, 2, "b", 1, 0, &out, NULL);

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "blocking_engine.h"
-#include "stage.h"
 #include "db.h"
+#include "pubsub_engine.h"
 
 static long long rss_bytes(void)
 {
@@ -106,8 +106,9 @@ static void sec_persistence(fr_server *srv, fr_buf *o)
 static void sec_stats(fr_server *srv, fr_buf *o)
 {
     const fr_stats *s = &srv->stats;
-    long long pubsub_channels = 0, pubsub_patterns = 0, shard = 0;
-    fr__info_pubsub_counts(srv, &pubsub_channels, &pubsub_patterns, &shard);
+    const fr_keyspace_stats *ks = &srv->ks->stats;
+    long long ps[3];
+    fr__pubsub_server_counts(srv, ps);
     fr__buf_printf(o,
                    "# Stats\r\ntotal_connections_received:%llu\r\n"
                    "total_commands_processed:%llu\r\ninstantaneous_ops_per_sec:0\r\n"
@@ -119,10 +120,9 @@ static void sec_stats(fr_server *srv, fr_buf *o)
                    "total_error_replies:%llu\r\n",
                    (unsigned long long)s->conns_received, (unsigned long long)s->commands,
                    (unsigned long long)s->net_in, (unsigned long long)s->net_out,
-                   (unsigned long long)s->conns_rejected, (unsigned long long)s->expired_keys,
-                   (unsigned long long)s->evicted_keys, (unsigned long long)s->keyspace_hits,
-                   (unsigned long long)s->keyspace_misses, pubsub_channels, pubsub_patterns,
-                   shard, (unsigned long long)s->pubsub_clients_killed,
+                   (unsigned long long)s->conns_rejected, (unsigned long long)ks->expired_keys,
+                   (unsigned long long)ks->evicted_keys, (unsigned long long)ks->hits,
+                   (unsigned long long)ks->misses, ps[0], ps[1], ps[2], (unsigned long long)s->pubsub_clients_killed,
                    (unsigned long long)s->errors);
 }
 
@@ -161,7 +161,7 @@ static void sec_cluster(fr_server *srv, fr_buf *o)
 static void sec_keyspace(fr_server *srv, fr_buf *o)
 {
     fr__buf_puts(o, "# Keyspace\r\n");
-    fr__keyspace_info(srv, o);
+    fr__keyspace_info(srv->ks, o);
 }
 
 typedef struct section {
