@@ -1,4 +1,5 @@
 /* The public view of blocked clients (include/fakeredis/blocking.h). */
+#include "core.h"
 #include "fakeredis/blocking.h"
 
 #include <pthread.h>
@@ -7,7 +8,6 @@
 #include <time.h>
 
 #include "blocking_engine.h"
-#include "command.h"
 
 /* The snapshot is one allocation: the list header, the clients, then per
  * client its key pointers, lengths and the bytes. Built in two passes over

@@ -1,7 +1,7 @@
 /* The public clock API: every call runs on the loop thread, so the clock
  * is only ever read and moved there. Moving it forward (set or advance)
  * expires every key that became due before the call returns. */
-#include "server.h"
+#include "core.h"
 
 typedef struct clock_job {
     int op;

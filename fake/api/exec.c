@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
-#include "server.h"
+#include "core.h"
+
 
 typedef struct exec_job {
     int argc;

@@ -1,5 +1,6 @@
 /* The inspection API (include/fakeredis/inspect.h): typed wrappers over
  * fr_exec, and fr_dump which walks a database on the loop thread. */
+#include "core.h"
 #include "fakeredis/inspect.h"
 
 #include <event2/buffer.h>
@@ -7,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
-#include "db.h"
+#include "data.h"
 
 /* Run argv; returns the reply (caller frees) or NULL. */
 static fr_reply *run(fr_server *srv, int argc, const char *const *argv, const size_t *lens)

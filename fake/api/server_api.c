@@ -1,7 +1,7 @@
 /* fr_server_start and fr_server_attach: a core server over the table of
  * every command group. The only place where core and the commands meet. */
 #include "commands.h"
-#include "server.h"
+#include "core.h"
 
 int fr_server_start(const fr_options *opts, fr_server **out)
 {

@@ -3,7 +3,7 @@
  * the polynomial 0xEDB88320), so there is nothing to initialise and no
  * shared mutable state. Recordings use it to detect torn and damaged
  * records. */
-#include "fakeredis/record.h"
+#include "crc32.h"
 
 static const uint32_t table[256] = {
     0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu, 0xe963a535u,

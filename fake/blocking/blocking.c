@@ -5,6 +5,7 @@
  * every blocked client in block order (for timeouts and the public list).
  * Keys of the two maps are the db number (4 bytes) followed by the key, so
  * one dict covers all databases. */
+#include "core.h"
 #include "blocking_engine.h"
 
 #include <errno.h>
@@ -12,11 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
-#include "db.h"
-#include "dict.h"
-#include "reply.h"
-#include "stage.h"
+#include "data.h"
+#include "base.h"
 
 typedef struct waiter waiter;
 typedef struct key_waiters {

@@ -37,7 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server.h"
+#include "core.h"
+
 
 /* Serve c, blocked with the command argv[0..argc) (the engine's own copy,
  * also in c->argv/c->argc during the call), from key (in c's database),

@@ -2,11 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands_private.h"
+#include "core.h"
 #include "commands.h"
 #include "blocking_engine.h"
-#include "multi.h"
 #include "pubsub_engine.h"
-#include "reply.h"
 
 /* One CLIENT LIST line for c into b (no trailing newline). */
 static void describe(fr_conn *c, fr_buf *b)

@@ -2,10 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands_private.h"
+#include "core.h"
 #include "commands.h"
 #include "pubsub_engine.h"
-#include "multi.h"
-#include "reply.h"
 
 void fr__cmd_ping(fr_conn *c)
 {

@@ -16,11 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands_private.h"
+#include "core.h"
 #include "commands.h"
-#include "db.h"
+#include "data.h"
 #include "fault_engine.h"
 #include "record_engine.h"
-#include "reply.h"
 
 /* With control off the family does not exist, as far as clients can tell. */
 static int control_on(fr_conn *c)

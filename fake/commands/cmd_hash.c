@@ -4,13 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands_private.h"
+#include "core.h"
 #include "commands.h"
-#include "db.h"
-#include "ldouble.h"
-#include "randpick.h"
-#include "reply.h"
-#include "t_hash.h"
-#include "scan.h"
+#include "data.h"
+#include "base.h"
 
 static void changed(fr_conn *c, const fr_arg *k, const char *event)
 {

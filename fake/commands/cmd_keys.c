@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands_private.h"
+#include "core.h"
 #include "commands.h"
-#include "db.h"
-#include "glob.h"
-#include "reply.h"
-#include "scan.h"
+#include "data.h"
+#include "base.h"
 
 static const char err_same_object[] = "source and destination objects are the same";
 

@@ -3,13 +3,11 @@
 #include <limits.h>
 #include <string.h>
 
+#include "commands_private.h"
+#include "core.h"
 #include "blocking_engine.h"
 #include "commands.h"
-#include "db.h"
-#include "mpop.h"
-#include "rank_range.h"
-#include "reply.h"
-#include "t_list.h"
+#include "data.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

@@ -1,7 +1,8 @@
 /* MULTI, EXEC, DISCARD, WATCH, UNWATCH: the commands over core's
  * transaction state (multi.h). */
+#include "commands_private.h"
+#include "core.h"
 #include "commands.h"
-#include "multi.h"
 
 void fr__cmd_watch(fr_conn *c)
 {

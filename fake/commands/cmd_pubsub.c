@@ -4,10 +4,11 @@
  * argument, in argument order, each with the running count. */
 #include <string.h>
 
+#include "commands_private.h"
+#include "core.h"
 #include "commands.h"
-#include "glob.h"
+#include "base.h"
 #include "pubsub_engine.h"
-#include "reply.h"
 
 /* fr_exec's pseudo client has no socket: a subscription would pile its
  * messages up in a queue that nobody reads. Scripts can't subscribe in

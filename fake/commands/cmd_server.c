@@ -7,11 +7,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "commands_private.h"
+#include "core.h"
 #include "commands.h"
-#include "db.h"
-#include "glob.h"
-#include "info.h"
-#include "reply.h"
+#include "data.h"
+#include "base.h"
 
 /* ---- COMMAND ---------------------------------------------------------- */
 

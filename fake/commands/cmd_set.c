@@ -4,13 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands_private.h"
+#include "core.h"
 #include "commands.h"
-#include "db.h"
-#include "randpick.h"
-#include "reply.h"
-#include "store.h"
-#include "scan.h"
-#include "t_set.h"
+#include "data.h"
 
 static void notify_set(fr_conn *c, const fr_arg *k, const char *event)
 {

@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands_private.h"
+#include "core.h"
 #include "commands.h"
-#include "db.h"
-#include "ldouble.h"
-#include "reply.h"
+#include "data.h"
+#include "base.h"
 
 static const char err_maxlen[] = "string exceeds maximum allowed size (proto-max-bulk-len)";
 static const char err_bit_offset[] = "bit offset is not an integer or out of range";

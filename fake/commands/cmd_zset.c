@@ -7,17 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands_private.h"
+#include "core.h"
 #include "blocking_engine.h"
 #include "commands.h"
-#include "db.h"
-#include "mpop.h"
-#include "randpick.h"
-#include "rank_range.h"
-#include "reply.h"
-#include "store.h"
-#include "scan.h"
-#include "t_set.h"
-#include "t_zset.h"
+#include "data.h"
 
 static const char err_minmax[] = "min or max is not a float";
 static const char err_lex[] = "min or max not valid string range item";

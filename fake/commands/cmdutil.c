@@ -1,13 +1,13 @@
 /* Helpers the command groups share. See cmdutil.h. */
-#include "cmdutil.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ldouble.h"
-#include "reply.h"
+#include "commands_private.h"
+#include "core.h"
+#include "base.h"
 
 static int touch_flag(fr_conn *c)
 {

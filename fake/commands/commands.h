@@ -5,10 +5,7 @@
 
 #include <stddef.h>
 
-#include "cmdutil.h"
-#include "command.h"
-#include "db.h"
-#include "reply.h"
+#include "core.h"
 
 /* The whole table, in commands.def order (subcommands included). Static
  * and read-only: every server indexes the same one. */

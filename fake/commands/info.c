@@ -1,4 +1,3 @@
-#include "info.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +6,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "commands_private.h"
 #include "blocking_engine.h"
-#include "db.h"
+#include "data.h"
 #include "pubsub_engine.h"
 
 static long long rss_bytes(void)

@@ -1,10 +1,9 @@
 /* See mpop.h. */
-#include "mpop.h"
-#include "cmdutil.h"
+#include "commands_private.h"
+#include "core.h"
 
 #include <limits.h>
 
-#include "reply.h"
 
 int fr__mpop_args(fr_conn *c, int argc, const fr_arg *argv, int at, const char *const ends[2],
                   long long *numkeys, int *end, long long *count)

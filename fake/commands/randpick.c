@@ -1,11 +1,10 @@
 /* See randpick.h. */
-#include "randpick.h"
-#include "cmdutil.h"
+#include "commands_private.h"
+#include "core.h"
 
 #include <limits.h>
 
-#include "buf.h"
-#include "reply.h"
+#include "base.h"
 
 int fr__randpick_count(fr_conn *c, long long *count)
 {

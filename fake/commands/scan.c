@@ -1,6 +1,6 @@
 /* The parts of SCAN/HSCAN/SSCAN/ZSCAN that do not depend on the type. */
-#include "scan.h"
-#include "cmdutil.h"
+#include "commands_private.h"
+#include "core.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "glob.h"
-#include "reply.h"
+#include "data.h"
+#include "base.h"
 
 int fr__scan_cursor(fr_conn *c, const fr_arg *a, uint64_t *out)
 {

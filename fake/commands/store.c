@@ -1,10 +1,9 @@
 /* See store.h. */
-#include "store.h"
-#include "cmdutil.h"
+#include "commands_private.h"
+#include "core.h"
 
 #include "blocking_engine.h"
-#include "db.h"
-#include "reply.h"
+#include "data.h"
 
 void fr__store_result(fr_conn *c, const fr_arg *dst, fr_obj *res, size_t n, int notify_class,
                       const char *event, int wake)

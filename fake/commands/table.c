@@ -1,4 +1,5 @@
 /* The command table, built from commands.def. */
+#include "commands_private.h"
 #include "commands.h"
 
 static const fr_cmd table[] = {

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "multi.h"
 #include "reply.h"
 #include "stage.h"
+
 
 /* Open addressing over lower-cased names; sized to stay under half full.
  * Built per server (no global state) from the immutable table. */

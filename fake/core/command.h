@@ -10,7 +10,8 @@
 
 #include <stdint.h>
 
-#include "server.h"
+#include "types.h"
+
 
 typedef void fr_cmd_fn(fr_conn *c);
 

@@ -10,8 +10,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "glob.h"
-#include "reply.h"
+#include "base.h"
+#include "types.h"
+
 
 enum ptype { P_BOOL, P_LL, P_MEM, P_STR, P_ENUM, P_SPECIAL };
 enum { P_IMMUTABLE = 1, P_HIDDEN = 2 };

@@ -5,9 +5,9 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "db.h"
-#include "proto.h"
+#include "base.h"
+#include "data.h"
+#include "resp.h"
 
 typedef struct fr_server fr_server;
 

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "conn.h"
 #include "multi.h"
 #include "reply.h"
 #include "stage.h"
+
 
 #define READ_CHUNK (16 * 1024)
 

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "server.h"
+#include "marshal.h"
+#include "conn.h"
+
 
 struct fr_job {
     void (*fn)(fr_server *, void *);

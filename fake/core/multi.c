@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "command.h"
+#include "data.h"
 #include "reply.h"
+
 
 typedef struct queued {
     const fr_cmd *cmd;

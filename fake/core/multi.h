@@ -5,7 +5,7 @@
 #ifndef FR_MULTI_H
 #define FR_MULTI_H
 
-#include "command.h"
+#include "types.h"
 
 /* Queue a copy of the command for EXEC (argv is copied: the input buffer
  * moves on). */

@@ -238,12 +238,6 @@ void fr__set_deferred(fr_conn *c, size_t handle, char kind, long long n)
     b->p[b->len] = '\0';
 }
 
-int fr__arg_is(const fr_arg *a, const char *kw)
-{
-    size_t n = strlen(kw);
-    return a->len == n && strncasecmp(a->p, kw, n) == 0;
-}
-
 int fr__arg_ll(fr_conn *c, const fr_arg *a, long long *out)
 {
     if (!fr__str2ll(a->p, a->len, out)) {

@@ -8,7 +8,8 @@
 
 #include <stddef.h>
 
-#include "server.h"
+#include "types.h"
+
 
 void fr__add_raw(fr_conn *c, const void *p, size_t n);
 void fr__add_status(fr_conn *c, const char *s);
@@ -58,7 +59,5 @@ int fr__arg_ll(fr_conn *c, const fr_arg *a, long long *out);
 int fr__arg_ll_range(fr_conn *c, const fr_arg *a, long long lo, long long hi,
                      long long *out, const char *msg);
 int fr__arg_double(fr_conn *c, const fr_arg *a, double *out);
-/* Case-insensitive compare of an argument with a keyword. */
-int fr__arg_is(const fr_arg *a, const char *kw);
 
 #endif

@@ -15,10 +15,14 @@
 #include <unistd.h>
 
 #include "command.h"
-#include "db.h"
+#include "conn.h"
+#include "data.h"
+#include "marshal.h"
 #include "multi.h"
 #include "reply.h"
+#include "server.h"
 #include "stage.h"
+
 
 const char *fr_strerror(int status)
 {

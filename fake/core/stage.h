@@ -19,7 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server.h"
+#include "types.h"
+
 
 typedef struct fr_stage_ops {
     const char *name;

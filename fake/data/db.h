@@ -27,8 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "clock.h"
-#include "dict.h"
+#include "base.h"
 #include "object.h"
 
 /* Keyspace notification classes (notify-keyspace-events), with Redis'

@@ -4,42 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "t_hash.h"
-#include "t_list.h"
-#include "t_set.h"
-#include "t_zset.h"
-
-/* One entry per non-string type, filled in as the type files land (each
- * defines its ops and adds one line here). NULL: not implemented yet. */
-static const fr_type_ops *type_ops(int type)
-{
-    switch (type) {
-    case FR_TYPE_LIST: return &fr__list_ops;
-    case FR_TYPE_HASH: return &fr__hash_ops;
-    case FR_TYPE_SET: return &fr__set_ops;
-    case FR_TYPE_ZSET: return &fr__zset_ops;
-    default:
-        return NULL;
-    }
-}
-
-const fr_type_ops *fr__type_ops(int type)
-{
-    return type_ops(type);
-}
-
-/* SORT's element access per type, NULL until a type provides it. */
-const fr_type_elem_ops *fr__type_elem_ops(int type)
-{
-    switch (type) {
-    case FR_TYPE_LIST: return &fr__list_elem_ops;
-    case FR_TYPE_HASH: return &fr__hash_elem_ops;
-    case FR_TYPE_SET: return &fr__set_elem_ops;
-    case FR_TYPE_ZSET: return &fr__zset_elem_ops;
-    default:
-        return NULL;
-    }
-}
 
 const char *fr__type_name(int type)
 {
@@ -84,7 +48,7 @@ void fr__obj_free(fr_obj *o)
         if (o->enc == FR_ENC_RAW)
             free(o->v.ptr);
     } else {
-        const fr_type_ops *ops = type_ops(o->type);
+        const fr_type_ops *ops = fr__type_ops(o->type);
         if (ops && ops->free)
             ops->free(o);
     }
@@ -101,7 +65,7 @@ fr_obj *fr__obj_dup(const fr_obj *o)
         const char *p = fr__str_bytes(o, tmp, &n);
         return o->enc == FR_ENC_RAW ? fr__str_new_raw(p, n) : fr__str_new_plain(p, n);
     }
-    const fr_type_ops *ops = type_ops(o->type);
+    const fr_type_ops *ops = fr__type_ops(o->type);
     return ops && ops->dup ? ops->dup(o) : NULL;
 }
 

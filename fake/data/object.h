@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "base.h"
 
 enum fr_obj_type {
     FR_TYPE_STRING = 0,

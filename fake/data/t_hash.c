@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "rng.h"
+#include "base.h"
 
 static void hval_free(fr_dict_val v, void *ctx)
 {

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dict.h"
+#include "base.h"
 #include "object.h"
-#include "proto.h"
+#include "resp.h"
 
 /* A value in the hashtable encoding (v.p of its dict entry). */
 typedef struct fr_hval {

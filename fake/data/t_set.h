@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dict.h"
+#include "base.h"
 #include "object.h"
 
 typedef struct fr_intset {

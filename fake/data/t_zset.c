@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "rng.h"
+#include "base.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 

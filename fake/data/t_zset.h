@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dict.h"
+#include "base.h"
 #include "object.h"
 
 #define FR_ZSL_MAXLEVEL 32

@@ -17,11 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "command.h"
+#include "core.h"
 #include "fault_engine.h"
-#include "glob.h"
-#include "reply.h"
-#include "stage.h"
+#include "base.h"
 
 static struct timeval ms_tv(int64_t ms)
 {

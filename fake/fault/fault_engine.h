@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core.h"
 #include "fakeredis/fault.h"
-#include "proto.h"
-#include "server.h"
+#include "resp.h"
 
 /* --- fault_parse.c ----------------------------------------------------- */
 

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "db.h"
+#include "data.h"
 #include "fault_engine.h"
-#include "glob.h"
+#include "base.h"
 
 static int kill_matches(const fr_kill_spec *k, const fr_conn *c)
 {

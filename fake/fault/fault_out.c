@@ -15,9 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "stage.h"
+#include "core.h"
 #include "fault_engine.h"
-#include "resp_scan.h"
+#include "resp.h"
 
 /* Before an RST, wait (polling every ms, at most this long) until the
  * peer acknowledged what was written: SO_LINGER 0 drops unsent bytes, and

@@ -5,7 +5,8 @@
 #ifndef FR_NOTIFY_H
 #define FR_NOTIFY_H
 
-#include "server.h"
+#include "core.h"
+
 
 /* Listen to srv's keyspace (again: no-op). Pub/sub calls it when its
  * state is first created. */

@@ -1,13 +1,12 @@
 /* Pub/Sub state and fan-out. See pubsub.h for the model. */
+#include "core.h"
 #include "pubsub_engine.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "glob.h"
+#include "base.h"
 #include "notify.h"
-#include "reply.h"
-#include "stage.h"
 
 /* ---- state ------------------------------------------------------------ */
 

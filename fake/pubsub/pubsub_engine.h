@@ -33,8 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dict.h"
-#include "server.h"
+#include "core.h"
+#include "base.h"
 
 enum fr_sub_kind_int { FR_PS_CHANNEL = 0, FR_PS_PATTERN = 1, FR_PS_SHARD = 2, FR_PS_KINDS = 3 };
 

@@ -2,6 +2,7 @@
  * to the file once per loop iteration (an event made active when the
  * buffer goes non-empty runs after the callbacks of this iteration), or
  * at once past FLUSH_BYTES. The format is in include/fakeredis/record.h. */
+#include "core.h"
 #include "record_engine.h"
 
 #include <errno.h>
@@ -12,8 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dict.h"
-#include "stage.h"
+#include "base.h"
 
 #define FLUSH_BYTES (256 * 1024)
 

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto.h"
-#include "server.h"
+#include "core.h"
+#include "resp.h"
 
 /* The format, shared with the reader (harness/recording.c) through the
  * public header's FR_REC_* constants. */

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "base.h"
 
 #define FR_PROTO_INLINE_MAX (64 * 1024)
 
@@ -63,5 +63,8 @@ int fr__parse_request(fr_parser *ps, const char *buf, size_t len, size_t *used);
  * the config file reader and the case files of the tests. */
 int fr__split_args(const char *line, size_t len, fr_buf *out, size_t **lens,
                    size_t *lens_cap);
+
+/* Case-insensitive compare of an argument with a keyword. */
+int fr__arg_is(const fr_arg *a, const char *kw);
 
 #endif

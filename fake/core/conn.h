@@ -1,0 +1,35 @@
+/* Connections: reading and parsing, the output path, deferred close.
+ * Loop thread only. */
+#ifndef FR_CONN_H
+#define FR_CONN_H
+
+#include <stddef.h>
+
+#include "types.h"
+
+fr_conn *fr__conn_new(fr_server *srv, int fd, unsigned flags);
+/* Free at a safe point (never inside the conn's own callback). */
+void fr__conn_close_async(fr_conn *c);
+void fr__conn_free(fr_conn *c);
+/* The command's reply (c->reply) is complete: pass it through the output
+ * stage (faults, recording) onto the socket's queue. Called once per
+ * command by the dispatcher; pub/sub pushes call it too. */
+void fr__conn_commit_reply(fr_conn *c);
+/* Queue bytes that several connections share (a pub/sub message encoded
+ * once): the bytes are referenced, not copied. */
+void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
+                         void (*release)(const void *, size_t, void *), void *ctx);
+/* Queue bytes for the socket, past the output stage (what a stage that
+ * took bytes sends when it wants). */
+void fr__conn_enqueue(fr_conn *c, const void *p, size_t n);
+/* Write what is queued on every conn with pending output. Called at the
+ * end of every callback that can produce output. */
+void fr__flush_pending(fr_server *srv);
+/* Feed the conn's unconsumed input to the dispatcher until it is empty,
+ * the conn blocks, or it is closing. Used after a read and on unblock. */
+void fr__conn_process_input(fr_conn *c);
+/* Read and write events back on after a pause/block ends. */
+void fr__conn_resume(fr_conn *c);
+fr_conn *fr__conn_by_id(fr_server *srv, uint64_t id);
+
+#endif

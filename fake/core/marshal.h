@@ -1,0 +1,14 @@
+/* Cross-thread calls: the public API may be called from any thread; the
+ * server is touched only on its loop thread. */
+#ifndef FR_MARSHAL_H
+#define FR_MARSHAL_H
+
+#include "types.h"
+
+/* Run fn(srv, arg) on the loop thread and wait for it; runs it directly
+ * when already there. Returns FR_ERR_STOPPED if the server is gone. */
+int fr__run_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void *arg);
+int fr__marshal_init(fr_server *srv);
+void fr__marshal_fini(fr_server *srv);
+
+#endif

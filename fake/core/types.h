@@ -1,0 +1,162 @@
+/* The server and connection structures (no functions), shared by core and
+ * every layer above it. Nothing here is public: include/fakeredis/ holds the API.
+ * Each subsystem above core (pub/sub, blocking, faults, recording) keeps
+ * its state behind one typed pointer on the server and one on the
+ * connection: slots that core declares, never dereferences and never
+ * fills; the subsystem's own header defines the struct. */
+#ifndef FR_CORE_TYPES_H
+#define FR_CORE_TYPES_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "base.h"
+#include "config.h"
+#include "fakeredis/fakeredis.h"
+#include "resp.h"
+
+typedef struct fr_conn fr_conn;
+typedef struct fr_cmd fr_cmd;
+typedef struct fr_cmd_index fr_cmd_index;
+
+/* Subsystem state slots (see the comment at the top). */
+struct fr_keyspace;
+struct fr_watch_table;
+struct fr_stage_ops;
+#define FR_STAGE_MAX 8 /* registered stage tables per server (stage.h) */
+struct fr_pubsub;
+struct fr_pubsub_conn;
+struct fr_multi_state;
+struct fr_block_state;
+struct fr_blocking;
+struct fr_faults;
+struct fr_fault_conn;
+
+enum fr_conn_flag {
+    FR_CONN_AUTHED = 1u << 0,
+    FR_CONN_CLOSE_AFTER_REPLY = 1u << 1, /* close once the output is flushed */
+    FR_CONN_CLOSE_ASAP = 1u << 2,        /* queued for the reaper */
+    FR_CONN_MULTI = 1u << 3,
+    FR_CONN_DIRTY_EXEC = 1u << 4, /* a queued command was rejected */
+    FR_CONN_DIRTY_CAS = 1u << 5,  /* a WATCHed key changed */
+    FR_CONN_PUBSUB = 1u << 6,     /* subscribed to something */
+    FR_CONN_BLOCKED = 1u << 7,    /* in a blocking command */
+    FR_CONN_REPLY_OFF = 1u << 8,
+    FR_CONN_REPLY_SKIP = 1u << 9,      /* skip the reply of this command */
+    FR_CONN_REPLY_SKIP_NEXT = 1u << 10, /* skip the reply of the next one */
+    FR_CONN_PSEUDO = 1u << 11,    /* fr_exec's client: no socket */
+    FR_CONN_NO_EVICT = 1u << 12,
+    FR_CONN_NO_TOUCH = 1u << 13,
+    FR_CONN_POSTPONED = 1u << 14, /* waiting for CLIENT PAUSE to end */
+    FR_CONN_UNIX = 1u << 15,
+    FR_CONN_EXECUTING = 1u << 16, /* inside EXEC: blocking acts non-blocking */
+    FR_CONN_READ_PAUSED = 1u << 17 /* not reading its socket (faults) */
+};
+
+struct fr_conn {
+    fr_server *srv;
+    uint64_t id;
+    int fd;
+    unsigned flags;
+    int resp; /* 2 or 3 */
+    int db;
+    struct event *rev, *wev;
+
+    fr_buf in;        /* bytes read; the unconsumed part starts at in_off */
+    size_t in_off;
+    fr_parser parser;
+    fr_arg *argv;     /* the command being run */
+    int argc;
+    const fr_cmd *cmd;
+    const fr_cmd *last_cmd;
+
+    fr_buf reply;           /* the reply being built, before the output stage */
+    struct evbuffer *out;   /* bytes waiting for the socket */
+
+    char *name, *lib_name, *lib_ver;
+    char addr[64], laddr[64];
+    int64_t ctime_ms, last_ms; /* real time: creation, last command */
+    uint64_t tot_in, tot_out;
+
+    fr_conn *prev, *next;     /* srv->conns */
+    fr_conn *pending_next;    /* srv->pending, conns with output to write */
+    int pending;
+    fr_conn *close_next;      /* srv->to_close */
+
+    struct fr_multi_state *multi;
+    struct fr_pubsub_conn *subs;
+    struct fr_block_state *block;
+    struct fr_fault_conn *fault;
+};
+
+/* Counters reported by INFO and reset by CONFIG RESETSTAT. */
+typedef struct fr_stats {
+    uint64_t conns_received, conns_rejected, commands, net_in, net_out;
+    uint64_t pubsub_clients_killed, errors;
+} fr_stats;
+
+typedef struct fr_job fr_job;
+
+struct fr_server {
+    struct event_base *base;
+    int own_base; /* threaded: we made the base and run it */
+    pthread_t thread;
+    pthread_t loop_thread; /* the thread allowed to touch the server */
+    int threaded;
+
+    char *bind_addr;
+    int port;       /* the real port, -1 without a TCP listener */
+    char *unixsocket;
+    int tcp_fd, unix_fd;
+    struct event *tcp_ev, *unix_ev;
+    int listening; /* accepting connections */
+
+    fr_conn *conns;
+    size_t nconns;
+    uint64_t next_id;
+    fr_conn *pending;  /* conns with output waiting, flushed after callbacks */
+    fr_conn *to_close; /* conns to free at a safe point */
+    struct event *reaper_ev;
+    struct event *cron_ev;
+    struct event *expire_ev; /* active expiry, every 10 ms */
+    fr_conn *exec_client; /* the pseudo client behind fr_exec */
+
+    fr_config cfg;
+    fr_clock clock;
+    fr_stats stats;
+    fr_cmd_index *cmds;
+    int64_t start_ms, lastsave_s;
+
+    /* CLIENT PAUSE */
+    int64_t paused_until_ms; /* 0: not paused */
+    int pause_all;           /* ALL rather than WRITE */
+    struct event *pause_ev;
+
+    /* cross-thread calls (see marshal.c) */
+    pthread_mutex_t jobs_mu;
+    pthread_cond_t jobs_cv;
+    fr_job *jobs;
+    int wake_fd[2];
+    struct event *jobs_ev;
+
+    volatile int shut_down; /* SHUTDOWN ran or the server stopped */
+    void (*on_shutdown)(void *ctx);
+    void *on_shutdown_ctx;
+    char errstr[256];
+
+    /* registered stages, sorted by order (stage.h) */
+    const struct fr_stage_ops *stages[FR_STAGE_MAX];
+    int nstages;
+
+    struct fr_keyspace *ks;
+    struct fr_watch_table *watch; /* WATCHed keys (multi.c); NULL: none yet */
+    struct fr_pubsub *pubsub;
+    struct fr_blocking *blocking;
+    struct fr_faults *faults;
+    struct fr_rec *rec; /* recording and playback (record.h); NULL: none */
+};
+
+#endif
