@@ -418,8 +418,3 @@ void fr__dict_iter_end(fr_dict_iter *it)
     }
 }
 
-size_t fr__dict_mem(const fr_dict *d)
-{
-    size_t n = (d->size[0] + d->size[1]) * sizeof(fr_dict_entry *);
-    return n + fr__dict_size(d) * (sizeof(fr_dict_entry) + 16);
-}

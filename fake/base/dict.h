@@ -126,7 +126,4 @@ void fr__dict_iter_start(fr_dict_iter *it, fr_dict *d);
 fr_dict_entry *fr__dict_iter_next(fr_dict_iter *it);
 void fr__dict_iter_end(fr_dict_iter *it);
 
-/* Bytes allocated by the table (buckets and entries), approximate. */
-size_t fr__dict_mem(const fr_dict *d);
-
 #endif

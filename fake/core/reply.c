@@ -17,11 +17,6 @@ const char fr__err_db_index[] = "DB index is out of range";
 const char fr__err_no_such_key[] = "no such key";
 const char fr__err_timeout[] = "timeout is not a float or out of range";
 
-void fr__add_raw(fr_conn *c, const void *p, size_t n)
-{
-    fr__buf_append(&c->reply, p, n);
-}
-
 /* "<prefix><n>\r\n" */
 static void add_len(fr_conn *c, char prefix, long long n)
 {
@@ -144,12 +139,6 @@ void fr__add_push(fr_conn *c, long long n)
     add_len(c, c->resp >= 3 ? '>' : '*', n);
 }
 
-void fr__add_attribute(fr_conn *c, long long pairs)
-{
-    if (c->resp >= 3)
-        add_len(c, '|', pairs);
-}
-
 void fr__add_double(fr_conn *c, double d)
 {
     char tmp[64];
@@ -163,14 +152,6 @@ void fr__add_double(fr_conn *c, double d)
     }
 }
 
-void fr__add_bool(fr_conn *c, int b)
-{
-    if (c->resp >= 3)
-        fr__buf_append(&c->reply, b ? "#t\r\n" : "#f\r\n", 4);
-    else
-        fr__buf_append(&c->reply, b ? ":1\r\n" : ":0\r\n", 4);
-}
-
 void fr__add_verbatim(fr_conn *c, const char *p, size_t n, const char *fmt3)
 {
     if (c->resp < 3) {
@@ -180,17 +161,6 @@ void fr__add_verbatim(fr_conn *c, const char *p, size_t n, const char *fmt3)
     add_len(c, '=', (long long)n + 4);
     fr__buf_append(&c->reply, fmt3, 3);
     fr__buf_putc(&c->reply, ':');
-    fr__buf_append(&c->reply, p, n);
-    fr__buf_append(&c->reply, "\r\n", 2);
-}
-
-void fr__add_bignum(fr_conn *c, const char *p, size_t n)
-{
-    if (c->resp < 3) {
-        fr__add_bulk(c, p, n);
-        return;
-    }
-    fr__buf_putc(&c->reply, '(');
     fr__buf_append(&c->reply, p, n);
     fr__buf_append(&c->reply, "\r\n", 2);
 }
@@ -259,21 +229,3 @@ int fr__arg_ll_range(fr_conn *c, const fr_arg *a, long long lo, long long hi,
     return 1;
 }
 
-int fr__arg_double(fr_conn *c, const fr_arg *a, double *out)
-{
-    char tmp[64];
-    if (a->len == 0 || a->len >= sizeof tmp) {
-        fr__add_error(c, fr__err_not_float);
-        return 0;
-    }
-    memcpy(tmp, a->p, a->len);
-    tmp[a->len] = '\0';
-    char *end;
-    double d = strtod(tmp, &end);
-    if (*end || isnan(d) || (tmp[0] == ' ')) {
-        fr__add_error(c, fr__err_not_float);
-        return 0;
-    }
-    *out = d;
-    return 1;
-}

@@ -10,8 +10,6 @@
 
 #include "types.h"
 
-
-void fr__add_raw(fr_conn *c, const void *p, size_t n);
 void fr__add_status(fr_conn *c, const char *s);
 void fr__add_ok(fr_conn *c);
 void fr__add_error(fr_conn *c, const char *msg);
@@ -28,11 +26,8 @@ void fr__add_array(fr_conn *c, long long n);
 void fr__add_map(fr_conn *c, long long pairs); /* RESP2: array of 2*pairs */
 void fr__add_set(fr_conn *c, long long n);     /* RESP2: array */
 void fr__add_push(fr_conn *c, long long n);    /* RESP2: array */
-void fr__add_attribute(fr_conn *c, long long pairs); /* RESP3 only */
 void fr__add_double(fr_conn *c, double d);     /* RESP2: bulk "%.17g" */
-void fr__add_bool(fr_conn *c, int b);          /* RESP2: :1 / :0 */
 void fr__add_verbatim(fr_conn *c, const char *p, size_t n, const char *fmt3);
-void fr__add_bignum(fr_conn *c, const char *p, size_t n);
 /* Help text as Redis' HELP subcommands give it: a header line built from
  * the container's name, then each line, as status replies. */
 void fr__add_help(fr_conn *c, const char *container, const char *const *lines);
@@ -58,6 +53,5 @@ extern const char fr__err_timeout[];
 int fr__arg_ll(fr_conn *c, const fr_arg *a, long long *out);
 int fr__arg_ll_range(fr_conn *c, const fr_arg *a, long long lo, long long hi,
                      long long *out, const char *msg);
-int fr__arg_double(fr_conn *c, const fr_arg *a, double *out);
 
 #endif
