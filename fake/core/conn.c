@@ -153,10 +153,18 @@ void fr__conn_close_async(fr_conn *c)
     event_active(c->srv->reaper_ev, EV_TIMEOUT, 0);
 }
 
+/* Output is written once per loop iteration, as Redis writes in
+ * beforeSleep: the first connection to get output activates the server's
+ * flush event, which libevent runs after the events already active in this
+ * iteration (every ready read), so fifty PUBLISHes to one subscriber become
+ * one write(), not fifty. Timers and fault stages that must put bytes on
+ * the wire at a precise moment call fr__flush_pending themselves. */
 static void mark_pending(fr_conn *c)
 {
     if (c->pending || c->fd < 0)
         return;
+    if (!c->srv->pending && c->srv->flush_ev)
+        event_active(c->srv->flush_ev, EV_TIMEOUT, 0);
     c->pending = 1;
     c->pending_next = c->srv->pending;
     c->srv->pending = c;
@@ -337,12 +345,17 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
             fr__stage_bytes_in(c, (size_t)n);
         } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
             fr__conn_close_async(c);
-            fr__flush_pending(srv);
             return;
         }
     }
-    fr__conn_process_input(c);
-    fr__flush_pending(srv);
+    fr__conn_process_input(c); /* replies go out with the flush event */
+}
+
+void fr__on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    fr__flush_pending(arg);
 }
 
 void fr__conn_resume(fr_conn *c)

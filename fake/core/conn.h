@@ -22,9 +22,12 @@ void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
 /* Queue bytes for the socket, past the output stage (what a stage that
  * took bytes sends when it wants). */
 void fr__conn_enqueue(fr_conn *c, const void *p, size_t n);
-/* Write what is queued on every conn with pending output. Called at the
- * end of every callback that can produce output. */
+/* Write what is queued on every conn with pending output, now. The flush
+ * event does it once per loop iteration; callbacks outside the request
+ * path (timers, fault stages, marshalled calls) call it to write at once. */
 void fr__flush_pending(fr_server *srv);
+/* The flush event's callback (srv->flush_ev; arg is the server). */
+void fr__on_flush(evutil_socket_t fd, short what, void *arg);
 /* Feed the conn's unconsumed input to the dispatcher until it is empty,
  * the conn blocks, or it is closing. Used after a read and on unblock. */
 void fr__conn_process_input(fr_conn *c);

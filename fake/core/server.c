@@ -347,6 +347,8 @@ static void server_free(fr_server *srv)
     fr__multi_free_server(srv);
     if (srv->expire_ev)
         event_free(srv->expire_ev);
+    if (srv->flush_ev)
+        event_free(srv->flush_ev);
     if (srv->reaper_ev)
         event_free(srv->reaper_ev);
     if (srv->cron_ev)
@@ -420,8 +422,9 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, co
     srv->cron_ev = srv->base ? event_new(srv->base, -1, EV_PERSIST, on_cron, srv) : NULL;
     srv->pause_ev = srv->base ? event_new(srv->base, -1, 0, on_pause_end, srv) : NULL;
     srv->expire_ev = srv->base ? event_new(srv->base, -1, EV_PERSIST, on_expire_tick, srv) : NULL;
+    srv->flush_ev = srv->base ? event_new(srv->base, -1, 0, fr__on_flush, srv) : NULL;
     if (!srv->base || !srv->cmds || !srv->reaper_ev || !srv->cron_ev || !srv->pause_ev ||
-        !srv->expire_ev) {
+        !srv->expire_ev || !srv->flush_ev) {
         *status = srv->base ? FR_ERR_NOMEM : FR_ERR_EVENT;
         goto fail;
     }

@@ -117,7 +117,8 @@ struct fr_server {
     fr_conn *conns;
     size_t nconns;
     uint64_t next_id;
-    fr_conn *pending;  /* conns with output waiting, flushed after callbacks */
+    fr_conn *pending;  /* conns with output waiting, written by flush_ev */
+    struct event *flush_ev;
     fr_conn *to_close; /* conns to free at a safe point */
     struct event *reaper_ev;
     struct event *cron_ev;
