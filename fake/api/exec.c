@@ -18,7 +18,7 @@ typedef struct exec_job {
 static void run_exec(fr_server *srv, void *arg)
 {
     exec_job *j = arg;
-    fr_conn *c = srv->exec_client;
+    fr_conn *c = fr__exec_client(srv);
     if (srv->shut_down || !c)
         return;
     fr__dispatch(c, j->argc, j->argv);
@@ -149,7 +149,7 @@ static void run_select(fr_server *srv, void *arg)
         j->status = FR_ERR_ARG;
         return;
     }
-    srv->exec_client->db = j->db;
+    fr__exec_client(srv)->db = j->db;
 }
 
 int fr_exec_select(fr_server *srv, int db)

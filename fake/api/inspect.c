@@ -346,7 +346,7 @@ static int cmp_dump_key(const void *a, const void *b)
 /* Run one command as the pseudo client, on the loop thread. */
 static fr_reply *exec_here(fr_server *srv, int argc, fr_arg *argv)
 {
-    fr_conn *c = srv->exec_client;
+    fr_conn *c = fr__exec_client(srv);
     size_t before = evbuffer_get_length(c->out);
     if (before)
         evbuffer_drain(c->out, before);
@@ -425,9 +425,9 @@ static void render_value(fr_server *srv, const dump_key *k, const fr_obj *o, fr_
 static void run_dump(fr_server *srv, void *arg)
 {
     dump_job *j = arg;
-    if (srv->shut_down || !srv->ks || j->db < 0 || j->db >= srv->ks->n || !srv->exec_client)
+    if (srv->shut_down || !srv->ks || j->db < 0 || j->db >= srv->ks->n)
         return;
-    fr_conn *c = srv->exec_client;
+    fr_conn *c = fr__exec_client(srv);
     int saved_db = c->db;
     c->db = j->db;
     fr_db *d = fr__db(srv->ks, j->db);

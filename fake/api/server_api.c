@@ -1,20 +1,46 @@
 /* fr_server_start and fr_server_attach: a core server over the table of
- * every command group. The only place where core and the commands meet. */
+ * every command group. The only place where core and the commands meet.
+ *
+ * The name index over the table is built once per process and shared
+ * read-only by every server: the table is static, so its index never
+ * changes, and a test suite starting a server per test should not pay for
+ * hashing 370 names each time. It is the process' only shared state, and
+ * immutable once built. */
+#include <pthread.h>
+
 #include "commands.h"
 #include "core.h"
 
-int fr_server_start(const fr_options *opts, fr_server **out)
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+static fr_cmd_index *shared_index;
+
+static void build_index(void)
 {
     size_t n;
     const fr_cmd *table = fr__cmd_table(&n);
-    return fr__server_start(NULL, opts, table, n, out);
+    shared_index = fr__cmd_index_new(table, n);
+}
+
+static const fr_cmd_index *command_index(void)
+{
+    pthread_once(&index_once, build_index);
+    return shared_index;
+}
+
+int fr_server_start(const fr_options *opts, fr_server **out)
+{
+    const fr_cmd_index *ix = command_index();
+    if (!ix)
+        return FR_ERR_NOMEM;
+    return fr__server_start(NULL, opts, ix, out);
 }
 
 int fr_server_attach(struct event_base *base, const fr_options *opts, fr_server **out)
 {
     if (!base)
         return FR_ERR_ARG;
-    size_t n;
-    const fr_cmd *table = fr__cmd_table(&n);
-    return fr__server_start(base, opts, table, n, out);
+    const fr_cmd_index *ix = command_index();
+    if (!ix)
+        return FR_ERR_NOMEM;
+    return fr__server_start(base, opts, ix, out);
 }

@@ -43,7 +43,7 @@ static void describe(fr_conn *c, fr_buf *b)
                    "db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu "
                    "argv-mem=%zu multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d omem=%zu "
                    "tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d",
-                   (unsigned long long)c->id, c->addr, c->laddr, c->fd,
+                   (unsigned long long)c->id, fr__conn_addr(c), fr__conn_laddr(c), c->fd,
                    c->name ? c->name : "", (long long)((now - c->ctime_ms) / 1000),
                    (long long)((now - c->last_ms) / 1000), flags, c->db, counts[0], counts[1],
                    counts[2], multi, qbuf, c->in.cap - c->in.len, (size_t)0,
@@ -178,7 +178,7 @@ void fr__cmd_client_kill(fr_conn *c)
     fr_server *srv = c->srv;
     if (c->argc == 3) { /* the old form: CLIENT KILL addr:port */
         for (fr_conn *t = srv->conns; t; t = t->next) {
-            if (listed(t) && addr_is(t->addr, &c->argv[2])) {
+            if (listed(t) && addr_is(fr__conn_addr(t), &c->argv[2])) {
                 kill_conn(c, t);
                 fr__add_ok(c);
                 return;
@@ -236,7 +236,7 @@ void fr__cmd_client_kill(fr_conn *c)
         if (!listed(t))
             continue;
         if ((id && t->id != (uint64_t)id) || (type >= 0 && conn_type(t) != type) ||
-            (addr && !addr_is(t->addr, addr)) || (laddr && !addr_is(t->laddr, laddr)) ||
+            (addr && !addr_is(fr__conn_addr(t), addr)) || (laddr && !addr_is(fr__conn_laddr(t), laddr)) ||
             (skipme && t == c))
             continue;
         kill_conn(c, t);

@@ -414,8 +414,8 @@ static int debug_allowed(fr_conn *c)
     if (!strcmp(mode, "yes") || (c->flags & FR_CONN_PSEUDO))
         return 1;
     if (!strcmp(mode, "local") &&
-        ((c->flags & FR_CONN_UNIX) || !strncmp(c->addr, "127.", 4) ||
-         !strncmp(c->addr, "::1", 3)))
+        ((c->flags & FR_CONN_UNIX) || !strncmp(fr__conn_addr(c), "127.", 4) ||
+         !strncmp(fr__conn_addr(c), "::1", 3)))
         return 1;
     return 0;
 }

@@ -49,7 +49,8 @@ fr_conn *fr__conn_new(fr_server *srv, int fd, unsigned flags)
     fr_conn *c = fr__xcalloc(1, sizeof *c);
     c->srv = srv;
     c->fd = fd;
-    c->id = ++srv->next_id;
+    /* the fr_exec pseudo client is not a client Redis would number */
+    c->id = (flags & FR_CONN_PSEUDO) ? 0 : ++srv->next_id;
     c->flags = flags;
     /* As Redis: a client that connects while the default user needs no
      * password is logged in, and stays so if requirepass is set later. */
@@ -64,18 +65,6 @@ fr_conn *fr__conn_new(fr_server *srv, int fd, unsigned flags)
         return NULL;
     }
     if (fd >= 0) {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof ss;
-        if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
-            format_addr(&ss, len, c->addr, sizeof c->addr);
-        len = sizeof ss;
-        if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-            format_addr(&ss, len, c->laddr, sizeof c->laddr);
-        if (ss.ss_family == AF_UNIX) {
-            /* Redis shows unix clients by the socket path */
-            c->flags |= FR_CONN_UNIX;
-            snprintf(c->addr, sizeof c->addr, "%s", c->laddr);
-        }
         c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, on_read, c);
         c->wev = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
         if (!c->rev || !c->wev || event_add(c->rev, NULL) < 0) {
@@ -96,6 +85,47 @@ fr_conn *fr__conn_new(fr_server *srv, int fd, unsigned flags)
     srv->nconns++;
     fr__stage_open(c);
     return c;
+}
+
+/* Addresses are looked up when someone asks (CLIENT LIST, a rule that
+ * matches addr=, the recorder), not at accept: two system calls less per
+ * connection, which a test suite opening thousands of them notices. */
+static void resolve_addrs(fr_conn *c)
+{
+    if (c->addrs_known || c->fd < 0)
+        return;
+    c->addrs_known = 1;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (!c->addr[0] && getpeername(c->fd, (struct sockaddr *)&ss, &len) == 0)
+        format_addr(&ss, len, c->addr, sizeof c->addr);
+    len = sizeof ss;
+    if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0) {
+        format_addr(&ss, len, c->laddr, sizeof c->laddr);
+        if (ss.ss_family == AF_UNIX)
+            c->flags |= FR_CONN_UNIX;
+    }
+    if (c->flags & FR_CONN_UNIX) /* Redis shows unix clients by the path */
+        snprintf(c->addr, sizeof c->addr, "%s", c->laddr);
+}
+
+/* The addresses are a cache of what the socket says, not state: filling
+ * them in is allowed through a const pointer. */
+const char *fr__conn_addr(const fr_conn *c)
+{
+    resolve_addrs((fr_conn *)c);
+    return c->addr;
+}
+
+const char *fr__conn_laddr(const fr_conn *c)
+{
+    resolve_addrs((fr_conn *)c);
+    return c->laddr;
+}
+
+void fr__conn_set_peer(fr_conn *c, const void *sa, unsigned len)
+{
+    format_addr(sa, (socklen_t)len, c->addr, sizeof c->addr);
 }
 
 static void unlink_pending(fr_conn *c)

@@ -1,13 +1,15 @@
 /* Cross-thread calls: the test's thread queues a job and waits; the loop
- * thread, woken through a pipe, runs it. The server itself is only ever
- * touched by its loop thread, so no lock guards its data. */
+ * thread, woken through an eventfd, runs it. The server itself is only
+ * ever touched by its loop thread, so no lock guards its data. Only a
+ * threaded server has any of this: an attached one is called on its own
+ * base's thread. */
 #include <errno.h>
-#include <fcntl.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "marshal.h"
 #include "conn.h"
-
 
 struct fr_job {
     void (*fn)(fr_server *, void *);
@@ -19,9 +21,11 @@ struct fr_job {
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
     fr_server *srv = arg;
-    char drain[64];
-    while (read(fd, drain, sizeof drain) > 0)
-        ;
+    uint64_t n;
+    (void)what;
+    if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN) {
+        /* nothing to do: the jobs are in the queue either way */
+    }
     for (;;) {
         pthread_mutex_lock(&srv->jobs_mu);
         fr_job *j = srv->jobs;
@@ -37,15 +41,32 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
         pthread_cond_broadcast(&srv->jobs_cv);
         pthread_mutex_unlock(&srv->jobs_mu);
     }
+    if (__atomic_load_n(&srv->stop_requested, __ATOMIC_ACQUIRE)) {
+        /* fr__marshal_stop: leave the loop; the caller joins the thread */
+        __atomic_store_n(&srv->shut_down, 1, __ATOMIC_RELEASE);
+        event_base_loopbreak(srv->base);
+    }
+}
+
+static void wake(fr_server *srv)
+{
+    uint64_t one = 1;
+    ssize_t w;
+    do {
+        w = write(srv->wake_fd, &one, sizeof one);
+    } while (w < 0 && errno == EINTR);
+    /* EAGAIN: the counter is saturated with wake-ups already, fine */
 }
 
 int fr__marshal_init(fr_server *srv)
 {
     pthread_mutex_init(&srv->jobs_mu, NULL);
     pthread_cond_init(&srv->jobs_cv, NULL);
-    if (pipe2(srv->wake_fd, O_NONBLOCK | O_CLOEXEC) < 0)
+    srv->marshal_ready = 1;
+    srv->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (srv->wake_fd < 0)
         return -1;
-    srv->jobs_ev = event_new(srv->base, srv->wake_fd[0], EV_READ | EV_PERSIST, on_wake, srv);
+    srv->jobs_ev = event_new(srv->base, srv->wake_fd, EV_READ | EV_PERSIST, on_wake, srv);
     if (!srv->jobs_ev || event_add(srv->jobs_ev, NULL) < 0)
         return -1;
     return 0;
@@ -53,15 +74,23 @@ int fr__marshal_init(fr_server *srv)
 
 void fr__marshal_fini(fr_server *srv)
 {
+    if (!srv->marshal_ready)
+        return;
     if (srv->jobs_ev)
         event_free(srv->jobs_ev);
     srv->jobs_ev = NULL;
-    for (int i = 0; i < 2; i++)
-        if (srv->wake_fd[i] >= 0)
-            close(srv->wake_fd[i]);
-    srv->wake_fd[0] = srv->wake_fd[1] = -1;
+    if (srv->wake_fd >= 0)
+        close(srv->wake_fd);
+    srv->wake_fd = -1;
     pthread_cond_destroy(&srv->jobs_cv);
     pthread_mutex_destroy(&srv->jobs_mu);
+    srv->marshal_ready = 0;
+}
+
+void fr__marshal_stop(fr_server *srv)
+{
+    __atomic_store_n(&srv->stop_requested, 1, __ATOMIC_RELEASE);
+    wake(srv);
 }
 
 int fr__run_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
@@ -80,11 +109,7 @@ int fr__run_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
         tail = &(*tail)->next;
     *tail = &job;
     pthread_mutex_unlock(&srv->jobs_mu);
-    ssize_t w;
-    do {
-        w = write(srv->wake_fd[1], "j", 1);
-    } while (w < 0 && errno == EINTR);
-    /* EAGAIN means the pipe is full of wake-ups already: fine */
+    wake(srv);
     pthread_mutex_lock(&srv->jobs_mu);
     while (!job.done)
         pthread_cond_wait(&srv->jobs_cv, &srv->jobs_mu);

@@ -10,5 +10,8 @@
 int fr__run_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void *arg);
 int fr__marshal_init(fr_server *srv);
 void fr__marshal_fini(fr_server *srv);
+/* Ask the loop thread to leave its loop after the jobs queued so far, and
+ * return at once (the caller then joins the thread). */
+void fr__marshal_stop(fr_server *srv);
 
 #endif

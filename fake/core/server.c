@@ -66,7 +66,7 @@ const char *fr_server_unixsocket(const fr_server *srv)
 int fr_server_is_shut_down(const fr_server *srv)
 {
     /* the only read of shut_down off the loop thread: atomic, as are the
-     * two writes (fr__server_shutdown, stop_on_loop) */
+     * two writes (fr__server_shutdown, the marshal's stop) */
     return srv ? __atomic_load_n(&srv->shut_down, __ATOMIC_ACQUIRE) : 1;
 }
 
@@ -102,13 +102,18 @@ static void refuse(int fd, const char *msg)
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
 {
     fr_server *srv = arg;
+    int unix_listener = lfd == srv->unix_fd;
     for (int i = 0; i < 64; i++) { /* bounded: let other events run too */
-        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage peer;
+        socklen_t plen = sizeof peer;
+        int fd = accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             break;
         srv->stats.conns_received++;
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (!unix_listener) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
         if (srv->nstages && fr__stage_accept(srv, fd))
             continue;
         /* the fr_exec pseudo client is not a connection Redis would count */
@@ -118,8 +123,11 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
             refuse(fd, "-ERR max number of clients reached\r\n");
             continue;
         }
-        if (!fr__conn_new(srv, fd, 0))
+        fr_conn *c = fr__conn_new(srv, fd, unix_listener ? FR_CONN_UNIX : 0);
+        if (!c)
             close(fd);
+        else if (!unix_listener)
+            fr__conn_set_peer(c, &peer, plen);
     }
     fr__flush_pending(srv);
 }
@@ -300,6 +308,15 @@ void fr__server_pause(fr_server *srv, int64_t until_ms, int all)
     event_add(srv->pause_ev, &tv);
 }
 
+fr_conn *fr__exec_client(fr_server *srv)
+{
+    if (!srv->exec_client) {
+        srv->exec_client = fr__conn_new(srv, -1, FR_CONN_PSEUDO | FR_CONN_AUTHED);
+        srv->exec_client->resp = 3;
+    }
+    return srv->exec_client;
+}
+
 int64_t fr__now_ms(fr_server *srv)
 {
     return fr__clock_ms(&srv->clock);
@@ -357,7 +374,6 @@ static void server_free(fr_server *srv)
         event_free(srv->pause_ev);
     fr__marshal_fini(srv);
     fr__keyspace_free(srv->ks);
-    fr__cmd_index_free(srv->cmds);
     fr__config_free(&srv->cfg);
     if (srv->own_base && srv->base)
         event_base_free(srv->base);
@@ -366,8 +382,8 @@ static void server_free(fr_server *srv)
     free(srv);
 }
 
-static fr_server *server_new(struct event_base *base, const fr_options *opts, const fr_cmd *table,
-                             size_t ncmds, int *status)
+static fr_server *server_new(struct event_base *base, const fr_options *opts,
+                             const fr_cmd_index *cmds, int *status)
 {
     static const fr_options defaults;
     if (!opts)
@@ -378,7 +394,7 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, co
         return NULL;
     }
     srv->tcp_fd = srv->unix_fd = -1;
-    srv->wake_fd[0] = srv->wake_fd[1] = -1;
+    srv->wake_fd = -1;
     srv->port = opts->port;
     srv->bind_addr = opts->bind ? fr__xstrdup(opts->bind) : NULL;
     srv->unixsocket = opts->unixsocket ? fr__xstrdup(opts->unixsocket) : NULL;
@@ -410,14 +426,16 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, co
     } else {
         /* our loop is only ever touched by our thread: no libevent locks */
         struct event_config *ec = event_config_new();
+        /* IGNORE_ENV: no EVENT_* variables to read, and four getuid()-style
+         * calls less per base (libevent checks them per variable) */
         if (ec)
-            event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
+            event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_IGNORE_ENV);
         srv->base = ec ? event_base_new_with_config(ec) : NULL;
         if (ec)
             event_config_free(ec);
         srv->own_base = 1;
     }
-    srv->cmds = fr__cmd_index_new(table, ncmds);
+    srv->cmds = cmds;
     srv->reaper_ev = srv->base ? event_new(srv->base, -1, 0, on_reap, srv) : NULL;
     srv->cron_ev = srv->base ? event_new(srv->base, -1, EV_PERSIST, on_cron, srv) : NULL;
     srv->pause_ev = srv->base ? event_new(srv->base, -1, 0, on_pause_end, srv) : NULL;
@@ -429,7 +447,9 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, co
         goto fail;
     }
     srv->ks = fr__keyspace_new((int)srv->cfg.databases, &srv->clock);
-    if (fr__marshal_init(srv) < 0) {
+    /* an attached server is called on its base's thread: nothing to
+     * marshal, no wake-up pipe */
+    if (!base && fr__marshal_init(srv) < 0) {
         *status = FR_ERR_NOMEM;
         goto fail;
     }
@@ -437,15 +457,6 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, co
     event_add(srv->cron_ev, &tick);
     struct timeval expire_tick = {0, 10 * 1000};
     event_add(srv->expire_ev, &expire_tick);
-    srv->exec_client = fr__conn_new(srv, -1, FR_CONN_PSEUDO | FR_CONN_AUTHED);
-    if (!srv->exec_client) {
-        *status = FR_ERR_NOMEM;
-        goto fail;
-    }
-    srv->exec_client->resp = 3;
-    /* the pseudo client is not a client Redis would number */
-    srv->exec_client->id = 0;
-    srv->next_id = 0;
     *status = fr__server_listen(srv);
     if (*status != FR_OK)
         goto fail;
@@ -465,11 +476,11 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-static int attach(struct event_base *base, const fr_options *opts, const fr_cmd *table,
-                  size_t ncmds, fr_server **out)
+static int attach(struct event_base *base, const fr_options *opts, const fr_cmd_index *cmds,
+                  fr_server **out)
 {
     int status = FR_OK;
-    fr_server *srv = server_new(base, opts, table, ncmds, &status);
+    fr_server *srv = server_new(base, opts, cmds, &status);
     if (!srv)
         return status;
     srv->loop_thread = pthread_self();
@@ -477,16 +488,16 @@ static int attach(struct event_base *base, const fr_options *opts, const fr_cmd 
     return FR_OK;
 }
 
-int fr__server_start(struct event_base *base, const fr_options *opts, const fr_cmd *table,
-                     size_t ncmds, fr_server **out)
+int fr__server_start(struct event_base *base, const fr_options *opts, const fr_cmd_index *cmds,
+                     fr_server **out)
 {
     int status = FR_OK;
     if (!out)
         return FR_ERR_ARG;
     *out = NULL;
     if (base)
-        return attach(base, opts, table, ncmds, out);
-    fr_server *srv = server_new(NULL, opts, table, ncmds, &status);
+        return attach(base, opts, cmds, out);
+    fr_server *srv = server_new(NULL, opts, cmds, &status);
     if (!srv)
         return status;
     srv->threaded = 1;
@@ -515,18 +526,12 @@ void fr__server_shutdown(fr_server *srv)
         srv->on_shutdown(srv->on_shutdown_ctx);
 }
 
-static void stop_on_loop(fr_server *srv, void *arg)
-{
-    __atomic_store_n(&srv->shut_down, 1, __ATOMIC_RELEASE);
-    event_base_loopbreak(srv->base);
-}
-
 void fr_server_stop(fr_server *srv)
 {
     if (!srv)
         return;
     if (srv->threaded) {
-        fr__run_on_loop(srv, stop_on_loop, NULL);
+        fr__marshal_stop(srv); /* no round trip: the join is the wait */
         pthread_join(srv->thread, NULL);
     }
     server_free(srv);

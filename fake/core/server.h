@@ -6,13 +6,15 @@
 
 #include "types.h"
 
-/* Create a server over the command table table[0..ncmds) (static, shared
- * read-only by every server): on base when given (attached: the caller
+/* Create a server that dispatches through cmds (an index built once and
+ * shared read-only by every server; it must outlive them): on base when given (attached: the caller
  * runs the loop), else on a loop thread of its own, listening before this
  * returns. The public fr_server_start/attach are this with the table of
  * every command group (api/). Returns FR_OK or an FR_ERR_* code. */
-int fr__server_start(struct event_base *base, const fr_options *opts, const struct fr_cmd *table,
-                     size_t ncmds, fr_server **out);
+int fr__server_start(struct event_base *base, const fr_options *opts, const fr_cmd_index *cmds,
+                     fr_server **out);
+/* The pseudo client behind fr_exec (RESP3, no socket), made on first use. */
+fr_conn *fr__exec_client(fr_server *srv);
 /* Stop serving: close listeners and clients; the loop exits if we own it. */
 void fr__server_shutdown(fr_server *srv);
 void fr__server_set_err(fr_server *srv, const char *fmt, ...)

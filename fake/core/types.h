@@ -77,7 +77,8 @@ struct fr_conn {
     struct evbuffer *out;   /* bytes waiting for the socket */
 
     char *name, *lib_name, *lib_ver;
-    char addr[64], laddr[64];
+    char addr[64], laddr[64]; /* through fr__conn_addr/laddr: filled lazily */
+    int addrs_known;
     int64_t ctime_ms, last_ms; /* real time: creation, last command */
     uint64_t tot_in, tot_out;
 
@@ -128,7 +129,7 @@ struct fr_server {
     fr_config cfg;
     fr_clock clock;
     fr_stats stats;
-    fr_cmd_index *cmds;
+    const fr_cmd_index *cmds; /* shared, read-only: not the server's to free */
     int64_t start_ms, lastsave_s;
 
     /* CLIENT PAUSE */
@@ -140,7 +141,9 @@ struct fr_server {
     pthread_mutex_t jobs_mu;
     pthread_cond_t jobs_cv;
     fr_job *jobs;
-    int wake_fd[2];
+    int wake_fd; /* an eventfd */
+    int marshal_ready;
+    int stop_requested; /* atomic: fr_server_stop asked the loop to end */
     struct event *jobs_ev;
 
     volatile int shut_down; /* SHUTDOWN ran or the server stopped */

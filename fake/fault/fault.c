@@ -363,7 +363,7 @@ static int match_client(const fr_fault_rule *r, const fr_conn *c)
         if (!glob(r->client, nm, strlen(nm)))
             return 0;
     }
-    if (r->addr && !glob(r->addr, c->addr, strlen(c->addr)))
+    if (r->addr && !glob(r->addr, fr__conn_addr(c), strlen(fr__conn_addr(c))))
         return 0;
     return 1;
 }

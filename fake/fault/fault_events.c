@@ -23,7 +23,7 @@ static int kill_matches(const fr_kill_spec *k, const fr_conn *c)
         if (!fr__glob_match(f->name, strlen(f->name), n, strlen(n), 0))
             return 0;
     }
-    if (f->addr && !fr__glob_match(f->addr, strlen(f->addr), c->addr, strlen(c->addr), 0))
+    if (f->addr && !fr__glob_match(f->addr, strlen(f->addr), fr__conn_addr(c), strlen(fr__conn_addr(c)), 0))
         return 0;
     if (f->type == 1 && (c->flags & FR_CONN_PUBSUB))
         return 0;

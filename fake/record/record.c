@@ -249,7 +249,8 @@ void fr__rec_maybe_free(fr_server *srv)
 
 static void record_connect(fr_rec *r, const fr_conn *c)
 {
-    record_bytes(r, FR_REC_CONNECT, 0, c->id, c->addr, strlen(c->addr));
+    const char *addr = fr__conn_addr(c);
+    record_bytes(r, FR_REC_CONNECT, 0, c->id, addr, strlen(addr));
 }
 
 void fr__rec_conn_open(fr_conn *c)
