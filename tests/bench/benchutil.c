@@ -313,6 +313,7 @@ int bu_read_reply(bu_conn *c, bu_reply *out)
         case '!':
             if (n < 0)
                 break;
+            out->bulks++;
             if (line[0] == '!')
                 failed = 1;
             if (!out->has_bulk && (size_t)n < sizeof out->first_bulk) {

@@ -70,6 +70,7 @@ void bu_conn_close(bu_conn *c);
 typedef struct bu_reply {
     long long integer;   /* a top-level integer reply */
     long long elements;  /* a top-level array's element count */
+    long long bulks;     /* bulk strings anywhere in it (SCAN: 1 + keys) */
     char first_bulk[64]; /* the first bulk string met (SCAN's cursor) */
     int has_bulk;
 } bu_reply;
