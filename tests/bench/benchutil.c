@@ -338,8 +338,7 @@ int bu_read_reply(bu_conn *c, bu_reply *out)
                 out->integer = n;
             break;
         case '-':
-            fprintf(stderr, "%s: error reply: %.*s\n", bu_prog, (int)(len < 200 ? len : 200),
-                    line);
+            fprintf(stderr, "%s: error reply: %.*s\n", bu_prog, (int)(len < 200 ? len : 200), line);
             failed = 1;
             break;
         default: /* status, null, double, boolean, big number: one line */

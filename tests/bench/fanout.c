@@ -3,7 +3,7 @@
  *
  *  (a) many publishers: B subscribers (default 10) on one channel, then
  *      redis-benchmark with C connections (default 50) and no pipelining
- *      sending N PUBLISHes (default 100,000); the figure is messages
+ *      sending N PUBLISHes (default 50,000); the figure is messages
  *      delivered per second, N*B over the time from the first message a
  *      subscriber reads to the last (so redis-benchmark's own start is not
  *      counted).
@@ -215,8 +215,8 @@ static double publishers_round(int port, const char *rb, int nclients, int nsubs
     snprintf(sport, sizeof sport, "%d", port);
     snprintf(sclients, sizeof sclients, "%d", nclients);
     snprintf(sn, sizeof sn, "%ld", n);
-    char *argv[] = {(char *)rb, "-h", "127.0.0.1", "-p", sport, "-c", sclients, "-n", sn,
-                    "-P", "1", "-q", "PUBLISH", CHANNEL, PAYLOAD, NULL};
+    char *argv[] = {(char *)rb, "-h", "127.0.0.1", "-p", sport,     "-c",    sclients, "-n",
+                    sn,         "-P", "1",         "-q", "PUBLISH", CHANNEL, PAYLOAD,  NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
@@ -318,7 +318,7 @@ int main(int argc, char **argv)
     bu_prog = "fanout";
     int redis_port = 0, fake_port = 0, rounds = 3, mask = 15;
     int pubs_a = 50, subs_a = 10, subs_b = 100, npat = 10000;
-    long n_a = 100000, n_b = 20000;
+    long n_a = 50000, n_b = 20000;
     const char *rb = "redis-benchmark";
     int opt;
     while ((opt = getopt(argc, argv, "r:f:R:S:c:b:N:s:n:P:x:")) != -1) {

@@ -80,8 +80,7 @@ static int measure(struct server *s, int n, int wait_ms)
             /* a 10 s receive timeout: a server that stops answering ends
              * the run instead of hanging it */
             fds[opened + i] = bu_connect(s->port, 10);
-            if (fds[opened + i] < 0 ||
-                bu_write_all(fds[opened + i], PING, sizeof PING - 1) < 0) {
+            if (fds[opened + i] < 0 || bu_write_all(fds[opened + i], PING, sizeof PING - 1) < 0) {
                 if (fds[opened + i] >= 0)
                     bu_close_reset(fds[opened + i]);
                 rc = -1;

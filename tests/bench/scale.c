@@ -18,7 +18,7 @@
  *
  * Each measurement repeats the operation (pipelined in batches that double
  * from 1 to 1,000, except SCAN, whose next call needs the cursor) until it
- * has run for the time budget (default 200 ms) or once if once takes
+ * has run for the time budget (default 100 ms) or once if once takes
  * longer, so that an operation that is unexpectedly O(n) at 1M costs
  * seconds, not hours. Rounds (default 3) alternate the servers and the
  * sizes; the figures are medians of per-round values. Replies are skipped
@@ -110,8 +110,7 @@ static long long ask_int(bu_conn *c, bu_buf *b)
 /* Append one variadic command holding `count` generated arguments after
  * its name and key: kind 'z' (score member pairs), 'm' (members), 'k'
  * (key value pairs, no key argument). */
-static void bulk_cmd(bu_buf *b, const char *cmd, const char *key, char kind, long from,
-                     long count)
+static void bulk_cmd(bu_buf *b, const char *cmd, const char *key, char kind, long from, long count)
 {
     const char *argv[2 + 2 * 1000];
     static char tmp[2 * 1000][32];
@@ -320,7 +319,7 @@ static void cleanup(bu_conn *c, const long *sizes)
 int main(int argc, char **argv)
 {
     bu_prog = "scale";
-    int ports[2] = {0, 0}, rounds = 3, budget_ms = 200;
+    int ports[2] = {0, 0}, rounds = 3, budget_ms = 100;
     long sizes[2] = {1000, 1000000};
     int opt;
     while ((opt = getopt(argc, argv, "r:f:R:s:l:t:")) != -1) {

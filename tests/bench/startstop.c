@@ -178,8 +178,7 @@ int main(int argc, char **argv)
         }
     }
     if (!status) {
-        printf("in-process start+connect+PING+stop, %ld rounds per mode (alternating)\n",
-               rounds);
+        printf("in-process start+connect+PING+stop, %ld rounds per mode (alternating)\n", rounds);
         printf("%-10s %10s %10s %10s\n", "mode", "median us", "p90 us", "max us");
         report("threaded", th, rounds);
         report("attached", at, rounds);
