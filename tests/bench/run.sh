@@ -23,9 +23,9 @@
 #              [ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,
 #               lrange_100,mset,zrange_100,set_1mb,get_1mb]
 #   PIPELINES  pipeline depths (-P)                           ["1 16"]
-#   N          requests per test at -P 1                      [30000]
+#   N          requests per test at -P 1                      [20000]
 #   NP         requests per test at -P > 1                    [5*N]
-#   NBIG       requests per 1 MB test at -P 1                 [400]
+#   NBIG       requests per 1 MB test at -P 1                 [200]
 #   NBIGP      requests per 1 MB test at -P > 1               [CLIENTS*16]
 #   CLIENTS    parallel connections (-c)                      [50]
 #   FANOUT_ARGS  extra fanout flags (see fanout.c)            []
@@ -56,10 +56,10 @@ want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 ROUNDS=${ROUNDS:-5}
 TESTS=${TESTS:-ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,lrange_100,mset,zrange_100,set_1mb,get_1mb}
 PIPELINES=${PIPELINES:-"1 16"}
-N=${N:-30000}
+N=${N:-20000}
 NP=${NP:-$((N * 5))}
 CLIENTS=${CLIENTS:-50}
-NBIG=${NBIG:-400}
+NBIG=${NBIG:-200}
 NBIGP=${NBIGP:-$((CLIENTS * 16))}
 STARTSTOP_ROUNDS=${STARTSTOP_ROUNDS:-1000}
 MEMKEYS=${MEMKEYS:-1000000}
@@ -90,7 +90,8 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# a signal ends the script through cleanup, servers included
+trap 'exit 130' INT TERM HUP PIPE
 
 # Poll cmd until it succeeds, for at most 10 s: the servers give no other
 # signal that they are ready.
@@ -234,8 +235,9 @@ part_throughput() {
         load_zrange_key "$FAKE_PORT"
     fi
     : >"$WORK/results"
-    local round p
+    local round p t0
     for ((round = 1; round <= ROUNDS; round++)); do
+        t0=$SECONDS
         for p in $PIPELINES; do
             # alternate who goes first, so drift (thermal, caches) hits both
             if ((round % 2)); then
@@ -244,7 +246,7 @@ part_throughput() {
                 bench "$round" fake "$FAKE_PORT" "$p"; bench "$round" redis "$REDIS_PORT" "$p"
             fi
         done
-        echo "bench: throughput round $round/$ROUNDS done" >&2
+        echo "bench: throughput round $round/$ROUNDS done ($((SECONDS - t0)) s)" >&2
     done
     stop_servers
     echo "median of $ROUNDS rounds; ratio: median of per-round fake/redis (> 1: the fake is faster)"
