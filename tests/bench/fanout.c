@@ -449,9 +449,13 @@ int main(int argc, char **argv)
     }
     if ((mask & 12) == 12) {
         printf("PUBLISH cost, %d patterns / 1 pattern:", npat);
-        for (int s = 0; s < 2; s++)
-            if (ports[s] && med[2][s] > 0)
-                printf(" %s %.1fx", s ? "fake" : "redis", med[3][s] / med[2][s]);
+        const char *sep = " ";
+        for (int s = 0; s < 2; s++) {
+            if (ports[s] && med[2][s] > 0) {
+                printf("%s%s %.1fx", sep, s ? "fake" : "redis", med[3][s] / med[2][s]);
+                sep = ", ";
+            }
+        }
         printf("\n");
     }
     fr_server_stop(srv);
