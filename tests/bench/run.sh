@@ -1,55 +1,97 @@
 #!/usr/bin/env bash
-# Throughput of fakeredis-server against redis-server with redis-benchmark,
-# plus the in-process start/stop latency (startstop). See README.md.
+# fakeredis-server against redis-server, side by side in one run: a
+# benchmark, not a test (numbers to watch, no thresholds). See README.md.
 #
-# usage: tests/bench/run.sh [BUILD_DIR]        (default: ./build)
+# usage: tests/bench/run.sh [BUILD_DIR] [PART...]      (default: ./build, all parts)
+# parts (also PARTS="..." in the environment):
+#   throughput  redis-benchmark -c 50 at -P 1 and -P 16, the tests in TESTS
+#   pubsub      fanout: 50 publishers + 10 subscribers, 1 pipelined publisher
+#               + 100 subscribers, PUBLISH cost with 1 and 10,000 patterns
+#   startstop   in-process fake, threaded and attached: start+connect+PING+stop
+#   memory      RSS per key by type, and per member of a 1M-member sorted set
+#   conns       RSS per idle connection (10,000 connections)
+#   scale       cost ratio large/small of ZRANK, ZRANGE, LINDEX, LRANGE, KEYS,
+#               SCAN, SUNION, ZUNIONSTORE (1k vs 1M)
+# Every ratio printed is oriented so that > 1 means the fake is better:
+# throughput fake/redis, cost (time, bytes) redis/fake; with rounds, it is
+# the median of the per-round ratios.
+#
 # environment (defaults in brackets):
-#   TESTS      redis-benchmark -t list, plus    [ping_inline,ping_mbulk,set,get,incr,mset,
-#              zrange_100 (ZRANGE 0 99 of a      lpush,lpop,lrange_100,sadd,hset,zadd,
-#              100-member zset, run as a command) zrange_100]
-#   PIPELINES  pipeline depths (-P)            ["1 16"]
-#   ROUNDS     rounds; the median is reported  [5]
-#   N          requests per test at -P 1       [100000]
-#   NP         requests per test at -P > 1     [5*N]
-#   CLIENTS    parallel connections (-c)       [50]
-#   REDIS      redis-server binary             [redis-server from PATH]
-#   MEMKEYS    keys for the DEBUG POPULATE memory comparison, 0 to skip [1000000]
+#   ROUNDS     rounds, alternating which server goes first    [5]
+#   TESTS      throughput tests: redis-benchmark -t names, plus zrange_100
+#              (ZRANGE 0 99 of a 100-member zset), set_1mb, get_1mb
+#              [ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,
+#               lrange_100,mset,zrange_100,set_1mb,get_1mb]
+#   PIPELINES  pipeline depths (-P)                           ["1 16"]
+#   N          requests per test at -P 1                      [20000]
+#   NP         requests per test at -P > 1                    [5*N]
+#   NBIG       requests per 1 MB test at -P 1                 [200]
+#   NBIGP      requests per 1 MB test at -P > 1               [CLIENTS*16]
+#   CLIENTS    parallel connections (-c)                      [50]
+#   FANOUT_ARGS  extra fanout flags (see fanout.c)            []
+#   STARTSTOP_ROUNDS  start/stop rounds per mode              [1000]
+#   MEMKEYS    string keys for the memory part; hashes, sets, lists and
+#              zsets get MEMKEYS/10 keys of 10 elements each  [1000000]
+#   MEMZSET    members of the big sorted set                  [1000000]
+#   CONNS      idle connections                               [10000]
+#   CONNWAIT   ms to wait before the idle reading             [3000]
+#   SCALE_ARGS extra scale flags (see scale.c), e.g. "-l 100000"  []
+#   REDIS      redis-server binary                            [redis-server]
 set -euo pipefail
 
-BUILD=${1:-./build}
-TESTS=${TESTS:-ping_inline,ping_mbulk,set,get,incr,mset,lpush,lpop,lrange_100,sadd,hset,zadd,zrange_100}
-# zrange_100 is not a redis-benchmark test: it runs `ZRANGE key 0 99` as a
-# command against a 100-member zset loaded into both servers first.
-ZRANGE_KEY=fr:bench:zset100
-BUILTIN_TESTS=$(echo ",$TESTS," | sed 's/,zrange_100,/,/g; s/^,//; s/,$//')
-WANT_ZRANGE=0
-case ",$TESTS," in *,zrange_100,*) WANT_ZRANGE=1 ;; esac
-PIPELINES=${PIPELINES:-"1 16"}
+ALL_PARTS="throughput pubsub startstop memory conns scale"
+is_part() { case " $ALL_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+BUILD=./build
+if [ $# -gt 0 ] && ! is_part "$1"; then
+    BUILD=$1
+    shift
+fi
+PARTS=${*:-${PARTS:-$ALL_PARTS}}
+for p in $PARTS; do
+    is_part "$p" || { echo "bench: unknown part '$p' (parts: $ALL_PARTS)" >&2; exit 2; }
+done
+want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+
 ROUNDS=${ROUNDS:-5}
-N=${N:-100000}
+TESTS=${TESTS:-ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset,zadd,lrange_100,mset,zrange_100,set_1mb,get_1mb}
+PIPELINES=${PIPELINES:-"1 16"}
+N=${N:-20000}
 NP=${NP:-$((N * 5))}
 CLIENTS=${CLIENTS:-50}
-REDIS=${REDIS:-redis-server}
+NBIG=${NBIG:-200}
+NBIGP=${NBIGP:-$((CLIENTS * 16))}
+STARTSTOP_ROUNDS=${STARTSTOP_ROUNDS:-1000}
 MEMKEYS=${MEMKEYS:-1000000}
+MEMZSET=${MEMZSET:-1000000}
+CONNS=${CONNS:-10000}
+CONNWAIT=${CONNWAIT:-3000}
+REDIS=${REDIS:-redis-server}
 FAKE=$BUILD/fake/fakeredis-server
-STARTSTOP=$BUILD/tests/bench/startstop
+BENCHBIN=$BUILD/tests/bench
 
 die() { echo "bench: $*" >&2; exit 1; }
 command -v "$REDIS" >/dev/null || die "$REDIS not found"
 command -v redis-benchmark >/dev/null || die "redis-benchmark not found"
 command -v redis-cli >/dev/null || die "redis-cli not found"
 [ -x "$FAKE" ] || die "$FAKE not found (build first, or pass the build dir)"
+[ "$ROUNDS" -ge 1 ] 2>/dev/null || die "ROUNDS must be a positive number"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fr-bench-XXXXXX")
-REDIS_PID= FAKE_PID=
+REDIS_PID='' FAKE_PID=''
+stop_servers() {
+    local p
+    for p in $REDIS_PID $FAKE_PID; do kill "$p" 2>/dev/null || true; done
+    for p in $REDIS_PID $FAKE_PID; do wait "$p" 2>/dev/null || true; done
+    REDIS_PID='' FAKE_PID=''
+}
 cleanup() {
-    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
-    [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null || true
-    wait 2>/dev/null || true
+    stop_servers
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# a signal ends the script through cleanup, servers included
+trap 'exit 130' INT TERM HUP PIPE
 
 # Poll cmd until it succeeds, for at most 10 s: the servers give no other
 # signal that they are ready.
@@ -77,8 +119,8 @@ is_our_redis() { # port pid
 }
 
 start_redis() { # [extra redis-server arguments]
-    local try port
-    for try in 1 2 3 4 5; do
+    local port
+    for _ in 1 2 3 4 5; do
         port=$(pick_port)
         "$REDIS" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
             --daemonize no --logfile /dev/null --dir "$WORK" "$@" &
@@ -93,29 +135,81 @@ start_redis() { # [extra redis-server arguments]
     die "could not start $REDIS"
 }
 
-start_fake() {
-    "$FAKE" --port 0 --port-file "$WORK/fake.port" >/dev/null &
+start_fake() { # [extra fakeredis-server arguments]
+    rm -f "$WORK/fake.port"
+    "$FAKE" --port 0 --port-file "$WORK/fake.port" "$@" >/dev/null &
     FAKE_PID=$!
     wait_for grep -q '^[0-9]' "$WORK/fake.port" || die "$FAKE wrote no port file"
     FAKE_PORT=$(head -c 16 "$WORK/fake.port" | tr -dc 0-9)
     wait_for redis-cli -p "$FAKE_PORT" ping || die "$FAKE does not answer PING"
 }
 
-# One redis-benchmark run; appends "server pipeline TEST rps" lines.
-bench() { # server port pipeline
-    local n=$N
-    [ "$3" -gt 1 ] && n=$NP
-    # --csv rows: "TEST","rps",...; a test name may hold spaces
+start_servers() { # [extra arguments for both]
+    start_redis "$@"
+    start_fake "$@"
+}
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0;
+    else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+need_bin() { # name: the path of a benchmark program, or a message and 1
+    if [ -x "$BENCHBIN/$1" ]; then echo "$BENCHBIN/$1"; return 0; fi
+    echo "($BENCHBIN/$1 not built: skipped)" >&2
+    return 1
+}
+
+PART_T0=0
+part_begin() { PART_T0=$SECONDS; echo; echo "== $1 =="; }
+part_end() { echo "($1: $((SECONDS - PART_T0)) s)"; }
+
+# ---------------------------------------------------------------- throughput
+# Split TESTS: redis-benchmark's own tests in one -t list; the others run as
+# commands (zrange_100) or with -d 1000000 (set_1mb, get_1mb).
+BUILTIN_TESTS='' WANT_ZRANGE=0 BIG_TESTS=''
+for t in ${TESTS//,/ }; do
+    case $t in
+    zrange_100) WANT_ZRANGE=1 ;;
+    set_1mb | get_1mb) BIG_TESTS="$BIG_TESTS ${t%_1mb}" ;;
+    *) BUILTIN_TESTS="$BUILTIN_TESTS,$t" ;;
+    esac
+done
+BUILTIN_TESTS=${BUILTIN_TESTS#,}
+ZRANGE_KEY=fr:bench:zset100
+
+# redis-benchmark --csv rows are "TEST","rps",...; a test name may hold
+# spaces ("MSET (10 keys)"): the first word names it, or `name` when given
+# (a custom command's row is named by its whole text). Appends
+# "round server pipeline TEST rps" lines to $WORK/results.
+rb_csv() { # round server pipeline name suffix skip-regex -- redis-benchmark args
+    local round=$1 server=$2 p=$3 name=$4 suffix=$5 skip=$6
+    shift 7
+    redis-benchmark -q --csv "$@" 2>/dev/null |
+        awk -F'"' -v OFS='\t' -v r="$round" -v s="$server" -v p="$p" -v name="$name" \
+            -v x="$suffix" -v skip="$skip" \
+            'NR > 1 && $2 !~ /needed to benchmark/ && (skip == "" || $2 !~ skip) {
+                split($2, w, " "); print r, s, p, (name != "" ? name : w[1]) x, $4 }' \
+            >>"$WORK/results" ||
+        echo "bench: redis-benchmark failed against $server (-P $p)" >&2
+}
+
+bench() { # round server port pipeline
+    local round=$1 s=$2 port=$3 p=$4 n=$N nbig=$NBIG
+    if [ "$p" -gt 1 ]; then n=$NP nbig=$NBIGP; fi
+    local common=(-h 127.0.0.1 -p "$port" -c "$CLIENTS" -P "$p")
     if [ -n "$BUILTIN_TESTS" ]; then
-        redis-benchmark -p "$2" -q --csv -c "$CLIENTS" -n "$n" -P "$3" -t "$BUILTIN_TESTS" 2>/dev/null |
-            awk -F'"' -v OFS='\t' -v s="$1" -v p="$3" 'NR > 1 { print s, p, $2, $4 }' \
-            >>"$WORK/results" || echo "bench: redis-benchmark failed against $1 (-P $3)" >&2
+        rb_csv "$round" "$s" "$p" "" "" "" -- "${common[@]}" -n "$n" -t "$BUILTIN_TESTS"
     fi
     if [ "$WANT_ZRANGE" = 1 ]; then
-        redis-benchmark -p "$2" -q --csv -c "$CLIENTS" -n "$n" -P "$3" \
-            ZRANGE "$ZRANGE_KEY" 0 99 2>/dev/null |
-            awk -F'"' -v OFS='\t' -v s="$1" -v p="$3" 'NR > 1 { print s, p, "ZRANGE_100", $4 }' \
-            >>"$WORK/results" || echo "bench: ZRANGE_100 failed against $1 (-P $3)" >&2
+        rb_csv "$round" "$s" "$p" ZRANGE_100 "" "" -- "${common[@]}" -n "$n" ZRANGE "$ZRANGE_KEY" 0 99
+    fi
+    if [ -n "$BIG_TESTS" ]; then
+        # GET reads what SET wrote: SET always runs, its row kept if asked
+        local skip=
+        case " $BIG_TESTS " in *" set "*) ;; *) skip='^SET$' ;; esac
+        rb_csv "$round" "$s" "$p" "" _1MB "$skip" -- "${common[@]}" -n "$nbig" -d 1000000 \
+            -t "$(echo "$BIG_TESTS" | sed 's/^ //; s/ /,/g; s/^get$/set,get/')"
     fi
 }
 
@@ -126,82 +220,191 @@ load_zrange_key() { # port
     redis-cli -p "$1" zadd "$ZRANGE_KEY" "${args[@]}" >/dev/null || die "ZADD failed on port $1"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0;
-    else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# "round rps" lines of one server, pipeline depth and test.
+sel_rounds() { # server pipeline test
+    awk -F'\t' -v s="$1" -v p="$2" -v t="$3" '$2 == s && $3 == p && $4 == t { print $1, $5 }' \
+        "$WORK/results"
+}
 
-start_redis
-start_fake
-echo "redis-server $("$REDIS" --version | sed 's/.*v=\([^ ]*\).*/\1/') on port $REDIS_PORT (pid $REDIS_PID)," \
-     "fakeredis-server on port $FAKE_PORT (pid $FAKE_PID)"
-if [ "$WANT_ZRANGE" = 1 ]; then
-    load_zrange_key "$REDIS_PORT"
-    load_zrange_key "$FAKE_PORT"
-fi
-echo "tests=$TESTS pipelines=\"$PIPELINES\" rounds=$ROUNDS n=$N np=$NP clients=$CLIENTS"
-
-: >"$WORK/results"
-for ((round = 1; round <= ROUNDS; round++)); do
-    for p in $PIPELINES; do
-        # alternate who goes first, so drift (thermal, caches) hits both
-        if ((round % 2)); then
-            bench redis "$REDIS_PORT" "$p"; bench fake "$FAKE_PORT" "$p"
-        else
-            bench fake "$FAKE_PORT" "$p"; bench redis "$REDIS_PORT" "$p"
-        fi
+part_throughput() {
+    part_begin "throughput: redis-benchmark -c $CLIENTS, requests/s"
+    echo "tests=$TESTS pipelines=\"$PIPELINES\" rounds=$ROUNDS n=$N np=$NP nbig=$NBIG nbigp=$NBIGP"
+    start_servers
+    if [ "$WANT_ZRANGE" = 1 ]; then
+        load_zrange_key "$REDIS_PORT"
+        load_zrange_key "$FAKE_PORT"
+    fi
+    : >"$WORK/results"
+    local round p t0
+    for ((round = 1; round <= ROUNDS; round++)); do
+        t0=$SECONDS
+        for p in $PIPELINES; do
+            # alternate who goes first, so drift (thermal, caches) hits both
+            if ((round % 2)); then
+                bench "$round" redis "$REDIS_PORT" "$p"; bench "$round" fake "$FAKE_PORT" "$p"
+            else
+                bench "$round" fake "$FAKE_PORT" "$p"; bench "$round" redis "$REDIS_PORT" "$p"
+            fi
+        done
+        echo "bench: throughput round $round/$ROUNDS done ($((SECONDS - t0)) s)" >&2
     done
-    echo "round $round/$ROUNDS done" >&2
-done
+    stop_servers
+    echo "median of $ROUNDS rounds; ratio: median of per-round fake/redis (> 1: the fake is faster)"
+    printf '%-16s %8s %14s %14s %10s\n' test pipeline "redis rps" "fake rps" fake/redis
+    # rows in pipeline order, tests in the order they ran
+    local t r f ratio
+    cut -f3,4 "$WORK/results" | awk '!seen[$0]++' | sort -t$'\t' -s -k1,1n |
+    while IFS=$'\t' read -r p t; do
+        r=$(sel_rounds redis "$p" "$t" | cut -d' ' -f2 | median)
+        f=$(sel_rounds fake "$p" "$t" | cut -d' ' -f2 | median)
+        # per-round ratios: join the two servers' rows on the round
+        ratio=$(join <(sel_rounds redis "$p" "$t" | sort -k1,1) \
+                     <(sel_rounds fake "$p" "$t" | sort -k1,1) |
+            awk '$2 > 0 { print $3 / $2 }' | median)
+        printf '%-16s %8s %14.0f %14.0f %10.2f\n' "$t" "$p" "$r" "$f" "$ratio"
+    done
+    part_end throughput
+}
 
-echo
-printf '%-16s %8s %14s %14s %10s\n' test pipeline "redis rps" "fake rps" fake/redis
-# rows in pipeline order, tests in the order redis-benchmark ran them
-cut -f2,3 "$WORK/results" | awk '!seen[$0]++' | sort -t$'\t' -s -k1,1n |
-while IFS=$'\t' read -r p t; do
-    r=$(awk -F'\t' -v p="$p" -v t="$t" '$1 == "redis" && $2 == p && $3 == t { print $4 }' "$WORK/results" | median)
-    f=$(awk -F'\t' -v p="$p" -v t="$t" '$1 == "fake" && $2 == p && $3 == t { print $4 }' "$WORK/results" | median)
-    ratio=$(awk -v r="$r" -v f="$f" 'BEGIN { if (r > 0) printf "%.2f", f / r; else print "-" }')
-    printf '%-16s %8s %14.0f %14.0f %10s\n' "$t" "$p" "$r" "$f" "$ratio"
-done
-
-echo
-rss() { awk '/^VmRSS/ { print $2, $3 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
-echo "RSS: redis-server $(rss "$REDIS_PID"), fakeredis-server $(rss "$FAKE_PID")"
-
-# Memory: fresh servers, the same keys loaded with DEBUG POPULATE (Redis
-# needs enable-debug-command for it), resident set size compared.
-if [ "$MEMKEYS" -gt 0 ]; then
-    kill "$REDIS_PID" "$FAKE_PID" 2>/dev/null || true
-    wait "$REDIS_PID" "$FAKE_PID" 2>/dev/null || true
-    REDIS_PID= FAKE_PID=
-    rm -f "$WORK/fake.port"
-    start_redis --enable-debug-command yes
-    start_fake
-    rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-    r0=$(rss_kb "$REDIS_PID") f0=$(rss_kb "$FAKE_PID")
-    redis-cli -p "$REDIS_PORT" debug populate "$MEMKEYS" >/dev/null || die "DEBUG POPULATE failed on redis"
-    redis-cli -p "$FAKE_PORT" debug populate "$MEMKEYS" >/dev/null || die "DEBUG POPULATE failed on the fake"
-    [ "$(redis-cli -p "$FAKE_PORT" dbsize)" = "$MEMKEYS" ] || die "the fake holds $(redis-cli -p "$FAKE_PORT" dbsize) keys"
-    r1=$(rss_kb "$REDIS_PID") f1=$(rss_kb "$FAKE_PID")
-    echo
-    echo "DEBUG POPULATE $MEMKEYS: RSS redis-server $r0 -> $r1 kB, fakeredis-server $f0 -> $f1 kB," \
-         "fake/redis $(awk -v r="$r1" -v f="$f1" 'BEGIN { printf "%.2f", f / r }')"
-fi
-
-# pub/sub: 100 subscribers fan-out, and PUBLISH with 1 vs 10,000 patterns
-# (FANOUT_ARGS: extra flags for fanout, e.g. "-n 50000 -R 5")
-FANOUT=$BUILD/tests/bench/fanout
-if [ -x "$FANOUT" ]; then
-    echo
+# -------------------------------------------------------------------- pubsub
+part_pubsub() {
+    part_begin "pub/sub"
+    local fanout
+    fanout=$(need_bin fanout) || return 0
+    start_servers
     # shellcheck disable=SC2086
-    "$FANOUT" -r "$REDIS_PORT" -f "$FAKE_PORT" ${FANOUT_ARGS:-} 2>/dev/null ||
+    "$fanout" -r "$REDIS_PORT" -f "$FAKE_PORT" -R "$ROUNDS" ${FANOUT_ARGS:-} ||
         echo "bench: fanout failed" >&2
-else
-    echo "($FANOUT not built: pub/sub fan-out skipped)"
-fi
+    stop_servers
+    part_end pubsub
+}
 
-if [ -x "$STARTSTOP" ]; then
-    echo
-    "$STARTSTOP"
-else
-    echo "($STARTSTOP not built: start/stop latency skipped)"
-fi
+# ----------------------------------------------------------------- startstop
+part_startstop() {
+    part_begin "start/stop of an in-process fake"
+    local startstop
+    startstop=$(need_bin startstop) || return 0
+    "$startstop" "$STARTSTOP_ROUNDS" || echo "bench: startstop failed" >&2
+    part_end startstop
+}
+
+# -------------------------------------------------------------------- memory
+# RESP for redis-cli --pipe, generated by awk: KEYS keys of one type.
+gen() { # kind keys elements
+    LC_ALL=C awk -v kind="$1" -v n="$2" -v e="$3" '
+    function arg(s) { printf "$%d\r\n%s\r\n", length(s), s }
+    BEGIN {
+        if (kind == "bigzset") {
+            for (i = 0; i < n; i += 1000) {
+                c = n - i < 1000 ? n - i : 1000
+                printf "*%d\r\n", 2 + 2 * c; arg("ZADD"); arg("bigzset")
+                for (j = i; j < i + c; j++) { arg(j); arg("member:" j) }
+            }
+            exit
+        }
+        for (i = 0; i < n; i++) {
+            if (kind == "string") { printf "*3\r\n"; arg("SET"); arg("key:" i); arg("value:" i); continue }
+            per = kind == "hash" || kind == "zset" ? 2 : 1
+            printf "*%d\r\n", 2 + per * e
+            if (kind == "hash") { arg("HSET"); arg("hash:" i) }
+            if (kind == "set") { arg("SADD"); arg("set:" i) }
+            if (kind == "list") { arg("RPUSH"); arg("list:" i) }
+            if (kind == "zset") { arg("ZADD"); arg("zset:" i) }
+            for (j = 0; j < e; j++) {
+                if (kind == "hash") { arg("field:" j); arg("value:" i ":" j) }
+                if (kind == "set") arg("member:" i ":" j)
+                if (kind == "list") arg("value:" i ":" j)
+                if (kind == "zset") { arg(j); arg("member:" i ":" j) }
+            }
+        }
+    }'
+}
+
+load_pipe() { # port file
+    local out
+    out=$(redis-cli -p "$1" --pipe <"$2" 2>&1) || die "redis-cli --pipe failed on port $1: $out"
+    echo "$out" | grep -q "errors: 0," || die "loading on port $1: $(echo "$out" | tail -1)"
+}
+
+# One line of the memory table: fresh servers, RSS before and after.
+mem_row() { # label kind keys elements units unit-name
+    local label=$1 kind=$2 keys=$3 e=$4 units=$5 r0 f0 r1 f1
+    gen "$kind" "$keys" "$e" >"$WORK/load.resp"
+    start_servers
+    r0=$(rss_kb "$REDIS_PID") f0=$(rss_kb "$FAKE_PID")
+    load_pipe "$REDIS_PORT" "$WORK/load.resp"
+    load_pipe "$FAKE_PORT" "$WORK/load.resp"
+    local want=$keys got s
+    [ "$kind" = bigzset ] && want=1
+    for s in "$REDIS_PORT" "$FAKE_PORT"; do
+        got=$(redis-cli -p "$s" dbsize)
+        [ "$got" = "$want" ] || die "$label: the server on port $s holds $got keys, not $want"
+    done
+    r1=$(rss_kb "$REDIS_PID") f1=$(rss_kb "$FAKE_PID")
+    stop_servers
+    rm -f "$WORK/load.resp"
+    awk -v l="$label" -v k="$units" -v u="$6" -v r0="$r0" -v r1="$r1" -v f0="$f0" -v f1="$f1" 'BEGIN {
+        r = (r1 - r0) * 1024 / k; f = (f1 - f0) * 1024 / k
+        printf "%-36s %9d %-7s %10.1f %10.1f %10.2f\n", l, k, u, r, f, (f > 0 ? r / f : 0) }'
+}
+
+part_memory() {
+    part_begin "memory: RSS growth per key (per member for the big zset), in bytes"
+    local ck=$((MEMKEYS / 10))
+    echo "fresh servers per row, measured once (RSS does not depend on the machine's load);"
+    echo "ratio: redis/fake (> 1: the fake holds less)"
+    printf '%-36s %9s %-7s %10s %10s %10s\n' data count per redis fake redis/fake
+    [ "$MEMKEYS" -gt 0 ] && mem_row "strings, SET key:N value:N" string "$MEMKEYS" 0 "$MEMKEYS" key
+    if [ "$ck" -gt 0 ]; then
+        mem_row "hashes, 10 fields of ~9 B" hash "$ck" 10 "$ck" key
+        mem_row "sets, 10 members of ~12 B" set "$ck" 10 "$ck" key
+        mem_row "lists, 10 elements of ~11 B" list "$ck" 10 "$ck" key
+        mem_row "sorted sets, 10 members of ~12 B" zset "$ck" 10 "$ck" key
+    fi
+    [ "$MEMZSET" -gt 0 ] && mem_row "1 sorted set, member:N, score N" bigzset "$MEMZSET" 0 "$MEMZSET" member
+    part_end memory
+}
+
+# --------------------------------------------------------------------- conns
+part_conns() {
+    part_begin "idle connections"
+    local idle need hard
+    idle=$(need_bin idleconns) || return 0
+    # each server holds CONNS sockets, and so does idleconns
+    need=$((CONNS + 100))
+    hard=$(ulimit -Hn)
+    if [ "$hard" != unlimited ] && [ "$hard" -lt "$need" ]; then
+        echo "skipped: $CONNS connections need $need descriptors, the hard limit is $hard"
+        echo "(CONNS=$((hard - 100)) fits)"
+        return 0
+    fi
+    [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need" ] && ulimit -n "$need"
+    start_servers --maxclients "$((CONNS + 32))"
+    "$idle" -n "$CONNS" -w "$CONNWAIT" "redis:$REDIS_PORT:$REDIS_PID" "fake:$FAKE_PORT:$FAKE_PID" ||
+        echo "bench: idleconns failed" >&2
+    stop_servers
+    part_end conns
+}
+
+# --------------------------------------------------------------------- scale
+part_scale() {
+    part_begin "scaling"
+    local scale
+    scale=$(need_bin scale) || return 0
+    start_servers
+    # shellcheck disable=SC2086
+    "$scale" -r "$REDIS_PORT" -f "$FAKE_PORT" -R "$ROUNDS" ${SCALE_ARGS:-} ||
+        echo "bench: scale failed" >&2
+    stop_servers
+    part_end scale
+}
+
+echo "redis-server $("$REDIS" --version | sed 's/.*v=\([^ ]*\).*/\1/') against $FAKE;" \
+     "parts: $PARTS; rounds: $ROUNDS"
+echo "every ratio: > 1 means the fake is better (throughput fake/redis, cost redis/fake)"
+T0=$SECONDS
+for p in $ALL_PARTS; do
+    want "$p" && "part_$p"
+done
+echo
+echo "(total: $((SECONDS - T0)) s)"
