@@ -362,8 +362,18 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
             fr__buf_consume(&c->in, c->in_off);
             c->in_off = 0;
         }
-        fr__buf_reserve(&c->in, READ_CHUNK);
-        ssize_t n = read(fd, c->in.p + c->in.len, c->in.cap - c->in.len);
+        /* A big argument still arriving is read whole in one call (Redis
+         * does the same), not 16 KB per wake-up of the loop. */
+        size_t want = READ_CHUNK;
+        const fr_parser *ps = &c->parser;
+        if (ps->kind == 1 && ps->bulk_len >= 0) {
+            size_t have = c->in.len - c->in_off;
+            size_t need = ps->pos + (size_t)ps->bulk_len + 2;
+            if (need > have && need - have > want)
+                want = need - have;
+        }
+        fr__buf_reserve(&c->in, want);
+        ssize_t n = read(fd, c->in.p + c->in.len, want);
         if (n > 0) {
             c->in.len += (size_t)n;
             c->in.p[c->in.len] = '\0';
