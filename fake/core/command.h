@@ -51,7 +51,7 @@ struct fr_cmd {
     const char *summary;
 };
 
-/* Build the per-server name index. Returns NULL on out of memory. */
+/* Build the per-server name index (out of memory aborts). */
 fr_cmd_index *fr__cmd_index_new(void);
 void fr__cmd_index_free(fr_cmd_index *ix);
 const fr_cmd *fr__cmd_lookup(const fr_cmd_index *ix, const char *name, size_t len);

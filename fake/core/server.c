@@ -40,6 +40,10 @@ const char *fr_strerror(int status)
     case FR_ERR_STOPPED: return "server stopped";
     case FR_ERR_PARSE: return "parse error";
     case FR_ERR_STATE: return "not allowed in this state";
+    case FR_ERR_IO: return "input/output error";
+    case FR_ERR_TIMEOUT: return "timed out";
+    case FR_ERR_REPLY: return "Redis answered with an error";
+    case FR_ERR_NOKEY: return "no such key";
     default: return "unknown status";
     }
 }
@@ -346,11 +350,7 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, in
     static const fr_options defaults;
     if (!opts)
         opts = &defaults;
-    fr_server *srv = calloc(1, sizeof *srv);
-    if (!srv) {
-        *status = FR_ERR_NOMEM;
-        return NULL;
-    }
+    fr_server *srv = fr__xcalloc(1, sizeof *srv);
     srv->tcp_fd = srv->unix_fd = -1;
     srv->wake_fd[0] = srv->wake_fd[1] = -1;
     srv->port = opts->port;
@@ -396,18 +396,18 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, in
     srv->cron_ev = srv->base ? event_new(srv->base, -1, EV_PERSIST, on_cron, srv) : NULL;
     srv->pause_ev = srv->base ? event_new(srv->base, -1, 0, on_pause_end, srv) : NULL;
     if (!srv->base || !srv->cmds || !srv->reaper_ev || !srv->cron_ev || !srv->pause_ev) {
-        *status = srv->base ? FR_ERR_NOMEM : FR_ERR_EVENT;
+        *status = FR_ERR_EVENT;
         goto fail;
     }
     if (fr__keyspace_new(srv) < 0 || fr__marshal_init(srv) < 0) {
-        *status = FR_ERR_NOMEM;
+        *status = FR_ERR_EVENT;
         goto fail;
     }
     struct timeval tick = {0, 100 * 1000};
     event_add(srv->cron_ev, &tick);
     srv->exec_client = fr__conn_new(srv, -1, FR_CONN_PSEUDO | FR_CONN_AUTHED);
     if (!srv->exec_client) {
-        *status = FR_ERR_NOMEM;
+        *status = FR_ERR_EVENT;
         goto fail;
     }
     srv->exec_client->resp = 3;
