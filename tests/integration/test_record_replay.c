@@ -139,7 +139,7 @@ static char *record_session(session *s, int with_fault)
     assert_int_equal(fr_record_start(srv, path), FR_OK);
     assert_int_equal(fr_record_start(srv, path), FR_ERR_STATE);
     run_session(srv, s, with_fault);
-    assert_true(fr_wait_until(no_clients, srv, TU_WAIT_MS));
+    assert_int_equal(fr_wait_until(no_clients, srv, TU_WAIT_MS), FR_OK);
     /* stopping the server ends the recording: every connection it still
      * held (closed by the client, not yet reaped) gets its DISCONNECT */
     fr_server_stop(srv);
