@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fakeredis/events.h"
 #include "fakeredis/fault.h"
 #include "proto.h"
 #include "server.h"
