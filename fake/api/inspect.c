@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "db.h"
+#include "record_format.h"
 
 /* Run argv; returns the reply (caller frees) or NULL. */
 static fr_reply *run(fr_server *srv, int argc, const char *const *argv, const size_t *lens)
@@ -233,23 +234,7 @@ int fr_flushall(fr_server *srv)
 
 static void put_quoted(fr_buf *out, const char *p, size_t n)
 {
-    fr__buf_putc(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        switch (ch) {
-        case '"': fr__buf_puts(out, "\\\""); break;
-        case '\\': fr__buf_puts(out, "\\\\"); break;
-        case '\n': fr__buf_puts(out, "\\n"); break;
-        case '\r': fr__buf_puts(out, "\\r"); break;
-        case '\t': fr__buf_puts(out, "\\t"); break;
-        default:
-            if (ch < 0x20 || ch >= 0x7f)
-                fr__buf_printf(out, "\\x%02x", ch);
-            else
-                fr__buf_putc(out, (char)ch);
-        }
-    }
-    fr__buf_putc(out, '"');
+    fr__rec_escape(out, p, n, 1);
 }
 
 static void render_reply(fr_buf *out, const fr_reply *r);
