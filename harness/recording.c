@@ -1,8 +1,7 @@
-/* Recordings, the reading side: the reader (streaming, robust to torn and
- * damaged files), a writer for tools and imports, the text form of events
- * and the MONITOR import. The format is in include/fakeredis/record.h; the
- * server's own writer is fake/record.c (the round-trip tests keep the two
- * in step). */
+/* Recordings as files: the reader (streaming, robust to torn and damaged
+ * files), the text form of events, a writer for tools and imports, and the
+ * MONITOR import. The format, its encoder and decoder are
+ * fake/record/record_format.c, shared with the server's recorder. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -11,65 +10,7 @@
 #include <string.h>
 
 #include "fakeredis/recording.h"
-
-/* ---- little helpers ------------------------------------------------------ */
-
-typedef struct bytes {
-    char *p;
-    size_t len, cap;
-} bytes;
-
-static int bytes_reserve(bytes *b, size_t n)
-{
-    if (b->len + n + 1 <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n + 1)
-        cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p)
-        return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-static int bytes_add(bytes *b, const void *p, size_t n)
-{
-    if (bytes_reserve(b, n) < 0)
-        return -1;
-    if (n)
-        memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static int bytes_u32(bytes *b, uint32_t v)
-{
-    unsigned char x[4];
-    for (int i = 0; i < 4; i++)
-        x[i] = (unsigned char)(v >> (8 * i));
-    return bytes_add(b, x, 4);
-}
-
-static int bytes_u64(bytes *b, uint64_t v)
-{
-    unsigned char x[8];
-    for (int i = 0; i < 8; i++)
-        x[i] = (unsigned char)(v >> (8 * i));
-    return bytes_add(b, x, 8);
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
+#include "record_format.h"
 
 static void set_err(char *err, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -95,11 +36,8 @@ struct fr_recording {
     int done;
     int torn;
     size_t torn_bytes;
-    bytes body;
-    bytes args; /* COMMAND arguments, each NUL-terminated */
-    const char **argv;
-    size_t *argvlen;
-    size_t argv_cap;
+    fr_buf body;
+    fr_rec_args args;
     fr_rec_event ev;
     char err[256];
 };
@@ -138,22 +76,7 @@ static int read_header(fr_recording *r, char *err, size_t cap)
 {
     unsigned char h[FR_REC_HEADER_LEN];
     size_t got = src_read(r, h, sizeof h);
-    if (got < FR_REC_MAGIC_LEN || memcmp(h, FR_REC_MAGIC, FR_REC_MAGIC_LEN) != 0) {
-        set_err(err, cap, "not a fakeredis recording (bad magic)");
-        return FR_ERR_PARSE;
-    }
-    if (got < sizeof h) {
-        set_err(err, cap, "recording header cut short (%zu of %d bytes)", got, FR_REC_HEADER_LEN);
-        return FR_ERR_PARSE;
-    }
-    uint32_t version = get_u32(h + 8);
-    if (version != FR_REC_VERSION) {
-        set_err(err, cap, "recording version %u, this library reads version %d", version,
-                FR_REC_VERSION);
-        return FR_ERR_PARSE;
-    }
-    r->start_us = (int64_t)get_u64(h + 16);
-    return FR_OK;
+    return fr__rec_check_file_header(h, got, &r->start_us, err, cap);
 }
 
 static int open_common(fr_recording *r, fr_recording **out, char *err, size_t cap)
@@ -176,9 +99,7 @@ int fr_recording_open(const char *path, fr_recording **out, char *err, size_t er
         set_err(err, errcap, "no path");
         return FR_ERR_ARG;
     }
-    fr_recording *r = calloc(1, sizeof *r);
-    if (!r)
-        return FR_ERR_NOMEM;
+    fr_recording *r = fr__xcalloc(1, sizeof *r);
     if (!strcmp(path, "-")) {
         r->f = stdin;
     } else {
@@ -188,7 +109,7 @@ int fr_recording_open(const char *path, fr_recording **out, char *err, size_t er
     if (!r->f) {
         set_err(err, errcap, "cannot open '%s': %s", path, strerror(errno));
         free(r);
-        return FR_ERR_ARG;
+        return FR_ERR_IO;
     }
     return open_common(r, out, err, errcap);
 }
@@ -198,16 +119,8 @@ int fr_recording_open_mem(const void *p, size_t n, fr_recording **out, char *err
     if (!out || (!p && n))
         return FR_ERR_ARG;
     *out = NULL;
-    fr_recording *r = calloc(1, sizeof *r);
-    if (!r)
-        return FR_ERR_NOMEM;
-    r->mem = malloc(n ? n : 1);
-    if (!r->mem) {
-        free(r);
-        return FR_ERR_NOMEM;
-    }
-    if (n)
-        memcpy(r->mem, p, n);
+    fr_recording *r = fr__xcalloc(1, sizeof *r);
+    r->mem = fr__xmemdup(p, n);
     r->mem_len = n;
     return open_common(r, out, err, errcap);
 }
@@ -219,10 +132,8 @@ void fr_recording_close(fr_recording *r)
     if (r->f && r->own_f)
         fclose(r->f);
     free(r->mem);
-    free(r->body.p);
-    free(r->args.p);
-    free(r->argv);
-    free(r->argvlen);
+    fr__buf_free(&r->body);
+    fr__rec_args_free(&r->args);
     free(r);
 }
 
@@ -258,85 +169,6 @@ static int corrupt(fr_recording *r, uint64_t at, const char *why)
     return FR_ERR_PARSE;
 }
 
-/* Fill r->ev from the body of a record whose CRC matched. Returns 1, 0 to
- * skip an unknown type, or FR_ERR_PARSE. */
-static int decode(fr_recording *r, uint64_t at)
-{
-    const unsigned char *b = (const unsigned char *)r->body.p;
-    size_t len = r->body.len;
-    fr_rec_event *ev = &r->ev;
-    memset(ev, 0, sizeof *ev);
-    ev->type = (fr_rec_type)b[0];
-    ev->flags = b[1];
-    ev->time_us = (int64_t)get_u64(b + 4);
-    ev->conn = get_u64(b + 12);
-    const char *rest = r->body.p + FR_REC_BODY_FIXED;
-    size_t n = len - FR_REC_BODY_FIXED;
-    switch (ev->type) {
-    case FR_REC_CONNECT:
-    case FR_REC_REPLY:
-    case FR_REC_PUSH:
-    case FR_REC_WIRE:
-    case FR_REC_DISCONNECT:
-        ev->data = rest;
-        ev->len = n;
-        return 1;
-    case FR_REC_FAULT:
-        if (n < 8)
-            return corrupt(r, at, "FAULT record too short");
-        ev->rule = get_u64((const unsigned char *)rest);
-        ev->data = rest + 8;
-        ev->len = n - 8;
-        return 1;
-    case FR_REC_COMMAND: {
-        if (n < 4)
-            return corrupt(r, at, "COMMAND record too short");
-        uint32_t argc = get_u32((const unsigned char *)rest);
-        if (argc == 0 || argc > n / 4)
-            return corrupt(r, at, "COMMAND record with a bad argument count");
-        if (argc > r->argv_cap) {
-            const char **v = realloc(r->argv, argc * sizeof *v);
-            if (v)
-                r->argv = v;
-            size_t *l = realloc(r->argvlen, argc * sizeof *l);
-            if (l)
-                r->argvlen = l;
-            if (!v || !l)
-                return corrupt(r, at, "out of memory");
-            r->argv_cap = argc;
-        }
-        r->args.len = 0;
-        size_t off = 4;
-        size_t *offs = r->argvlen; /* offsets first, pointers once args stops moving */
-        for (uint32_t i = 0; i < argc; i++) {
-            if (n - off < 4)
-                return corrupt(r, at, "COMMAND argument runs past the record");
-            uint32_t al = get_u32((const unsigned char *)rest + off);
-            off += 4;
-            if (al > n - off)
-                return corrupt(r, at, "COMMAND argument runs past the record");
-            offs[i] = r->args.len;
-            if (bytes_add(&r->args, rest + off, al) < 0 || bytes_add(&r->args, "", 1) < 0)
-                return corrupt(r, at, "out of memory");
-            off += al;
-        }
-        if (off != n)
-            return corrupt(r, at, "COMMAND record has bytes after its arguments");
-        for (uint32_t i = 0; i < argc; i++) {
-            r->argv[i] = r->args.p + offs[i];
-            size_t end = i + 1 < argc ? offs[i + 1] : r->args.len;
-            offs[i] = end - offs[i] - 1;
-        }
-        ev->argc = (int)argc;
-        ev->argv = r->argv;
-        ev->argvlen = r->argvlen;
-        return 1;
-    }
-    default:
-        return 0;
-    }
-}
-
 int fr_recording_next(fr_recording *r, const fr_rec_event **out)
 {
     for (;;) {
@@ -351,21 +183,20 @@ int fr_recording_next(fr_recording *r, const fr_rec_event **out)
         }
         if (got < sizeof h)
             return torn(r, got);
-        uint32_t len = get_u32(h), crc = get_u32(h + 4);
+        uint32_t len = fr__rec_get_u32(h), crc = fr__rec_get_u32(h + 4);
         if (len < FR_REC_BODY_FIXED || len > FR_REC_MAX_BODY) {
             size_t n = got;
             if (rest_is_zero(r, &n))
                 return torn(r, n);
             return corrupt(r, at, "impossible record length");
         }
-        r->body.len = 0;
-        if (bytes_reserve(&r->body, len) < 0)
-            return corrupt(r, at, "out of memory");
+        fr__buf_clear(&r->body);
+        fr__buf_reserve(&r->body, len);
         size_t body = src_read(r, r->body.p, len);
         r->body.len = body;
         if (body < len)
             return torn(r, got + body);
-        if (fr_record_crc32(0, r->body.p, len) != crc) {
+        if (fr__rec_crc32(0, r->body.p, len) != crc) {
             /* at the very end it is a torn write; before more data, damage */
             char probe;
             if (src_read(r, &probe, 1) == 0)
@@ -373,9 +204,10 @@ int fr_recording_next(fr_recording *r, const fr_rec_event **out)
             return corrupt(r, at, "CRC mismatch");
         }
         r->body.p[len] = '\0';
-        int rc = decode(r, at);
+        const char *why = NULL;
+        int rc = fr__rec_decode(r->body.p, len, &r->ev, &r->args, &why);
         if (rc < 0)
-            return rc;
+            return corrupt(r, at, why);
         if (rc == 1) {
             *out = &r->ev;
             return 1;
@@ -384,89 +216,6 @@ int fr_recording_next(fr_recording *r, const fr_rec_event **out)
 }
 
 /* ---- text form ------------------------------------------------------------ */
-
-int fr_rec_fputs_escaped(FILE *f, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        int rc;
-        switch (c) {
-        case '\\':
-            rc = fputs("\\\\", f);
-            break;
-        case '"':
-            rc = fputs("\\\"", f);
-            break;
-        case '\n':
-            rc = fputs("\\n", f);
-            break;
-        case '\r':
-            rc = fputs("\\r", f);
-            break;
-        case '\t':
-            rc = fputs("\\t", f);
-            break;
-        case '\a':
-            rc = fputs("\\a", f);
-            break;
-        case '\b':
-            rc = fputs("\\b", f);
-            break;
-        default:
-            rc = (c >= 0x20 && c < 0x7f) ? fputc(c, f) : fprintf(f, "\\x%02x", c);
-        }
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
-}
-
-int fr_rec_fputs_quoted(FILE *f, const char *p, size_t n)
-{
-    if (fputc('"', f) == EOF || fr_rec_fputs_escaped(f, p, n) < 0)
-        return -1;
-    return fputc('"', f) == EOF ? -1 : 0;
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-size_t fr_rec_unescape(const char *s, size_t n, char *out)
-{
-    switch (s[0]) {
-    case 'n':
-        *out = '\n';
-        break;
-    case 'r':
-        *out = '\r';
-        break;
-    case 't':
-        *out = '\t';
-        break;
-    case 'a':
-        *out = '\a';
-        break;
-    case 'b':
-        *out = '\b';
-        break;
-    case 'x':
-        if (n >= 3 && hexval((unsigned char)s[1]) >= 0 && hexval((unsigned char)s[2]) >= 0) {
-            *out = (char)(hexval((unsigned char)s[1]) * 16 + hexval((unsigned char)s[2]));
-            return 3;
-        }
-        *out = 'x';
-        break;
-    default:
-        *out = s[0]; /* \\ \" and anything else: the char */
-        break;
-    }
-    return 1;
-}
 
 static const char *type_name(fr_rec_type t)
 {
@@ -501,22 +250,22 @@ int fr_rec_event_print(FILE *f, const fr_rec_event *ev)
     case FR_REC_COMMAND:
         for (int i = 0; i < ev->argc && rc == 0; i++) {
             fputc(' ', f);
-            rc = fr_rec_fputs_quoted(f, ev->argv[i], ev->argvlen[i]);
+            rc = fr__rec_fputs_quoted(f, ev->argv[i], ev->argvlen[i]);
         }
         break;
     case FR_REC_REPLY:
     case FR_REC_PUSH:
         fputs(ev->flags & FR_REC_SENT ? " sent " : " held ", f);
-        rc = fr_rec_fputs_quoted(f, ev->data, ev->len);
+        rc = fr__rec_fputs_quoted(f, ev->data, ev->len);
         break;
     case FR_REC_FAULT:
         fprintf(f, " rule=%llu ", (unsigned long long)ev->rule);
-        rc = fr_rec_fputs_quoted(f, ev->data, ev->len);
+        rc = fr__rec_fputs_quoted(f, ev->data, ev->len);
         break;
     case FR_REC_CONNECT:
     case FR_REC_WIRE:
         fputc(' ', f);
-        rc = fr_rec_fputs_quoted(f, ev->data, ev->len);
+        rc = fr__rec_fputs_quoted(f, ev->data, ev->len);
         break;
     default:
         break;
@@ -532,29 +281,25 @@ int fr_rec_event_print(FILE *f, const fr_rec_event *ev)
 
 struct fr_rec_writer {
     FILE *f;
-    bytes rec;
+    fr_buf rec; /* one record at a time, reused */
     int failed;
 };
 
 int fr_rec_writer_open(const char *path, int64_t start_us, fr_rec_writer **out)
 {
-    if (!out || !path)
+    if (!out)
         return FR_ERR_ARG;
     *out = NULL;
-    fr_rec_writer *w = calloc(1, sizeof *w);
-    if (!w)
-        return FR_ERR_NOMEM;
-    w->f = fopen(path, "wb");
-    if (!w->f) {
-        free(w);
+    if (!path)
         return FR_ERR_ARG;
-    }
-    bytes h = {0};
-    int rc = bytes_add(&h, FR_REC_MAGIC, FR_REC_MAGIC_LEN) | bytes_u32(&h, FR_REC_VERSION) |
-             bytes_u32(&h, 0) | bytes_u64(&h, (uint64_t)start_us);
-    if (rc < 0 || fwrite(h.p, 1, h.len, w->f) != h.len)
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return FR_ERR_IO;
+    fr_rec_writer *w = fr__xcalloc(1, sizeof *w);
+    w->f = f;
+    fr__rec_put_file_header(&w->rec, start_us);
+    if (fwrite(w->rec.p, 1, w->rec.len, w->f) != w->rec.len)
         w->failed = 1;
-    free(h.p);
     *out = w;
     return FR_OK;
 }
@@ -563,39 +308,12 @@ int fr_rec_writer_add(fr_rec_writer *w, const fr_rec_event *ev)
 {
     if (!w || !ev)
         return FR_ERR_ARG;
-    if (ev->type < FR_REC_CONNECT || ev->type > FR_REC_DISCONNECT ||
-        (ev->type == FR_REC_COMMAND && (ev->argc < 1 || !ev->argv)))
+    fr__buf_clear(&w->rec);
+    if (fr__rec_put_event(&w->rec, ev) < 0)
         return FR_ERR_ARG;
-    bytes *b = &w->rec;
-    b->len = 0;
-    unsigned char fixed[4] = {(unsigned char)ev->type, (unsigned char)ev->flags, 0, 0};
-    int rc = bytes_u32(b, 0) | bytes_u32(b, 0) | bytes_add(b, fixed, 4) |
-             bytes_u64(b, (uint64_t)ev->time_us) | bytes_u64(b, ev->conn);
-    if (ev->type == FR_REC_COMMAND) {
-        rc |= bytes_u32(b, (uint32_t)ev->argc);
-        for (int i = 0; i < ev->argc; i++) {
-            size_t n = ev->argvlen ? ev->argvlen[i] : strlen(ev->argv[i]);
-            rc |= bytes_u32(b, (uint32_t)n) | bytes_add(b, ev->argv[i], n);
-        }
-    } else {
-        if (ev->type == FR_REC_FAULT)
-            rc |= bytes_u64(b, ev->rule);
-        if (ev->type != FR_REC_DISCONNECT)
-            rc |= bytes_add(b, ev->data, ev->len);
-    }
-    if (rc < 0)
-        return FR_ERR_NOMEM;
-    size_t len = b->len - 8;
-    unsigned char h[8];
-    uint32_t crc = fr_record_crc32(0, b->p + 8, len);
-    for (int i = 0; i < 4; i++) {
-        h[i] = (unsigned char)(len >> (8 * i));
-        h[4 + i] = (unsigned char)(crc >> (8 * i));
-    }
-    memcpy(b->p, h, 8);
-    if (fwrite(b->p, 1, b->len, w->f) != b->len)
+    if (fwrite(w->rec.p, 1, w->rec.len, w->f) != w->rec.len)
         w->failed = 1;
-    return w->failed ? FR_ERR_SOCKET : FR_OK;
+    return w->failed ? FR_ERR_IO : FR_OK;
 }
 
 int fr_rec_writer_close(fr_rec_writer *w)
@@ -605,9 +323,9 @@ int fr_rec_writer_close(fr_rec_writer *w)
     int failed = w->failed;
     if (fclose(w->f) != 0)
         failed = 1;
-    free(w->rec.p);
+    fr__buf_free(&w->rec);
     free(w);
-    return failed ? FR_ERR_SOCKET : FR_OK;
+    return failed ? FR_ERR_IO : FR_OK;
 }
 
 /* ---- MONITOR import ------------------------------------------------------- */
@@ -623,21 +341,19 @@ void fr_monitor_line_clear(fr_monitor_line *l)
 }
 
 /* One "..." argument starting at s[*i] (the quote). */
-static int parse_quoted(const char *s, size_t n, size_t *i, bytes *out)
+static int parse_quoted(const char *s, size_t n, size_t *i, fr_buf *out)
 {
     size_t k = *i + 1;
-    out->len = 0;
+    fr__buf_clear(out);
+    fr__buf_reserve(out, 0); /* "" is an argument too: never a NULL p */
     while (k < n && s[k] != '"') {
         char c = s[k++];
         if (c == '\\' && k < n)
-            k += fr_rec_unescape(s + k, n - k, &c);
-        if (bytes_add(out, &c, 1) < 0)
-            return -1;
+            k += fr__rec_unescape(s + k, n - k, &c);
+        fr__buf_putc(out, c);
     }
     if (k >= n)
         return -1; /* no closing quote */
-    if (!out->p && bytes_add(out, "", 0) < 0)
-        return -1;
     *i = k + 1;
     return 0;
 }
@@ -679,32 +395,21 @@ int fr_monitor_parse_line(const char *line, size_t n, fr_monitor_line *out)
         return -1;
     out->time_us = sec * 1000000 + usec;
     out->db = db;
-    out->addr = malloc(i - a + 1);
-    if (!out->addr)
-        return -1;
-    memcpy(out->addr, line + a, i - a);
-    out->addr[i - a] = '\0';
+    out->addr = fr__xmemdup(line + a, i - a);
     i += 2;
-    bytes arg = {0};
+    fr_buf arg = {0};
     int cap = 0;
     while (i < n) {
         if (line[i] != '"' || parse_quoted(line, n, &i, &arg) < 0)
             goto bad;
         if (out->argc == cap) {
             cap = cap ? cap * 2 : 8;
-            char **v = realloc(out->argv, (size_t)cap * sizeof *v);
-            if (v)
-                out->argv = v;
-            size_t *l = realloc(out->argvlen, (size_t)cap * sizeof *l);
-            if (l)
-                out->argvlen = l;
-            if (!v || !l)
-                goto bad;
+            out->argv = fr__xrealloc(out->argv, (size_t)cap * sizeof *out->argv);
+            out->argvlen = fr__xrealloc(out->argvlen, (size_t)cap * sizeof *out->argvlen);
         }
-        out->argv[out->argc] = arg.p;
         out->argvlen[out->argc] = arg.len;
+        out->argv[out->argc] = fr__buf_steal(&arg);
         out->argc++;
-        memset(&arg, 0, sizeof arg);
         if (i < n) {
             if (line[i] != ' ')
                 goto bad;
@@ -715,7 +420,7 @@ int fr_monitor_parse_line(const char *line, size_t n, fr_monitor_line *out)
         goto bad;
     return 1;
 bad:
-    free(arg.p);
+    fr__buf_free(&arg);
     fr_monitor_line_clear(out);
     return -1;
 }
@@ -755,9 +460,9 @@ int fr_monitor_import(FILE *in, const char *out_path, size_t *commands, size_t *
         }
         if (!w) {
             t0 = m.time_us;
-            if (fr_rec_writer_open(out_path, t0, &w) != FR_OK) {
+            rc = fr_rec_writer_open(out_path, t0, &w);
+            if (rc != FR_OK) {
                 fr_monitor_line_clear(&m);
-                rc = FR_ERR_ARG;
                 break;
             }
         }
@@ -769,13 +474,7 @@ int fr_monitor_import(FILE *in, const char *out_path, size_t *commands, size_t *
         ev.flags = FR_REC_IMPORTED;
         ev.time_us = m.time_us - t0;
         if (id == naddrs) {
-            char **v = realloc(addrs, (naddrs + 1) * sizeof *v);
-            if (!v) {
-                fr_monitor_line_clear(&m);
-                rc = FR_ERR_NOMEM;
-                break;
-            }
-            addrs = v;
+            addrs = fr__xrealloc(addrs, (naddrs + 1) * sizeof *addrs);
             addrs[naddrs++] = m.addr;
             m.addr = NULL;
             ev.type = FR_REC_CONNECT;
@@ -800,8 +499,8 @@ int fr_monitor_import(FILE *in, const char *out_path, size_t *commands, size_t *
             (*commands)++;
     }
     free(line);
-    if (!w && rc == FR_OK && fr_rec_writer_open(out_path, 0, &w) != FR_OK)
-        rc = FR_ERR_ARG;
+    if (!w && rc == FR_OK)
+        rc = fr_rec_writer_open(out_path, 0, &w);
     if (w) {
         int crc = fr_rec_writer_close(w);
         if (rc == FR_OK)

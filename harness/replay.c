@@ -1,6 +1,6 @@
 /* Replay (a recording's commands sent to any server, replies compared)
  * and playback (a fake answering from a recording). See
- * include/fakeredis/recording.h for what each promises. */
+ * include/fakeredis/recording.h and playback.h for what each promises. */
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -9,10 +9,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "fakeredis/playback.h"
 #include "fakeredis/recording.h"
+#include "harness_internal.h"
+#include "record_format.h"
 
 typedef struct rconn {
     uint64_t id;
@@ -32,13 +34,6 @@ typedef struct replay {
     size_t max_diffs;
     int timeout_ms;
 } replay;
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static rconn *find_conn(replay *rp, uint64_t id)
 {
@@ -84,12 +79,8 @@ static rconn *open_conn(replay *rp, uint64_t id)
         return c;
     if (!c) {
         if (rp->n == rp->cap) {
-            size_t cap = rp->cap ? rp->cap * 2 : 8;
-            rconn *v = realloc(rp->conns, cap * sizeof *v);
-            if (!v)
-                return NULL;
-            rp->conns = v;
-            rp->cap = cap;
+            rp->cap = rp->cap ? rp->cap * 2 : 8;
+            rp->conns = fr__xrealloc(rp->conns, rp->cap * sizeof *rp->conns);
         }
         c = &rp->conns[rp->n++];
         memset(c, 0, sizeof *c);
@@ -118,36 +109,26 @@ static int send_all(int fd, const char *p, size_t n)
 /* "SET k v" with bytes escaped, for reports. */
 static char *cmd_text(const fr_rec_event *ev)
 {
-    char *s = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&s, &n);
-    if (!f)
-        return NULL;
+    fr_buf b = {0};
     for (int i = 0; i < ev->argc; i++) {
         if (i)
-            fputc(' ', f);
-        fr_rec_fputs_quoted(f, ev->argv[i], ev->argvlen[i]);
+            fr__buf_putc(&b, ' ');
+        fr__rec_escape(&b, ev->argv[i], ev->argvlen[i], 1);
     }
-    fclose(f);
-    return s;
+    return fr__buf_steal(&b);
 }
 
 static int send_command(rconn *c, const fr_rec_event *ev)
 {
-    char *s = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&s, &n);
-    if (!f)
-        return -1;
-    fprintf(f, "*%d\r\n", ev->argc);
+    fr_buf b = {0};
+    fr__buf_printf(&b, "*%d\r\n", ev->argc);
     for (int i = 0; i < ev->argc; i++) {
-        fprintf(f, "$%zu\r\n", ev->argvlen[i]);
-        fwrite(ev->argv[i], 1, ev->argvlen[i], f);
-        fputs("\r\n", f);
+        fr__buf_printf(&b, "$%zu\r\n", ev->argvlen[i]);
+        fr__buf_append(&b, ev->argv[i], ev->argvlen[i]);
+        fr__buf_append(&b, "\r\n", 2);
     }
-    fclose(f);
-    int rc = send_all(c->fd, s, n);
-    free(s);
+    int rc = send_all(c->fd, b.p, b.len);
+    fr__buf_free(&b);
     return rc;
 }
 
@@ -174,7 +155,7 @@ static int count_frames(const char *p, size_t n, size_t *frames)
  * that prefix, or -1 on timeout / close / garbage. */
 static long await_frames(replay *rp, rconn *c, size_t frames, size_t raw, int parsed)
 {
-    int64_t deadline = mono_us() + (int64_t)rp->timeout_ms * 1000;
+    int64_t deadline = fr__harness_mono_us() + (int64_t)rp->timeout_ms * 1000;
     for (;;) {
         size_t off = 0, k = 0;
         if (parsed) {
@@ -195,7 +176,7 @@ static long await_frames(replay *rp, rconn *c, size_t frames, size_t raw, int pa
         } else if (c->rlen >= raw) {
             return (long)raw;
         }
-        int64_t left = deadline - mono_us();
+        int64_t left = deadline - fr__harness_mono_us();
         if (left <= 0)
             return -1;
         struct pollfd pfd = {c->fd, POLLIN, 0};
@@ -205,12 +186,8 @@ static long await_frames(replay *rp, rconn *c, size_t frames, size_t raw, int pa
         if (pr <= 0)
             return -1;
         if (c->rcap - c->rlen < 4096) {
-            size_t cap = c->rcap ? c->rcap * 2 : 8192;
-            char *p = realloc(c->rbuf, cap);
-            if (!p)
-                return -1;
-            c->rbuf = p;
-            c->rcap = cap;
+            c->rcap = c->rcap ? c->rcap * 2 : 8192;
+            c->rbuf = fr__xrealloc(c->rbuf, c->rcap);
         }
         ssize_t got = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
         if (got < 0 && errno == EINTR)
@@ -221,34 +198,20 @@ static long await_frames(replay *rp, rconn *c, size_t frames, size_t raw, int pa
     }
 }
 
-static char *dup_bytes(const char *p, size_t n)
-{
-    char *s = malloc(n + 1);
-    if (s) {
-        if (n)
-            memcpy(s, p, n);
-        s[n] = '\0';
-    }
-    return s;
-}
-
 static void add_diff(replay *rp, rconn *c, const fr_rec_event *ev, const char *got, size_t got_len)
 {
     fr_replay_result *res = rp->res;
     res->differences++;
     if (res->ndiffs >= rp->max_diffs)
         return;
-    fr_replay_diff *v = realloc(res->diffs, (res->ndiffs + 1) * sizeof *v);
-    if (!v)
-        return;
-    res->diffs = v;
-    fr_replay_diff *d = &v[res->ndiffs++];
+    res->diffs = fr__xrealloc(res->diffs, (res->ndiffs + 1) * sizeof *res->diffs);
+    fr_replay_diff *d = &res->diffs[res->ndiffs++];
     d->conn = c->id;
     const char *what = ev->type == FR_REC_PUSH ? "(push)" : c->last_cmd ? c->last_cmd : "";
-    d->command = dup_bytes(what, strlen(what));
-    d->expected = dup_bytes(ev->data, ev->len);
+    d->command = fr__xmemdup(what, strlen(what));
+    d->expected = fr__xmemdup(ev->data, ev->len);
     d->expected_len = ev->len;
-    d->got = dup_bytes(got, got_len);
+    d->got = fr__xmemdup(got, got_len);
     d->got_len = got_len;
 }
 
@@ -290,14 +253,14 @@ int fr_replay(const char *path, const fr_replay_options *o, fr_replay_result *re
     fr_recording *rec = NULL;
     int rc = fr_recording_open(path, &rec, res->err, sizeof res->err);
     if (rc != FR_OK)
-        return rc == FR_ERR_NOMEM ? rc : FR_ERR_ARG;
+        return rc;
     replay rp;
     memset(&rp, 0, sizeof rp);
     rp.o = o;
     rp.res = res;
     rp.max_diffs = o->max_diffs ? o->max_diffs : 10;
     rp.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
-    int64_t t0 = mono_us();
+    int64_t t0 = fr__harness_mono_us();
     const fr_rec_event *ev;
     int r;
     rc = FR_OK;
@@ -308,7 +271,7 @@ int fr_replay(const char *path, const fr_replay_options *o, fr_replay_result *re
             if (!open_conn(&rp, ev->conn)) {
                 snprintf(res->err, sizeof res->err, "cannot connect to %s:%d",
                          o->host ? o->host : "127.0.0.1", o->port);
-                rc = FR_ERR_SOCKET;
+                rc = FR_ERR_IO;
             }
             break;
         case FR_REC_COMMAND:
@@ -325,23 +288,18 @@ int fr_replay(const char *path, const fr_replay_options *o, fr_replay_result *re
                 if (!c) {
                     snprintf(res->err, sizeof res->err, "cannot connect to %s:%d",
                              o->host ? o->host : "127.0.0.1", o->port);
-                    rc = FR_ERR_SOCKET;
+                    rc = FR_ERR_IO;
                     break;
                 }
             }
-            if (o->timing) {
-                int64_t wait = t0 + ev->time_us - mono_us();
-                if (wait > 0) {
-                    struct timespec ts = {(time_t)(wait / 1000000), (long)(wait % 1000000) * 1000};
-                    nanosleep(&ts, NULL);
-                }
-            }
+            if (o->timing)
+                fr__harness_sleep_us(t0 + ev->time_us - fr__harness_mono_us());
             free(c->last_cmd);
             c->last_cmd = cmd_text(ev);
             if (send_command(c, ev) < 0) {
                 snprintf(res->err, sizeof res->err, "connection %llu: send failed: %s",
                          (unsigned long long)c->id, strerror(errno));
-                rc = FR_ERR_SOCKET;
+                rc = FR_ERR_IO;
                 break;
             }
             res->commands++;
@@ -416,8 +374,7 @@ typedef struct pending_step {
     char **argv;
     size_t *lens;
     int64_t cmd_us, first_out_us;
-    char *out;
-    size_t out_len;
+    fr_buf out; /* what the client received after the command */
 } pending_step;
 
 static void step_clear(pending_step *s)
@@ -426,12 +383,10 @@ static void step_clear(pending_step *s)
         free(s->argv[i]);
     free(s->argv);
     free(s->lens);
-    free(s->out);
+    fr__buf_free(&s->out);
     s->argv = NULL;
     s->lens = NULL;
-    s->out = NULL;
     s->argc = 0;
-    s->out_len = 0;
     s->have = 0;
     s->first_out_us = -1;
 }
@@ -441,8 +396,8 @@ static int step_flush(fr_server *srv, pending_step *s, int timing)
     if (!s->have)
         return FR_OK;
     int64_t delay = timing && s->first_out_us >= 0 ? s->first_out_us - s->cmd_us : 0;
-    int rc = fr_playback_add(srv, s->index, s->argc, (const char *const *)s->argv, s->lens, s->out,
-                             s->out_len, delay);
+    int rc = fr_playback_add(srv, s->index, s->argc, (const char *const *)s->argv, s->lens, s->out.p,
+                             s->out.len, delay);
     step_clear(s);
     return rc;
 }
@@ -467,12 +422,7 @@ int fr_playback_load(fr_server *srv, const char *path, int with_timing)
         if (ev->type == FR_REC_CONNECT) {
             if (s)
                 continue;
-            pending_step *v = realloc(steps, (n + 1) * sizeof *v);
-            if (!v) {
-                rc = FR_ERR_NOMEM;
-                break;
-            }
-            steps = v;
+            steps = fr__xrealloc(steps, (n + 1) * sizeof *steps);
             s = &steps[n];
             memset(s, 0, sizeof *s);
             s->conn = ev->conn;
@@ -491,30 +441,17 @@ int fr_playback_load(fr_server *srv, const char *path, int with_timing)
                 break;
             s->have = 1;
             s->argc = ev->argc;
-            s->argv = calloc((size_t)ev->argc, sizeof *s->argv);
-            s->lens = calloc((size_t)ev->argc, sizeof *s->lens);
-            if (!s->argv || !s->lens) {
-                rc = FR_ERR_NOMEM;
-                break;
-            }
+            s->argv = fr__xcalloc((size_t)ev->argc, sizeof *s->argv);
+            s->lens = fr__xcalloc((size_t)ev->argc, sizeof *s->lens);
             for (int i = 0; i < ev->argc; i++) {
-                s->argv[i] = dup_bytes(ev->argv[i], ev->argvlen[i]);
+                s->argv[i] = fr__xmemdup(ev->argv[i], ev->argvlen[i]);
                 s->lens[i] = ev->argvlen[i];
-                if (!s->argv[i])
-                    rc = FR_ERR_NOMEM;
             }
             s->cmd_us = ev->time_us;
         } else if ((ev->flags & FR_REC_SENT) && s->have &&
                    (ev->type == FR_REC_REPLY || ev->type == FR_REC_PUSH ||
                     ev->type == FR_REC_WIRE)) {
-            char *p = realloc(s->out, s->out_len + ev->len + 1);
-            if (!p) {
-                rc = FR_ERR_NOMEM;
-                break;
-            }
-            memcpy(p + s->out_len, ev->data, ev->len);
-            s->out = p;
-            s->out_len += ev->len;
+            fr__buf_append(&s->out, ev->data, ev->len);
             if (s->first_out_us < 0)
                 s->first_out_us = ev->time_us;
         }

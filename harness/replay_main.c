@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fakeredis/recording.h"
+#include "record_format.h"
 
 static void usage(FILE *f)
 {
@@ -60,9 +61,9 @@ static void print_diff(const fr_replay_diff *d)
     printf("connection %llu: ", (unsigned long long)d->conn);
     fputs(d->command[0] ? d->command : "(no command)", stdout);
     fputs("\n  expected ", stdout);
-    fr_rec_fputs_quoted(stdout, d->expected, d->expected_len);
+    fr__rec_fputs_quoted(stdout, d->expected, d->expected_len);
     fputs("\n  got      ", stdout);
-    fr_rec_fputs_quoted(stdout, d->got, d->got_len);
+    fr__rec_fputs_quoted(stdout, d->got, d->got_len);
     fputc('\n', stdout);
 }
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
+#include "fakeredis/events.h"
 #include "fakeredis/fault.h"
 #include "fakeredis/harness.h"
 #include "fakeredis/pubsub.h"

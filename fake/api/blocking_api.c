@@ -154,7 +154,7 @@ int fr_blocked_wait(fr_server *srv, size_t n, int timeout_ms)
         if ((size_t)have >= n)
             return FR_OK;
         if (on_loop || fr__real_ms() >= end)
-            return FR_ERR_STATE;
+            return FR_ERR_TIMEOUT;
         /* the loop thread changes the count; poll it at 1 ms */
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);

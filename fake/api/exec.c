@@ -34,6 +34,10 @@ static void run_exec(fr_server *srv, void *arg)
     size_t used = 0;
     if (fr_reply_parse(bytes, len, &used, &j->reply) != 1)
         j->reply = NULL;
+    /* the text behind FR_ERR_REPLY for the helpers of inspect.h; set here,
+     * on the loop thread, where every other detail is set */
+    if (j->reply && j->reply->type == FR_REPLY_ERROR)
+        fr__server_set_err(srv, "%s", j->reply->str);
     /* anything after the first reply (pushes) is not for this call */
     evbuffer_drain(c->out, len);
 }
@@ -43,9 +47,7 @@ fr_reply *fr_exec(fr_server *srv, int argc, const char *const *argv, const size_
     if (!srv || argc < 1 || !argv)
         return NULL;
     fr_arg stack[16];
-    fr_arg *args = argc <= 16 ? stack : malloc((size_t)argc * sizeof *args);
-    if (!args)
-        return NULL;
+    fr_arg *args = argc <= 16 ? stack : fr__xmalloc((size_t)argc * sizeof *args);
     for (int i = 0; i < argc; i++) {
         args[i].p = argv[i] ? argv[i] : "";
         args[i].len = lens ? lens[i] : strlen(args[i].p);
@@ -61,6 +63,8 @@ fr_reply *fr_exec(fr_server *srv, int argc, const char *const *argv, const size_
  * arguments, each %-directive expands inside its word. */
 fr_reply *fr_execf(fr_server *srv, const char *fmt, ...)
 {
+    if (!srv || !fmt)
+        return NULL;
     fr_buf words = {0};
     size_t *ends = NULL, n = 0, cap = 0;
     int in_word = 0;
@@ -154,6 +158,8 @@ static void run_select(fr_server *srv, void *arg)
 
 int fr_exec_select(fr_server *srv, int db)
 {
+    if (!srv)
+        return FR_ERR_ARG;
     exec_job j = {0, NULL, NULL, db, FR_OK};
     int rc = fr__run_on_loop(srv, run_select, &j);
     return rc ? rc : j.status;

@@ -23,7 +23,7 @@ static void add_on_loop(fr_server *srv, void *arg)
     }
     if (!fr__faults_get(srv)) {
         fr__fault_spec_free(&spec);
-        j->status = FR_ERR_NOMEM;
+        j->status = FR_ERR_EVENT; /* event_new failed */
         return;
     }
     j->id = fr__fault_insert(srv, &spec);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "data.h"
+#include "record_format.h"
 
 /* Run argv; returns the reply (caller frees) or NULL. */
 static fr_reply *run(fr_server *srv, int argc, const char *const *argv, const size_t *lens)
@@ -18,53 +19,59 @@ static fr_reply *run(fr_server *srv, int argc, const char *const *argv, const si
     return fr_exec(srv, argc, argv, lens);
 }
 
+/* The status of a reply that is not the one expected: gone, Redis' error
+ * (its text already in the server's errstr, set by fr_exec), or anything
+ * else, which only a MULTI left open on the in-process client gives
+ * (+QUEUED). Frees r. */
+static int bad_reply(fr_reply *r)
+{
+    if (!r)
+        return FR_ERR_STOPPED;
+    int rc = r->type == FR_REPLY_ERROR ? FR_ERR_REPLY : FR_ERR_STATE;
+    fr_reply_free(r);
+    return rc;
+}
+
 /* An integer reply as a status: the integer (>= 0), or negative. */
 static long long int_reply(fr_reply *r)
 {
-    long long v;
-    if (!r)
-        return FR_ERR_STOPPED;
-    if (r->type == FR_REPLY_INTEGER)
-        v = r->integer;
-    else if (r->type == FR_REPLY_ERROR)
-        v = FR_ERR_STATE;
-    else
-        v = FR_ERR_STATE;
+    if (!r || r->type != FR_REPLY_INTEGER)
+        return bad_reply(r);
+    long long v = r->integer;
     fr_reply_free(r);
     return v;
 }
 
 static int ok_reply(fr_reply *r)
 {
-    if (!r)
-        return FR_ERR_STOPPED;
-    int ok = r->type == FR_REPLY_STATUS;
+    /* +QUEUED is a status too */
+    if (!r || r->type != FR_REPLY_STATUS || strcmp(r->str, "OK") != 0)
+        return bad_reply(r);
     fr_reply_free(r);
-    return ok ? FR_OK : FR_ERR_STATE;
+    return FR_OK;
 }
 
-char *fr_get(fr_server *srv, const char *key, size_t *len)
+int fr_get(fr_server *srv, const char *key, char **value, size_t *len)
 {
     if (len)
         *len = 0;
-    if (!key)
-        return NULL;
+    if (value)
+        *value = NULL;
+    if (!srv || !key || !value)
+        return FR_ERR_ARG;
     const char *argv[] = {"GET", key};
     fr_reply *r = run(srv, 2, argv, NULL);
-    if (!r)
-        return NULL;
-    char *out = NULL;
-    if (r->type == FR_REPLY_STRING) {
-        out = malloc(r->len + 1);
-        if (out) {
-            memcpy(out, r->str, r->len);
-            out[r->len] = '\0';
-            if (len)
-                *len = r->len;
-        }
+    if (r && r->type == FR_REPLY_NIL) {
+        fr_reply_free(r);
+        return FR_ERR_NOKEY;
     }
+    if (!r || r->type != FR_REPLY_STRING)
+        return bad_reply(r);
+    *value = fr__xmemdup(r->str, r->len);
+    if (len)
+        *len = r->len;
     fr_reply_free(r);
-    return out;
+    return FR_OK;
 }
 
 int fr_set(fr_server *srv, const char *key, const char *value)
@@ -76,7 +83,7 @@ int fr_set(fr_server *srv, const char *key, const char *value)
 
 int fr_set_bin(fr_server *srv, const char *key, const void *value, size_t vlen)
 {
-    if (!key || (!value && vlen))
+    if (!srv || !key || (!value && vlen))
         return FR_ERR_ARG;
     const char *argv[] = {"SET", key, value ? value : ""};
     size_t lens[] = {3, strlen(key), vlen};
@@ -85,7 +92,7 @@ int fr_set_bin(fr_server *srv, const char *key, const void *value, size_t vlen)
 
 int fr_setex(fr_server *srv, const char *key, const char *value, int64_t ttl_ms)
 {
-    if (!key || !value || ttl_ms <= 0)
+    if (!srv || !key || !value || ttl_ms <= 0)
         return FR_ERR_ARG;
     char ttl[32];
     snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms);
@@ -95,7 +102,7 @@ int fr_setex(fr_server *srv, const char *key, const char *value, int64_t ttl_ms)
 
 int fr_set_ttl(fr_server *srv, const char *key, int64_t ttl_ms)
 {
-    if (!key)
+    if (!srv || !key)
         return FR_ERR_ARG;
     if (ttl_ms < 0) {
         const char *ex[] = {"EXISTS", key};
@@ -114,7 +121,7 @@ int fr_set_ttl(fr_server *srv, const char *key, int64_t ttl_ms)
 
 int fr_del(fr_server *srv, const char *key)
 {
-    if (!key)
+    if (!srv || !key)
         return FR_ERR_ARG;
     const char *argv[] = {"DEL", key};
     return (int)int_reply(run(srv, 2, argv, NULL));
@@ -122,43 +129,52 @@ int fr_del(fr_server *srv, const char *key)
 
 int fr_exists(fr_server *srv, const char *key)
 {
-    if (!key)
+    if (!srv || !key)
         return FR_ERR_ARG;
     const char *argv[] = {"EXISTS", key};
     return (int)int_reply(run(srv, 2, argv, NULL));
 }
 
-int64_t fr_ttl_ms(fr_server *srv, const char *key)
+int fr_ttl_ms(fr_server *srv, const char *key, int64_t *ttl_ms)
 {
-    if (!key)
+    if (ttl_ms)
+        *ttl_ms = 0;
+    if (!srv || !key || !ttl_ms)
         return FR_ERR_ARG;
     const char *argv[] = {"PTTL", key};
-    fr_reply *r = run(srv, 2, argv, NULL);
-    if (!r)
-        return FR_ERR_STOPPED;
-    int64_t v = r->type == FR_REPLY_INTEGER ? r->integer : FR_ERR_STATE;
-    fr_reply_free(r);
-    return v;
+    long long v = int_reply(run(srv, 2, argv, NULL));
+    /* PTTL: -2 no such key, -1 no TTL; the statuses are other numbers */
+    if (v == -2)
+        return FR_ERR_NOKEY;
+    if (v == -1) {
+        *ttl_ms = FR_TTL_NONE;
+        return FR_OK;
+    }
+    if (v < 0)
+        return (int)v;
+    *ttl_ms = v;
+    return FR_OK;
 }
 
-const char *fr_type(fr_server *srv, const char *key)
+int fr_type(fr_server *srv, const char *key, const char **type)
 {
     static const char *const names[] = {"none", "string", "list", "set", "zset", "hash",
                                         "stream"};
-    if (!key)
-        return NULL;
+    if (type)
+        *type = NULL;
+    if (!srv || !key || !type)
+        return FR_ERR_ARG;
     const char *argv[] = {"TYPE", key};
     fr_reply *r = run(srv, 2, argv, NULL);
-    if (!r)
-        return NULL;
-    const char *out = NULL;
-    if (r->type == FR_REPLY_STATUS) {
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-            if (!strcmp(r->str, names[i]))
-                out = names[i];
-    }
+    if (!r || r->type != FR_REPLY_STATUS)
+        return bad_reply(r);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(r->str, names[i]))
+            *type = names[i];
     fr_reply_free(r);
-    return out;
+    if (!*type)
+        return FR_ERR_STATE; /* a type this version does not name */
+    return *type == names[0] ? FR_ERR_NOKEY : FR_OK;
 }
 
 static int cmp_cstr(const void *a, const void *b)
@@ -166,36 +182,30 @@ static int cmp_cstr(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char **fr_keys(fr_server *srv, const char *pattern)
+int fr_keys(fr_server *srv, const char *pattern, char ***keys, size_t *n)
 {
+    if (n)
+        *n = 0;
+    if (keys)
+        *keys = NULL;
+    if (!srv || !keys)
+        return FR_ERR_ARG;
     const char *argv[] = {"KEYS", pattern ? pattern : "*"};
     fr_reply *r = run(srv, 2, argv, NULL);
-    if (!r)
-        return NULL;
-    if (r->type != FR_REPLY_ARRAY && r->type != FR_REPLY_SET) {
-        fr_reply_free(r);
-        return NULL;
-    }
-    char **out = calloc(r->elements + 1, sizeof *out);
-    if (!out) {
-        fr_reply_free(r);
-        return NULL;
-    }
-    for (size_t i = 0; i < r->elements; i++) {
-        out[i] = malloc(r->element[i]->len + 1);
-        if (!out[i]) {
-            fr_free_keys(out);
-            fr_reply_free(r);
-            return NULL;
-        }
-        memcpy(out[i], r->element[i]->str, r->element[i]->len + 1);
-    }
+    if (!r || (r->type != FR_REPLY_ARRAY && r->type != FR_REPLY_SET))
+        return bad_reply(r);
+    char **out = fr__xcalloc(r->elements + 1, sizeof *out);
+    for (size_t i = 0; i < r->elements; i++)
+        out[i] = fr__xmemdup(r->element[i]->str, r->element[i]->len);
     qsort(out, r->elements, sizeof *out, cmp_cstr);
+    if (n)
+        *n = r->elements;
     fr_reply_free(r);
-    return out;
+    *keys = out;
+    return FR_OK;
 }
 
-void fr_free_keys(char **keys)
+void fr_keys_free(char **keys)
 {
     if (!keys)
         return;
@@ -206,42 +216,25 @@ void fr_free_keys(char **keys)
 
 long long fr_dbsize(fr_server *srv)
 {
+    if (!srv)
+        return FR_ERR_ARG;
     const char *argv[] = {"DBSIZE"};
     return int_reply(run(srv, 1, argv, NULL));
 }
 
 int fr_flushall(fr_server *srv)
 {
+    if (!srv)
+        return FR_ERR_ARG;
     const char *argv[] = {"FLUSHALL"};
     return ok_reply(run(srv, 1, argv, NULL));
-}
-
-int fr_select(fr_server *srv, int db)
-{
-    return fr_exec_select(srv, db);
 }
 
 /* ---- fr_dump ----------------------------------------------------------- */
 
 static void put_quoted(fr_buf *out, const char *p, size_t n)
 {
-    fr__buf_putc(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        switch (ch) {
-        case '"': fr__buf_puts(out, "\\\""); break;
-        case '\\': fr__buf_puts(out, "\\\\"); break;
-        case '\n': fr__buf_puts(out, "\\n"); break;
-        case '\r': fr__buf_puts(out, "\\r"); break;
-        case '\t': fr__buf_puts(out, "\\t"); break;
-        default:
-            if (ch < 0x20 || ch >= 0x7f)
-                fr__buf_printf(out, "\\x%02x", ch);
-            else
-                fr__buf_putc(out, (char)ch);
-        }
-    }
-    fr__buf_putc(out, '"');
+    fr__rec_escape(out, p, n, 1);
 }
 
 static void render_reply(fr_buf *out, const fr_reply *r);
@@ -326,7 +319,7 @@ static void render_reply(fr_buf *out, const fr_reply *r)
 typedef struct dump_job {
     int db;
     fr_buf out;
-    int ok;
+    int status;
 } dump_job;
 
 typedef struct dump_key {
@@ -425,8 +418,12 @@ static void render_value(fr_server *srv, const dump_key *k, const fr_obj *o, fr_
 static void run_dump(fr_server *srv, void *arg)
 {
     dump_job *j = arg;
-    if (srv->shut_down || !srv->ks || j->db < 0 || j->db >= srv->ks->n)
+    if (srv->shut_down || !srv->ks)
+        return; /* j->status stays FR_ERR_STOPPED */
+    if (j->db < 0 || j->db >= srv->ks->n) {
+        j->status = FR_ERR_ARG;
         return;
+    }
     fr_conn *c = fr__exec_client(srv);
     int saved_db = c->db;
     c->db = j->db;
@@ -466,17 +463,23 @@ static void run_dump(fr_server *srv, void *arg)
     }
     free(keys);
     c->db = saved_db;
-    j->ok = 1;
+    j->status = FR_OK;
 }
 
-char *fr_dump(fr_server *srv, int db)
+int fr_dump(fr_server *srv, int db, char **text)
 {
-    if (!srv)
-        return NULL;
-    dump_job j = {db, {0}, 0};
-    if (fr__run_on_loop(srv, run_dump, &j) != FR_OK || !j.ok) {
+    if (text)
+        *text = NULL;
+    if (!srv || !text)
+        return FR_ERR_ARG;
+    dump_job j = {db, {0}, FR_ERR_STOPPED};
+    int rc = fr__run_on_loop(srv, run_dump, &j);
+    if (rc == FR_OK)
+        rc = j.status;
+    if (rc != FR_OK) {
         fr__buf_free(&j.out);
-        return NULL;
+        return rc;
     }
-    return fr__buf_steal(&j.out);
+    *text = fr__buf_steal(&j.out);
+    return FR_OK;
 }

@@ -12,7 +12,7 @@ typedef struct fr_buf {
 } fr_buf;
 
 /* Make room for n more bytes. Aborts on out of memory, like every
- * allocation in the server: a test double that limps on is worse. */
+ * allocation in the library (README.md, "Allocation"). */
 void fr__buf_reserve(fr_buf *b, size_t n);
 void fr__buf_append(fr_buf *b, const void *p, size_t n);
 void fr__buf_putc(fr_buf *b, char c);
@@ -30,7 +30,8 @@ void fr__buf_free(fr_buf *b);
 /* Give up the bytes: returns the heap block (caller frees), resets b. */
 char *fr__buf_steal(fr_buf *b);
 
-/* Allocation that aborts instead of returning NULL. */
+/* Allocation that aborts (without a word: the library never prints)
+ * instead of returning NULL. */
 void *fr__xmalloc(size_t n);
 void *fr__xcalloc(size_t n, size_t size);
 void *fr__xrealloc(void *p, size_t n);

@@ -45,21 +45,15 @@ static int name_eq(const char *lower, const char *s, size_t n)
 
 fr_cmd_index *fr__cmd_index_new(const fr_cmd *table, size_t ncmds)
 {
-    fr_cmd_index *ix = calloc(1, sizeof *ix);
-    if (!ix)
-        return NULL;
+    fr_cmd_index *ix = fr__xcalloc(1, sizeof *ix);
     ix->table = table;
     ix->n = ncmds;
     size_t cap = 16;
     while (cap < ncmds * 2)
         cap *= 2;
     ix->mask = cap - 1;
-    ix->slots = calloc(cap, sizeof *ix->slots);
-    ix->is_container = calloc(ncmds, 1);
-    if (!ix->slots || !ix->is_container) {
-        fr__cmd_index_free(ix);
-        return NULL;
-    }
+    ix->slots = fr__xcalloc(cap, sizeof *ix->slots);
+    ix->is_container = fr__xcalloc(ncmds, 1);
     for (size_t i = 0; i < ncmds; i++) {
         const char *n = table[i].name;
         size_t h = (size_t)name_hash(n, strlen(n)) & ix->mask;

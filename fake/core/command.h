@@ -53,8 +53,8 @@ struct fr_cmd {
     const char *summary;
 };
 
-/* Build a name index over table[0..n), which must outlive it. Returns
- * NULL on out of memory. */
+/* Build a name index over table[0..n), which must outlive it (out of
+ * memory aborts). */
 fr_cmd_index *fr__cmd_index_new(const fr_cmd *table, size_t n);
 void fr__cmd_index_free(fr_cmd_index *ix);
 const fr_cmd *fr__cmd_lookup(const fr_cmd_index *ix, const char *name, size_t len);

@@ -36,6 +36,10 @@ const char *fr_strerror(int status)
     case FR_ERR_STOPPED: return "server stopped";
     case FR_ERR_PARSE: return "parse error";
     case FR_ERR_STATE: return "not allowed in this state";
+    case FR_ERR_IO: return "input/output error";
+    case FR_ERR_TIMEOUT: return "timed out";
+    case FR_ERR_REPLY: return "Redis answered with an error";
+    case FR_ERR_NOKEY: return "no such key";
     default: return "unknown status";
     }
 }
@@ -388,11 +392,7 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
     static const fr_options defaults;
     if (!opts)
         opts = &defaults;
-    fr_server *srv = calloc(1, sizeof *srv);
-    if (!srv) {
-        *status = FR_ERR_NOMEM;
-        return NULL;
-    }
+    fr_server *srv = fr__xcalloc(1, sizeof *srv);
     srv->tcp_fd = srv->unix_fd = -1;
     srv->wake_fd = -1;
     srv->port = opts->port;
@@ -443,14 +443,14 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
     srv->flush_ev = srv->base ? event_new(srv->base, -1, 0, fr__on_flush, srv) : NULL;
     if (!srv->base || !srv->cmds || !srv->reaper_ev || !srv->cron_ev || !srv->pause_ev ||
         !srv->expire_ev || !srv->flush_ev) {
-        *status = srv->base ? FR_ERR_NOMEM : FR_ERR_EVENT;
+        *status = FR_ERR_EVENT;
         goto fail;
     }
     srv->ks = fr__keyspace_new((int)srv->cfg.databases, &srv->clock);
     /* an attached server is called on its base's thread: nothing to
      * marshal, no wake-up pipe */
     if (!base && fr__marshal_init(srv) < 0) {
-        *status = FR_ERR_NOMEM;
+        *status = FR_ERR_EVENT;
         goto fail;
     }
     struct timeval tick = {0, 100 * 1000};

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "core.h"
+#include "fakeredis/events.h"
 #include "fakeredis/fault.h"
 #include "resp.h"
 

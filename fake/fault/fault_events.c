@@ -190,6 +190,8 @@ typedef struct ev_job {
 static void kill_on_loop(fr_server *srv, void *arg)
 {
     ev_job *j = arg;
+    if (srv->shut_down)
+        return; /* j->status stays FR_ERR_STOPPED */
     fr_kill_spec k;
     memset(&k, 0, sizeof k);
     if (j->filter)
@@ -217,7 +219,7 @@ static void restart_on_loop(fr_server *srv, void *arg)
         return;
     }
     if (!fr__faults_get(srv)) {
-        j->status = FR_ERR_NOMEM;
+        j->status = FR_ERR_EVENT; /* event_new failed */
         return;
     }
     fr__fault_restart(srv, j->ms, j->flag, 0);
@@ -267,6 +269,8 @@ int fr_server_is_listening(fr_server *srv)
 static void pause_on_loop(fr_server *srv, void *arg)
 {
     ev_job *j = arg;
+    if (srv->shut_down)
+        return; /* j->status stays FR_ERR_STOPPED */
     if (j->flag)
         fr__fault_pause(srv, 0, 0);
     else

@@ -217,7 +217,7 @@ static void add_on_loop(fr_server *srv, void *arg)
     add_job *j = arg;
     fr_rec *r = fr__rec_get(srv);
     if (!r) {
-        j->rc = FR_ERR_NOMEM;
+        j->rc = FR_ERR_EVENT; /* event_new failed */
         return;
     }
     if (!r->pb)
@@ -273,7 +273,7 @@ static void begin_on_loop(fr_server *srv, void *arg)
     int *timing = arg;
     fr_rec *r = fr__rec_get(srv);
     if (!r) {
-        *timing = FR_ERR_NOMEM;
+        *timing = FR_ERR_EVENT; /* event_new failed */
         return;
     }
     if (!r->pb)

@@ -1,8 +1,8 @@
 /* The recorder: events appended to a buffer as records, the buffer written
  * to the file once per loop iteration (an event made active when the
  * buffer goes non-empty runs after the callbacks of this iteration), or
- * at once past FLUSH_BYTES. The format is in include/fakeredis/record.h. */
-#include "core.h"
+ * at once past FLUSH_BYTES. The format is in include/fakeredis/record.h,
+ * its encoder in record_format.c. */
 #include "record_engine.h"
 
 #include <errno.h>
@@ -14,36 +14,10 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "core.h"
+#include "record_format.h"
 
 #define FLUSH_BYTES (256 * 1024)
-
-static void put_u16(fr_buf *b, uint16_t v)
-{
-    unsigned char x[2] = {(unsigned char)v, (unsigned char)(v >> 8)};
-    fr__buf_append(b, x, 2);
-}
-
-static void put_u32(fr_buf *b, uint32_t v)
-{
-    unsigned char x[4];
-    for (int i = 0; i < 4; i++)
-        x[i] = (unsigned char)(v >> (8 * i));
-    fr__buf_append(b, x, 4);
-}
-
-static void put_u64(fr_buf *b, uint64_t v)
-{
-    unsigned char x[8];
-    for (int i = 0; i < 8; i++)
-        x[i] = (unsigned char)(v >> (8 * i));
-    fr__buf_append(b, x, 8);
-}
-
-static void set_u32(char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (char)(unsigned char)(v >> (8 * i));
-}
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -88,28 +62,13 @@ static size_t begin_record(fr_rec *r, int type, int flags, uint64_t conn_id)
 {
     if (!r->out.len)
         event_active(r->flush_ev, EV_TIMEOUT, 0);
-    size_t at = r->out.len;
-    put_u32(&r->out, 0);
-    put_u32(&r->out, 0);
-    fr__buf_putc(&r->out, (char)type);
-    fr__buf_putc(&r->out, (char)flags);
-    put_u16(&r->out, 0);
-    put_u64(&r->out, (uint64_t)(fr__mono_us() - r->t0_us));
-    put_u64(&r->out, conn_id);
-    return at;
-}
-
-/* Fill in the length and CRC of the record at `at`, which ends at end. */
-static void seal_to(fr_rec *r, size_t at, size_t end)
-{
-    size_t len = end - at - 8;
-    set_u32(r->out.p + at, (uint32_t)len);
-    set_u32(r->out.p + at + 4, fr_record_crc32(0, r->out.p + at + 8, len));
+    return fr__rec_begin(&r->out, (fr_rec_type)type, (unsigned)flags, fr__mono_us() - r->t0_us,
+                         conn_id);
 }
 
 static void seal(fr_rec *r, size_t at)
 {
-    seal_to(r, at, r->out.len);
+    fr__rec_seal(&r->out, at, r->out.len);
 }
 
 static void end_record(fr_rec *r, size_t at)
@@ -293,11 +252,9 @@ int fr__rec_command(fr_conn *c, int argc, const fr_arg *argv)
     st->last_start = start;
     if (recording(r)) {
         size_t at = begin_record(r, FR_REC_COMMAND, 0, c->id);
-        put_u32(&r->out, (uint32_t)argc);
-        for (int i = 0; i < argc; i++) {
-            put_u32(&r->out, (uint32_t)argv[i].len);
-            fr__buf_append(&r->out, argv[i].p, argv[i].len);
-        }
+        fr__rec_put_u32(&r->out, (uint32_t)argc);
+        for (int i = 0; i < argc; i++)
+            fr__rec_put_arg(&r->out, argv[i].p, argv[i].len);
         end_record(r, at);
     }
     if (!r->pb || !fr__playback_command(c, st, argc, argv))
@@ -336,8 +293,7 @@ void fr__rec_output_taken(fr_conn *c)
         return;
     if (r->pass_c == c && r->pass_rec != (size_t)-1) {
         /* the fault stage kept them: what leaves is recorded as WIRE */
-        r->out.p[r->pass_rec + 9] = 0;
-        seal_to(r, r->pass_rec, r->pass_end);
+        fr__rec_set_flags(&r->out, r->pass_rec, r->pass_end, 0);
     }
     r->pass_c = NULL;
     r->pass_rec = (size_t)-1;
@@ -366,7 +322,7 @@ static void record_event(fr_server *srv, uint64_t conn_id, uint64_t id, const ch
     if (!recording(r))
         return;
     size_t at = begin_record(r, FR_REC_FAULT, 0, conn_id);
-    put_u64(&r->out, id);
+    fr__rec_put_u64(&r->out, id);
     fr__buf_puts(&r->out, text);
     end_record(r, at);
 }
@@ -393,10 +349,7 @@ int fr__rec_start(fr_server *srv, const char *path, char *err, size_t cap)
     r->fd = fd;
     r->write_errno = 0;
     r->t0_us = fr__mono_us();
-    fr__buf_append(&r->out, FR_REC_MAGIC, FR_REC_MAGIC_LEN);
-    put_u32(&r->out, FR_REC_VERSION);
-    put_u32(&r->out, 0);
-    put_u64(&r->out, (uint64_t)fr__real_us());
+    fr__rec_put_file_header(&r->out, fr__real_us());
     /* connections already open: say who they are, oldest first */
     fr_conn *last = srv->conns;
     while (last && last->next)
@@ -422,7 +375,7 @@ int fr__rec_stop(fr_server *srv)
     if (!r || (r->fd < 0 && !r->write_errno))
         return FR_ERR_STATE;
     flush(r);
-    int rc = r->write_errno ? FR_ERR_SOCKET : FR_OK;
+    int rc = r->write_errno ? FR_ERR_IO : FR_OK;
     if (r->fd >= 0)
         close(r->fd);
     r->fd = -1;
@@ -464,7 +417,7 @@ static void start_on_loop(fr_server *srv, void *arg)
     }
     if (fr__rec_start(srv, j->path, err, sizeof err) < 0) {
         fr__server_set_err(srv, "%s", err);
-        j->rc = FR_ERR_ARG;
+        j->rc = FR_ERR_IO;
         return;
     }
     j->rc = FR_OK;

@@ -17,8 +17,7 @@
 #include "core.h"
 #include "resp.h"
 
-/* The format, shared with the reader (harness/recording.c) through the
- * public header's FR_REC_* constants. */
+#include "fakeredis/playback.h"
 #include "fakeredis/record.h"
 
 struct fr_dict;
@@ -91,7 +90,7 @@ void fr__rec_free(fr_server *srv);
 
 /* Start/stop on the loop thread (the wire command and the API). Start
  * returns 0, or -1 with a message in err; stop returns FR_OK,
- * FR_ERR_STATE (none running) or FR_ERR_SOCKET (a write had failed). */
+ * FR_ERR_STATE (none running) or FR_ERR_IO (a write had failed). */
 int fr__rec_start(fr_server *srv, const char *path, char *err, size_t cap);
 int fr__rec_stop(fr_server *srv);
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "fakeredis/fakeredis.h"
+#include "buf.h"
 #include "resp_scan.h"
 
 /* One element header (and for scalars, its payload) read from the buffer. */
@@ -301,25 +302,15 @@ static fr_reply_type type_of(const resp_tok *t)
     }
 }
 
-static int set_str(fr_reply *r, const char *p, size_t n)
+static void set_str(fr_reply *r, const char *p, size_t n)
 {
-    r->str = malloc(n + 1);
-    if (!r->str)
-        return -1;
-    if (n)
-        memcpy(r->str, p, n);
-    r->str[n] = '\0';
+    r->str = fr__xmemdup(p, n);
     r->len = n;
-    return 0;
 }
 
 static fr_reply *make_node(const resp_tok *t)
 {
-    fr_reply *r = calloc(1, sizeof *r);
-    int rc = 0;
-
-    if (!r)
-        return NULL;
+    fr_reply *r = fr__xcalloc(1, sizeof *r);
     r->type = type_of(t);
     switch (r->type) {
     case FR_REPLY_INTEGER:
@@ -330,18 +321,17 @@ static fr_reply *make_node(const resp_tok *t)
     case FR_REPLY_STATUS:
     case FR_REPLY_ERROR:
     case FR_REPLY_BIGNUM:
-        rc = set_str(r, t->p, t->plen);
+        set_str(r, t->p, t->plen);
         break;
     case FR_REPLY_DOUBLE:
-        rc = set_str(r, t->p, t->plen);
+        set_str(r, t->p, t->plen);
         /* the text is validated, and strtod reads inf, -inf and nan */
-        if (rc == 0)
-            r->dval = strtod(r->str, NULL);
+        r->dval = strtod(r->str, NULL);
         break;
     case FR_REPLY_VERB:
         memcpy(r->vtype, t->p, 3);
         r->vtype[3] = '\0';
-        rc = set_str(r, t->p + 4, t->plen - 4);
+        set_str(r, t->p + 4, t->plen - 4);
         break;
     case FR_REPLY_ARRAY:
     case FR_REPLY_MAP:
@@ -350,17 +340,11 @@ static fr_reply *make_node(const resp_tok *t)
     case FR_REPLY_ATTR:
         /* the caller measured the frame first, so n elements are there and
            n is bounded by the input size */
-        if (t->n > 0) {
-            r->element = calloc((size_t)t->n, sizeof *r->element);
-            rc = r->element ? 0 : -1;
-        }
+        if (t->n > 0)
+            r->element = fr__xcalloc((size_t)t->n, sizeof *r->element);
         break;
     case FR_REPLY_NIL:
         break;
-    }
-    if (rc != 0) {
-        free(r);
-        return NULL;
     }
     return r;
 }
@@ -374,8 +358,8 @@ typedef struct resp_level {
 
 /*
  * Walk the first frame of buf[0..len). Returns its length, 0 if incomplete,
- * -1 if invalid. With out, also builds the reply into *out (and returns -1
- * with nothing allocated if memory runs out).
+ * -1 if invalid. With out, also builds the reply into *out (allocation
+ * failure aborts, as everywhere in the library).
  */
 static long walk(const char *buf, size_t len, fr_reply **out)
 {
@@ -400,10 +384,7 @@ static long walk(const char *buf, size_t len, fr_reply **out)
         fr_reply *node = NULL;
         /* values inside an attribute are validated but never built */
         if (out && !attr && attrs_open == 0) {
-            if (!(node = make_node(&t))) {
-                rc = -1;
-                goto fail;
-            }
+            node = make_node(&t);
             if (depth > 0)
                 st[depth - 1].node->element[st[depth - 1].node->elements++] = node;
             else
@@ -457,7 +438,7 @@ int fr_reply_parse(const char *buf, size_t len, size_t *consumed, fr_reply **out
     long n = fr__resp_frame_len(buf, len);
     if (n <= 0)
         return (int)n;
-    /* the frame is known complete and valid: only allocation can fail */
+    /* the frame is known complete and valid: this walk builds it whole */
     if (walk(buf, (size_t)n, &r) != n)
         return -1;
     *out = r;

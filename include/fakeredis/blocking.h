@@ -63,11 +63,13 @@ FR_API void fr_blocked_list_free(fr_blocked_list *list);
 FR_API long long fr_blocked_count(fr_server *srv);
 
 /**
- * Wait until at least n clients are blocked on keys, up to timeout_ms
- * (real time). Returns FR_OK when they are, FR_ERR_STATE if the time ran
- * out first, FR_ERR_ARG or FR_ERR_STOPPED. For a threaded server only
- * (an attached server cannot make progress while its thread waits here:
- * there it checks once and returns at once).
+ * Wait until at least n clients are blocked on keys, up to timeout_ms of
+ * real time (not the server's clock). Returns FR_OK when they are,
+ * FR_ERR_TIMEOUT when the deadline passed first, FR_ERR_ARG (NULL server,
+ * negative timeout) or FR_ERR_STOPPED: the convention of every wait
+ * (harness.h). Any thread but the loop's, for a threaded server. An
+ * attached server cannot make progress while its own thread waits here:
+ * there it checks once and returns FR_OK or FR_ERR_TIMEOUT at once.
  */
 FR_API int fr_blocked_wait(fr_server *srv, size_t n, int timeout_ms);
 

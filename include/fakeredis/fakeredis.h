@@ -13,8 +13,14 @@
  * waits for the result. For an attached server, call only from the thread
  * that runs the event_base (the call then runs directly).
  *
- * Errors: functions return FR_OK (0) or a negative fr_status;
- * fr_strerror() names it and fr_server_errstr() gives the last detail.
+ * Errors: functions return FR_OK (0) or a negative fr_status (functions
+ * that return a count return it >= 0, or a negative fr_status);
+ * fr_strerror() names the status and fr_server_errstr() gives the last
+ * detail. Every function that waits returns FR_OK when what it waits for
+ * happened and FR_ERR_TIMEOUT when its deadline passed first.
+ *
+ * Allocation: the library aborts the process when memory runs out, as
+ * Redis does, and never prints (README.md, "Allocation").
  */
 #ifndef FAKEREDIS_FAKEREDIS_H
 #define FAKEREDIS_FAKEREDIS_H
@@ -37,20 +43,36 @@ struct event_base;
 /** An opaque fake Redis server. */
 typedef struct fr_server fr_server;
 
-/** Status codes. 0 is success, every failure is negative. */
+/** Status codes. 0 is success, every failure is negative. Numbers are
+ *  stable from one version to the next. */
 typedef enum fr_status {
     FR_OK = 0,
     FR_ERR_ARG = -1,     /**< an argument is invalid */
-    FR_ERR_NOMEM = -2,   /**< out of memory */
-    FR_ERR_SOCKET = -3,  /**< socket(), bind() or listen() failed */
+    FR_ERR_NOMEM = -2,   /**< not returned: running out of memory aborts
+                              (README.md, "Allocation"); kept so code that
+                              names it still compiles */
+    FR_ERR_SOCKET = -3,  /**< a listening socket could not be opened:
+                              socket(), bind() or listen() failed */
     FR_ERR_THREAD = -4,  /**< the loop thread could not be started */
-    FR_ERR_EVENT = -5,   /**< libevent refused an operation */
+    FR_ERR_EVENT = -5,   /**< libevent (or a pipe for it) refused an
+                              operation */
     FR_ERR_STOPPED = -6, /**< the server has shut down */
-    FR_ERR_PARSE = -7,   /**< a text form (config, fault rule) did not parse */
-    FR_ERR_STATE = -8    /**< the call is not allowed in the server's state */
+    FR_ERR_PARSE = -7,   /**< a text form (config, fault rule, recording
+                              file, MONITOR line) did not parse */
+    FR_ERR_STATE = -8,   /**< the call is not allowed in the current state
+                              (e.g. a recording is already running) */
+    FR_ERR_IO = -9,      /**< reading or writing a file or a connection
+                              failed (cannot open, write error, connection
+                              refused or closed) */
+    FR_ERR_TIMEOUT = -10, /**< a wait's deadline passed first */
+    FR_ERR_REPLY = -11,   /**< the command was answered with an error
+                               reply (WRONGTYPE, ERR ...); its text is in
+                               fr_server_errstr() */
+    FR_ERR_NOKEY = -12    /**< the key does not exist */
 } fr_status;
 
-/** A static, human-readable name for a status. Any thread. Never NULL. */
+/** A static, human-readable name for a status ("unknown status" for a
+ *  number that is none). Any thread. Never NULL. */
 FR_API const char *fr_strerror(int status);
 
 /**
@@ -82,8 +104,12 @@ typedef struct fr_options {
 /**
  * Start a server on a new thread with its own event loop and return once it
  * accepts connections. On success *out owns the server: release it with
- * fr_server_stop(). On failure *out is NULL and the status says why.
- * opts may be NULL for defaults. Any thread.
+ * fr_server_stop(). On failure *out is NULL and the status says why:
+ * FR_ERR_ARG (NULL out), FR_ERR_PARSE (a config line), FR_ERR_SOCKET (the
+ * port or unix socket cannot be bound), FR_ERR_EVENT (libevent or its
+ * wake-up pipe), FR_ERR_THREAD; opts->errbuf gets the detail, when there
+ * is more to say than the status. opts may be
+ * NULL for defaults. Any thread.
  */
 FR_API int fr_server_start(const fr_options *opts, fr_server **out);
 
@@ -91,6 +117,7 @@ FR_API int fr_server_start(const fr_options *opts, fr_server **out);
  * Create a server that runs on the caller's event_base: no thread, every
  * callback runs inside the caller's event_base_dispatch(). The base must
  * outlive the server. Call from the thread that runs (or will run) base.
+ * Statuses as fr_server_start() (FR_ERR_ARG also for a NULL base).
  */
 FR_API int fr_server_attach(struct event_base *base, const fr_options *opts,
                             fr_server **out);
@@ -121,8 +148,11 @@ FR_API int fr_server_is_shut_down(const fr_server *srv);
  *  (subscriptions, blocked keys), or -1 if the server is gone. Any thread. */
 FR_API int fr_server_client_count(fr_server *srv);
 
-/** The detail of the last failed call on this server (thread-unsafe text
- *  owned by the server; copy it if you need to keep it). */
+/** The detail of the last failed call on this server, or the text of the
+ *  last error reply fr_exec() got: text owned by the server, overwritten by
+ *  the next failure (copy it to keep it; read it from the thread that made
+ *  the failed call, before another thread makes one). "no server" for
+ *  NULL. */
 FR_API const char *fr_server_errstr(const fr_server *srv);
 
 /* ------------------------------------------------------------------------
@@ -175,9 +205,10 @@ FR_API int fr_reply_parse(const char *buf, size_t len, size_t *consumed,
  * Run one command in-process, as a client connected with RESP3 would, but
  * without a socket (the command is not subject to faults). argv[i] has
  * lens[i] bytes; lens may be NULL for NUL-terminated arguments. The reply
- * is owned by the caller (fr_reply_free). Returns NULL only on failure to
- * reach the server (stopped) or out of memory; a Redis error comes back as
- * an FR_REPLY_ERROR reply. Any thread.
+ * is owned by the caller (fr_reply_free). Returns NULL only when the server
+ * is stopped or the arguments are invalid (argc < 1, NULL argv); a Redis
+ * error comes back as an FR_REPLY_ERROR reply (its text is also put in
+ * fr_server_errstr()). Any thread.
  */
 FR_API fr_reply *fr_exec(fr_server *srv, int argc, const char *const *argv,
                          const size_t *lens);
@@ -186,11 +217,14 @@ FR_API fr_reply *fr_exec(fr_server *srv, int argc, const char *const *argv,
  * printf-style fr_exec, split on spaces like hiredis' redisCommand:
  * "%s" inserts a C string, "%b" a (pointer, size_t) binary string, "%d",
  * "%lld", "%u", "%f" numbers, "%%" a percent sign. Each %-directive stays
- * inside its word. Any thread.
+ * inside its word. Returns as fr_exec() (NULL also for a NULL or blank
+ * fmt). Any thread.
  */
 FR_API fr_reply *fr_execf(fr_server *srv, const char *fmt, ...);
 
-/** Select the database that fr_exec commands run against (default 0). */
+/** Select the database that fr_exec() and the helpers of inspect.h run
+ *  against (default 0). FR_OK, FR_ERR_ARG (no such database),
+ *  FR_ERR_STOPPED. Any thread. */
 FR_API int fr_exec_select(fr_server *srv, int db);
 
 /* ------------------------------------------------------------------------
@@ -198,7 +232,10 @@ FR_API int fr_exec_select(fr_server *srv, int db);
  * Real time by default; frozen, it stands still until set or advanced.
  * ------------------------------------------------------------------------ */
 
-/** Freeze the clock at its current reading. Any thread. */
+/* Each call runs on the loop thread and returns FR_OK, FR_ERR_ARG (NULL
+ * server, negative ms) or FR_ERR_STOPPED. Any thread. */
+
+/** Freeze the clock at its current reading. */
 FR_API int fr_clock_freeze(fr_server *srv);
 /** Let the clock run again in real time, from its current reading. */
 FR_API int fr_clock_resume(fr_server *srv);
@@ -207,7 +244,8 @@ FR_API int fr_clock_set(fr_server *srv, int64_t unix_ms);
 /** Move the clock forward by ms milliseconds and fire every timer (expiry,
  *  blocking timeouts) that became due, before returning. */
 FR_API int fr_clock_advance(fr_server *srv, int64_t ms);
-/** The clock's reading, in milliseconds since the Unix epoch. */
+/** The clock's reading, in milliseconds since the Unix epoch; -1 when the
+ *  server is stopped (or NULL). */
 FR_API int64_t fr_clock_now_ms(fr_server *srv);
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
 /*
  * fakeredis fault injection: rules that make a server misbehave on purpose,
- * deterministically, and server-wide events (kill, restart, pause).
+ * deterministically. Server-wide events that a test triggers itself (kill
+ * clients, restart, stop listening, pause) are in fakeredis/events.h.
  *
  * A rule is MATCH + ACTION + LIMITS. It has one text form, parsed in one
  * place and accepted by fr_fault_add_text(), by `fakeredis-server --fault
@@ -226,48 +227,6 @@ FR_API void fr_fault_list_free(fr_fault_info *list, size_t n);
  * NUL (as snprintf). Does not validate. Any thread.
  */
 FR_API size_t fr_fault_format(const fr_fault_rule *rule, char *buf, size_t cap);
-
-/* ------------------------------------------------------------------------
- * Server events.
- * ------------------------------------------------------------------------ */
-
-/** Which clients fr_server_kill_clients() closes. All-zero: every client. */
-typedef struct fr_kill_filter {
-    uint64_t id;      /**< only this client id; 0: any */
-    const char *name; /**< glob on the client name; NULL: any */
-    const char *addr; /**< glob on the peer address; NULL: any */
-    int type;         /**< 0: any, 1: normal (not subscribed), 2: pubsub */
-    int reset;        /**< nonzero: RST instead of FIN */
-} fr_kill_filter;
-
-/** Close the matching clients; *killed (may be NULL) gets their number. */
-FR_API int fr_server_kill_clients(fr_server *srv, const fr_kill_filter *filter, size_t *killed);
-
-/**
- * Restart on the same port: close the listeners and every client (FIN),
- * flush the data if flush is nonzero, stay down down_ms (connects are
- * refused: the port is closed), then listen again on the same port and
- * unix socket. Returns once the server is down; with down_ms <= 0 it is
- * already back. Rules, config and (unless flushed) data are kept; a
- * processing pause ends. If the port cannot be bound again, the server
- * stays down (fr_server_errstr() says why).
- */
-FR_API int fr_server_restart(fr_server *srv, int64_t down_ms, int flush);
-
-/** Stop (on = 0) or resume (on != 0) accepting connections; open
- *  connections are untouched. While stopped, connects are refused. */
-FR_API int fr_server_set_listening(fr_server *srv, int on);
-
-/** Nonzero while the server accepts connections. */
-FR_API int fr_server_is_listening(fr_server *srv);
-
-/**
- * Pause processing: connections stay open (and new ones are accepted), but
- * nothing is read or run until fr_server_resume_processing(). Replies
- * already queued still go out.
- */
-FR_API int fr_server_pause_processing(fr_server *srv);
-FR_API int fr_server_resume_processing(fr_server *srv);
 
 #ifdef __cplusplus
 }

@@ -9,20 +9,23 @@
  * not subject to faults and are not recorded as client traffic.
  *
  * Database: the calls act on the database selected for in-process commands,
- * 0 unless changed with fr_select() (same as fr_exec_select()); fr_dump()
- * takes its database explicitly.
+ * 0 unless changed with fr_exec_select(); fr_dump() takes its database
+ * explicitly.
  *
  * Threads: any thread may call any function; each call is marshalled onto
  * the server's loop thread and waits for the result (for an attached server,
  * call from the thread running its event_base). A sequence of calls is not
  * atomic with respect to the fake's clients.
  *
- * Errors: functions returning int give a value >= 0 on success and a
- * negative fr_status on failure: FR_ERR_STOPPED when the server is gone,
- * FR_ERR_ARG for a bad argument, FR_ERR_STATE when Redis answered an error
- * (e.g. WRONGTYPE); the error text is then in fr_server_errstr() where
- * noted. Keys and values are NUL-terminated C strings unless a length is
- * taken.
+ * Errors, the same for every function here: FR_ERR_ARG for a bad argument
+ * (NULL server or key), FR_ERR_STOPPED when the server is gone,
+ * FR_ERR_NOKEY when a function that reads one key finds it missing,
+ * FR_ERR_REPLY when Redis answered an error (e.g. WRONGTYPE: the text is
+ * then in fr_server_errstr()), FR_ERR_STATE when the command did not run
+ * because of the in-process client's state (it was QUEUED inside a MULTI
+ * sent through fr_exec()). Results come back through out-parameters,
+ * which a failure sets to NULL (or 0). Keys and values are NUL-terminated
+ * C strings unless a length is taken.
  */
 #ifndef FAKEREDIS_INSPECT_H
 #define FAKEREDIS_INSPECT_H
@@ -38,75 +41,79 @@ extern "C" {
 #endif
 
 /**
- * GET key. Returns a malloc'd copy of the value (NUL-terminated; it may
- * hold NULs, *len has the real length when len is not NULL), owned by the
- * caller (free()). NULL when the key does not exist, holds another type,
- * or the server is stopped (*len is then 0).
+ * GET key. On FR_OK *value is a malloc'd copy of the value, owned by the
+ * caller (free()): NUL-terminated, it may hold NULs; *len (len may be NULL)
+ * gets its length. FR_ERR_NOKEY when the key does not exist, FR_ERR_REPLY
+ * when it holds another type (fr_server_errstr(): Redis' WRONGTYPE text),
+ * FR_ERR_STOPPED, FR_ERR_ARG. On failure *value is NULL and *len 0.
  */
-FR_API char *fr_get(fr_server *srv, const char *key, size_t *len);
+FR_API int fr_get(fr_server *srv, const char *key, char **value, size_t *len);
 
-/** SET key value (drops any TTL). 0 on success, negative on failure. */
+/** SET key value (drops any TTL). FR_OK or a negative fr_status. */
 FR_API int fr_set(fr_server *srv, const char *key, const char *value);
 
-/** SET key value of vlen bytes (binary-safe). 0 or negative. */
+/** SET key value of vlen bytes (binary-safe). FR_OK or negative. */
 FR_API int fr_set_bin(fr_server *srv, const char *key, const void *value, size_t vlen);
 
 /** SET key value PX ttl_ms. ttl_ms must be > 0 (FR_ERR_ARG otherwise).
- *  0 or negative. */
+ *  FR_OK or negative. */
 FR_API int fr_setex(fr_server *srv, const char *key, const char *value, int64_t ttl_ms);
 
 /**
  * Set the TTL of an existing key to ttl_ms milliseconds from the server
  * clock's now (PEXPIRE); ttl_ms < 0 removes the TTL (PERSIST); 0 deletes
  * the key as Redis does. Returns 1 if the key existed (and was changed or
- * already had no TTL), 0 if it does not exist, negative on failure.
+ * already had no TTL), 0 if it does not exist, or a negative fr_status.
  */
 FR_API int fr_set_ttl(fr_server *srv, const char *key, int64_t ttl_ms);
 
-/** DEL key. 1 if it was deleted, 0 if it did not exist, negative. */
+/** DEL key. 1 if it was deleted, 0 if it did not exist, or negative. */
 FR_API int fr_del(fr_server *srv, const char *key);
 
-/** EXISTS key: 1 or 0, negative on failure. */
+/** EXISTS key: 1 or 0, or a negative fr_status. */
 FR_API int fr_exists(fr_server *srv, const char *key);
 
-/**
- * PTTL key: the remaining time to live in ms (>= 0), -1 if the key has no
- * TTL, -2 if it does not exist; FR_ERR_STOPPED (-6) if the server is gone.
- */
-FR_API int64_t fr_ttl_ms(fr_server *srv, const char *key);
+/** What fr_ttl_ms() puts in *ttl_ms for a key without a TTL. */
+#define FR_TTL_NONE (-1)
 
 /**
- * TYPE key: a static string, "none" when missing ("string", "list",
- * "set", "zset", "hash", "stream"). NULL if the server is stopped. Never
- * free it.
+ * PTTL key. On FR_OK *ttl_ms is the remaining time to live in ms (>= 0),
+ * or FR_TTL_NONE when the key has no TTL. FR_ERR_NOKEY when the key does
+ * not exist, FR_ERR_STOPPED, FR_ERR_ARG.
  */
-FR_API const char *fr_type(fr_server *srv, const char *key);
+FR_API int fr_ttl_ms(fr_server *srv, const char *key, int64_t *ttl_ms);
 
 /**
- * KEYS pattern (Redis glob; NULL means "*"), sorted bytewise. Returns a
- * NULL-terminated malloc'd array of malloc'd strings: release it with
- * fr_free_keys(). NULL on failure (an empty match is an array holding
- * only NULL).
+ * TYPE key. On FR_OK *type is a static string ("string", "list", "set",
+ * "zset", "hash", "stream"), never to be freed. FR_ERR_NOKEY when the key
+ * does not exist (*type is then "none", Redis' answer), FR_ERR_STOPPED,
+ * FR_ERR_ARG (*type NULL).
  */
-FR_API char **fr_keys(fr_server *srv, const char *pattern);
+FR_API int fr_type(fr_server *srv, const char *key, const char **type);
 
-/** Free what fr_keys() returned. NULL is a no-op. */
-FR_API void fr_free_keys(char **keys);
+/**
+ * KEYS pattern (Redis glob; NULL means "*"), sorted bytewise. On FR_OK
+ * *keys is a NULL-terminated malloc'd array of malloc'd strings, owned by
+ * the caller: release it with fr_keys_free(). An empty match is an array
+ * holding only NULL. *n (n may be NULL) gets the count. FR_ERR_STOPPED,
+ * FR_ERR_ARG (*keys NULL).
+ */
+FR_API int fr_keys(fr_server *srv, const char *pattern, char ***keys, size_t *n);
+
+/** Free what fr_keys() returned. NULL is a no-op. Any thread. */
+FR_API void fr_keys_free(char **keys);
 
 /** DBSIZE of the selected database (keys not yet lazily expired count, as
- *  in Redis), negative on failure. */
+ *  in Redis): the count (>= 0), or a negative fr_status. */
 FR_API long long fr_dbsize(fr_server *srv);
 
-/** FLUSHALL: every database emptied. 0 or negative. */
+/** FLUSHALL: every database emptied. FR_OK or negative. */
 FR_API int fr_flushall(fr_server *srv);
-
-/** Select the database of the in-process client (fr_exec_select()). */
-FR_API int fr_select(fr_server *srv, int db);
 
 /**
  * Render database db as readable text for failure messages: one line per
  * key, sorted by key, with its type, TTL (ms) when it has one, and value,
- * strings quoted with C escapes:
+ * strings quoted with the escapes of redis-cli:
  *
  *     db0: 2 keys
  *     "counter" string "42"
@@ -114,11 +121,12 @@ FR_API int fr_select(fr_server *srv, int db);
  *
  * Non-string values are rendered from the reply of their read command
  * (LRANGE, SMEMBERS, HGETALL, ZRANGE WITHSCORES, XRANGE), so every type
- * shows up. Returns a malloc'd string the caller frees; NULL if the server
- * is stopped or db is out of range. The selected database of the in-process
- * client is left as it was.
+ * shows up. On FR_OK *text is a malloc'd string the caller frees.
+ * FR_ERR_ARG when db is out of range (or an argument is NULL),
+ * FR_ERR_STOPPED. The selected database of the in-process client is left
+ * as it was.
  */
-FR_API char *fr_dump(fr_server *srv, int db);
+FR_API int fr_dump(fr_server *srv, int db, char **text);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,8 @@
 /*
  * fakeredis recording: write every event a server sees to a file, to read
- * back (include/fakeredis/recording.h), print, replay against another
- * server or serve again (playback).
+ * back, print or replay against another server (fakeredis/recording.h) or
+ * serve again from a fake (fakeredis/playback.h). This header has the
+ * writing side, in libfakeredis, and the file format every side shares.
  *
  * What is recorded, per connection, with a monotonic timestamp in
  * microseconds since the recording started:
@@ -35,9 +36,11 @@
  *             REPLY/PUSH/WIRE   the bytes (the rest of the body)
  *             FAULT       u64 rule id, then the rule's text
  *             DISCONNECT  nothing
- * A record is written whole or not at all as far as a reader can tell:
- * a torn last record (short, or a CRC that fails at the end of the file)
- * is skipped and reported; a bad record followed by more data is an error.
+ *   CRC-32 is the IEEE one (zlib's crc32()); a body is at least 20 and at
+ *   most 2^30 bytes (a longer length is garbage).
+ * A record is written whole or not at all as far as a reader can tell: a
+ * torn last record (short, or a CRC that fails at the end of the file) is
+ * skipped and reported; a bad record followed by more data is an error.
  * Readers skip types they do not know (the body is length-prefixed).
  *
  * Writes are buffered and flushed once per event loop iteration and on
@@ -55,21 +58,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define FR_REC_MAGIC                                                                               \
-    "\x89"                                                                                         \
-    "FRREC\r\n"
-#define FR_REC_MAGIC_LEN 8
-#define FR_REC_VERSION 1
-#define FR_REC_HEADER_LEN 24
-/** Fixed part of a record body: type, flags, zero, time, connection id. */
-#define FR_REC_BODY_FIXED 20
-/** Largest body a reader accepts: a longer length is garbage. */
-#define FR_REC_MAX_BODY (1u << 30)
-
-/** CRC-32 (IEEE, as zlib's crc32()) of p[0..n), continuing from crc (0 to
- *  start): the checksum of a record body. Any thread. */
-FR_API uint32_t fr_record_crc32(uint32_t crc, const void *p, size_t n);
 
 /** Event types. */
 typedef enum fr_rec_type {
@@ -94,48 +82,19 @@ enum {
  * Start recording every event of srv to path (created or truncated).
  * Connections already open are recorded from now on (a CONNECT event is
  * written for each of them first). Fails with FR_ERR_STATE if a recording
- * is already running, FR_ERR_ARG if path cannot be opened (the detail is
- * in fr_server_errstr()). Any thread (marshalled onto the loop).
+ * is already running, FR_ERR_IO if path cannot be opened or written (the
+ * detail is in fr_server_errstr()), FR_ERR_ARG for a NULL or empty
+ * argument. Any thread (marshalled onto the loop).
  */
 FR_API int fr_record_start(fr_server *srv, const char *path);
 
 /**
- * Stop recording: flush and close the file. FR_ERR_STATE if none was
- * running; FR_ERR_SOCKET if a write had failed (the recording then stopped
+ * Stop recording: flush and close the file. FR_OK; FR_ERR_STATE if none
+ * was running; FR_ERR_IO if a write had failed (the recording then stopped
  * at the failure; the file holds what was written before it). Any thread.
  * Stopping the server stops its recording too.
  */
 FR_API int fr_record_stop(fr_server *srv);
-
-/**
- * Serve scripted replies (playback), one step at a time: harness'
- * fr_playback_load() builds the script from a recording, so most callers
- * never use these directly.
- *
- * Connections are matched by order: the k-th connection the server
- * accepts after fr_playback_begin() (k from 0) plays script connection k.
- * Each step is the argv the client must send next on that connection and
- * the bytes to answer, delay_us after the command arrived when timing is
- * on. A command that differs from the expected step, or comes when the
- * script connection has no step left (or there is none), is a mismatch:
- * the client gets "-ERR fakeredis playback: ..." and the mismatch is
- * counted; the connection's script does not advance. Commands are never
- * run against the keyspace while playback is on. Strings are copied.
- * Any thread; FR_ERR_STATE when a playback is already running (begin).
- */
-FR_API int fr_playback_add(fr_server *srv, uint32_t conn_index, int argc, const char *const *argv,
-                           const size_t *lens, const void *reply, size_t reply_len,
-                           int64_t delay_us);
-/** Start answering from the script added so far. with_timing: wait each
- *  step's delay_us before answering. Any thread. */
-FR_API int fr_playback_begin(fr_server *srv, int with_timing);
-/** Counters of the running (or last) playback: steps served, mismatches,
- *  and the first mismatch's text (copied into first, cap bytes, may be
- *  NULL). Any thread. */
-FR_API int fr_playback_result(fr_server *srv, uint64_t *served, uint64_t *mismatches, char *first,
-                              size_t cap);
-/** Stop playback and drop the script: the server runs commands again. */
-FR_API int fr_playback_end(fr_server *srv);
 
 #ifdef __cplusplus
 }

@@ -1,14 +1,16 @@
 /*
- * fakeredis recordings, the reading side (library fakeredis::harness):
- * iterate the events of a recording file (written by fr_record_start(),
- * `fakeredis-server --record`, `FAKE.RECORD START` or imported from MONITOR
- * output), replay a recording's commands against any server and report the
- * replies that differ, or make a fake answer with the recorded replies
- * (playback). The file format and what each event means are described in
- * include/fakeredis/record.h.
+ * fakeredis recordings as files (library fakeredis::harness): iterate the
+ * events of a recording (written by fr_record_start(), `fakeredis-server
+ * --record`, `FAKE.RECORD START` or imported from MONITOR output), print
+ * them, write recordings from a tool, import MONITOR output, and replay a
+ * recording's commands against any server, reporting the replies that
+ * differ. The file format and what each event means are described in
+ * fakeredis/record.h; making a fake answer from a recording (playback) is
+ * fakeredis/playback.h.
  *
- * Threads: a fr_recording handle belongs to one thread at a time. The
- * other functions may be called from any thread; they block the caller.
+ * Threads: a fr_recording or fr_rec_writer handle belongs to one thread at
+ * a time. The other functions may be called from any thread; they block
+ * the caller. Memory: running out aborts, as in the whole library.
  */
 #ifndef FAKEREDIS_RECORDING_H
 #define FAKEREDIS_RECORDING_H
@@ -48,11 +50,12 @@ typedef struct fr_recording fr_recording;
  * Open a recording file ("-" reads standard input) and check its header.
  * Reading is sequential (a pipe works). On success *out is owned by the
  * caller: fr_recording_close(). On failure *out is NULL and the status is
- * FR_ERR_ARG (cannot open), FR_ERR_PARSE (not a recording, or a version
- * this library does not know); err (may be NULL) gets the detail.
+ * FR_ERR_IO (cannot open), FR_ERR_PARSE (not a recording, or a version
+ * this library does not know) or FR_ERR_ARG (NULL path or out); err (may
+ * be NULL, errcap bytes) gets the detail.
  */
 FR_API int fr_recording_open(const char *path, fr_recording **out, char *err, size_t errcap);
-/** The same over bytes in memory (copied). */
+/** The same over bytes in memory (copied): FR_ERR_PARSE or FR_ERR_ARG. */
 FR_API int fr_recording_open_mem(const void *p, size_t n, fr_recording **out, char *err,
                                  size_t errcap);
 
@@ -65,7 +68,7 @@ FR_API int fr_recording_open_mem(const void *p, size_t n, fr_recording **out, ch
  * Records of a type this library does not know are skipped.
  */
 FR_API int fr_recording_next(fr_recording *r, const fr_rec_event **ev);
-/** Nonzero when the last record was torn and skipped; *bytes (may be
+/** 1 when the last record was torn and skipped, else 0; *bytes (may be
  *  NULL) gets how many bytes were dropped. */
 FR_API int fr_recording_torn(const fr_recording *r, size_t *bytes);
 /** When the recording started, as wall-clock unix microseconds. */
@@ -75,23 +78,13 @@ FR_API const char *fr_recording_errstr(const fr_recording *r);
 /** Close the handle. NULL is a no-op. */
 FR_API void fr_recording_close(fr_recording *r);
 
-/** Write a byte string escaped as MONITOR and redis-cli do ("a\r\n" ->
- *  "\"a\\r\\n\""), quotes included, to f. Returns -1 on a write error. */
-FR_API int fr_rec_fputs_quoted(FILE *f, const char *p, size_t n);
-/** The same without the quotes: \\ \" \n \r \t \a \b as such, other
- *  bytes outside printable ASCII as \xHH. For showing wire bytes in
- *  reports. Returns -1 on a write error. Any thread. */
-FR_API int fr_rec_fputs_escaped(FILE *f, const char *p, size_t n);
-/** Decode one escape of that text form (and of redis-cli's quoted
- *  words): s[0..n), n >= 1, is what follows the backslash. Writes the byte
- *  to *out and returns how many bytes of s it used: 3 for \xHH, else 1
- *  (\n \r \t \a \b, and any other \c is c, \x without two hex digits
- *  included). Any thread. */
-FR_API size_t fr_rec_unescape(const char *s, size_t n, char *out);
-/** Print one event as one line of text (no newline inside: bytes are
- *  escaped), the format of `fakeredis-replay print`:
- *    "+0.001234 c1 COMMAND \"SET\" \"k\" \"v\""
- *    "+0.001240 c1 REPLY sent \"+OK\\r\\n\"" */
+/** Print one event as one line of text to f, the format of
+ *  `fakeredis-replay print`: bytes escaped as MONITOR and redis-cli do
+ *  (\\ \" \n \r \t \a \b, other bytes outside printable ASCII as
+ *  \xHH) inside double quotes, so no newline but the final one:
+ *    +0.001234 c1 COMMAND "SET" "k" "v"
+ *    +0.001240 c1 REPLY sent "+OK\r\n"
+ *  Returns 0, or -1 on a write error. */
 FR_API int fr_rec_event_print(FILE *f, const fr_rec_event *ev);
 
 /* ------------------------------------------------------------------------
@@ -101,13 +94,17 @@ FR_API int fr_rec_event_print(FILE *f, const fr_rec_event *ev);
 typedef struct fr_rec_writer fr_rec_writer;
 
 /** Create path (truncated) with a header saying the recording started at
- *  start_us (wall-clock unix microseconds). FR_ERR_ARG if it cannot be
- *  created. *out is owned by the caller: fr_rec_writer_close(). */
+ *  start_us (wall-clock unix microseconds). FR_ERR_IO if it cannot be
+ *  created, FR_ERR_ARG for a NULL argument. *out is owned by the caller:
+ *  fr_rec_writer_close(). Records go out through stdio's buffer. */
 FR_API int fr_rec_writer_open(const char *path, int64_t start_us, fr_rec_writer **out);
-/** Append one event (ev->type decides which fields are used). Returns
- *  FR_OK, FR_ERR_ARG for a bad event, FR_ERR_SOCKET on a write error. */
+/** Append one event (ev->type decides which fields are used; argvlen may
+ *  be NULL for NUL-terminated arguments). Returns FR_OK, FR_ERR_ARG for a
+ *  bad event (unknown type, COMMAND without arguments), FR_ERR_IO once a
+ *  write failed. */
 FR_API int fr_rec_writer_add(fr_rec_writer *w, const fr_rec_event *ev);
-/** Flush and close. Returns FR_ERR_SOCKET if any write failed. */
+/** Flush and close; NULL is a no-op. FR_OK, or FR_ERR_IO if any write
+ *  failed. */
 FR_API int fr_rec_writer_close(fr_rec_writer *w);
 
 /* ------------------------------------------------------------------------
@@ -115,7 +112,7 @@ FR_API int fr_rec_writer_close(fr_rec_writer *w);
  * ------------------------------------------------------------------------ */
 
 /** One parsed MONITOR line. Strings are owned by the struct:
- *  fr_monitor_line_clear() frees them. */
+ *  fr_monitor_line_clear() frees them (and zeroes the struct). */
 typedef struct fr_monitor_line {
     int64_t time_us; /**< unix microseconds */
     int db;
@@ -144,8 +141,9 @@ FR_API void fr_monitor_line_clear(fr_monitor_line *l);
  * has none (replay then only sends; there is nothing to compare). Lines
  * from "lua" are skipped (a script's own calls, not client commands).
  * Returns FR_OK, FR_ERR_PARSE (the first malformed line's number is put
- * in *bad_line, may be NULL; lines before it are written), or FR_ERR_ARG
- * / FR_ERR_SOCKET for I/O errors. *commands (may be NULL) gets the count.
+ * in *bad_line, may be NULL; lines before it are written), FR_ERR_IO
+ * (out_path cannot be written) or FR_ERR_ARG (NULL in or out_path).
+ * *commands (may be NULL) gets the count.
  */
 FR_API int fr_monitor_import(FILE *in, const char *out_path, size_t *commands, size_t *bad_line);
 
@@ -190,29 +188,18 @@ typedef struct fr_replay_result {
  * on its connection (the same number of RESP frames) and compared byte for
  * byte. FAKE.* control commands are not sent. After a FAULT event on a
  * connection, nothing more is compared on it (the fault changed what the
- * client saw). Returns FR_OK when the replay ran to the end (differences
- * or not: see res), or an error (FR_ERR_ARG: cannot read the recording,
- * FR_ERR_SOCKET: cannot connect or a connection failed; res->err says
- * why). res is filled either way; free it with fr_replay_result_free().
+ * client saw). A reply that does not come within opts->timeout_ms is a
+ * difference (got is what had arrived), and that connection is compared no
+ * further. Returns FR_OK when the replay ran to the end (differences or
+ * not: see res), or why it stopped early, with res->err saying more:
+ * FR_ERR_IO (the recording cannot be read, a connect or send failed),
+ * FR_ERR_PARSE (not a recording, or damaged in the middle), FR_ERR_ARG
+ * (NULL path, opts or res, or no valid port). res is filled either way;
+ * free it with fr_replay_result_free().
  */
 FR_API int fr_replay(const char *path, const fr_replay_options *opts, fr_replay_result *res);
+/** Free what fr_replay() put in res (not res itself). NULL is a no-op. */
 FR_API void fr_replay_result_free(fr_replay_result *res);
-
-/**
- * Playback: make srv answer with the recording's replies. Builds the
- * script (fr_playback_add(), record.h) from the recording: each recorded
- * connection is one script connection, in order of CONNECT; each of its
- * commands is a step whose answer is everything the recorded client
- * received after that command and before its next one (FR_REC_SENT
- * events: replies, and pushes that arrived in between), delayed by the
- * recorded time from the command to the first of those bytes. Then starts
- * answering (fr_playback_begin()). FAKE.* commands are left out.
- * Limits: connections are matched by accept order, not by address; output
- * a connection received before its first command is not played; pushes
- * caused by other connections are sent with the preceding command's
- * answer, not at their own time.
- */
-FR_API int fr_playback_load(fr_server *srv, const char *path, int with_timing);
 
 #ifdef __cplusplus
 }

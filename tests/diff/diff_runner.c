@@ -36,7 +36,7 @@
 #include <sys/prctl.h>
 #endif
 
-#include "fakeredis/recording.h"
+#include "record_format.h"
 #include "resp_scan.h"
 
 #define EXIT_SKIP 77
@@ -128,7 +128,7 @@ static void bytes_free(bytes *b)
  * wire; a long reply is cut at SHOW_MAX. */
 static void put_escaped(FILE *f, const char *p, size_t n)
 {
-    fr_rec_fputs_escaped(f, p, n > SHOW_MAX ? SHOW_MAX : n);
+    fr__rec_fputs_escaped(f, p, n > SHOW_MAX ? SHOW_MAX : n);
     if (n > SHOW_MAX)
         fprintf(f, "... (%zu bytes in all)", n);
 }
@@ -204,7 +204,7 @@ static int split_words(const char *s, words *ws, const char **err)
                 if (*s == '\\' && s[1]) {
                     char c;
                     /* s ends on the escape's last byte */
-                    s += fr_rec_unescape(s + 1, strnlen(s + 1, 3), &c);
+                    s += fr__rec_unescape(s + 1, strnlen(s + 1, 3), &c);
                     bytes_add(&cur, &c, 1);
                 } else if (*s == '"') {
                     if (s[1] && !isspace((unsigned char)s[1])) {

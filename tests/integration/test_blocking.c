@@ -214,7 +214,7 @@ static void test_disconnect_while_blocked(void **state)
     redisContext *a = tu_connect(srv), *b = tu_connect(srv);
     tu_block(srv, a, 1, "BLPOP gone 0");
     redisFree(a);
-    assert_true(fr_wait_until(tu_none_blocked, srv, TU_WAIT_MS));
+    assert_int_equal(fr_wait_until(tu_none_blocked, srv, TU_WAIT_MS), FR_OK);
     /* the element is not lost to a dead client */
     assert_int_equal(tu_cmd_int(b, "RPUSH gone x"), 1);
     assert_int_equal(tu_cmd_int(b, "LLEN gone"), 1);
@@ -322,7 +322,7 @@ static void test_blocked_list_api(void **state)
     tu_expect_nil(b);
     redisFree(c);
     assert_int_equal(fr_blocked_count(srv), 0);
-    assert_int_equal(fr_blocked_wait(srv, 1, 10), FR_ERR_STATE);
+    assert_int_equal(fr_blocked_wait(srv, 1, 10), FR_ERR_TIMEOUT);
     redisFree(a);
     redisFree(b);
 }

@@ -27,6 +27,7 @@
 #include <hiredis/hiredis.h>
 
 #include "fakeredis/fakeredis.h"
+#include "fakeredis/events.h"
 #include "fakeredis/fault.h"
 #include "support/child.h"
 #include "support/rawsock.h"
@@ -752,7 +753,7 @@ static void test_kill(void **state)
     assert_int_equal(killed, 1);
     EXPECT(a, "", R_EOF);
     memset(&f, 0, sizeof f);
-    f.type = 2;
+    f.type = FR_KILL_PUBSUB;
     f.reset = 1;
     assert_int_equal(fr_server_kill_clients(srv, &f, &killed), FR_OK);
     assert_int_equal(killed, 1);

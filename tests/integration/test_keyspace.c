@@ -32,7 +32,7 @@ static void test_px_gone_without_access(void **state)
     long long t0 = tu_mono_ms();
     tu_cmd_ok(c, "SET k v PX 50");
     assert_int_equal(fr_dbsize(srv), 1);
-    assert_true(fr_wait_until(db_empty, srv, 1000));
+    assert_int_equal(fr_wait_until(db_empty, srv, 1000), FR_OK);
     long long took = tu_mono_ms() - t0;
     assert_true(took >= 45);
     /* the promise: gone 100 ms later (a little slack for a busy CI) */
@@ -194,34 +194,46 @@ static void test_inspect_api(void **state)
     assert_int_equal(fr_set(srv, "b", "2"), FR_OK);
     assert_int_equal(fr_set_bin(srv, "a", "x\0y", 3), FR_OK);
     size_t len = 0;
-    char *v = fr_get(srv, "a", &len);
-    assert_non_null(v);
+    char *v = NULL;
+    assert_int_equal(fr_get(srv, "a", &v, &len), FR_OK);
     assert_int_equal(len, 3);
     assert_memory_equal(v, "x\0y", 3);
     free(v);
-    assert_null(fr_get(srv, "nope", &len));
+    assert_int_equal(fr_get(srv, "nope", &v, &len), FR_ERR_NOKEY);
+    assert_null(v);
     assert_int_equal(len, 0);
     assert_int_equal(fr_exists(srv, "b"), 1);
-    assert_int_equal(fr_ttl_ms(srv, "b"), -1);
-    assert_int_equal(fr_ttl_ms(srv, "nope"), -2);
+    int64_t ttl = 0;
+    assert_int_equal(fr_ttl_ms(srv, "b", &ttl), FR_OK);
+    assert_int_equal(ttl, FR_TTL_NONE);
+    assert_int_equal(fr_ttl_ms(srv, "nope", &ttl), FR_ERR_NOKEY);
     assert_int_equal(fr_setex(srv, "t", "v", 5000), FR_OK);
-    int64_t ttl = fr_ttl_ms(srv, "t");
+    assert_int_equal(fr_ttl_ms(srv, "t", &ttl), FR_OK);
     assert_true(ttl > 4000 && ttl <= 5000);
     assert_int_equal(fr_set_ttl(srv, "b", 100000), 1);
     assert_int_equal(fr_set_ttl(srv, "b", -1), 1);
-    assert_int_equal(fr_ttl_ms(srv, "b"), -1);
+    assert_int_equal(fr_ttl_ms(srv, "b", &ttl), FR_OK);
+    assert_int_equal(ttl, FR_TTL_NONE);
     assert_int_equal(fr_set_ttl(srv, "nope", 100), 0);
-    assert_string_equal(fr_type(srv, "b"), "string");
-    assert_string_equal(fr_type(srv, "nope"), "none");
-    char **keys = fr_keys(srv, NULL);
-    assert_non_null(keys);
+    const char *type = NULL;
+    assert_int_equal(fr_type(srv, "b", &type), FR_OK);
+    assert_string_equal(type, "string");
+    assert_int_equal(fr_type(srv, "nope", &type), FR_ERR_NOKEY);
+    assert_string_equal(type, "none");
+    char **keys = NULL;
+    size_t nkeys = 0;
+    assert_int_equal(fr_keys(srv, NULL, &keys, &nkeys), FR_OK);
+    assert_int_equal(nkeys, 3);
     assert_string_equal(keys[0], "a");
     assert_string_equal(keys[1], "b");
     assert_string_equal(keys[2], "t");
     assert_null(keys[3]);
-    fr_free_keys(keys);
-    char *dump = fr_dump(srv, 0);
-    assert_non_null(dump);
+    fr_keys_free(keys);
+    assert_int_equal(fr_keys(srv, "zz*", &keys, NULL), FR_OK);
+    assert_null(keys[0]);
+    fr_keys_free(keys);
+    char *dump = NULL;
+    assert_int_equal(fr_dump(srv, 0, &dump), FR_OK);
     assert_non_null(strstr(dump, "db0: 3 keys\n"));
     assert_non_null(strstr(dump, "\"a\" string \"x\\x00y\"\n"));
     assert_non_null(strstr(dump, "\"b\" string \"2\"\n"));
@@ -229,17 +241,59 @@ static void test_inspect_api(void **state)
     free(dump);
     assert_int_equal(fr_del(srv, "a"), 1);
     assert_int_equal(fr_del(srv, "a"), 0);
-    assert_int_equal(fr_select(srv, 3), FR_OK);
+    assert_int_equal(fr_exec_select(srv, 3), FR_OK);
     assert_int_equal(fr_dbsize(srv), 0);
     assert_int_equal(fr_set(srv, "in3", "x"), FR_OK);
-    assert_int_equal(fr_select(srv, 0), FR_OK);
+    assert_int_equal(fr_exec_select(srv, 0), FR_OK);
     assert_int_equal(fr_exists(srv, "in3"), 0);
-    dump = fr_dump(srv, 3);
+    assert_int_equal(fr_exec_select(srv, 16), FR_ERR_ARG);
+    assert_int_equal(fr_dump(srv, 3, &dump), FR_OK);
     assert_non_null(strstr(dump, "db3: 1 key\n"));
     free(dump);
-    assert_null(fr_dump(srv, 99));
+    assert_int_equal(fr_dump(srv, 99, &dump), FR_ERR_ARG);
+    assert_null(dump);
     assert_int_equal(fr_flushall(srv), FR_OK);
     assert_int_equal(fr_dbsize(srv), 0);
+}
+
+/* fr_get tells a missing key, a key of another type, a command queued by a
+ * MULTI left open on the in-process client and a stopped server apart. */
+static void test_inspect_errors(void **state)
+{
+    (void)state;
+    fr_server *srv = NULL;
+    assert_int_equal(fr_server_start(NULL, &srv), FR_OK);
+    fr_reply *r = fr_execf(srv, "RPUSH l a");
+    fr_reply_free(r);
+    char *v = (char *)"untouched";
+    size_t len = 7;
+    assert_int_equal(fr_get(srv, "l", &v, &len), FR_ERR_REPLY);
+    assert_null(v);
+    assert_int_equal(len, 0);
+    assert_non_null(strstr(fr_server_errstr(srv), "WRONGTYPE"));
+    assert_int_equal(fr_get(srv, "missing", &v, &len), FR_ERR_NOKEY);
+    assert_int_equal(fr_get(NULL, "l", &v, &len), FR_ERR_ARG);
+    assert_int_equal(fr_get(srv, NULL, &v, &len), FR_ERR_ARG);
+    assert_int_equal(fr_set_ttl(srv, "l", 1000), 1);
+
+    fr_reply_free(fr_execf(srv, "MULTI"));
+    assert_int_equal(fr_set(srv, "k", "v"), FR_ERR_STATE);
+    assert_int_equal(fr_del(srv, "k"), FR_ERR_STATE);
+    fr_reply_free(fr_execf(srv, "DISCARD"));
+    assert_int_equal(fr_set(srv, "k", "v"), FR_OK);
+
+    /* SHUTDOWN stops serving; the handle stays until fr_server_stop */
+    fr_reply_free(fr_execf(srv, "SHUTDOWN NOSAVE"));
+    assert_true(fr_server_is_shut_down(srv));
+    assert_int_equal(fr_get(srv, "k", &v, &len), FR_ERR_STOPPED);
+    int64_t ttl;
+    assert_int_equal(fr_ttl_ms(srv, "k", &ttl), FR_ERR_STOPPED);
+    const char *type;
+    assert_int_equal(fr_type(srv, "k", &type), FR_ERR_STOPPED);
+    char *dump;
+    assert_int_equal(fr_dump(srv, 0, &dump), FR_ERR_STOPPED);
+    assert_int_equal(fr_dbsize(srv), FR_ERR_STOPPED);
+    fr_server_stop(srv);
 }
 
 static void test_keyspace_info_and_populate(void **state)
@@ -251,8 +305,8 @@ static void test_keyspace_info_and_populate(void **state)
     fr_reply_free(r);
     assert_int_equal(fr_dbsize(srv), 1000);
     size_t len;
-    char *v = fr_get(srv, "k:7", &len);
-    assert_non_null(v);
+    char *v = NULL;
+    assert_int_equal(fr_get(srv, "k:7", &v, &len), FR_OK);
     assert_int_equal(len, 10);
     assert_memory_equal(v, "value:7\0\0\0", 10);
     free(v);
@@ -305,8 +359,8 @@ static void test_dump_restore_roundtrip(void **state)
         fr_reply_free(d);
     }
     /* every copy renders exactly like its original */
-    char *dump = fr_dump(srv, 0);
-    assert_non_null(dump);
+    char *dump = NULL;
+    assert_int_equal(fr_dump(srv, 0, &dump), FR_OK);
     for (int i = 0; keys[i]; i++) {
         char pat[32];
         snprintf(pat, sizeof pat, "\"%s\" ", keys[i]);
@@ -342,6 +396,7 @@ int main(void)
                                         fr_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_inspect_api, fr_fixture_setup,
                                         fr_fixture_teardown),
+        cmocka_unit_test(test_inspect_errors),
         cmocka_unit_test_setup_teardown(test_keyspace_info_and_populate, fr_fixture_setup,
                                         fr_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_dump_restore_roundtrip, fr_fixture_setup,

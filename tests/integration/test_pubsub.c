@@ -223,7 +223,7 @@ static void test_async_channel_and_pattern(void **state)
     redisFree(pub);
     async_close(base, ac, &st);
     /* the closed subscriber's subscriptions went with it */
-    assert_true(fr_wait_clients(srv, 0, 5000));
+    assert_int_equal(fr_wait_clients(srv, 0, 5000), FR_OK);
     assert_int_equal(fr_pubsub_numsub(srv, FR_SUB_CHANNEL, "news", 4), 0);
     assert_int_equal(info_stat(srv, "pubsub_patterns"), 0);
     event_base_free(base);
@@ -392,7 +392,7 @@ static void test_api_resubscribe(void **state)
     /* the connection drops; a new one with the same name comes back with
      * the same subscriptions in another order */
     redisFree(c1);
-    assert_true(fr_wait_clients(srv, 0, 5000));
+    assert_int_equal(fr_wait_clients(srv, 0, 5000), FR_OK);
     fr_sub_list *gone = NULL;
     assert_int_equal(fr_pubsub_client_subs_by_name(srv, "worker", &gone), FR_ERR_ARG);
     assert_null(gone);
@@ -510,7 +510,7 @@ static void test_slow_subscriber_hard_limit(void **state)
     }
     assert_true(published < 2000);
     assert_int_equal(info_stat(srv, "client_output_buffer_limit_disconnections"), killed0 + 1);
-    assert_true(fr_wait_clients(srv, 1, 5000));
+    assert_int_equal(fr_wait_clients(srv, 1, 5000), FR_OK);
 
     /* the slow one reads a prefix of the stream, then the close */
     static char sink[8 << 20];

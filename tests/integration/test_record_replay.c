@@ -30,6 +30,7 @@
 
 #include "fakeredis/fault.h"
 #include "fakeredis/harness.h"
+#include "fakeredis/playback.h"
 #include "fakeredis/recording.h"
 #include "support/child.h"
 #include "support/rawsock.h"
@@ -139,7 +140,7 @@ static char *record_session(session *s, int with_fault)
     assert_int_equal(fr_record_start(srv, path), FR_OK);
     assert_int_equal(fr_record_start(srv, path), FR_ERR_STATE);
     run_session(srv, s, with_fault);
-    assert_true(fr_wait_until(no_clients, srv, TU_WAIT_MS));
+    assert_int_equal(fr_wait_until(no_clients, srv, TU_WAIT_MS), FR_OK);
     /* stopping the server ends the recording: every connection it still
      * held (closed by the client, not yet reaped) gets its DISCONNECT */
     fr_server_stop(srv);
@@ -333,6 +334,30 @@ static void test_replay_reports_differences(void **state)
     discard(path);
 }
 
+/* Why a replay or a playback cannot run, as a status a user can act on:
+ * a file that is not there is an I/O error, as is a port nobody listens
+ * on; a file that is no recording does not parse. */
+static void test_replay_errors(void **state)
+{
+    (void)state;
+    session s;
+    char *path = record_session(&s, 0);
+    fr_server *srv = tu_start();
+    int port = fr_server_port(srv);
+    fr_replay_result res;
+    fr_replay_options o = {.port = port, .timeout_ms = TU_WAIT_MS};
+    assert_int_equal(fr_replay("/nonexistent/x.rec", &o, &res), FR_ERR_IO);
+    assert_true(strlen(res.err) > 0);
+    fr_replay_result_free(&res);
+    assert_int_equal(fr_playback_load(srv, "/nonexistent/x.rec", 0), FR_ERR_IO);
+    assert_int_equal(fr_playback_load(srv, __FILE__, 0), FR_ERR_PARSE);
+    fr_server_stop(srv); /* nobody listens on port now */
+    assert_int_equal(fr_replay(path, &o, &res), FR_ERR_IO);
+    assert_non_null(strstr(res.err, "cannot connect"));
+    fr_replay_result_free(&res);
+    discard(path);
+}
+
 static void test_replay_real_redis(void **state)
 {
     (void)state;
@@ -478,7 +503,7 @@ static void test_wire_command(void **state)
     tu_cmd_ok(h, "SET b 2");
     assert_int_equal(fr_record_stop(srv), FR_OK);
     assert_int_equal(fr_record_stop(srv), FR_ERR_STATE);
-    assert_int_equal(fr_record_start(srv, "/nonexistent/dir/y.rec"), FR_ERR_ARG);
+    assert_int_equal(fr_record_start(srv, "/nonexistent/dir/y.rec"), FR_ERR_IO);
     assert_non_null(strstr(fr_server_errstr(srv), "cannot open"));
     discard(path2);
     redisFree(h);
@@ -658,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_recorded_events),
         cmocka_unit_test(test_replay_fresh_fake),
         cmocka_unit_test(test_replay_reports_differences),
+        cmocka_unit_test(test_replay_errors),
         cmocka_unit_test_teardown(test_replay_real_redis, tu_children_teardown),
         cmocka_unit_test(test_playback),
         cmocka_unit_test(test_playback_timing),

@@ -188,7 +188,7 @@ static void test_disconnect_and_unblock(void **state)
     redisContext *a = tu_connect(srv), *b = tu_connect(srv), *p = tu_connect(srv);
     tu_block(srv, a, 1, "BZPOPMIN gone 0");
     redisFree(a);
-    assert_true(fr_wait_until(tu_none_blocked, srv, TU_WAIT_MS));
+    assert_int_equal(fr_wait_until(tu_none_blocked, srv, TU_WAIT_MS), FR_OK);
     /* the member is not lost to a dead client */
     assert_int_equal(tu_cmd_int(p, "ZADD gone 1 m"), 1);
     assert_int_equal(tu_cmd_int(p, "ZCARD gone"), 1);
