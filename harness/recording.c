@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fakeredis/recording.h"
 
@@ -85,6 +86,9 @@ static void set_err(char *err, size_t cap, const char *fmt, ...)
 
 /* ---- the reader ---------------------------------------------------------- */
 
+/* A record body is read at most this much at a time. */
+#define READ_PIECE (1u << 20)
+
 struct fr_recording {
     FILE *f; /* NULL: reading mem */
     int own_f;
@@ -103,6 +107,22 @@ struct fr_recording {
     fr_rec_event ev;
     char err[256];
 };
+
+/* How many bytes the input still holds, when that is known (memory, a
+ * regular file); 0 when it is not (a pipe). */
+static int src_left(fr_recording *r, uint64_t *left)
+{
+    if (!r->f) {
+        *left = r->mem_len - r->mem_off;
+        return 1;
+    }
+    struct stat st;
+    off_t at = ftello(r->f);
+    if (at < 0 || fstat(fileno(r->f), &st) < 0 || !S_ISREG(st.st_mode))
+        return 0;
+    *left = st.st_size > at ? (uint64_t)(st.st_size - at) : 0;
+    return 1;
+}
 
 static size_t src_read(fr_recording *r, void *dst, size_t n)
 {
@@ -270,6 +290,8 @@ static int decode(fr_recording *r, uint64_t at)
     ev->flags = b[1];
     ev->time_us = (int64_t)get_u64(b + 4);
     ev->conn = get_u64(b + 12);
+    if (ev->time_us > FR_REC_MAX_TIME_US || ev->time_us < -FR_REC_MAX_TIME_US)
+        return corrupt(r, at, "time out of range");
     const char *rest = r->body.p + FR_REC_BODY_FIXED;
     size_t n = len - FR_REC_BODY_FIXED;
     switch (ev->type) {
@@ -358,11 +380,27 @@ int fr_recording_next(fr_recording *r, const fr_rec_event **out)
                 return torn(r, n);
             return corrupt(r, at, "impossible record length");
         }
+        /* A length is only a claim: one beyond what the input still holds
+         * is a torn end, known without allocating for it; otherwise the
+         * body is read in pieces, so memory follows the bytes that really
+         * arrive (a pipe cannot tell its length). */
+        uint64_t left;
+        if (src_left(r, &left) && len > left) {
+            size_t n = got;
+            rest_is_zero(r, &n);
+            return torn(r, n);
+        }
         r->body.len = 0;
-        if (bytes_reserve(&r->body, len) < 0)
-            return corrupt(r, at, "out of memory");
-        size_t body = src_read(r, r->body.p, len);
-        r->body.len = body;
+        while (r->body.len < len) {
+            size_t want = len - r->body.len < READ_PIECE ? len - r->body.len : READ_PIECE;
+            if (bytes_reserve(&r->body, want) < 0)
+                return corrupt(r, at, "out of memory");
+            size_t k = src_read(r, r->body.p + r->body.len, want);
+            r->body.len += k;
+            if (k < want)
+                break;
+        }
+        size_t body = r->body.len;
         if (body < len)
             return torn(r, got + body);
         if (fr_record_crc32(0, r->body.p, len) != crc) {
@@ -492,8 +530,10 @@ static const char *type_name(fr_rec_type t)
 int fr_rec_event_print(FILE *f, const fr_rec_event *ev)
 {
     int64_t t = ev->time_us;
-    if (fprintf(f, "%s%lld.%06lld c%llu %s", t < 0 ? "-" : "+", (long long)(llabs(t) / 1000000),
-                (long long)(llabs(t) % 1000000), (unsigned long long)ev->conn,
+    /* the magnitude in unsigned arithmetic: llabs(INT64_MIN) overflows */
+    uint64_t a = t < 0 ? 0 - (uint64_t)t : (uint64_t)t;
+    if (fprintf(f, "%s%llu.%06llu c%llu %s", t < 0 ? "-" : "+", (unsigned long long)(a / 1000000),
+                (unsigned long long)(a % 1000000), (unsigned long long)ev->conn,
                 type_name(ev->type)) < 0)
         return -1;
     int rc = 0;
@@ -564,7 +604,8 @@ int fr_rec_writer_add(fr_rec_writer *w, const fr_rec_event *ev)
     if (!w || !ev)
         return FR_ERR_ARG;
     if (ev->type < FR_REC_CONNECT || ev->type > FR_REC_DISCONNECT ||
-        (ev->type == FR_REC_COMMAND && (ev->argc < 1 || !ev->argv)))
+        (ev->type == FR_REC_COMMAND && (ev->argc < 1 || !ev->argv)) ||
+        ev->time_us > FR_REC_MAX_TIME_US || ev->time_us < -FR_REC_MAX_TIME_US)
         return FR_ERR_ARG;
     bytes *b = &w->rec;
     b->len = 0;
@@ -676,6 +717,10 @@ int fr_monitor_parse_line(const char *line, size_t n, fr_monitor_line *out)
     while (i + 2 < n && !(line[i] == ']' && line[i + 1] == ' ' && line[i + 2] == '"'))
         i++;
     if (i + 2 >= n || i == a)
+        return -1;
+    /* the time must be one a recording can hold (and sec * 1000000 must
+     * not overflow) */
+    if (sec > (FR_REC_MAX_TIME_US - usec) / 1000000)
         return -1;
     out->time_us = sec * 1000000 + usec;
     out->db = db;

@@ -64,8 +64,13 @@ extern "C" {
 #define FR_REC_HEADER_LEN 24
 /** Fixed part of a record body: type, flags, zero, time, connection id. */
 #define FR_REC_BODY_FIXED 20
-/** Largest body a reader accepts: a longer length is garbage. */
+/** Largest body a reader accepts: a longer length is garbage. A reader
+ *  never allocates for a length before the bytes are there. */
 #define FR_REC_MAX_BODY (1u << 30)
+/** Largest time (either sign) a record may carry, in microseconds: 2^61,
+ *  about 73,000 years. Writers refuse more, readers take it for damage, so
+ *  tools may add and subtract any two times without overflow. */
+#define FR_REC_MAX_TIME_US (1LL << 61)
 
 /** CRC-32 (IEEE, as zlib's crc32()) of p[0..n), continuing from crc (0 to
  *  start): the checksum of a record body. Any thread. */

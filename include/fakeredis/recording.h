@@ -105,7 +105,8 @@ typedef struct fr_rec_writer fr_rec_writer;
  *  created. *out is owned by the caller: fr_rec_writer_close(). */
 FR_API int fr_rec_writer_open(const char *path, int64_t start_us, fr_rec_writer **out);
 /** Append one event (ev->type decides which fields are used). Returns
- *  FR_OK, FR_ERR_ARG for a bad event, FR_ERR_SOCKET on a write error. */
+ *  FR_OK, FR_ERR_ARG for a bad event (including a time beyond
+ *  FR_REC_MAX_TIME_US either way), FR_ERR_SOCKET on a write error. */
 FR_API int fr_rec_writer_add(fr_rec_writer *w, const fr_rec_event *ev);
 /** Flush and close. Returns FR_ERR_SOCKET if any write failed. */
 FR_API int fr_rec_writer_close(fr_rec_writer *w);
@@ -117,7 +118,8 @@ FR_API int fr_rec_writer_close(fr_rec_writer *w);
 /** One parsed MONITOR line. Strings are owned by the struct:
  *  fr_monitor_line_clear() frees them. */
 typedef struct fr_monitor_line {
-    int64_t time_us; /**< unix microseconds */
+    int64_t time_us; /**< unix microseconds, at most FR_REC_MAX_TIME_US
+                          (a later time makes the line malformed) */
     int db;
     char *addr; /**< "127.0.0.1:5555", "unix:/tmp/s", "lua" */
     int argc;
