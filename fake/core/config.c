@@ -10,8 +10,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "fakeredis/fakeredis.h"
 #include "glob.h"
 #include "reply.h"
+#include "server.h"
 
 enum ptype { P_BOOL, P_LL, P_MEM, P_STR, P_ENUM, P_SPECIAL };
 enum { P_IMMUTABLE = 1, P_HIDDEN = 2 };
@@ -37,7 +39,7 @@ static const char *const loglevels[] = {"debug", "verbose", "notice", "warning",
 static const char *const debug_modes[] = {"no", "yes", "local", NULL};
 
 static const param params[] = {
-    {"databases", NULL, P_LL, OFF(databases), 1, INT_MAX, P_IMMUTABLE, NULL, S_NONE},
+    {"databases", NULL, P_LL, OFF(databases), 1, FR_MAX_DATABASES, P_IMMUTABLE, NULL, S_NONE},
     {"maxclients", NULL, P_LL, OFF(maxclients), 1, 4294967295LL, 0, NULL, S_NONE},
     {"timeout", NULL, P_LL, OFF(timeout), 0, INT_MAX, 0, NULL, S_NONE},
     {"hz", NULL, P_LL, OFF(hz), 0, INT_MAX, 0, NULL, S_HZ},
@@ -502,4 +504,14 @@ void fr__config_get(fr_server *srv, const char *const *pats, const size_t *plens
         }
     }
     fr__buf_free(&val);
+}
+
+int fr__config_check_start(fr_server *srv, const fr_options *opts)
+{
+    if (opts->databases < 0 || opts->databases > FR_MAX_DATABASES) {
+        fr__server_set_err(srv, "databases: %d is not between 1 and %d", opts->databases,
+                           FR_MAX_DATABASES);
+        return -1;
+    }
+    return 0;
 }

@@ -59,6 +59,8 @@ typedef struct fr_config {
     fr_obuf_limit obuf[FR_CLASS_COUNT];
 } fr_config;
 
+struct fr_options;
+
 void fr__config_defaults(fr_config *cfg);
 void fr__config_free(fr_config *cfg);
 
@@ -72,6 +74,11 @@ int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *
  * -1 with the reason in err. */
 int fr__config_apply_line(fr_server *srv, const char *line, size_t len, char *err,
                           size_t errlen);
+
+/* The checks on a server's options and configuration as a whole, once
+ * every directive is applied and before anything listens. Returns 0, or
+ * -1 with the reason set on srv (fr__server_set_err). */
+int fr__config_check_start(fr_server *srv, const struct fr_options *opts);
 
 /* For each parameter matched by pattern (a glob, or an exact name that
  * may be an alias), call emit(name, value). Returns how many matched. */

@@ -376,6 +376,10 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, in
             goto fail;
         }
     }
+    if (fr__config_check_start(srv, opts) < 0) {
+        *status = FR_ERR_ARG;
+        goto fail;
+    }
     if (opts->frozen_clock)
         fr__clock_freeze(&srv->clock);
 

@@ -53,6 +53,11 @@ typedef enum fr_status {
 /** A static, human-readable name for a status. Any thread. Never NULL. */
 FR_API const char *fr_strerror(int status);
 
+/** The most databases a server may have (fr_options.databases, or the
+ *  `databases` directive; Redis allows INT_MAX): the fake allocates every
+ *  database at start and looks at each on every expiry tick (10 ms). */
+#define FR_MAX_DATABASES 4096
+
 /**
  * Options for a server. All-zero means defaults: 127.0.0.1, an ephemeral
  * port, no password, 16 databases, the real clock. Strings are copied.
@@ -62,7 +67,8 @@ typedef struct fr_options {
     int port;                /**< TCP port; 0: ephemeral; -1: no TCP listener */
     const char *unixsocket;  /**< also (or only) listen on this unix socket */
     const char *requirepass; /**< like redis.conf requirepass; NULL: none */
-    int databases;           /**< number of databases; 0: 16 */
+    int databases;           /**< number of databases, 1 to FR_MAX_DATABASES;
+                                  0: 16; others fail start (FR_ERR_ARG) */
     /** extra "name value" config directives, as in redis.conf, NULL-ended
      *  array of strings such as "maxclients 50"; unknown names fail start */
     const char *const *config;
