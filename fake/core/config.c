@@ -16,7 +16,10 @@
 #include "server.h"
 
 enum ptype { P_BOOL, P_LL, P_MEM, P_STR, P_ENUM, P_SPECIAL };
-enum { P_IMMUTABLE = 1, P_HIDDEN = 2 };
+/* P_PROTECTED: what Redis 7.0 marks PROTECTED_CONFIG, refused by CONFIG SET
+ * with its default enable-protected-configs no (the fake has no way to
+ * turn them on: nothing is ever written to dir). */
+enum { P_IMMUTABLE = 1, P_HIDDEN = 2, P_PROTECTED = 4 };
 enum special { S_NONE, S_SAVE, S_OBUF, S_NOTIFY, S_HZ };
 
 typedef struct param {
@@ -84,8 +87,8 @@ static const param params[] = {
      S_NONE},
     {"daemonize", NULL, P_BOOL, OFF(daemonize), 0, 0, P_IMMUTABLE, NULL, S_NONE},
     {"io-threads", NULL, P_LL, OFF(io_threads), 1, 128, P_IMMUTABLE, NULL, S_NONE},
-    {"dir", NULL, P_STR, OFF(dir), 0, 0, 0, NULL, S_NONE},
-    {"dbfilename", NULL, P_STR, OFF(dbfilename), 0, 0, 0, NULL, S_NONE},
+    {"dir", NULL, P_STR, OFF(dir), 0, 0, P_PROTECTED, NULL, S_NONE},
+    {"dbfilename", NULL, P_STR, OFF(dbfilename), 0, 0, P_PROTECTED, NULL, S_NONE},
     {"appendfilename", NULL, P_STR, OFF(appendfilename), 0, 0, P_IMMUTABLE, NULL, S_NONE},
     {"logfile", NULL, P_STR, OFF(logfile), 0, 0, P_IMMUTABLE, NULL, S_NONE},
     {"loglevel", NULL, P_ENUM, OFF(loglevel), 0, 0, 0, loglevels, S_NONE},
@@ -372,6 +375,10 @@ int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *
     char *base = (char *)cfg;
     if ((p->flags & P_IMMUTABLE) && !startup) {
         snprintf(err, errlen, "can't set immutable config");
+        return -1;
+    }
+    if ((p->flags & P_PROTECTED) && !startup) {
+        snprintf(err, errlen, "can't set protected config");
         return -1;
     }
     /* words after the first are joined with spaces (save, buffer limits) */
