@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fakeredis/fakeredis.h"
@@ -150,7 +152,7 @@ void fr__config_free(fr_config *cfg)
     char **strs[] = {&cfg->requirepass, &cfg->save, &cfg->dir, &cfg->dbfilename,
                      &cfg->appendfilename, &cfg->logfile, &cfg->loglevel,
                      &cfg->maxmemory_policy, &cfg->enable_debug_command, &cfg->bind,
-                     &cfg->unixsocket};
+                     &cfg->unixsocket, &cfg->record_dir};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         free(*strs[i]);
         *strs[i] = NULL;
@@ -519,6 +521,20 @@ int fr__config_check_start(fr_server *srv, const fr_options *opts)
         fr__server_set_err(srv, "databases: %d is not between 1 and %d", opts->databases,
                            FR_MAX_DATABASES);
         return -1;
+    }
+    if (opts->record_dir) {
+        /* resolved once, so a later chdir() in the test process or a
+         * renamed symlink cannot move where the wire may write */
+        char *dir = realpath(opts->record_dir, NULL);
+        int e = dir ? ENOTDIR : errno;
+        struct stat st;
+        if (!dir || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            fr__server_set_err(srv, "record directory '%s': %s", opts->record_dir, strerror(e));
+            free(dir);
+            return -1;
+        }
+        free(srv->cfg.record_dir);
+        srv->cfg.record_dir = dir;
     }
     return 0;
 }

@@ -2,7 +2,7 @@
  *
  *   fakeredis-server [config-file] [--port N] [--bind ADDR] [--unixsocket P]
  *                    [--requirepass PW] [--port-file F] [--fault RULE ...]
- *                    [--record FILE]
+ *                    [--record FILE] [--record-dir DIR]
  *                    [--name value ...]
  *
  * It prints the address it listens on, writes the port to --port-file once
@@ -35,6 +35,8 @@ static void usage(FILE *f)
             "  --no-control      refuse the FAKE.* control commands\n"
             "  --fault RULE      add a fault rule (repeatable; see README.md, Faults)\n"
             "  --record FILE     record every event to FILE (see fakeredis-replay)\n"
+            "  --record-dir DIR  let FAKE.RECORD START write files in DIR (plain names\n"
+            "                    only); without it, recording over the wire is refused\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -220,6 +222,9 @@ static void parse_args(args *a, int argc, char **argv)
             i++;
         } else if (!strcmp(o, "--port-file")) {
             a->port_file = v;
+            i++;
+        } else if (!strcmp(o, "--record-dir")) {
+            a->opts.record_dir = v;
             i++;
         } else if (!strcmp(o, "--record")) {
             if (!*v) {

@@ -74,6 +74,13 @@ typedef struct fr_options {
     const char *const *config;
     int frozen_clock;        /**< start with the clock frozen at real now */
     int no_control;          /**< refuse the FAKE.* control commands */
+    /** the directory FAKE.RECORD START may write into, over the wire:
+     *  plain file names only (no '/', '.' or '..'), never through a
+     *  symlink, only regular files. Copied and resolved to an absolute
+     *  path at start; it must exist and be a directory, else start fails
+     *  with FR_ERR_ARG. NULL (the default): FAKE.RECORD START is refused.
+     *  fr_record_start() from C is not confined by it. */
+    const char *record_dir;
     /** called on the loop thread when a SHUTDOWN command stopped the
      *  server (the program uses it to exit); NULL: nothing is called */
     void (*on_shutdown)(void *ctx);
