@@ -60,7 +60,7 @@ static int name_eq(const char *lower, const char *s, size_t n)
     return lower[n] == '\0';
 }
 
-fr_cmd_index *fr__cmd_index_new(void)
+fr_cmd_index *fr__cmd_index_new(int control)
 {
     fr_cmd_index *ix = calloc(1, sizeof *ix);
     if (!ix)
@@ -76,6 +76,8 @@ fr_cmd_index *fr__cmd_index_new(void)
         return NULL;
     }
     for (size_t i = 0; i < NCMDS; i++) {
+        if (!control && (table[i].flags & FR_CMD_CONTROL))
+            continue;
         const char *n = table[i].name;
         size_t h = (size_t)name_hash(n, strlen(n)) & ix->mask;
         while (ix->slots[h])

@@ -51,8 +51,10 @@ struct fr_cmd {
     const char *summary;
 };
 
-/* Build the per-server name index. Returns NULL on out of memory. */
-fr_cmd_index *fr__cmd_index_new(void);
+/* Build the per-server name index; without control, FAKE.* are left out
+ * (unknown to the dispatcher, COMMAND INFO and DOCS). Returns NULL on out
+ * of memory. */
+fr_cmd_index *fr__cmd_index_new(int control);
 void fr__cmd_index_free(fr_cmd_index *ix);
 const fr_cmd *fr__cmd_lookup(const fr_cmd_index *ix, const char *name, size_t len);
 /* Resolve argv to a command or subcommand; NULL if unknown. */

@@ -395,7 +395,7 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts, in
             event_config_free(ec);
         srv->own_base = 1;
     }
-    srv->cmds = fr__cmd_index_new();
+    srv->cmds = fr__cmd_index_new(srv->cfg.control);
     srv->reaper_ev = srv->base ? event_new(srv->base, -1, 0, on_reap, srv) : NULL;
     srv->cron_ev = srv->base ? event_new(srv->base, -1, EV_PERSIST, on_cron, srv) : NULL;
     srv->pause_ev = srv->base ? event_new(srv->base, -1, 0, on_pause_end, srv) : NULL;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -253,6 +254,86 @@ static void test_record_dir_option(void **state)
     remove_dir(s.outside);
 }
 
+/* ---- --no-control ---------------------------------------------------------- */
+
+/* FAKE.* names in a COMMAND LIST reply: all, or only top-level ones. */
+static long long count_fake(const redisReply *list, int top_only)
+{
+    long long n = 0;
+    for (size_t i = 0; i < list->elements; i++)
+        if (!strncasecmp(list->element[i]->str, "fake.", 5) &&
+            (!top_only || !strchr(list->element[i]->str, '|')))
+            n++;
+    return n;
+}
+
+/* With control off, FAKE.* do not exist for clients: not listed, counted,
+ * described, and unknown to the dispatcher (no arity error, no "unknown
+ * subcommand" that would tell them apart from a command never heard of). */
+static void test_no_control_hides_fake(void **state)
+{
+    (void)state;
+    fr_server *on = tu_start();
+    redisContext *c = tu_connect(on);
+    long long count_on = tu_cmd_int(c, "COMMAND COUNT");
+    redisReply *r = tu_cmd(c, "COMMAND LIST"); /* subcommands included, as Redis */
+    long long listed_on = (long long)r->elements;
+    long long fakes = count_fake(r, 1), fake_names = count_fake(r, 0);
+    assert_int_equal(fakes, 8);
+    assert_true(fake_names > fakes);
+    freeReplyObject(r);
+    r = tu_cmd(c, "COMMAND INFO fake.fault");
+    assert_int_equal(r->element[0]->type, REDIS_REPLY_ARRAY);
+    freeReplyObject(r);
+    redisFree(c);
+    fr_server_stop(on);
+
+    fr_options o = {.no_control = 1};
+    fr_server *off = NULL;
+    assert_int_equal(fr_server_start(&o, &off), FR_OK);
+    c = tu_connect(off);
+    assert_int_equal(tu_cmd_int(c, "COMMAND COUNT"), count_on - fakes);
+    r = tu_cmd(c, "COMMAND LIST");
+    assert_int_equal(r->elements, listed_on - fake_names);
+    assert_int_equal(count_fake(r, 0), 0);
+    freeReplyObject(r);
+    r = tu_cmd(c, "COMMAND LIST FILTERBY PATTERN fake*");
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, 0);
+    freeReplyObject(r);
+    r = tu_cmd(c, "COMMAND LIST FILTERBY ACLCAT dangerous");
+    assert_int_equal(count_fake(r, 0), 0);
+    freeReplyObject(r);
+    r = tu_cmd(c, "COMMAND");
+    assert_int_equal(r->elements, count_on - fakes);
+    for (size_t i = 0; i < r->elements; i++)
+        assert_int_not_equal(strncasecmp(r->element[i]->element[0]->str, "fake.", 5), 0);
+    freeReplyObject(r);
+    r = tu_cmd(c, "COMMAND INFO get fake.clock FAKE.RECORD");
+    assert_int_equal(r->elements, 3);
+    assert_int_equal(r->element[0]->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->element[1]->type, REDIS_REPLY_NIL);
+    assert_int_equal(r->element[2]->type, REDIS_REPLY_NIL);
+    freeReplyObject(r);
+    r = tu_cmd(c, "COMMAND DOCS fake.fault fake.kill");
+    assert_int_equal(r->elements, 0);
+    freeReplyObject(r);
+    /* redis 7.0.15's text for a command it does not have */
+    tu_cmd_str(c, REDIS_REPLY_ERROR, "ERR unknown command 'FAKE.FAULT', with args beginning with: ",
+               "FAKE.FAULT");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR unknown command 'FAKE.FAULT', with args beginning with: 'BOGUS' ",
+               "FAKE.FAULT BOGUS");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR unknown command 'fake.clock', with args beginning with: 'get' ",
+               "fake.clock get");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR unknown command 'FAKE.RESUME', with args beginning with: 'x' ",
+               "FAKE.RESUME x");
+    redisFree(c);
+    fr_server_stop(off);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -261,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_record_names),
         cmocka_unit_test(test_record_fifo),
         cmocka_unit_test_teardown(test_record_dir_option, tu_children_teardown),
+        cmocka_unit_test(test_no_control_hides_fake),
     };
     if (getenv("FR_TEST_FILTER"))
         cmocka_set_test_filter(getenv("FR_TEST_FILTER"));
