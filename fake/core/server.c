@@ -122,6 +122,10 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
             refuse(fd, "-ERR max number of clients reached\r\n");
             continue;
         }
+        if (fr__protected_denies_fd(srv, fd)) {
+            refuse(fd, fr__err_denied);
+            continue;
+        }
         if (!fr__conn_new(srv, fd, 0))
             close(fd);
     }

@@ -33,6 +33,7 @@ static void usage(FILE *f)
             "  --port-file F     write the port to F once listening\n"
             "  --frozen-clock    start with the clock frozen\n"
             "  --no-control      refuse the FAKE.* control commands\n"
+            "  --protected-mode no  allow a non-loopback --bind without --requirepass\n"
             "  --fault RULE      add a fault rule (repeatable; see README.md, Faults)\n"
             "  --record FILE     record every event to FILE (see fakeredis-replay)\n"
             "  --record-dir DIR  let FAKE.RECORD START write files in DIR (plain names\n"

@@ -334,6 +334,50 @@ static void test_no_control_hides_fake(void **state)
     fr_server_stop(off);
 }
 
+/* ---- protected mode ---------------------------------------------------------- */
+
+#define PROTECTED(addr)                                                                         \
+    "protected mode: other hosts can reach " addr " and no password is set; set requirepass, "  \
+    "bind a loopback address, or turn protected-mode off (--protected-mode no)"
+
+/* Refused before any socket exists. The addresses are documentation ones
+ * (TEST-NET-1, 2001:db8::/32) that no host here has: even a regression
+ * that reached bind() would fail there, and nothing is ever sent. */
+static void test_protected_mode_start(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    fr_server *srv = (fr_server *)1;
+    fr_options o = {.bind = "192.0.2.1", .errbuf = err, .errbuf_len = sizeof err};
+    assert_int_equal(fr_server_start(&o, &srv), FR_ERR_ARG);
+    assert_null(srv);
+    assert_string_equal(err, PROTECTED("192.0.2.1"));
+    o.bind = "2001:db8::1";
+    assert_int_equal(fr_server_start(&o, &srv), FR_ERR_ARG);
+    assert_string_equal(err, PROTECTED("2001:db8::1"));
+
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "%s --port 0 --bind 192.0.2.1 2>&1", FR_SERVER_BIN);
+    int status;
+    char *out = tu_run(cmd, &status);
+    assert_int_equal(status, 1);
+    assert_string_equal(out, "fakeredis-server: " PROTECTED("192.0.2.1") "\n");
+    free(out);
+
+    /* loopback needs nothing, and a password cleared at run time still
+     * lets loopback clients in (only other hosts are denied, as Redis) */
+    fr_options p = {.requirepass = "pw"};
+    assert_int_equal(fr_server_start(&p, &srv), FR_OK);
+    redisContext *c = tu_connect(srv);
+    tu_cmd_ok(c, "AUTH pw");
+    tu_cmd_ok(c, "CONFIG SET requirepass %s", "");
+    redisContext *c2 = tu_connect(srv);
+    tu_cmd_str(c2, REDIS_REPLY_STATUS, "PONG", "PING");
+    redisFree(c2);
+    redisFree(c);
+    fr_server_stop(srv);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -343,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_record_fifo),
         cmocka_unit_test_teardown(test_record_dir_option, tu_children_teardown),
         cmocka_unit_test(test_no_control_hides_fake),
+        cmocka_unit_test(test_protected_mode_start),
     };
     if (getenv("FR_TEST_FILTER"))
         cmocka_set_test_filter(getenv("FR_TEST_FILTER"));
