@@ -63,7 +63,10 @@ FR_API const char *fr_strerror(int status);
  * port, no password, 16 databases, the real clock. Strings are copied.
  */
 typedef struct fr_options {
-    const char *bind;        /**< address to listen on; NULL: 127.0.0.1 */
+    /** address to listen on; NULL: 127.0.0.1. One other hosts can reach
+     *  (not 127.0.0.0/8 or ::1) with no requirepass fails start with
+     *  FR_ERR_ARG (protected mode) unless config has "protected-mode no" */
+    const char *bind;
     int port;                /**< TCP port; 0: ephemeral; -1: no TCP listener */
     const char *unixsocket;  /**< also (or only) listen on this unix socket */
     const char *requirepass; /**< like redis.conf requirepass; NULL: none */
@@ -74,13 +77,6 @@ typedef struct fr_options {
     const char *const *config;
     int frozen_clock;        /**< start with the clock frozen at real now */
     int no_control;          /**< refuse the FAKE.* control commands */
-    /** the directory FAKE.RECORD START may write into, over the wire:
-     *  plain file names only (no '/', '.' or '..'), never through a
-     *  symlink, only regular files. Copied and resolved to an absolute
-     *  path at start; it must exist and be a directory, else start fails
-     *  with FR_ERR_ARG. NULL (the default): FAKE.RECORD START is refused.
-     *  fr_record_start() from C is not confined by it. */
-    const char *record_dir;
     /** called on the loop thread when a SHUTDOWN command stopped the
      *  server (the program uses it to exit); NULL: nothing is called */
     void (*on_shutdown)(void *ctx);
@@ -90,6 +86,13 @@ typedef struct fr_options {
      *  prints. */
     char *errbuf;
     size_t errbuf_len;
+    /** the directory FAKE.RECORD START may write into, over the wire:
+     *  plain file names only (no '/', '.' or '..'), never through a
+     *  symlink, only regular files. Copied and resolved to an absolute
+     *  path at start; it must exist and be a directory, else start fails
+     *  with FR_ERR_ARG. NULL (the default): FAKE.RECORD START is refused.
+     *  fr_record_start() from C is not confined by it. */
+    const char *record_dir;
 } fr_options;
 
 /**
