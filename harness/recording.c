@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fakeredis/recording.h"
 #include "record_format.h"
@@ -70,6 +71,25 @@ static int rest_is_zero(fr_recording *r, size_t *n)
                 zero = 0;
     }
     return zero;
+}
+
+/* A record body is read at most this much at a time. */
+#define READ_PIECE (1u << 20)
+
+/* How many bytes the input still holds, when that is known (memory, a
+ * regular file); 0 when it is not (a pipe). */
+static int src_left(fr_recording *r, uint64_t *left)
+{
+    if (!r->f) {
+        *left = r->mem_len - r->mem_off;
+        return 1;
+    }
+    struct stat st;
+    off_t at = ftello(r->f);
+    if (at < 0 || fstat(fileno(r->f), &st) < 0 || !S_ISREG(st.st_mode))
+        return 0;
+    *left = st.st_size > at ? (uint64_t)(st.st_size - at) : 0;
+    return 1;
 }
 
 static int read_header(fr_recording *r, char *err, size_t cap)
@@ -190,10 +210,26 @@ int fr_recording_next(fr_recording *r, const fr_rec_event **out)
                 return torn(r, n);
             return corrupt(r, at, "impossible record length");
         }
+        /* A length is only a claim: one beyond what the input still holds
+         * is a torn end, known without allocating for it; otherwise the
+         * body is read in pieces, so memory follows the bytes that really
+         * arrive (a pipe cannot tell its length). */
+        uint64_t left;
+        if (src_left(r, &left) && len > left) {
+            size_t n = got;
+            rest_is_zero(r, &n);
+            return torn(r, n);
+        }
         fr__buf_clear(&r->body);
-        fr__buf_reserve(&r->body, len);
-        size_t body = src_read(r, r->body.p, len);
-        r->body.len = body;
+        while (r->body.len < len) {
+            size_t want = len - r->body.len < READ_PIECE ? len - r->body.len : READ_PIECE;
+            fr__buf_reserve(&r->body, want);
+            size_t k = src_read(r, r->body.p + r->body.len, want);
+            r->body.len += k;
+            if (k < want)
+                break;
+        }
+        size_t body = r->body.len;
         if (body < len)
             return torn(r, got + body);
         if (fr__rec_crc32(0, r->body.p, len) != crc) {
@@ -241,8 +277,10 @@ static const char *type_name(fr_rec_type t)
 int fr_rec_event_print(FILE *f, const fr_rec_event *ev)
 {
     int64_t t = ev->time_us;
-    if (fprintf(f, "%s%lld.%06lld c%llu %s", t < 0 ? "-" : "+", (long long)(llabs(t) / 1000000),
-                (long long)(llabs(t) % 1000000), (unsigned long long)ev->conn,
+    /* the magnitude in unsigned arithmetic: llabs(INT64_MIN) overflows */
+    uint64_t a = t < 0 ? 0 - (uint64_t)t : (uint64_t)t;
+    if (fprintf(f, "%s%llu.%06llu c%llu %s", t < 0 ? "-" : "+", (unsigned long long)(a / 1000000),
+                (unsigned long long)(a % 1000000), (unsigned long long)ev->conn,
                 type_name(ev->type)) < 0)
         return -1;
     int rc = 0;
@@ -392,6 +430,10 @@ int fr_monitor_parse_line(const char *line, size_t n, fr_monitor_line *out)
     while (i + 2 < n && !(line[i] == ']' && line[i + 1] == ' ' && line[i + 2] == '"'))
         i++;
     if (i + 2 >= n || i == a)
+        return -1;
+    /* the time must be one a recording can hold (and sec * 1000000 must
+     * not overflow) */
+    if (sec > (FR_REC_MAX_TIME_US - usec) / 1000000)
         return -1;
     out->time_us = sec * 1000000 + usec;
     out->db = db;

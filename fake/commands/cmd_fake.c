@@ -8,6 +8,8 @@
  *   FAKE.PAUSE [<ms>] / FAKE.RESUME            -> +OK
  *   FAKE.LISTEN ON|OFF                         -> +OK
  *   FAKE.CLOCK FREEZE|RESUME|SET <ms>|ADVANCE <ms>|GET|HELP
+ *   FAKE.RECORD START <name> | STOP            -> +OK (name: a plain file
+ *                                              name in the record directory)
  *
  * They carry FR_CMD_CONTROL: never faulted, refused (as unknown commands)
  * when the server runs with no_control, and subject to requirepass like
@@ -350,9 +352,8 @@ void fr__cmd_fake_record_start(fr_conn *c)
     if (!control_on(c))
         return;
     char err[512];
-    char *path = fr__xmemdup(c->argv[2].p, c->argv[2].len);
-    int rc = fr__rec_start(c->srv, path, err, sizeof err);
-    free(path);
+    /* confined to the record directory: a client may not pick any path */
+    int rc = fr__rec_start_in_dir(c->srv, c->argv[2].p, c->argv[2].len, err, sizeof err);
     if (rc < 0)
         fr__add_errorf(c, "recording: %s", err);
     else

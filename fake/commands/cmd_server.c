@@ -50,6 +50,13 @@ static void add_words(fr_conn *c, const char *words, const char *prefix)
 
 static void add_command_info(fr_conn *c, const fr_cmd *cmd);
 
+/* With control off the FAKE.* family does not exist for clients, COMMAND
+ * included. */
+static int visible(const fr_conn *c, const fr_cmd *cmd)
+{
+    return c->srv->cfg.control || !(cmd->flags & FR_CMD_CONTROL);
+}
+
 static void add_subcommands(fr_conn *c, const fr_cmd *container, int docs)
 {
     size_t n, count = 0;
@@ -132,12 +139,12 @@ static void add_command_info(fr_conn *c, const fr_cmd *cmd)
     add_subcommands(c, cmd, 0);
 }
 
-static size_t top_level_count(void)
+static size_t top_level_count(const fr_conn *c)
 {
     size_t n, count = 0;
     const fr_cmd *t = fr__cmd_table(&n);
     for (size_t i = 0; i < n; i++)
-        if (!t[i].parent)
+        if (!t[i].parent && visible(c, &t[i]))
             count++;
     return count;
 }
@@ -146,15 +153,15 @@ void fr__cmd_command(fr_conn *c)
 {
     size_t n;
     const fr_cmd *t = fr__cmd_table(&n);
-    fr__add_array(c, (long long)top_level_count());
+    fr__add_array(c, (long long)top_level_count(c));
     for (size_t i = 0; i < n; i++)
-        if (!t[i].parent)
+        if (!t[i].parent && visible(c, &t[i]))
             add_command_info(c, &t[i]);
 }
 
 void fr__cmd_command_count(fr_conn *c)
 {
-    fr__add_ll(c, (long long)top_level_count());
+    fr__add_ll(c, (long long)top_level_count(c));
 }
 
 void fr__cmd_command_list(fr_conn *c)
@@ -181,6 +188,8 @@ void fr__cmd_command_list(fr_conn *c)
     size_t h = fr__add_deferred(c);
     long long count = 0;
     for (size_t i = 0; i < n; i++) {
+        if (!visible(c, &t[i]))
+            continue;
         if (pattern && !fr__glob_match(pattern->p, pattern->len, t[i].name, strlen(t[i].name), 1))
             continue;
         if (aclcat) {
@@ -205,8 +214,8 @@ void fr__cmd_command_info(fr_conn *c)
     }
     fr__add_array(c, c->argc - 2);
     for (int i = 2; i < c->argc; i++) {
-        const fr_cmd *cmd = fr__cmd_lookup(c->srv->cmds, c->argv[i].p, c->argv[i].len);
-        if (cmd)
+        const fr_cmd *cmd = fr__cmd_find(c->srv, c->argv[i].p, c->argv[i].len);
+        if (cmd && visible(c, cmd))
             add_command_info(c, cmd);
         else
             fr__add_null_array(c);
@@ -239,17 +248,17 @@ void fr__cmd_command_docs(fr_conn *c)
     size_t n;
     const fr_cmd *t = fr__cmd_table(&n);
     if (c->argc == 2) {
-        fr__add_map(c, (long long)top_level_count());
+        fr__add_map(c, (long long)top_level_count(c));
         for (size_t i = 0; i < n; i++)
-            if (!t[i].parent)
+            if (!t[i].parent && visible(c, &t[i]))
                 add_command_docs(c, &t[i]);
         return;
     }
     size_t h = fr__add_deferred(c);
     long long found = 0;
     for (int i = 2; i < c->argc; i++) {
-        const fr_cmd *cmd = fr__cmd_lookup(c->srv->cmds, c->argv[i].p, c->argv[i].len);
-        if (cmd && !cmd->parent) {
+        const fr_cmd *cmd = fr__cmd_find(c->srv, c->argv[i].p, c->argv[i].len);
+        if (cmd && !cmd->parent && visible(c, cmd)) {
             add_command_docs(c, cmd);
             found++;
         }

@@ -114,6 +114,18 @@ const fr_cmd *fr__cmd_resolve(const fr_cmd_index *ix, int argc, const fr_arg *ar
     return fr__cmd_lookup(ix, full, bl + 1 + argv[1].len);
 }
 
+/* The server's view of the table: with control off (--no-control) the
+ * FAKE.* commands do not exist for it, whatever the shared index holds. */
+static const fr_cmd *visible(const fr_server *srv, const fr_cmd *cmd)
+{
+    return cmd && (cmd->flags & FR_CMD_CONTROL) && !srv->cfg.control ? NULL : cmd;
+}
+
+const fr_cmd *fr__cmd_find(const fr_server *srv, const char *name, size_t len)
+{
+    return visible(srv, fr__cmd_lookup(srv->cmds, name, len));
+}
+
 /* An error for a command that was not run: inside MULTI it also dooms EXEC,
  * as Redis' rejectCommand does. */
 static void reject(fr_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -151,7 +163,7 @@ static void cat_arg(fr_buf *b, const fr_arg *a, size_t max)
 static void reject_unknown(fr_conn *c, int argc, const fr_arg *argv)
 {
     fr_buf b = {0};
-    const fr_cmd *base = fr__cmd_lookup(c->srv->cmds, argv[0].p, argv[0].len);
+    const fr_cmd *base = fr__cmd_find(c->srv, argv[0].p, argv[0].len);
     if (base && argc > 1 && is_container(c->srv->cmds, base)) {
         fr__buf_puts(&b, "unknown subcommand '");
         cat_arg(&b, &argv[1], 128);
@@ -212,7 +224,7 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
     c->argc = argc;
     c->argv = argv;
 
-    const fr_cmd *cmd = fr__cmd_resolve(srv->cmds, argc, argv);
+    const fr_cmd *cmd = visible(srv, fr__cmd_resolve(srv->cmds, argc, argv));
     c->cmd = cmd; /* reject() needs it, as Redis' rejectCommand does */
     if (srv->nstages && fr__stage_before_command(c, cmd, argc, argv))
         return; /* a stage answered it (playback), refused, dropped or held it (faults) */

@@ -58,6 +58,9 @@ struct fr_cmd {
 fr_cmd_index *fr__cmd_index_new(const fr_cmd *table, size_t n);
 void fr__cmd_index_free(fr_cmd_index *ix);
 const fr_cmd *fr__cmd_lookup(const fr_cmd_index *ix, const char *name, size_t len);
+/* A command by name as srv sees it: NULL if unknown, or a FAKE.* command
+ * on a server with control off. */
+const fr_cmd *fr__cmd_find(const fr_server *srv, const char *name, size_t len);
 /* Resolve argv to a command or subcommand; NULL if unknown. */
 const fr_cmd *fr__cmd_resolve(const fr_cmd_index *ix, int argc, const fr_arg *argv);
 /* The table the index was built over, in its order (subcommands

@@ -1,21 +1,30 @@
 /* The parameter table and its text forms. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base.h"
+#include "fakeredis/fakeredis.h"
 #include "types.h"
 
 
 enum ptype { P_BOOL, P_LL, P_MEM, P_STR, P_ENUM, P_SPECIAL };
-enum { P_IMMUTABLE = 1, P_HIDDEN = 2 };
+/* P_PROTECTED: what Redis 7.0 marks PROTECTED_CONFIG, refused by CONFIG SET
+ * with its default enable-protected-configs no (the fake has no way to
+ * turn them on: nothing is ever written to dir). */
+enum { P_IMMUTABLE = 1, P_HIDDEN = 2, P_PROTECTED = 4 };
 enum special { S_NONE, S_SAVE, S_OBUF, S_NOTIFY, S_HZ };
 
 typedef struct param {
@@ -38,7 +47,7 @@ static const char *const loglevels[] = {"debug", "verbose", "notice", "warning",
 static const char *const debug_modes[] = {"no", "yes", "local", NULL};
 
 static const param params[] = {
-    {"databases", NULL, P_LL, OFF(databases), 1, INT_MAX, P_IMMUTABLE, NULL, S_NONE},
+    {"databases", NULL, P_LL, OFF(databases), 1, FR_MAX_DATABASES, P_IMMUTABLE, NULL, S_NONE},
     {"maxclients", NULL, P_LL, OFF(maxclients), 1, 4294967295LL, 0, NULL, S_NONE},
     {"timeout", NULL, P_LL, OFF(timeout), 0, INT_MAX, 0, NULL, S_NONE},
     {"hz", NULL, P_LL, OFF(hz), 0, INT_MAX, 0, NULL, S_HZ},
@@ -83,8 +92,8 @@ static const param params[] = {
      S_NONE},
     {"daemonize", NULL, P_BOOL, OFF(daemonize), 0, 0, P_IMMUTABLE, NULL, S_NONE},
     {"io-threads", NULL, P_LL, OFF(io_threads), 1, 128, P_IMMUTABLE, NULL, S_NONE},
-    {"dir", NULL, P_STR, OFF(dir), 0, 0, 0, NULL, S_NONE},
-    {"dbfilename", NULL, P_STR, OFF(dbfilename), 0, 0, 0, NULL, S_NONE},
+    {"dir", NULL, P_STR, OFF(dir), 0, 0, P_PROTECTED, NULL, S_NONE},
+    {"dbfilename", NULL, P_STR, OFF(dbfilename), 0, 0, P_PROTECTED, NULL, S_NONE},
     {"appendfilename", NULL, P_STR, OFF(appendfilename), 0, 0, P_IMMUTABLE, NULL, S_NONE},
     {"logfile", NULL, P_STR, OFF(logfile), 0, 0, P_IMMUTABLE, NULL, S_NONE},
     {"loglevel", NULL, P_ENUM, OFF(loglevel), 0, 0, 0, loglevels, S_NONE},
@@ -146,7 +155,7 @@ void fr__config_free(fr_config *cfg)
     char **strs[] = {&cfg->requirepass, &cfg->save, &cfg->dir, &cfg->dbfilename,
                      &cfg->appendfilename, &cfg->logfile, &cfg->loglevel,
                      &cfg->maxmemory_policy, &cfg->enable_debug_command, &cfg->bind,
-                     &cfg->unixsocket};
+                     &cfg->unixsocket, &cfg->record_dir};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         free(*strs[i]);
         *strs[i] = NULL;
@@ -373,6 +382,10 @@ int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *
         snprintf(err, errlen, "can't set immutable config");
         return -1;
     }
+    if ((p->flags & P_PROTECTED) && !startup) {
+        snprintf(err, errlen, "can't set protected config");
+        return -1;
+    }
     /* words after the first are joined with spaces (save, buffer limits) */
     fr_buf joined = {0};
     for (int i = 0; i < nvals; i++) {
@@ -504,3 +517,84 @@ void fr__config_get(fr_server *srv, const char *const *pats, const size_t *plens
     }
     fr__buf_free(&val);
 }
+
+/* 127.0.0.0/8 and ::1 (and 127/8 mapped into IPv6): what only this host
+ * can reach. */
+static int loopback4(const struct in_addr *a)
+{
+    return (ntohl(a->s_addr) >> 24) == 127;
+}
+
+static int loopback6(const struct in6_addr *a)
+{
+    return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
+int fr__protected_refuses_bind(const char *bind, int port, const char *requirepass,
+                               int protected_mode)
+{
+    if (!protected_mode || port < 0 || (requirepass && *requirepass))
+        return 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+    const char *addr = bind ? bind : "127.0.0.1";
+    if (inet_pton(AF_INET, addr, &a4) == 1)
+        return !loopback4(&a4);
+    if (inet_pton(AF_INET6, addr, &a6) == 1)
+        return !loopback6(&a6);
+    return 0; /* not an address: listening refuses it with its own error */
+}
+
+int fr__protected_denies_peer(int protected_mode, const char *requirepass,
+                              const struct sockaddr *peer)
+{
+    if (!protected_mode || (requirepass && *requirepass))
+        return 0;
+    /* copied out, not cast: the caller's storage has its own type */
+    if (peer->sa_family == AF_INET) {
+        struct sockaddr_in in;
+        memcpy(&in, peer, sizeof in);
+        return !loopback4(&in.sin_addr);
+    }
+    if (peer->sa_family == AF_INET6) {
+        struct sockaddr_in6 in6;
+        memcpy(&in6, peer, sizeof in6);
+        return !loopback6(&in6.sin6_addr);
+    }
+    return peer->sa_family != AF_UNIX;
+}
+
+int fr__protected_denies_fd(const fr_server *srv, int fd)
+{
+    const fr_config *cfg = &srv->cfg;
+    if (!cfg->protected_mode || (cfg->requirepass && *cfg->requirepass))
+        return 0;
+    /* a loopback listener only ever has loopback peers: no system call */
+    if (!fr__protected_refuses_bind(srv->bind_addr, srv->port, NULL, 1))
+        return 0;
+    union {
+        struct sockaddr sa;
+        struct sockaddr_storage ss;
+    } peer;
+    socklen_t len = sizeof peer;
+    if (getpeername(fd, &peer.sa, &len) < 0)
+        return 1; /* who it is is unknown: not local */
+    return fr__protected_denies_peer(1, NULL, &peer.sa);
+}
+
+/* redis 7.0.15's own words (typo included), sent before closing */
+const char fr__err_denied[] =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and "
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    "started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Setup a an authentication password for the default user. NOTE: You only need to "
+    "do one of the above things in order for the server to start accepting connections from the "
+    "outside.\r\n";
+

@@ -32,9 +32,12 @@ typedef struct fr_config {
     char *requirepass, *save, *dir, *dbfilename, *appendfilename, *logfile;
     char *loglevel, *maxmemory_policy, *enable_debug_command, *bind;
     char *unixsocket;
+    char *record_dir; /* FAKE.RECORD START's directory, absolute; NULL: none */
     long long port;
     fr_obuf_limit obuf[FR_CLASS_COUNT];
 } fr_config;
+
+struct fr_options;
 
 void fr__config_defaults(fr_config *cfg);
 void fr__config_free(fr_config *cfg);
@@ -49,6 +52,24 @@ int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *
  * -1 with the reason in err. */
 int fr__config_apply_line(fr_server *srv, const char *line, size_t len, char *err,
                           size_t errlen);
+
+
+/* Protected mode, as Redis has it, and stricter at start. At start: would
+ * the server listen on a TCP address other hosts can reach (anything but
+ * 127.0.0.0/8 and ::1; bind NULL is 127.0.0.1) with protected mode on and
+ * no password? Then it refuses to start. At accept: a peer that is not on
+ * loopback or the unix socket is denied while protected mode is on and no
+ * password is set (a password cleared by CONFIG SET at run time). */
+struct sockaddr;
+int fr__protected_refuses_bind(const char *bind, int port, const char *requirepass,
+                               int protected_mode);
+int fr__protected_denies_peer(int protected_mode, const char *requirepass,
+                              const struct sockaddr *peer);
+/* The same for an accepted socket of srv (no system call when the TCP
+ * listener is on loopback). */
+int fr__protected_denies_fd(const fr_server *srv, int fd);
+/* Redis 7.0.15's text for the denied connection, CRLF included. */
+extern const char fr__err_denied[];
 
 /* For each parameter matched by pattern (a glob, or an exact name that
  * may be an alias), call emit(name, value). Returns how many matched. */

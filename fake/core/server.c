@@ -127,6 +127,10 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
             refuse(fd, "-ERR max number of clients reached\r\n");
             continue;
         }
+        if (fr__protected_denies_fd(srv, fd)) {
+            refuse(fd, fr__err_denied);
+            continue;
+        }
         fr_conn *c = fr__conn_new(srv, fd, unix_listener ? FR_CONN_UNIX : 0);
         if (!c)
             close(fd);
@@ -386,6 +390,43 @@ static void server_free(fr_server *srv)
     free(srv);
 }
 
+/* What a start must refuse before anything is bound: a database count
+ * past the limit, a record directory that is not one, a non-loopback bind
+ * without a password in protected mode. Returns 0, or -1 with the reason
+ * in srv->errstr. */
+static int check_start(fr_server *srv, const fr_options *opts)
+{
+    if (opts->databases < 0 || opts->databases > FR_MAX_DATABASES) {
+        fr__server_set_err(srv, "databases: %d is not between 1 and %d", opts->databases,
+                           FR_MAX_DATABASES);
+        return -1;
+    }
+    if (opts->record_dir) {
+        /* resolved once, so a later chdir() in the test process or a
+         * renamed symlink cannot move where the wire may write */
+        char *dir = realpath(opts->record_dir, NULL);
+        int e = dir ? ENOTDIR : errno;
+        struct stat st;
+        if (!dir || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            fr__server_set_err(srv, "record directory '%s': %s", opts->record_dir, strerror(e));
+            free(dir);
+            return -1;
+        }
+        free(srv->cfg.record_dir);
+        srv->cfg.record_dir = dir;
+    }
+    if (fr__protected_refuses_bind(srv->bind_addr, srv->port, srv->cfg.requirepass,
+                                   srv->cfg.protected_mode)) {
+        fr__server_set_err(srv,
+                           "protected mode: other hosts can reach %s and no password is set; "
+                           "set requirepass, bind a loopback address, or turn protected-mode "
+                           "off (--protected-mode no)",
+                           srv->bind_addr);
+        return -1;
+    }
+    return 0;
+}
+
 static fr_server *server_new(struct event_base *base, const fr_options *opts,
                              const fr_cmd_index *cmds, int *status)
 {
@@ -417,6 +458,10 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
             *status = FR_ERR_PARSE;
             goto fail;
         }
+    }
+    if (check_start(srv, opts) < 0) {
+        *status = FR_ERR_ARG;
+        goto fail;
     }
     if (opts->frozen_clock)
         fr__clock_freeze(&srv->clock);

@@ -43,7 +43,8 @@ void fr__fault_spec_free(fr_fault_spec *s);
 void fr__fault_format(const fr_fault_rule *r, fr_buf *out);
 /* The error line (without '-' and CRLF) of err= ("LOADING Redis is..."). */
 const char *fr__fault_err_text(const char *err);
-/* "250", "250ms", "2s" -> ms. Returns 0 on success. */
+/* "250", "250ms", "2s" -> ms. Returns 0 on success, -2 above
+ * FR_FAULT_MAX_MS, -1 when it is not a duration. */
 int fr__fault_parse_ms(const char *s, int64_t *out);
 
 /* --- fault.c ----------------------------------------------------------- */

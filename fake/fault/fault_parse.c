@@ -182,14 +182,18 @@ int fr__fault_parse_ms(const char *s, int64_t *out)
     errno = 0;
     char *end;
     long long v = strtoll(s, &end, 10);
-    if (errno || v < 0)
-        return -1;
     long long mul = 1;
     if (!strcmp(end, "s"))
         mul = 1000;
     else if (*end && strcmp(end, "ms") != 0)
         return -1;
-    if (v > INT64_MAX / 1000)
+    /* One bound in milliseconds whatever the unit, so a rule's canonical
+     * form (always in ms) parses wherever its input did; and small enough
+     * that the engine may add a duration, a jitter and a clock reading
+     * without overflowing. */
+    if (errno == ERANGE || v > FR_FAULT_MAX_MS / mul)
+        return -2;
+    if (errno || v < 0)
         return -1;
     *out = (int64_t)(v * mul);
     return 0;
@@ -398,7 +402,10 @@ static int set_word(pstate *ps, size_t wi, const char *w)
     case K_JITTER:
     case K_GAP:
     case K_FOR:
-        if (fr__fault_parse_ms(v, &ms) < 0)
+        if ((i = fr__fault_parse_ms(v, &ms)) == -2)
+            return fail(ps, wi, "a duration is at most %lld ms (%llds)", (long long)FR_FAULT_MAX_MS,
+                        (long long)FR_FAULT_MAX_MS / 1000);
+        if (i < 0)
             return fail(ps, wi, "expected a duration (250, 250ms, 2s)");
         if (k == K_FOR && ms == 0)
             return fail(ps, wi, "expected a duration above 0");

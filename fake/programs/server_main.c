@@ -2,7 +2,7 @@
  *
  *   fakeredis-server [config-file] [--port N] [--bind ADDR] [--unixsocket P]
  *                    [--requirepass PW] [--port-file F] [--fault RULE ...]
- *                    [--record FILE]
+ *                    [--record FILE] [--record-dir DIR]
  *                    [--name value ...]
  *
  * It prints the address it listens on, writes the port to --port-file once
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -32,8 +33,11 @@ static void usage(FILE *f)
             "  --port-file F     write the port to F once listening\n"
             "  --frozen-clock    start with the clock frozen\n"
             "  --no-control      refuse the FAKE.* control commands\n"
+            "  --protected-mode no  allow a non-loopback --bind without --requirepass\n"
             "  --fault RULE      add a fault rule (repeatable; see README.md, Faults)\n"
             "  --record FILE     record every event to FILE (see fakeredis-replay)\n"
+            "  --record-dir DIR  let FAKE.RECORD START write files in DIR (plain names\n"
+            "                    only); without it, recording over the wire is refused\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -109,17 +113,40 @@ static char *join(const char *name, const char *value)
     return s;
 }
 
+static void config_file_error(FILE *f, const char *path, const char *why, size_t lineno)
+{
+    if (lineno)
+        fprintf(stderr, "fakeredis-server: config file '%s', line %zu: %s\n", path, lineno, why);
+    else
+        fprintf(stderr, "fakeredis-server: cannot read config file '%s': %s\n", path, why);
+    if (f)
+        fclose(f);
+    exit(1);
+}
+
+/* Lines of any length (Redis has no limit either); a NUL byte, which would
+ * silently cut the line short, and a file that cannot be read (a
+ * directory opens, then fails to read) are errors, not empty configs. */
 static void load_config_file(args *a, const char *path)
 {
     FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "fakeredis-server: cannot open config file '%s': %s\n", path,
-                strerror(errno));
-        exit(1);
-    }
-    char line[4096];
-    while (fgets(line, sizeof line, f)) {
-        size_t n = strcspn(line, "\r\n");
+    if (!f)
+        config_file_error(NULL, path, strerror(errno), 0);
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
+        config_file_error(f, path, strerror(EISDIR), 0);
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        size_t n = (size_t)len;
+        if (memchr(line, '\0', n)) {
+            free(line);
+            config_file_error(f, path, "a NUL byte", lineno);
+        }
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
         line[n] = '\0';
         const char *p = line;
         while (*p == ' ' || *p == '\t')
@@ -128,7 +155,28 @@ static void load_config_file(args *a, const char *path)
             continue;
         add_config(a, strdup(p));
     }
+    int failed = ferror(f) ? (errno ? errno : EIO) : 0;
+    free(line);
+    if (failed)
+        config_file_error(f, path, strerror(failed), 0);
     fclose(f);
+}
+
+/* "0".."65535", digits only: strtol would take "" (and " 1", "+1") */
+static int parse_port(const char *v, int *out)
+{
+    long p = 0;
+    if (!*v || strlen(v) > 5)
+        return -1;
+    for (const char *q = v; *q; q++) {
+        if (*q < '0' || *q > '9')
+            return -1;
+        p = p * 10 + (*q - '0');
+    }
+    if (p > 65535)
+        return -1;
+    *out = (int)p;
+    return 0;
 }
 
 static void parse_args(args *a, int argc, char **argv)
@@ -154,17 +202,15 @@ static void parse_args(args *a, int argc, char **argv)
             fprintf(stderr, "fakeredis-server: unexpected argument '%s'\n", o);
             usage(stderr);
             exit(1);
-        } else if (!v) {
+        } else if (!v || !strncmp(v, "--", 2)) {
+            /* the next flag is not this one's value */
             fprintf(stderr, "fakeredis-server: '%s' needs a value\n", o);
             exit(1);
         } else if (!strcmp(o, "--port")) {
-            char *end;
-            long p = strtol(v, &end, 10);
-            if (*end || p < 0 || p > 65535) {
-                fprintf(stderr, "fakeredis-server: bad port '%s'\n", v);
+            if (parse_port(v, &a->opts.port) < 0) {
+                fprintf(stderr, "fakeredis-server: bad port '%s' (expected 0 to 65535)\n", v);
                 exit(1);
             }
-            a->opts.port = (int)p;
             i++;
         } else if (!strcmp(o, "--bind")) {
             a->opts.bind = v;
@@ -178,7 +224,14 @@ static void parse_args(args *a, int argc, char **argv)
         } else if (!strcmp(o, "--port-file")) {
             a->port_file = v;
             i++;
+        } else if (!strcmp(o, "--record-dir")) {
+            a->opts.record_dir = v;
+            i++;
         } else if (!strcmp(o, "--record")) {
+            if (!*v) {
+                fprintf(stderr, "fakeredis-server: --record needs a file name\n");
+                exit(1);
+            }
             a->record = v;
             i++;
         } else if (!strcmp(o, "--fault")) {
@@ -216,8 +269,11 @@ static int prepare(fr_server *srv, const args *a)
             return -1;
         }
     }
-    if (a->record && fr_record_start(srv, a->record) != FR_OK) {
-        fprintf(stderr, "fakeredis-server: --record: %s\n", fr_server_errstr(srv));
+    int rc;
+    if (a->record && (rc = fr_record_start(srv, a->record)) != FR_OK) {
+        const char *why = fr_server_errstr(srv);
+        fprintf(stderr, "fakeredis-server: --record '%s': %s\n", a->record,
+                why && *why ? why : fr_strerror(rc));
         return -1;
     }
     return 0;

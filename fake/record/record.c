@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -329,21 +331,14 @@ static void record_event(fr_server *srv, uint64_t conn_id, uint64_t id, const ch
 
 /* ---- start and stop ---------------------------------------------------- */
 
-int fr__rec_start(fr_server *srv, const char *path, char *err, size_t cap)
+/* Start recording into fd, which is owned from here on. Returns 0; -1
+ * when out of memory; -2 when the header could not be written, with the
+ * cause in *werr. */
+static int start_fd(fr_server *srv, int fd, int *werr)
 {
-    if (srv->rec && srv->rec->fd >= 0) {
-        snprintf(err, cap, "a recording is already running");
-        return -1;
-    }
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, cap, "cannot open '%s': %s", path, strerror(errno));
-        return -1;
-    }
     fr_rec *r = fr__rec_get(srv);
     if (!r) {
         close(fd);
-        snprintf(err, cap, "out of memory");
         return -1;
     }
     r->fd = fd;
@@ -362,11 +357,124 @@ int fr__rec_start(fr_server *srv, const char *path, char *err, size_t cap)
     }
     flush(r);
     if (r->fd < 0) {
-        snprintf(err, cap, "cannot write '%s': %s", path, strerror(r->write_errno));
+        *werr = r->write_errno;
         fr__rec_maybe_free(srv);
-        return -1;
+        return -2;
     }
     return 0;
+}
+
+static int running(const fr_server *srv)
+{
+    return srv->rec && srv->rec->fd >= 0;
+}
+
+int fr__rec_start(fr_server *srv, const char *path, char *err, size_t cap)
+{
+    if (running(srv)) {
+        snprintf(err, cap, "a recording is already running");
+        return -1;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, cap, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    int werr = 0, rc = start_fd(srv, fd, &werr);
+    if (rc == -1)
+        snprintf(err, cap, "out of memory");
+    else if (rc == -2)
+        snprintf(err, cap, "cannot write '%s': %s", path, strerror(werr));
+    return rc < 0 ? -1 : 0;
+}
+
+/* A name FAKE.RECORD START may use: one path component, printable, not
+ * "." or "..". */
+static int plain_name(const char *name, size_t len)
+{
+    if (len == 0 || len > NAME_MAX || (len == 1 && name[0] == '.') ||
+        (len == 2 && name[0] == '.' && name[1] == '.'))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] == '/' || (unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Open name inside the record directory for writing, without following a
+ * symlink, without blocking (a FIFO would hang the loop in open()), and
+ * only if it is (or becomes) a regular file with no other link: the file
+ * is truncated only once that is checked on the open descriptor. Returns
+ * the fd, or -1 with the client-safe reason in *why. */
+static int open_in_dir(const char *dir, const char *name, const char **why)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        *why = "the record directory cannot be opened";
+        return -1;
+    }
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
+        close(dfd);
+        *why = "the name exists and is not a regular file";
+        return -1;
+    }
+    int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                    0644);
+    int e = errno;
+    close(dfd);
+    if (fd < 0) {
+        *why = e == ELOOP || e == ENXIO || e == EISDIR
+                   ? "the name exists and is not a regular file"
+                   : "cannot create the file in the record directory";
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+        close(fd);
+        *why = "the name exists and is not a regular file";
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (ftruncate(fd, 0) < 0 || fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+        close(fd);
+        *why = "cannot create the file in the record directory";
+        return -1;
+    }
+    return fd;
+}
+
+int fr__rec_start_in_dir(fr_server *srv, const char *name, size_t len, char *err, size_t cap)
+{
+    const char *dir = srv->cfg.record_dir;
+    if (running(srv)) {
+        snprintf(err, cap, "a recording is already running");
+        return -1;
+    }
+    if (!dir) {
+        snprintf(err, cap, "no record directory: start the server with --record-dir "
+                           "(fr_options.record_dir) to record over the wire");
+        return -1;
+    }
+    if (!plain_name(name, len)) {
+        snprintf(err, cap, "expected a file name inside the record directory (no '/', not "
+                           "'.' or '..')");
+        return -1;
+    }
+    char *nm = fr__xmemdup(name, len);
+    const char *why = NULL;
+    int fd = open_in_dir(dir, nm, &why);
+    free(nm);
+    if (fd < 0) {
+        snprintf(err, cap, "%s", why);
+        return -1;
+    }
+    int werr = 0, rc = start_fd(srv, fd, &werr);
+    if (rc == -1)
+        snprintf(err, cap, "out of memory");
+    else if (rc == -2)
+        snprintf(err, cap, "cannot write the file");
+    return rc < 0 ? -1 : 0;
 }
 
 int fr__rec_stop(fr_server *srv)

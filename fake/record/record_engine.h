@@ -92,6 +92,11 @@ void fr__rec_free(fr_server *srv);
  * returns 0, or -1 with a message in err; stop returns FR_OK,
  * FR_ERR_STATE (none running) or FR_ERR_IO (a write had failed). */
 int fr__rec_start(fr_server *srv, const char *path, char *err, size_t cap);
+/* FAKE.RECORD START: name[0..len) inside the record directory chosen at
+ * start (srv->cfg.record_dir; none: refused), a plain file name that must
+ * be or become a regular file. err never holds a path or strerror(): it
+ * goes to a network client. */
+int fr__rec_start_in_dir(fr_server *srv, const char *name, size_t len, char *err, size_t cap);
 int fr__rec_stop(fr_server *srv);
 
 #endif

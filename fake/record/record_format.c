@@ -138,7 +138,8 @@ void fr__rec_set_flags(fr_buf *b, size_t at, size_t end, unsigned flags)
 int fr__rec_put_event(fr_buf *b, const fr_rec_event *ev)
 {
     if (ev->type < FR_REC_CONNECT || ev->type > FR_REC_DISCONNECT ||
-        (ev->type == FR_REC_COMMAND && (ev->argc < 1 || !ev->argv)))
+        (ev->type == FR_REC_COMMAND && (ev->argc < 1 || !ev->argv)) ||
+        ev->time_us > FR_REC_MAX_TIME_US || ev->time_us < -FR_REC_MAX_TIME_US)
         return -1;
     size_t at = fr__rec_begin(b, ev->type, ev->flags, ev->time_us, ev->conn);
     switch (ev->type) {
@@ -271,6 +272,10 @@ int fr__rec_decode(const char *body, size_t len, fr_rec_event *ev, fr_rec_args *
     ev->flags = (unsigned char)body[1];
     ev->time_us = (int64_t)fr__rec_get_u64(body + 4);
     ev->conn = fr__rec_get_u64(body + 12);
+    if (ev->time_us > FR_REC_MAX_TIME_US || ev->time_us < -FR_REC_MAX_TIME_US) {
+        *why = "time out of range";
+        return -1;
+    }
     const char *rest = body + FR_REC_BODY_FIXED;
     size_t n = len - FR_REC_BODY_FIXED;
     switch (ev->type) {

@@ -79,6 +79,10 @@ int fr__split_args(const char *line, size_t len, fr_buf *out, size_t **lens,
     const char *nul = memchr(line, '\0', len);
     const char *p = line, *end = nul ? nul : line + len;
     int argc = 0;
+    /* an empty argument ('' or "") appends no byte: make sure out->p points
+     * somewhere anyway, so every argument is a valid (if empty) slice of it
+     * and callers never offset or copy from NULL */
+    fr__buf_reserve(out, 0);
     for (;;) {
         while (p < end && isspace((unsigned char)*p))
             p++;

@@ -58,7 +58,8 @@ void fr__parser_reset(fr_parser *ps);
  * ps->argc/argv describe it. */
 int fr__parse_request(fr_parser *ps, const char *buf, size_t len, size_t *used);
 /* Split an inline line as redis-cli and Redis do (quotes, \xHH escapes).
- * Appends the arguments to out, back to back, and their lengths to lens.
+ * Appends the arguments to out, back to back, and their lengths to lens;
+ * out->p is never NULL afterwards, even when every argument is empty.
  * Returns the number of arguments, or -1 on unbalanced quotes. Shared with
  * the config file reader and the case files of the tests. */
 int fr__split_args(const char *line, size_t len, fr_buf *out, size_t **lens,

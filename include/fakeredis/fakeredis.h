@@ -75,16 +75,25 @@ typedef enum fr_status {
  *  number that is none). Any thread. Never NULL. */
 FR_API const char *fr_strerror(int status);
 
+/** The most databases a server may have (fr_options.databases, or the
+ *  `databases` directive; Redis allows INT_MAX): the fake allocates every
+ *  database at start and looks at each on every expiry tick (10 ms). */
+#define FR_MAX_DATABASES 4096
+
 /**
  * Options for a server. All-zero means defaults: 127.0.0.1, an ephemeral
  * port, no password, 16 databases, the real clock. Strings are copied.
  */
 typedef struct fr_options {
-    const char *bind;        /**< address to listen on; NULL: 127.0.0.1 */
+    /** address to listen on; NULL: 127.0.0.1. One other hosts can reach
+     *  (not 127.0.0.0/8 or ::1) with no requirepass fails start with
+     *  FR_ERR_ARG (protected mode) unless config has "protected-mode no" */
+    const char *bind;
     int port;                /**< TCP port; 0: ephemeral; -1: no TCP listener */
     const char *unixsocket;  /**< also (or only) listen on this unix socket */
     const char *requirepass; /**< like redis.conf requirepass; NULL: none */
-    int databases;           /**< number of databases; 0: 16 */
+    int databases;           /**< number of databases, 1 to FR_MAX_DATABASES;
+                                  0: 16; others fail start (FR_ERR_ARG) */
     /** extra "name value" config directives, as in redis.conf, NULL-ended
      *  array of strings such as "maxclients 50"; unknown names fail start */
     const char *const *config;
@@ -99,6 +108,13 @@ typedef struct fr_options {
      *  prints. */
     char *errbuf;
     size_t errbuf_len;
+    /** the directory FAKE.RECORD START may write into, over the wire:
+     *  plain file names only (no '/', '.' or '..'), never through a
+     *  symlink, only regular files. Copied and resolved to an absolute
+     *  path at start; it must exist and be a directory, else start fails
+     *  with FR_ERR_ARG. NULL (the default): FAKE.RECORD START is refused.
+     *  fr_record_start() from C is not confined by it. */
+    const char *record_dir;
 } fr_options;
 
 /**

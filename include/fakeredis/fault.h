@@ -23,7 +23,7 @@
  *   err=TEXT|loading|readonly|busy|masterdown|tryagain|oom|...   text=TEXT
  *   times=N  once  forever  for=T
  *   POS = N (byte offset) | half | last | frame:K | elem:K; durations in ms,
- *   or with a suffix: 250ms, 2s.
+ *   or with a suffix: 250ms, 2s; at most FR_FAULT_MAX_MS in any unit.
  *
  * Examples:
  *   cmd=GET action=error err="LOADING Redis is loading the dataset in memory"
@@ -58,6 +58,12 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/** The longest duration a rule may give (ms=, jitter=, gap=, for=), in
+ *  milliseconds: 10^12 ms, about 31 years. Longer ones are refused when the
+ *  rule is parsed, whatever the unit, so the engine can add a delay, its
+ *  jitter and the clock without overflow. */
+#define FR_FAULT_MAX_MS 1000000000000LL
 
 /** What a rule looks at. */
 typedef enum fr_fault_on {

@@ -78,6 +78,11 @@ enum {
     FR_REC_IMPORTED = 1u << 1
 };
 
+/** Largest time (either sign) a record may carry, in microseconds: 2^61,
+ *  about 73,000 years. Writers refuse more, readers take it for damage, so
+ *  tools may add and subtract any two times without overflow. */
+#define FR_REC_MAX_TIME_US (1LL << 61)
+
 /**
  * Start recording every event of srv to path (created or truncated).
  * Connections already open are recorded from now on (a CONNECT event is

@@ -100,8 +100,8 @@ typedef struct fr_rec_writer fr_rec_writer;
 FR_API int fr_rec_writer_open(const char *path, int64_t start_us, fr_rec_writer **out);
 /** Append one event (ev->type decides which fields are used; argvlen may
  *  be NULL for NUL-terminated arguments). Returns FR_OK, FR_ERR_ARG for a
- *  bad event (unknown type, COMMAND without arguments), FR_ERR_IO once a
- *  write failed. */
+ *  bad event (unknown type, COMMAND without arguments, a time beyond
+ *  FR_REC_MAX_TIME_US either way), FR_ERR_IO once a write failed. */
 FR_API int fr_rec_writer_add(fr_rec_writer *w, const fr_rec_event *ev);
 /** Flush and close; NULL is a no-op. FR_OK, or FR_ERR_IO if any write
  *  failed. */

@@ -255,6 +255,81 @@ static void test_config_and_info(void **state)
     redisFree(c);
 }
 
+/* Empty quoted words in config values and lines ('' or "") are empty
+ * arguments, refused with redis 7.0.15's texts (checked against it with
+ * redis-cli and a config file); they once made the parser offset NULL. */
+static void test_config_empty_words(void **state)
+{
+    fr_server *srv = *state;
+    redisContext *c = tu_connect(srv);
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save "
+               "parameters",
+               "CONFIG SET save %s", "'' ''");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') "
+               "- Invalid client class specified in buffer limit configuration.",
+               "CONFIG SET client-output-buffer-limit %s", "'' '' '' ''");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save "
+               "parameters",
+               "CONFIG SET save %s", "\"\" \"\"");
+    redisFree(c);
+
+    /* redis 7.0.15, a config file line '' '': "Bad directive or wrong
+     * number of arguments" */
+    static const char *const lines[] = {"'' ''", NULL};
+    char err[256] = "";
+    fr_options o = {.config = lines, .errbuf = err, .errbuf_len = sizeof err};
+    fr_server *bad = (fr_server *)1;
+    assert_int_equal(fr_server_start(&o, &bad), FR_ERR_PARSE);
+    assert_null(bad);
+    assert_string_equal(err, "config ''' ''': Bad directive or wrong number of arguments");
+}
+
+/* redis 7.0.15 (enable-protected-configs no, its default): dir and
+ * dbfilename are protected configs, refused whatever the value, and a
+ * CONFIG SET naming one changes nothing. */
+static void test_config_protected(void **state)
+{
+    fr_server *srv = *state;
+    redisContext *c = tu_connect(srv);
+    redisReply *r = tu_cmd(c, "CONFIG GET dir");
+    char *dir = strdup(r->element[1]->str);
+    freeReplyObject(r);
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected "
+               "config",
+               "CONFIG SET dir /nonexistent");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR CONFIG SET failed (possibly related to argument 'DIR') - can't set protected "
+               "config",
+               "CONFIG SET DIR /tmp");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set "
+               "protected config",
+               "CONFIG SET dbfilename ../../x");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set "
+               "protected config",
+               "CONFIG SET dbfilename x.rdb");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected "
+               "config",
+               "CONFIG SET maxclients 55 dir /tmp");
+    r = tu_cmd(c, "CONFIG GET maxclients");
+    assert_string_equal(r->element[1]->str, "10000");
+    freeReplyObject(r);
+    r = tu_cmd(c, "CONFIG GET dir");
+    assert_string_equal(r->element[1]->str, dir);
+    freeReplyObject(r);
+    r = tu_cmd(c, "CONFIG GET dbfilename");
+    assert_string_equal(r->element[1]->str, "dump.rdb");
+    freeReplyObject(r);
+    free(dir);
+    redisFree(c);
+}
+
 static void test_requirepass(void **state)
 {
     (void)state;
@@ -1118,6 +1193,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_commands, fr_fixture_setup,
                                         fr_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_config_and_info, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_config_empty_words, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_config_protected, fr_fixture_setup,
                                         fr_fixture_teardown),
         cmocka_unit_test(test_requirepass),
         cmocka_unit_test_setup_teardown(test_quit, fr_fixture_setup, fr_fixture_teardown),

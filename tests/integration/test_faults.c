@@ -270,6 +270,49 @@ static void test_delay_jitter(void **state)
     fr_server_stop(srv);
 }
 
+/* Durations are bounded once, in the parser: what was once accepted and
+ * then overflowed the engine's arithmetic (a sanitizer build died, a
+ * release build sent the reply at once) is refused, and the longest
+ * accepted durations really hold the bytes back. */
+static void test_longest_durations(void **state)
+{
+    fr_server *srv = tu_start();
+    static const char *const too_long[] = {"cmd=PING action=delay ms=9223372036854775s",
+                                           "cmd=PING action=delay ms=1 jitter=9223372036854775s",
+                                           "cmd=ECHO action=slice gap=9223372036854775s",
+                                           "on=accept action=delay ms=9223372036854775s",
+                                           "action=drop for=9223372036855s"};
+    for (size_t i = 0; i < sizeof too_long / sizeof too_long[0]; i++)
+        if (fr_fault_add_text(srv, too_long[i], NULL) != FR_ERR_PARSE)
+            fail_msg("rule '%s' was accepted", too_long[i]);
+    int ctl = rs_connect_srv(srv);
+    rs_send(ctl, "FAKE.FAULT ADD \"cmd=PING action=delay ms=9223372036854775s\"\r\n");
+    rs_expect(ctl, "-ERR fault rule: word 3 'ms=9223372036854775s': a duration is at most "
+                   "1000000000000 ms (1000000000s)\r\n");
+
+    add(srv, "cmd=PING action=delay ms=1000000000s jitter=1000000000s");
+    add(srv, "cmd=ECHO action=slice size=1 gap=1000000000000");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "PING\r\n");
+    EXPECT(fd, "", R_QUIET);
+    close(fd);
+    fd = rs_connect_srv(srv);
+    rs_send(fd, "ECHO ab\r\n");
+    EXPECT(fd, "$", R_QUIET); /* the first fragment, then the long gap */
+    close(fd);
+    add(srv, "on=accept action=delay ms=1000000000s");
+    fd = rs_connect_srv(srv);
+    rs_send(fd, "PING\r\n");
+    EXPECT(fd, "", R_QUIET);
+    close(fd);
+    /* the server is well (the control connection predates the accept
+     * rule; GET matches no rule) */
+    rs_send(ctl, "GET nokey\r\n");
+    rs_expect(ctl, "$-1\r\n");
+    close(ctl);
+    fr_server_stop(srv);
+}
+
 static void test_slice_fragments(void **state)
 {
     fr_server *srv = tu_start();
@@ -1151,6 +1194,7 @@ int main(void)
         cmocka_unit_test(test_delay_processing),
         cmocka_unit_test(test_delay_reply_and_order),
         cmocka_unit_test(test_delay_jitter),
+        cmocka_unit_test(test_longest_durations),
         cmocka_unit_test(test_slice_fragments),
         cmocka_unit_test(test_cut_close_reset_stall),
         cmocka_unit_test(test_cut_second_subscribe_of_worker),

@@ -133,6 +133,14 @@ static void test_protocol_errors(void **state)
         {S("echo 'it''s'\r\n"), E_QUOTES, 1},
         {S("ECHO 'a\\'b'\r\n"), "$3\r\na'b\r\n", 0},
         {S("ECHO \"\\n\\t\"\r\n"), "$2\r\n\n\t\r\n", 0},
+        /* redis 7.0.15: empty quoted inline words are empty arguments,
+         * even as the command name */
+        {S("''\r\n"), "-ERR unknown command '', with args beginning with: \r\n", 0},
+        {S("\"\"\r\n"), "-ERR unknown command '', with args beginning with: \r\n", 0},
+        {S("'' ''\r\n"), "-ERR unknown command '', with args beginning with: '' \r\n", 0},
+        {S("'' x\r\nPING\r\n"),
+         "-ERR unknown command '', with args beginning with: 'x' \r\n+PONG\r\n", 0},
+        {S("ECHO ''\r\n"), "$0\r\n\r\n", 0},
         /* redis 7.0.15: a NUL in an inline line hides the newline (Redis
          * looks for it with strchr): no reply, open */
         {S("ECHO \"a\0b\"\r\n"), "", 0},

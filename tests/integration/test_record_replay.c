@@ -479,11 +479,17 @@ static void expect_events(const char *path, const int *want, size_t n)
 static void test_wire_command(void **state)
 {
     (void)state;
-    fr_server *srv = tu_start();
-    char *path = tmp_path("wire");
+    /* over the wire, only inside the record directory chosen at start */
+    char dir[] = "/tmp/fr_it_record_dir_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    fr_options o = {.record_dir = dir};
+    fr_server *srv = NULL;
+    assert_int_equal(fr_server_start(&o, &srv), FR_OK);
+    char *path = malloc(256);
+    snprintf(path, 256, "%s/wire.rec", dir);
     redisContext *h = tu_connect(srv);
-    tu_cmd_ok(h, "FAKE.RECORD START %s", path);
-    redisReply *r = tu_cmd(h, "FAKE.RECORD START %s", path);
+    tu_cmd_ok(h, "FAKE.RECORD START wire.rec");
+    redisReply *r = tu_cmd(h, "FAKE.RECORD START wire.rec");
     assert_int_equal(r->type, REDIS_REPLY_ERROR);
     freeReplyObject(r);
     tu_cmd_ok(h, "SET a 1");
@@ -516,6 +522,7 @@ static void test_wire_command(void **state)
                                FR_REC_COMMAND, FR_REC_REPLY, FR_REC_COMMAND};
     expect_events(path, want, sizeof want / sizeof want[0]);
     discard(path);
+    rmdir(dir);
 }
 
 static void test_program(void **state)

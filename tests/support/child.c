@@ -125,11 +125,23 @@ int tu_child_stop(pid_t pid, int sig)
 
 pid_t tu_fakeredis_start(const char *bin, const char *const *extra, int *port)
 {
+    return tu_fakeredis_start_config(bin, NULL, extra, port);
+}
+
+pid_t tu_fakeredis_start_config(const char *bin, const char *config, const char *const *extra,
+                                int *port)
+{
     char dir[] = "/tmp/fr-it-XXXXXX", portfile[64];
     assert_non_null(mkdtemp(dir));
     snprintf(portfile, sizeof portfile, "%s/port", dir);
-    char *argv[24] = {(char *)bin, "--port", "0", "--port-file", portfile};
-    int n = 5;
+    char *argv[24] = {(char *)bin};
+    int n = 1;
+    if (config)
+        argv[n++] = (char *)config; /* a config file comes first */
+    argv[n++] = "--port";
+    argv[n++] = "0";
+    argv[n++] = "--port-file";
+    argv[n++] = portfile;
     for (int i = 0; extra && extra[i]; i++) {
         assert_true(n < 23);
         argv[n++] = (char *)extra[i];

@@ -18,6 +18,9 @@ pid_t tu_spawn(char *const argv[], int quiet);
  * extra arguments; returns its pid once it listens, its port in *port.
  * Fails the test if it exits or writes no port within 10 s. */
 pid_t tu_fakeredis_start(const char *bin, const char *const *extra, int *port);
+/* The same with a config file as the first argument (NULL: none). */
+pid_t tu_fakeredis_start_config(const char *bin, const char *config, const char *const *extra,
+                                int *port);
 
 /* redis-server (from PATH) on a free loopback port, no persistence;
  * returns its pid once it accepts connections, its port in *port, or -1

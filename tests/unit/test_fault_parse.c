@@ -4,12 +4,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "fault_engine.h"
+
+static void expect_error(const char *text, const char *msg);
 
 static fr_fault_spec parse_ok(const char *text)
 {
@@ -201,6 +204,46 @@ static void test_round_trip(void **state)
     }
 }
 
+/* Every duration has one bound in ms, whatever its unit: the largest one
+ * round-trips through its canonical (ms) form, one more is refused in any
+ * unit, and none is large enough to overflow what the engine adds. */
+static void test_duration_bound(void **state)
+{
+    static const char *const keys[] = {"ms", "jitter", "for"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char in[128], canon[128];
+        snprintf(in, sizeof in, "action=delay %s%s=1000000000s", i ? "ms=1 " : "", keys[i]);
+        snprintf(canon, sizeof canon, "action=delay ms=%s%s%s", i ? "1 " : "",
+                 i ? keys[i] : "", i ? "=1000000000000" : "1000000000000");
+        fr_fault_spec s = parse_ok(in);
+        fr_buf b = {0};
+        fr__fault_format(&s.r, &b);
+        assert_string_equal(b.p, canon);
+        fr_fault_spec s2 = parse_ok(b.p);
+        fr__buf_free(&b);
+        fr__fault_spec_free(&s);
+        fr__fault_spec_free(&s2);
+    }
+    fr_fault_spec s = parse_ok("action=slice gap=1000000000000ms");
+    assert_int_equal(s.r.gap_ms, FR_FAULT_MAX_MS);
+    fr__fault_spec_free(&s);
+
+#define TOO_LONG "a duration is at most 1000000000000 ms (1000000000s)"
+    /* for=9223372036855s once parsed while its canonical form did not */
+    expect_error("action=drop for=9223372036855s", "word 2 'for=9223372036855s': " TOO_LONG);
+    expect_error("action=drop for=9223372036855000", "word 2 'for=9223372036855000': " TOO_LONG);
+    expect_error("action=delay ms=9223372036854775s",
+                 "word 2 'ms=9223372036854775s': " TOO_LONG);
+    expect_error("action=delay ms=1000000000001", "word 2 'ms=1000000000001': " TOO_LONG);
+    expect_error("action=delay ms=1000000001s", "word 2 'ms=1000000001s': " TOO_LONG);
+    expect_error("action=delay ms=1 jitter=99999999999999999999",
+                 "word 3 'jitter=99999999999999999999': " TOO_LONG);
+    expect_error("action=slice gap=9223372036854775s", "word 2 'gap=9223372036854775s': " TOO_LONG);
+    expect_error("on=accept action=delay ms=9223372036854775807ms",
+                 "word 3 'ms=9223372036854775807ms': " TOO_LONG);
+#undef TOO_LONG
+}
+
 static void test_struct_format(void **state)
 {
     fr_fault_rule r;
@@ -344,7 +387,7 @@ int main(void)
         cmocka_unit_test(test_on_and_limits), cmocka_unit_test(test_presets),
         cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_struct_format),
         cmocka_unit_test(test_words),         cmocka_unit_test(test_positions),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_errors),        cmocka_unit_test(test_duration_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -562,6 +564,198 @@ static void test_writer_errors(void **state)
     free(path);
 }
 
+/* Times a recording cannot hold: MONITOR lines past FR_REC_MAX_TIME_US
+ * (sec * 1000000 once overflowed), events the writer refuses, records the
+ * reader takes for damage, and printing at the very ends of int64_t. */
+static void test_time_bounds(void **state)
+{
+    (void)state;
+    fr_monitor_line m;
+    const char *max = "2305843009213.693952 [0 a:1] \"get\"";
+    assert_int_equal(fr_monitor_parse_line(max, strlen(max), &m), 1);
+    assert_int_equal(m.time_us, FR_REC_MAX_TIME_US);
+    fr_monitor_line_clear(&m);
+    const char *bad[] = {"2305843009213.693953 [0 a:1] \"get\"",
+                         "9223372036855.0 [0 a:1] \"get\"",
+                         "9223372036854.775807 [0 a:1] \"get\"",
+                         "999999999999999999.999999 [0 a:1] \"get\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(fr_monitor_parse_line(bad[i], strlen(bad[i]), &m), -1);
+
+    char *path = tmp_path("times");
+    fr_rec_writer *w = NULL;
+    assert_int_equal(fr_rec_writer_open(path, 0, &w), FR_OK);
+    fr_rec_event ev = {.type = FR_REC_DISCONNECT, .conn = 1, .time_us = FR_REC_MAX_TIME_US};
+    assert_int_equal(fr_rec_writer_add(w, &ev), FR_OK);
+    ev.time_us = -FR_REC_MAX_TIME_US - 1;
+    assert_int_equal(fr_rec_writer_add(w, &ev), FR_ERR_ARG);
+    fr_rec_writer_close(w);
+    size_t n;
+    char *p = slurp(path, &n);
+    unlink(path);
+    free(path);
+    int events, torn;
+    assert_int_equal(read_all(p, n, &events, &torn), 0);
+    assert_int_equal(events, 1);
+    /* the same record with INT64_MIN as its time (and a CRC that fits) */
+    size_t at = FR_REC_HEADER_LEN;
+    for (int i = 0; i < 8; i++)
+        p[at + 8 + 4 + i] = (char)(i == 7 ? 0x80 : 0);
+    uint32_t crc = fr__rec_crc32(0, p + at + 8, FR_REC_BODY_FIXED);
+    for (int i = 0; i < 4; i++)
+        p[at + 4 + i] = (char)(crc >> (8 * i));
+    fr_recording *r = NULL;
+    assert_int_equal(fr_recording_open_mem(p, n, &r, NULL, 0), FR_OK);
+    const fr_rec_event *got;
+    assert_int_equal(fr_recording_next(r, &got), FR_ERR_PARSE);
+    assert_non_null(strstr(fr_recording_errstr(r), "time out of range"));
+    fr_recording_close(r);
+    free(p);
+
+    /* the printer takes any event, even one no reader returns */
+    char *text = NULL;
+    size_t tl = 0;
+    FILE *f = open_memstream(&text, &tl);
+    fr_rec_event e = {.type = FR_REC_DISCONNECT, .conn = 1, .time_us = INT64_MIN};
+    assert_int_equal(fr_rec_event_print(f, &e), 0);
+    e.time_us = INT64_MAX;
+    assert_int_equal(fr_rec_event_print(f, &e), 0);
+    fclose(f);
+    assert_string_equal(text, "-9223372036854.775808 c1 DISCONNECT\n"
+                              "+9223372036854.775807 c1 DISCONNECT\n");
+    free(text);
+}
+
+/* Bytes the C library took from the kernel with mmap (large blocks): a
+ * reader that allocated for a record's claimed length would show it. */
+static size_t mmapped_bytes(void)
+{
+    return mallinfo2().hblkhd;
+}
+
+/* A 52-byte file whose only record claims a 1 GiB body: a torn end,
+ * found without allocating for the claim, whether the reader knows the
+ * input's size (memory, a regular file) or not (a pipe). */
+static void test_claimed_length_not_allocated(void **state)
+{
+    (void)state;
+    size_t n, last;
+    char *sample = sample_file(&n, &last);
+    char p[FR_REC_HEADER_LEN + 8 + FR_REC_BODY_FIXED];
+    memcpy(p, sample, FR_REC_HEADER_LEN);
+    free(sample);
+    memset(p + FR_REC_HEADER_LEN, 0, sizeof p - FR_REC_HEADER_LEN);
+    uint32_t len = FR_REC_MAX_BODY;
+    for (int i = 0; i < 4; i++)
+        p[FR_REC_HEADER_LEN + i] = (char)(len >> (8 * i));
+    p[FR_REC_HEADER_LEN + 8] = FR_REC_DISCONNECT;
+    assert_int_equal(sizeof p, 52);
+
+    char *path = tmp_path("claim");
+    FILE *f = fopen(path, "wb");
+    assert_int_equal(fwrite(p, 1, sizeof p, f), sizeof p);
+    fclose(f);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], p, sizeof p), (ssize_t)sizeof p);
+    close(fds[1]);
+    char piped[64];
+    snprintf(piped, sizeof piped, "/proc/self/fd/%d", fds[0]);
+
+    for (int how = 0; how < 3; how++) {
+        size_t before = mmapped_bytes();
+        fr_recording *r = NULL;
+        if (how == 0)
+            assert_int_equal(fr_recording_open_mem(p, sizeof p, &r, NULL, 0), FR_OK);
+        else
+            assert_int_equal(fr_recording_open(how == 1 ? path : piped, &r, NULL, 0), FR_OK);
+        const fr_rec_event *ev;
+        assert_int_equal(fr_recording_next(r, &ev), 0);
+        size_t dropped = 0;
+        assert_int_equal(fr_recording_torn(r, &dropped), 1);
+        assert_int_equal(dropped, 8 + FR_REC_BODY_FIXED);
+        /* at most one read piece (1 MiB) beyond what there was */
+        if (mmapped_bytes() > before + (4u << 20))
+            fail_msg("input %d: %zu bytes mapped for a 52-byte file", how,
+                     mmapped_bytes() - before);
+        fr_recording_close(r);
+    }
+    close(fds[0]);
+    unlink(path);
+    free(path);
+}
+
+/* Bodies larger than one read piece come back whole, from memory, a file
+ * and a pipe. */
+static void test_large_body_in_pieces(void **state)
+{
+    (void)state;
+    size_t big = (3u << 20) + 17;
+    char *data = malloc(big);
+    for (size_t i = 0; i < big; i++)
+        data[i] = (char)(i * 7 + i / 251);
+    char *path = tmp_path("big");
+    fr_rec_writer *w = NULL;
+    assert_int_equal(fr_rec_writer_open(path, 0, &w), FR_OK);
+    fr_rec_event ev = {.type = FR_REC_REPLY, .conn = 1, .data = data, .len = big};
+    assert_int_equal(fr_rec_writer_add(w, &ev), FR_OK);
+    ev.type = FR_REC_DISCONNECT;
+    assert_int_equal(fr_rec_writer_add(w, &ev), FR_OK);
+    assert_int_equal(fr_rec_writer_close(w), FR_OK);
+    size_t n;
+    char *file = slurp(path, &n);
+    for (int how = 0; how < 3; how++) {
+        fr_recording *r = NULL;
+        pid_t writer = -1;
+        int fds[2] = {-1, -1};
+        char piped[64];
+        if (how == 0) {
+            assert_int_equal(fr_recording_open_mem(file, n, &r, NULL, 0), FR_OK);
+        } else if (how == 1) {
+            assert_int_equal(fr_recording_open(path, &r, NULL, 0), FR_OK);
+        } else {
+            /* more than a pipe buffer: a child writes while we read */
+            assert_int_equal(pipe(fds), 0);
+            writer = fork();
+            assert_true(writer >= 0);
+            if (writer == 0) {
+                close(fds[0]);
+                size_t off = 0;
+                while (off < n) {
+                    ssize_t k = write(fds[1], file + off, n - off);
+                    if (k <= 0)
+                        _exit(1);
+                    off += (size_t)k;
+                }
+                _exit(0);
+            }
+            close(fds[1]);
+            snprintf(piped, sizeof piped, "/proc/self/fd/%d", fds[0]);
+            assert_int_equal(fr_recording_open(piped, &r, NULL, 0), FR_OK);
+        }
+        const fr_rec_event *got;
+        assert_int_equal(fr_recording_next(r, &got), 1);
+        assert_int_equal(got->type, FR_REC_REPLY);
+        assert_int_equal(got->len, big);
+        assert_memory_equal(got->data, data, big);
+        assert_int_equal(fr_recording_next(r, &got), 1);
+        assert_int_equal(got->type, FR_REC_DISCONNECT);
+        assert_int_equal(fr_recording_next(r, &got), 0);
+        assert_int_equal(fr_recording_torn(r, NULL), 0);
+        fr_recording_close(r);
+        if (how == 2) {
+            close(fds[0]);
+            int st;
+            assert_int_equal(waitpid(writer, &st, 0), writer);
+            assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        }
+    }
+    free(file);
+    free(data);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -578,6 +772,9 @@ int main(void)
         cmocka_unit_test(test_escape_round_trip),
         cmocka_unit_test(test_monitor_line),
         cmocka_unit_test(test_monitor_import),
+        cmocka_unit_test(test_time_bounds),
+        cmocka_unit_test(test_claimed_length_not_allocated),
+        cmocka_unit_test(test_large_body_in_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
