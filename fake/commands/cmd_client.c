@@ -36,7 +36,7 @@ static void describe(fr_conn *c, fr_buf *b)
     fr__pubsub_conn_counts(c, counts);
     int64_t now = fr__real_ms();
     size_t qbuf = c->in.len - c->in_off;
-    size_t obl = evbuffer_get_length(c->out);
+    size_t obl = fr__conn_out_len(c);
     int multi = (c->flags & FR_CONN_MULTI) ? fr__multi_count(c) : -1;
     fr__buf_printf(b,
                    "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s "
@@ -49,7 +49,7 @@ static void describe(fr_conn *c, fr_buf *b)
                    counts[2], multi, qbuf, c->in.cap - c->in.len, (size_t)0,
                    c->reply.cap, c->reply.len, obl, obl ? 1 : 0, obl,
                    sizeof *c + c->in.cap + c->reply.cap + obl,
-                   evbuffer_get_length(c->out) ? "rw" : "r",
+                   obl ? "rw" : "r",
                    c->last_cmd ? c->last_cmd->name : "NULL", c->resp);
 }
 

@@ -19,6 +19,8 @@ void fr__conn_commit_reply(fr_conn *c);
  * once): the bytes are referenced, not copied. */
 void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
                          void (*release)(const void *, size_t, void *), void *ctx);
+/* Bytes waiting for the socket (CLIENT LIST's obl, output limits). */
+size_t fr__conn_out_len(const fr_conn *c);
 /* Queue bytes for the socket, past the output stage (what a stage that
  * took bytes sends when it wants). */
 void fr__conn_enqueue(fr_conn *c, const void *p, size_t n);

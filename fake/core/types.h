@@ -74,7 +74,9 @@ struct fr_conn {
     const fr_cmd *last_cmd;
 
     fr_buf reply;           /* the reply being built, before the output stage */
-    struct evbuffer *out;   /* bytes waiting for the socket */
+    fr_buf obuf;            /* bytes waiting for the socket: small replies... */
+    size_t obuf_sent;       /* (its first obuf_sent bytes are written) */
+    struct evbuffer *out;   /* ...then everything else (fr__conn_out_len) */
 
     char *name, *lib_name, *lib_ver;
     char addr[64], laddr[64]; /* through fr__conn_addr/laddr: filled lazily */

@@ -154,12 +154,12 @@ void fr__fault_rst_now(fr_conn *c)
 static int drained(fr_conn *c, int for_rst)
 {
     struct fr_fault_conn *fc = c->fault;
-    if (evbuffer_get_length(c->out) > 0)
+    if (fr__conn_out_len(c) > 0)
         fr__flush_pending(c->srv);
     if (c->flags & FR_CONN_CLOSE_ASAP)
         return 1;
     int pending = 0;
-    if (evbuffer_get_length(c->out) > 0)
+    if (fr__conn_out_len(c) > 0)
         pending = 1;
     else if (for_rst && c->fd >= 0 && ioctl(c->fd, SIOCOUTQ, &pending) < 0)
         pending = 0;

@@ -285,14 +285,14 @@ static void message_done(message *m)
             frame_unref(m->enc[i]);
 }
 
-/* client-output-buffer-limit pubsub, on what is really waiting in c->out. */
+/* client-output-buffer-limit pubsub, on what is really waiting to be written. */
 static void check_obuf(fr_conn *c)
 {
     fr_server *srv = c->srv;
     if (c->flags & (FR_CONN_PSEUDO | FR_CONN_CLOSE_ASAP) || !c->subs)
         return;
     const fr_obuf_limit *lim = &srv->cfg.obuf[FR_CLASS_PUBSUB];
-    long long used = (long long)evbuffer_get_length(c->out);
+    long long used = (long long)fr__conn_out_len(c);
     int breach = lim->hard > 0 && used >= lim->hard;
     if (!breach && lim->soft > 0 && used >= lim->soft) {
         int64_t now = fr__real_ms();
