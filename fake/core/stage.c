@@ -1,6 +1,8 @@
 /* The stage table. See stage.h. */
 #include "stage.h"
 
+#include <string.h>
+
 int fr__stage_register(fr_server *srv, const fr_stage_ops *ops)
 {
     int i = 0;
@@ -21,13 +23,29 @@ int fr__stage_register(fr_server *srv, const fr_stage_ops *ops)
     return 0;
 }
 
-/* Each point walks the few registered tables: none registered, one
- * compare. A stage may register another while one runs (a fault that
- * records): walking by index sees it from the next call on. */
+void fr__stage_unregister(fr_server *srv, const fr_stage_ops *ops)
+{
+    for (int i = 0; i < srv->nstages; i++) {
+        if (srv->stages[i] == ops) {
+            for (int j = i + 1; j < srv->nstages; j++)
+                srv->stages[j - 1] = srv->stages[j];
+            srv->nstages--;
+            return;
+        }
+    }
+}
+
+/* Each point walks a copy of the few registered tables (none registered:
+ * one compare), so that a stage that registers or unregisters one while it
+ * runs (a recording that starts, a playback that ends) neither skips nor
+ * repeats another stage in this walk; the change shows from the next. */
 #define EACH_STAGE(srv, op) \
-    for (int i_ = 0; i_ < (srv)->nstages; i_++) \
-        if ((srv)->stages[i_]->op)
-#define STAGE(srv) ((srv)->stages[i_])
+    const fr_stage_ops *snap_[FR_STAGE_MAX]; \
+    int n_ = (srv)->nstages; \
+    memcpy(snap_, (srv)->stages, (size_t)n_ * sizeof snap_[0]); \
+    for (int i_ = 0; i_ < n_; i_++) \
+        if (snap_[i_]->op)
+#define STAGE(srv) (snap_[i_])
 
 int fr__stage_accept(fr_server *srv, int fd)
 {
@@ -59,7 +77,7 @@ void fr__stage_bytes_in(fr_conn *c, size_t n)
     EACH_STAGE(c->srv, bytes_in) STAGE(c->srv)->bytes_in(c, n);
 }
 
-int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
+int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     EACH_STAGE(c->srv, before_command)
     {
@@ -82,8 +100,8 @@ int fr__stage_output(fr_conn *c, const void *p, size_t n)
         if (STAGE(srv)->output(c, p, n)) {
             /* tell the stages that saw the bytes before this one took them */
             for (int j = 0; j < i_; j++)
-                if (srv->stages[j]->output_taken)
-                    srv->stages[j]->output_taken(c);
+                if (snap_[j]->output_taken)
+                    snap_[j]->output_taken(c);
             return 1;
         }
     }

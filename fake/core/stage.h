@@ -40,7 +40,7 @@ typedef struct fr_stage_ops {
     /* A parsed command, before any check (cmd is NULL when unknown).
      * Return 1 when the stage answered, dropped or held it: the
      * dispatcher then does nothing more with it. */
-    int (*before_command)(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv);
+    int (*before_command)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
     /* After every dispatched command (and after EXEC as a whole). */
     void (*after_command)(fr_server *srv);
     /* Reply or push bytes on their way out. Return 1 when the stage took
@@ -64,15 +64,17 @@ typedef struct fr_stage_ops {
 
 
 /* Register ops (static storage) on srv; again is a no-op. Returns 0, or -1
- * when the table is full. */
+ * when the table is full. A subsystem registers when it creates its state
+ * and unregisters when it frees it, so its stages never run without it. */
 int fr__stage_register(fr_server *srv, const fr_stage_ops *ops);
+void fr__stage_unregister(fr_server *srv, const fr_stage_ops *ops);
 
 /* The stage points, called by core. */
 int fr__stage_accept(fr_server *srv, int fd);
 void fr__stage_open(fr_conn *c);
 int fr__stage_hold_input(fr_conn *c);
 void fr__stage_bytes_in(fr_conn *c, size_t n);
-int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv);
+int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 void fr__stage_after_command(fr_server *srv);
 int fr__stage_output(fr_conn *c, const void *p, size_t n);
 void fr__stage_wire(fr_conn *c, const void *p, size_t n);

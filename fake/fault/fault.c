@@ -44,48 +44,17 @@ double fr__fault_rand(fr_fault *f)
 static void on_held(evutil_socket_t fd, short what, void *arg);
 
 /* The fault engine's place on the request path. Registered with the first
- * rule (or server event): a server that never had one pays nothing. */
-static int st_accept(fr_server *srv, int fd)
-{
-    return srv->faults ? fr__fault_accept(srv, fd) : 0;
-}
-
-static void st_open(fr_conn *c)
-{
-    if (c->srv->faults)
-        fr__fault_conn_open(c);
-}
-
-static int st_hold_input(fr_conn *c)
-{
-    return c->srv->faults ? fr__fault_hold_input(c) : 0;
-}
-
-static void st_bytes_in(fr_conn *c, size_t n)
-{
-    if (c->srv->faults)
-        fr__fault_bytes_in(c, n);
-}
-
-static int st_before(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
-{
-    return c->srv->faults ? fr__fault_before(c, cmd, argc, argv) : 0;
-}
-
-static int st_output(fr_conn *c, const void *p, size_t n)
-{
-    return c->srv->faults ? fr__fault_output(c, p, n) : 0;
-}
-
+ * rule (or server event), with the state, which lives until the server
+ * stops: a server that never had a rule pays nothing. */
 static const fr_stage_ops fault_stage = {
     .name = "faults",
     .order = 20,
-    .accept = st_accept,
-    .open = st_open,
-    .hold_input = st_hold_input,
-    .bytes_in = st_bytes_in,
-    .before_command = st_before,
-    .output = st_output,
+    .accept = fr__fault_accept,
+    .open = fr__fault_conn_open,
+    .hold_input = fr__fault_hold_input,
+    .bytes_in = fr__fault_bytes_in,
+    .before_command = fr__fault_before,
+    .output = fr__fault_output,
     .close = fr__fault_conn_close,
     .stop = fr__faults_free,
 };

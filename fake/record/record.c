@@ -118,60 +118,11 @@ fr_rec_conn *fr__rec_conn_state(fr_rec *r, const fr_conn *c)
     return st;
 }
 
-/* The recorder's (and playback's) place on the request path, registered
- * when the first recording or playback starts. Lower order than the
- * faults: it sees commands and replies before a rule changes them. */
-static void st_open(fr_conn *c)
-{
-    if (c->srv->rec)
-        fr__rec_conn_open(c);
-}
-
-static void st_close(fr_conn *c)
-{
-    if (c->srv->rec)
-        fr__rec_conn_close(c);
-}
-
-static int st_before(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
-{
-    (void)cmd;
-    return c->srv->rec ? fr__rec_command(c, argc, argv) : 0;
-}
-
-static int st_output(fr_conn *c, const void *p, size_t n)
-{
-    if (c->srv->rec)
-        fr__rec_output(c, p, n);
-    return 0; /* it only looks */
-}
-
-static void st_output_taken(fr_conn *c)
-{
-    if (c->srv->rec)
-        fr__rec_output_taken(c);
-}
-
-static void st_wire(fr_conn *c, const void *p, size_t n)
-{
-    if (c->srv->rec)
-        fr__rec_wire(c, p, n);
-}
-
-static void record_event(fr_server *srv, uint64_t conn_id, uint64_t id, const char *text);
-
-static const fr_stage_ops record_stage = {
-    .name = "record",
-    .order = 10,
-    .open = st_open,
-    .before_command = st_before,
-    .output = st_output,
-    .output_taken = st_output_taken,
-    .wire = st_wire,
-    .close = st_close,
-    .event = record_event,
-    .stop = fr__rec_free,
-};
+/* The recorder's (and playback's) place on the request path: registered
+ * with the state (a recording or a playback starting), unregistered when
+ * the state goes. Lower order than the faults: it sees commands and
+ * replies before a rule changes them. Defined with the taps below. */
+static const fr_stage_ops record_stage;
 
 fr_rec *fr__rec_get(fr_server *srv)
 {
@@ -199,6 +150,7 @@ void fr__rec_maybe_free(fr_server *srv)
     fr_rec *r = srv->rec;
     if (!r || r->fd >= 0 || r->pb)
         return;
+    fr__stage_unregister(srv, &record_stage);
     event_free(r->flush_ev);
     fr__dict_free(r->conns);
     fr__buf_free(&r->out);
@@ -214,7 +166,7 @@ static void record_connect(fr_rec *r, const fr_conn *c)
     record_bytes(r, FR_REC_CONNECT, 0, c->id, addr, strlen(addr));
 }
 
-void fr__rec_conn_open(fr_conn *c)
+static void tap_open(fr_conn *c)
 {
     fr_rec *r = c->srv->rec;
     if (c->flags & FR_CONN_PSEUDO)
@@ -226,7 +178,7 @@ void fr__rec_conn_open(fr_conn *c)
         fr__playback_conn_open(c, st);
 }
 
-void fr__rec_conn_close(fr_conn *c)
+static void tap_close(fr_conn *c)
 {
     fr_rec *r = c->srv->rec;
     if (c->flags & FR_CONN_PSEUDO)
@@ -240,8 +192,9 @@ void fr__rec_conn_close(fr_conn *c)
     fr__dict_delete(r->conns, &c->id, sizeof c->id);
 }
 
-int fr__rec_command(fr_conn *c, int argc, const fr_arg *argv)
+static int tap_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
+    (void)cmd;
     fr_rec *r = c->srv->rec;
     if (c->flags & FR_CONN_PSEUDO)
         return 0;
@@ -266,11 +219,13 @@ int fr__rec_command(fr_conn *c, int argc, const fr_arg *argv)
     return 1;
 }
 
-void fr__rec_output(fr_conn *c, const void *p, size_t n)
+/* Reply or push bytes entering the output stage (recorded as sent
+ * untouched until tap_output_taken says otherwise). It only looks: 0. */
+static int tap_output(fr_conn *c, const void *p, size_t n)
 {
     fr_rec *r = c->srv->rec;
     if (!recording(r) || (c->flags & FR_CONN_PSEUDO))
-        return;
+        return 0;
     /* the dispatcher commits a reply from c->reply; pushes come from
      * elsewhere (the fault engine tells them apart the same way) */
     int type = p == c->reply.p ? FR_REC_REPLY : FR_REC_PUSH;
@@ -278,7 +233,7 @@ void fr__rec_output(fr_conn *c, const void *p, size_t n)
     size_t at = begin_record(r, type, FR_REC_SENT, c->id);
     fr__buf_append(&r->out, p, n);
     seal(r, at);
-    /* until the bytes reach the socket queue untouched (fr__rec_wire) or
+    /* until the bytes reach the socket queue untouched (tap_wire) or
      * the fault stage takes them, the flag may have to change */
     r->pass_c = c;
     r->pass_p = p;
@@ -286,9 +241,10 @@ void fr__rec_output(fr_conn *c, const void *p, size_t n)
     r->pass_rec = at;
     r->pass_end = r->out.len;
     r->hold_flush = 1;
+    return 0;
 }
 
-void fr__rec_output_taken(fr_conn *c)
+static void tap_output_taken(fr_conn *c)
 {
     fr_rec *r = c->srv->rec;
     if (!recording(r))
@@ -302,7 +258,7 @@ void fr__rec_output_taken(fr_conn *c)
     r->hold_flush = 0;
 }
 
-void fr__rec_wire(fr_conn *c, const void *p, size_t n)
+static void tap_wire(fr_conn *c, const void *p, size_t n)
 {
     fr_rec *r = c->srv->rec;
     if (!recording(r) || (c->flags & FR_CONN_PSEUDO))
@@ -328,6 +284,19 @@ static void record_event(fr_server *srv, uint64_t conn_id, uint64_t id, const ch
     fr__buf_puts(&r->out, text);
     end_record(r, at);
 }
+
+static const fr_stage_ops record_stage = {
+    .name = "record",
+    .order = 10,
+    .open = tap_open,
+    .before_command = tap_command,
+    .output = tap_output,
+    .output_taken = tap_output_taken,
+    .wire = tap_wire,
+    .close = tap_close,
+    .event = record_event,
+    .stop = fr__rec_free,
+};
 
 /* ---- start and stop ---------------------------------------------------- */
 

@@ -69,22 +69,6 @@ void fr__playback_conn_open(fr_conn *c, fr_rec_conn *st);
 void fr__playback_conn_free(fr_rec_conn *st);
 void fr__playback_free(struct fr_playback *pb);
 
-/* A connection was opened / is being freed. */
-void fr__rec_conn_open(fr_conn *c);
-void fr__rec_conn_close(fr_conn *c);
-/* A command's argv, before the fault stage. Returns 1 when playback
- * answered it (the dispatcher must not run it). A command dispatched a
- * second time (held by CLIENT PAUSE or a stall rule) is recorded once. */
-int fr__rec_command(fr_conn *c, int argc, const fr_arg *argv);
-/* Reply or push bytes entering the output stage (recorded as sent
- * untouched until fr__rec_output_taken says otherwise). */
-void fr__rec_output(fr_conn *c, const void *p, size_t n);
-/* The fault stage took the bytes fr__rec_output just saw. */
-void fr__rec_output_taken(fr_conn *c);
-/* Bytes reaching the socket queue (fr__conn_enqueue, fr__conn_add_shared).
- * Recorded only when they are not the untouched bytes fr__rec_output just
- * saw, i.e. what the fault stage let out. */
-void fr__rec_wire(fr_conn *c, const void *p, size_t n);
 /* Stop and free everything (server teardown). */
 void fr__rec_free(fr_server *srv);
 
