@@ -1,8 +1,6 @@
 /* The stage table. See stage.h. */
 #include "stage.h"
 
-#include <string.h>
-
 int fr__stage_register(fr_server *srv, const fr_stage_ops *ops)
 {
     int i = 0;
@@ -42,7 +40,8 @@ void fr__stage_unregister(fr_server *srv, const fr_stage_ops *ops)
 #define EACH_STAGE(srv, op) \
     const fr_stage_ops *snap_[FR_STAGE_MAX]; \
     int n_ = (srv)->nstages; \
-    memcpy(snap_, (srv)->stages, (size_t)n_ * sizeof snap_[0]); \
+    for (int k_ = 0; k_ < n_; k_++) \
+        snap_[k_] = (srv)->stages[k_]; \
     for (int i_ = 0; i_ < n_; i_++) \
         if (snap_[i_]->op)
 #define STAGE(srv) (snap_[i_])
