@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Instructions per request of a fakeredis-server under redis-benchmark,
+# counted by callgrind: the same total on every run of the same binary,
+# whatever else the machine does, so two builds can be compared on a
+# shared, noisy machine where throughput ratios cannot.
+#
+#   tests/bench/callgrind.sh [BINARY] [TESTS] [PIPELINES]
+#   tests/bench/callgrind.sh build-rel/fake/fakeredis-server get,set,ping_mbulk "1 16"
+#
+# N (default 20000) requests per test from 50 clients. The figure is the
+# whole process' instructions (start-up included, a few thousandths at
+# N=20000) divided by N. Needs valgrind and redis-benchmark; loopback only.
+set -euo pipefail
+bin=${1:-build-rel/fake/fakeredis-server}
+tests=${2:-get,set,ping_mbulk}
+pipelines=${3:-"1 16"}
+n=${N:-20000}
+command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 1; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+for t in ${tests//,/ }; do
+    for p in $pipelines; do
+        valgrind --tool=callgrind --callgrind-out-file="$dir/out" "$bin" --port 0 \
+            --port-file "$dir/port" >/dev/null 2>&1 &
+        vg=$!
+        for _ in $(seq 300); do [ -s "$dir/port" ] && break; sleep 0.1; done
+        port=$(cat "$dir/port")
+        redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -P "$p" -t "$t" -q >/dev/null 2>&1
+        redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
+        wait "$vg" || true
+        total=$(callgrind_annotate "$dir/out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+        printf '%-12s -P %-3s %8d instructions/request\n' "$t" "$p" $((total / n))
+        rm -f "$dir/out" "$dir/port"
+    done
+done
