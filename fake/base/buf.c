@@ -222,3 +222,19 @@ int fr__fmt_double(char *dst, size_t cap, double d)
         return snprintf(dst, cap, "nan");
     return snprintf(dst, cap, "%.17g", d);
 }
+
+double fr__strtod_n(const char *p, size_t len, size_t *used, int *erange)
+{
+    char small[128];
+    char *tmp = len < sizeof small ? small : fr__xmalloc(len + 1);
+    memcpy(tmp, p, len);
+    tmp[len] = '\0';
+    char *end;
+    errno = 0;
+    double v = strtod(tmp, &end);
+    *erange = errno == ERANGE;
+    *used = (size_t)(end - tmp);
+    if (tmp != small)
+        free(tmp);
+    return v;
+}

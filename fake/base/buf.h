@@ -46,5 +46,10 @@ int fr__fmt_double(char *dst, size_t cap, double d);
 /* Strict decimal parse as Redis' string2ll: no spaces, no '+', no leading
  * zeros, fits a long long. Returns 1 on success. */
 int fr__str2ll(const char *s, size_t len, long long *out);
+/* strtod over exactly [p, p+len), which need not be NUL-terminated, of any
+ * length (Redis parses a 400-digit score as readily as "1.5"). Returns the
+ * value; *used is how many bytes strtod took and *erange whether it set
+ * ERANGE. */
+double fr__strtod_n(const char *p, size_t len, size_t *used, int *erange);
 
 #endif

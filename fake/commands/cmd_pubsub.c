@@ -28,10 +28,8 @@ static void subscribe(fr_conn *c, int kind, const char *verb)
         return;
     for (int i = 1; i < c->argc; i++) {
         fr__pubsub_subscribe(c, kind, c->argv[i].p, c->argv[i].len);
-        fr__add_push(c, 3);
-        fr__add_bulk(c, verb, strlen(verb));
-        fr__add_bulk(c, c->argv[i].p, c->argv[i].len);
-        fr__add_ll(c, fr__pubsub_conn_count(c, kind));
+        fr__pubsub_confirm(c, verb, c->argv[i].p, c->argv[i].len,
+                           fr__pubsub_conn_count(c, kind));
     }
 }
 
@@ -43,10 +41,8 @@ static void unsubscribe(fr_conn *c, int kind, const char *verb)
     }
     for (int i = 1; i < c->argc; i++) {
         fr__pubsub_unsubscribe(c, kind, c->argv[i].p, c->argv[i].len);
-        fr__add_push(c, 3);
-        fr__add_bulk(c, verb, strlen(verb));
-        fr__add_bulk(c, c->argv[i].p, c->argv[i].len);
-        fr__add_ll(c, fr__pubsub_conn_count(c, kind));
+        fr__pubsub_confirm(c, verb, c->argv[i].p, c->argv[i].len,
+                           fr__pubsub_conn_count(c, kind));
     }
 }
 

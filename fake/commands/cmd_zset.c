@@ -36,16 +36,12 @@ static void add_empty_array(fr_conn *c)
  * NaN, no overflow (nor an underflow to zero). */
 static int parse_double(const fr_arg *a, double *out)
 {
-    char buf[256];
-    if (a->len == 0 || a->len >= sizeof buf || isspace((unsigned char)a->p[0]))
+    if (a->len == 0 || isspace((unsigned char)a->p[0]))
         return 0;
-    memcpy(buf, a->p, a->len);
-    buf[a->len] = '\0';
-    char *end;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if ((size_t)(end - buf) != a->len || isnan(v) ||
-        (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)))
+    size_t used;
+    int erange;
+    double v = fr__strtod_n(a->p, a->len, &used, &erange);
+    if (used != a->len || isnan(v) || (erange && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)))
         return 0;
     *out = v;
     return 1;

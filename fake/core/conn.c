@@ -232,10 +232,21 @@ void fr__conn_commit_reply(fr_conn *c)
         fr__buf_clear(r);
 }
 
+void fr__conn_push_from_reply(fr_conn *c, size_t start)
+{
+    fr_buf *r = &c->reply;
+    if (start >= r->len)
+        return;
+    if (!fr__stage_output(c, r->p + start, r->len - start))
+        fr__conn_enqueue(c, r->p + start, r->len - start);
+    r->len = start;
+    r->p[start] = '\0';
+}
+
 void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
                          void (*release)(const void *, size_t, void *), void *ctx)
 {
-    if (c->flags & (FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP | FR_CONN_CLOSE_ASAP)) {
+    if (c->flags & FR_CONN_CLOSE_ASAP) {
         release(p, n, ctx);
         return;
     }

@@ -15,8 +15,14 @@ void fr__conn_free(fr_conn *c);
  * stage (faults, recording) onto the socket's queue. Called once per
  * command by the dispatcher; pub/sub pushes call it too. */
 void fr__conn_commit_reply(fr_conn *c);
+/* c->reply[start..] is a push that Redis delivers even when the client's
+ * replies are off (CLIENT REPLY OFF/SKIP: pub/sub confirmations, as
+ * Redis' CLIENT_PUSHING): send it through the output stage now and take it
+ * out of c->reply. */
+void fr__conn_push_from_reply(fr_conn *c, size_t start);
 /* Queue bytes that several connections share (a pub/sub message encoded
- * once): the bytes are referenced, not copied. */
+ * once): the bytes are referenced, not copied. They reach the client
+ * whatever CLIENT REPLY says, as messages do in Redis. */
 void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
                          void (*release)(const void *, size_t, void *), void *ctx);
 /* Bytes waiting for the socket (CLIENT LIST's obl, output limits). */

@@ -667,21 +667,18 @@ int fr__zset_lp_fmt_score(char *dst, size_t cap, double d)
 
 static int parse_score_item(const char *p, size_t n, double *v, int *ex)
 {
-    char tmp[128];
     *ex = 0;
     if (n && p[0] == '(') {
         *ex = 1;
         p++;
         n--;
     }
-    /* strtod as Redis calls it: an empty number is 0, spaces lead */
-    if (n >= sizeof tmp)
-        return 0;
-    memcpy(tmp, p, n);
-    tmp[n] = '\0';
-    char *end;
-    *v = strtod(tmp, &end);
-    return *end == '\0' && !isnan(*v);
+    /* strtod as Redis calls it: an empty number is 0, spaces lead, any
+     * length */
+    size_t used;
+    int erange;
+    *v = fr__strtod_n(p, n, &used, &erange);
+    return used == n && !isnan(*v);
 }
 
 int fr__zrange_parse(fr_zrange *r, const char *minp, size_t minn, const char *maxp, size_t maxn)

@@ -144,8 +144,10 @@ long long fr__pubsub_conn_count(const fr_conn *c, int kind)
                        fr__dict_size(&c->subs->names[FR_PS_PATTERN]));
 }
 
-static void confirm(fr_conn *c, const char *verb, const char *name, size_t len, long long count)
+void fr__pubsub_confirm(fr_conn *c, const char *verb, const char *name, size_t len,
+                        long long count)
 {
+    size_t start = c->reply.len;
     fr__add_push(c, 3);
     fr__add_bulk(c, verb, strlen(verb));
     if (name)
@@ -153,6 +155,9 @@ static void confirm(fr_conn *c, const char *verb, const char *name, size_t len, 
     else
         fr__add_null(c);
     fr__add_ll(c, count);
+    /* Redis sends confirmations even with CLIENT REPLY OFF or SKIP */
+    if (c->flags & (FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP))
+        fr__conn_push_from_reply(c, start);
 }
 
 void fr__pubsub_unsubscribe_all(fr_conn *c, int kind, const char *verb, int reply)
@@ -160,7 +165,7 @@ void fr__pubsub_unsubscribe_all(fr_conn *c, int kind, const char *verb, int repl
     size_t n = c->subs ? fr__dict_size(&c->subs->names[kind]) : 0;
     if (n == 0) {
         if (reply)
-            confirm(c, verb, NULL, 0, fr__pubsub_conn_count(c, kind));
+            fr__pubsub_confirm(c, verb, NULL, 0, fr__pubsub_conn_count(c, kind));
         return;
     }
     /* the count each confirmation shows, as it drops one by one */
@@ -173,7 +178,7 @@ void fr__pubsub_unsubscribe_all(fr_conn *c, int kind, const char *verb, int repl
         leave(c, kind, e->key, e->klen);
         fr_dict_entry *gone = fr__dict_unlink(mine, e->key, e->klen);
         if (reply)
-            confirm(c, verb, gone->key, gone->klen, --left);
+            fr__pubsub_confirm(c, verb, gone->key, gone->klen, --left);
         fr__dict_free_unlinked(mine, gone);
     }
     fr__dict_iter_end(&it);
@@ -322,8 +327,9 @@ static void deliver(fr_conn *c, message *m)
 {
     frame *f = encode(m, c->resp >= 3);
     if (f->len < SHARE_MIN_BYTES) {
-        /* the same gates as fr__conn_add_shared */
-        if (c->flags & (FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP | FR_CONN_CLOSE_ASAP))
+        /* the same gate as fr__conn_add_shared: messages reach a client
+         * whatever CLIENT REPLY says, as in Redis */
+        if (c->flags & FR_CONN_CLOSE_ASAP)
             return;
         if (!fr__stage_output(c, f->bytes, f->len))
             fr__conn_enqueue(c, f->bytes, f->len);

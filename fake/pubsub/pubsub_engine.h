@@ -76,4 +76,10 @@ fr_dict *fr__pubsub_names(fr_server *srv, int kind);
 long long fr__pubsub_publish(fr_server *srv, int kind, const char *ch, size_t chlen,
                              const char *msg, size_t mlen);
 
+/* A (un)subscribe confirmation [verb, name (NULL: null), count] as a push
+ * (an array in RESP2). Sent even when c's replies are off (CLIENT REPLY
+ * OFF/SKIP), as Redis does. */
+void fr__pubsub_confirm(fr_conn *c, const char *verb, const char *name, size_t len,
+                        long long count);
+
 #endif
