@@ -129,6 +129,7 @@ int fr__dict_rehash(fr_dict *d, int n)
         d->t[1] = NULL;
         d->size[1] = d->used[1] = 0;
         d->rehash_idx = -1;
+        d->rand_chain = 0; /* new chains: fr__dict_random learns them again */
         return 0;
     }
     return 1;
@@ -302,29 +303,40 @@ fr_dict_entry *fr__dict_random(fr_dict *d)
     if (fr__dict_size(d) == 0)
         return NULL;
     step(d);
-    fr_dict_entry *e = NULL;
-    if (fr__dict_is_rehashing(d)) {
-        /* Buckets of t[0] below rehash_idx are empty: draw from the rest
-         * of t[0] and all of t[1] as one range. */
-        size_t lo = (size_t)d->rehash_idx;
-        size_t span = d->size[0] - lo + d->size[1];
-        while (!e) {
+    /* A bucket, then a slot 0..rand_chain-1 of it: an entry only when the
+     * chain reaches that slot. Every entry then has the same chance, 1 /
+     * (buckets * rand_chain), where a pick within the chain would favour
+     * the entries of short chains (a chi-square test of SRANDMEMBER with a
+     * negative count showed it). rand_chain only grows, to the longest
+     * chain met; chains stay short, so a few draws do. */
+    if (d->rand_chain == 0)
+        d->rand_chain = 1;
+    for (;;) {
+        fr_dict_entry *e;
+        if (fr__dict_is_rehashing(d)) {
+            /* Buckets of t[0] below rehash_idx are empty: draw from the
+             * rest of t[0] and all of t[1] as one range. */
+            size_t lo = (size_t)d->rehash_idx;
+            size_t span = d->size[0] - lo + d->size[1];
             size_t i = lo + (size_t)(next_rand(d) % span);
             e = i < d->size[0] ? d->t[0][i] : d->t[1][i - d->size[0]];
+        } else {
+            e = d->t[0][next_rand(d) & (d->size[0] - 1)];
         }
-    } else {
-        size_t mask = d->size[0] - 1;
-        while (!e)
-            e = d->t[0][next_rand(d) & mask];
+        size_t n = 0;
+        for (fr_dict_entry *x = e; x; x = x->next)
+            n++;
+        if (n > d->rand_chain) {
+            d->rand_chain = n; /* a longer chain: draw again, fairly */
+            continue;
+        }
+        size_t k = (size_t)(next_rand(d) % d->rand_chain);
+        if (k >= n)
+            continue;
+        while (k--)
+            e = e->next;
+        return e;
     }
-    /* Pick uniformly in the chain. */
-    size_t n = 0;
-    for (fr_dict_entry *x = e; x; x = x->next)
-        n++;
-    size_t k = (size_t)(next_rand(d) % n);
-    while (k--)
-        e = e->next;
-    return e;
 }
 
 static uint64_t rev64(uint64_t v)

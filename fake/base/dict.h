@@ -55,6 +55,7 @@ typedef struct fr_dict {
     const fr_dict_type *type;
     void *ctx; /* passed to val_free */
     uint64_t rng; /* for random entries: per dict, no global state */
+    size_t rand_chain; /* longest chain fr__dict_random has met (see there) */
 } fr_dict;
 
 /* Hash of a byte string (also used by the keyspace to pick samples). */
@@ -92,8 +93,8 @@ int fr__dict_delete(fr_dict *d, const void *key, size_t len);
 fr_dict_entry *fr__dict_unlink(fr_dict *d, const void *key, size_t len);
 void fr__dict_free_unlinked(fr_dict *d, fr_dict_entry *e);
 
-/* A uniformly chosen bucket, then an entry of its chain: random enough for
- * RANDOMKEY, SPOP and SRANDMEMBER. NULL when empty. */
+/* A uniformly chosen entry (RANDOMKEY, SPOP, SRANDMEMBER and HRANDFIELD
+ * with repeats). NULL when empty. */
 fr_dict_entry *fr__dict_random(fr_dict *d);
 
 /* Call fn on the entries of the next bucket(s) after cursor; returns the
