@@ -126,8 +126,21 @@ const fr_cmd *fr__cmd_find(const fr_server *srv, const char *name, size_t len)
     return visible(srv, fr__cmd_lookup(srv->cmds, name, len));
 }
 
-/* An error for a command that was not run: inside MULTI it also dooms EXEC,
- * as Redis' rejectCommand does. */
+void fr__reject(fr_conn *c, const char *msg)
+{
+    if (c->cmd && (c->cmd->flags & FR_CMD_EXEC)) {
+        /* EXEC itself refused: Redis discards the transaction and says why
+         * (execCommandAbort), in or out of MULTI. */
+        fr__multi_discard(c);
+        fr__add_errorf(c, "-EXECABORT Transaction discarded because of: %s",
+                       msg[0] == '-' ? msg + 1 : msg);
+        return;
+    }
+    fr__add_error(c, msg);
+    if (c->flags & FR_CONN_MULTI)
+        c->flags |= FR_CONN_DIRTY_EXEC;
+}
+
 static void reject(fr_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void reject(fr_conn *c, const char *fmt, ...)
 {
@@ -136,19 +149,8 @@ static void reject(fr_conn *c, const char *fmt, ...)
     va_start(ap, fmt);
     fr__buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (c->cmd && (c->cmd->flags & FR_CMD_EXEC)) {
-        /* EXEC itself refused: Redis discards the transaction and says why
-         * (execCommandAbort), in or out of MULTI. */
-        fr__multi_discard(c);
-        fr__add_errorf(c, "-EXECABORT Transaction discarded because of: %s",
-                       b.p[0] == '-' ? b.p + 1 : b.p);
-        fr__buf_free(&b);
-        return;
-    }
-    fr__add_error(c, b.p);
+    fr__reject(c, b.p);
     fr__buf_free(&b);
-    if (c->flags & FR_CONN_MULTI)
-        c->flags |= FR_CONN_DIRTY_EXEC;
 }
 
 /* Append up to max bytes of an argument to b, the way "%.128s" would:

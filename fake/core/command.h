@@ -67,6 +67,10 @@ const fr_cmd *fr__cmd_resolve(const fr_cmd_index *ix, int argc, const fr_arg *ar
  * included). */
 const fr_cmd *fr__cmd_index_table(const fr_cmd_index *ix, size_t *n);
 
+/* An error for a command that was not run (Redis' rejectCommand): inside
+ * MULTI it also dooms EXEC; EXEC itself refused discards the transaction
+ * and answers -EXECABORT with the reason. msg as fr__add_error takes it. */
+void fr__reject(fr_conn *c, const char *msg);
 /* Run one parsed command for c: the checks Redis makes before a command
  * (unknown, arity, auth, subscribed mode, pause, MULTI queueing), then the
  * handler, then the output stage. */

@@ -441,12 +441,16 @@ static int act_before(fr_conn *c, struct fr_fault_conn *fc, fr_fault *f)
 {
     const fr_fault_rule *r = &f->spec.r;
     switch (r->action) {
-    case FR_FAULT_ERROR:
-        fr__add_errorf(c, "-%s", fr__fault_err_text(r->err));
-        if (c->flags & FR_CONN_MULTI)
-            c->flags |= FR_CONN_DIRTY_EXEC; /* as any refused command */
+    case FR_FAULT_ERROR: {
+        /* as the server refusing it: inside MULTI that dooms EXEC, and a
+         * refused EXEC discards the transaction (Redis' rejectCommand) */
+        fr_buf msg = {0};
+        fr__buf_printf(&msg, "-%s", fr__fault_err_text(r->err));
+        fr__reject(c, msg.p);
+        fr__buf_free(&msg);
         fr__conn_commit_reply(c);
         return 1;
+    }
     case FR_FAULT_DROP:
         fc->armed = 0;
         return 1;

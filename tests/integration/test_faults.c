@@ -131,6 +131,25 @@ static void test_error_refuses(void **state)
     fr_server_stop(srv);
 }
 
+/* EXEC itself refused discards the transaction and says why, as Redis'
+ * rejectCommand does (a -LOADING, a -READONLY on EXEC): the client must
+ * start over, and the queued SET never runs. */
+static void test_error_on_exec_discards(void **state)
+{
+    fr_server *srv = tu_start();
+    add(srv, "cmd=EXEC action=error err=loading once");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "MULTI\r\nSET a b\r\nEXEC\r\nEXEC\r\nGET a\r\n");
+    EXPECT(fd,
+           "+OK\r\n+QUEUED\r\n"
+           "-EXECABORT Transaction discarded because of: LOADING Redis is loading the dataset "
+           "in memory\r\n"
+           "-ERR EXEC without MULTI\r\n$-1\r\n",
+           R_QUIET);
+    close(fd);
+    fr_server_stop(srv);
+}
+
 static void test_error_after(void **state)
 {
     fr_server *srv = tu_start();
@@ -1185,6 +1204,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_refuses),
+        cmocka_unit_test(test_error_on_exec_discards),
         cmocka_unit_test(test_error_after),
         cmocka_unit_test(test_drop),
         cmocka_unit_test(test_stall_until_cleared),
