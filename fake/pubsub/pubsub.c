@@ -326,6 +326,13 @@ static void check_obuf(fr_conn *c)
 static void deliver(fr_conn *c, message *m)
 {
     frame *f = encode(m, c->resp >= 3);
+    if (c->flags & FR_CONN_EXECUTING) {
+        /* a PUBLISH to itself inside EXEC: Redis appends the message to
+         * the reply being built, so it lands inside EXEC's array, after
+         * the replies before it */
+        fr__buf_append(&c->reply, f->bytes, f->len);
+        return;
+    }
     if (f->len < SHARE_MIN_BYTES) {
         /* the same gate as fr__conn_add_shared: messages reach a client
          * whatever CLIENT REPLY says, as in Redis */
