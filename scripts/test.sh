@@ -4,6 +4,8 @@
 #   scripts/test.sh           the suite
 #   scripts/test.sh --asan    the suite under AddressSanitizer + UBSan
 #   scripts/test.sh --tsan    the threaded tests under ThreadSanitizer
+#   scripts/test.sh --majors  the suite against cmocka 2.0.2 and hiredis 1.2.0,
+#                             built from ../shared/deps into a prefix
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
@@ -15,7 +17,11 @@ case "$mode" in
           export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ;;
   --tsan) export BUILD_DIR=${BUILD_DIR:-build-tsan}; BUILD_TYPE=Debug ./scripts/build.sh -DFR_TSAN=ON
           export TSAN_OPTIONS=halt_on_error=1 ;;
-  *) echo "usage: $0 [--asan|--tsan]" >&2; exit 2 ;;
+  --majors) prefix=$(./scripts/deps-majors.sh)
+          export BUILD_DIR=${BUILD_DIR:-build-majors/build}
+          PKG_CONFIG_PATH="$prefix/lib/pkgconfig" ./scripts/build.sh -DCMAKE_PREFIX_PATH="$prefix"
+          export LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ;;
+  *) echo "usage: $0 [--asan|--tsan|--majors]" >&2; exit 2 ;;
 esac
 # Raise the fd limit for the 10,000-connection test where allowed.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
