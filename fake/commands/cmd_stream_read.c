@@ -47,12 +47,10 @@ static int parse_block(fr_conn *c, const fr_arg *a, int64_t *deadline)
     }
     *deadline = 0;
     if (ms > 0) {
+        /* past the end of time: Redis 7.0's deadline wraps and never comes */
         int64_t now = fr__now_ms(c->srv);
-        if (ms > LLONG_MAX - now) {
-            fr__add_error(c, "timeout is out of range");
-            return 0;
-        }
-        *deadline = now + ms;
+        if (ms <= LLONG_MAX - now)
+            *deadline = now + ms;
     }
     return 1;
 }
@@ -81,10 +79,9 @@ static int parse_read(fr_conn *c, int argc, const fr_arg *argv, int group_cmd, i
             a->streams = i + 1;
             int left = argc - a->streams;
             if (left % 2) {
-                fr__add_errorf(c,
-                               "Unbalanced '%s' list of streams: for each stream key an ID or "
-                               "'%c' must be specified.",
-                               group_cmd ? "xreadgroup" : "xread", group_cmd ? '>' : '$');
+                /* 7.0 says XREAD and '$' for XREADGROUP too */
+                fr__add_error(c, "Unbalanced XREAD list of streams: for each stream key an ID or "
+                                 "'$' must be specified.");
                 return 0;
             }
             a->n = left / 2;

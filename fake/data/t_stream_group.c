@@ -284,6 +284,8 @@ int fr__stream_range_has_tombstones(const fr_stream *s, const fr_sid *start, con
 {
     if (!s->length || fr__sid_is_zero(&s->max_deleted))
         return 0;
+    if (fr__sid_cmp(&s->first_id, &s->max_deleted) > 0)
+        return 0; /* every deletion is before the first entry */
     fr_sid lo = start ? *start : (fr_sid){0, 0};
     fr_sid hi = end ? *end : (fr_sid){UINT64_MAX, UINT64_MAX};
     return fr__sid_cmp(&lo, &s->max_deleted) <= 0 && fr__sid_cmp(&s->max_deleted, &hi) <= 0;
