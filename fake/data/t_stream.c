@@ -390,24 +390,27 @@ void fr__stream_append(fr_stream *s, const fr_enc_limits *lim, const fr_sid *id,
     s->last_id = *id;
 }
 
-/* Find a live or deleted entry by ID: its node index and offset. */
-static int find_entry(const fr_stream *s, const fr_sid *id, size_t *ni, size_t *off, entry *e)
+/* Find a live entry by ID: its node index and offset. The walk Redis'
+ * lookup makes: from the last node starting at or before id, live entries
+ * until one is not below id. */
+static int find_entry(const fr_stream *s, const fr_sid *id, size_t *ni, size_t *off)
 {
     size_t i = node_find(s, id);
-    if (i == (size_t)-1)
-        return 0;
-    const fr_snode *n = node_at(s, i);
-    if (fr__sid_cmp(&n->last, id) < 0)
-        return 0;
-    for (size_t o = n->first; o < n->len; o = e->next) {
-        entry_at(n, o, e);
-        int c = fr__sid_cmp(&e->id, id);
-        if (c > 0)
-            return 0;
-        if (c == 0) {
-            *ni = i;
-            *off = o;
-            return 1;
+    for (i = i == (size_t)-1 ? 0 : i; i < s->n; i++) {
+        const fr_snode *n = node_at(s, i);
+        entry e;
+        for (size_t o = n->first; o < n->len; o = e.next) {
+            entry_at(n, o, &e);
+            if (e.flags & F_DELETED)
+                continue;
+            int c = fr__sid_cmp(&e.id, id);
+            if (c > 0)
+                return 0;
+            if (c == 0) {
+                *ni = i;
+                *off = o;
+                return 1;
+            }
         }
     }
     return 0;
@@ -416,15 +419,13 @@ static int find_entry(const fr_stream *s, const fr_sid *id, size_t *ni, size_t *
 int fr__stream_exists(const fr_stream *s, const fr_sid *id)
 {
     size_t ni, off;
-    entry e;
-    return find_entry(s, id, &ni, &off, &e) && !(e.flags & F_DELETED);
+    return find_entry(s, id, &ni, &off);
 }
 
 int fr__stream_delete(fr_stream *s, const fr_sid *id)
 {
     size_t ni, off;
-    entry e;
-    if (!find_entry(s, id, &ni, &off, &e) || (e.flags & F_DELETED))
+    if (!find_entry(s, id, &ni, &off))
         return 0;
     fr_snode *n = node_at(s, ni);
     s->length--;
@@ -635,12 +636,15 @@ int fr__stream_iter_next(fr_stream_iter *it, fr_sid *id, uint64_t *nfields)
             it->at = it->pos;
             entry_at(n, it->pos, &e);
             it->pos = e.next;
+            /* tombstones are passed over before the bounds are looked at,
+             * as Redis' iterator does (it matters only after XSETID moved
+             * the last ID below a deleted entry) */
+            if ((e.flags & F_DELETED) || fr__sid_cmp(&e.id, &it->start) < 0)
+                continue;
             if (fr__sid_cmp(&e.id, &it->end) > 0) {
                 it->node = (size_t)-1;
                 return 0;
             }
-            if ((e.flags & F_DELETED) || fr__sid_cmp(&e.id, &it->start) < 0)
-                continue;
         } else {
             if (!it->noffs) {
                 iter_next_node(it);
@@ -648,12 +652,12 @@ int fr__stream_iter_next(fr_stream_iter *it, fr_sid *id, uint64_t *nfields)
             }
             it->at = it->offs[--it->noffs];
             entry_at(n, it->at, &e);
+            if ((e.flags & F_DELETED) || fr__sid_cmp(&e.id, &it->end) > 0)
+                continue;
             if (fr__sid_cmp(&e.id, &it->start) < 0) {
                 it->node = (size_t)-1;
                 return 0;
             }
-            if ((e.flags & F_DELETED) || fr__sid_cmp(&e.id, &it->end) > 0)
-                continue;
         }
         it->id = e.id;
         it->same = (e.flags & F_SAME) != 0;
