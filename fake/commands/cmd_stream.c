@@ -398,7 +398,6 @@ void fr__cmd_xsetid(fr_conn *c)
         s->entries_added = (uint64_t)added;
     if (!fr__sid_is_zero(&max_del))
         s->max_deleted = max_del;
-    fr__add_ok(c);
-    fr__keyspace_modified(c->srv->ks, c->db, key->p, key->len);
+    fr__add_ok(c); /* Redis 7.0 does not signal WATCH here */
     fr__stream_notify(c, "xsetid", key);
 }
