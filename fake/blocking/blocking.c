@@ -103,6 +103,15 @@ static void on_swapped(void *ctx, int a, int b)
     fr__blocking_each(ctx, signal_swapped, ab);
 }
 
+/* FLUSHDB / FLUSHALL: waiters of the emptied database look again (a
+ * blocked XREADGROUP answers that its stream is gone; the others keep
+ * waiting). */
+static void on_flushing(void *ctx, int db)
+{
+    int ab[2] = {db, db};
+    fr__blocking_each(ctx, signal_swapped, ab);
+}
+
 static const fr_stage_ops blocking_stage = {
     .name = "blocking",
     .order = 30,
@@ -115,7 +124,8 @@ static struct fr_blocking *state(fr_server *srv)
 {
     if (!srv->blocking) {
         fr__stage_register(srv, &blocking_stage);
-        fr_keyspace_listener l = {.ready = on_ready, .swapped = on_swapped, .ctx = srv};
+        fr_keyspace_listener l = {
+            .ready = on_ready, .swapped = on_swapped, .flushing = on_flushing, .ctx = srv};
         fr__keyspace_listen(srv->ks, &l);
         struct fr_blocking *b = fr__xcalloc(1, sizeof *b);
         fr__dict_init(&b->waiting, NULL, NULL);

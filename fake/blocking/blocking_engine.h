@@ -1,6 +1,6 @@
 /* The blocking engine behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP,
- * BZPOPMIN, BZPOPMAX and BZMPOP, generic over the data type, with Redis
- * 7.0's semantics:
+ * BZPOPMIN, BZPOPMAX, BZMPOP and XREAD/XREADGROUP BLOCK, generic over the
+ * data type, with Redis 7.0's semantics:
  *
  *   - A command that finds nothing to pop calls fr__block_on_keys: the
  *     client is marked FR_CONN_BLOCKED (the connection stops processing its
@@ -10,7 +10,10 @@
  *     publishes it ready on the keyspace (fr__keyspace_ready); the engine
  *     listens from the first blocked client on. It is cheap: nothing
  *     happens unless a client waits on that very key. SWAPDB makes every
- *     waiter of both databases look again.
+ *     waiter of both databases look again, FLUSHDB/FLUSHALL every waiter
+ *     of the emptied ones, and a stream that goes away (DEL, expiry, SET
+ *     over it, RENAME away) is signalled too: a serve function may answer
+ *     an error then (XREADGROUP's -UNBLOCKED) and return 1.
  *   - After each top-level command (the after_command stage, so after EXEC
  *     for a transaction and after every fr_exec), fr__blocking_serve_ready serves
  *     the ready keys in the order they were signalled; for each key, its
@@ -59,7 +62,9 @@ typedef int fr_block_serve_fn(fr_conn *c, int argc, fr_arg *argv, int db, const 
  * one of them serves it, the deadline passes, CLIENT UNBLOCK, or it
  * disconnects. deadline_ms: absolute time in ms on the server clock, or 0
  * to wait forever (see fr__block_parse_timeout). Duplicate keys count once.
- * The handler must return right after, without adding a reply. */
+ * The handler must return right after, without adding a reply. XREAD
+ * passes its timeout in ms through its own parser (BLOCK is an integer of
+ * milliseconds), as an absolute deadline all the same. */
 void fr__block_on_keys(fr_conn *c, const fr_arg *keys, int nkeys, int64_t deadline_ms,
                        fr_block_serve_fn *serve);
 

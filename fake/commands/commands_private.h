@@ -180,6 +180,53 @@ static inline int fr__rank_range(long long *start, long long *stop, long long le
     return 1;
 }
 
+/* ==== stream_util.c ==== */
+
+/* What the stream commands share: IDs read and answered as Redis does
+ * (streamGenericParseIDOrReply and friends), the entry range reply with
+ * its consumer group bookkeeping (streamReplyWithRange), consumers looked
+ * up as XREADGROUP and XCLAIM look them up. */
+extern const char fr__err_bad_sid[]; /* "Invalid stream ID specified as..." */
+/* "ms-seq", "ms" (seq = missing_seq), "-" and "+" (not when strict); with
+ * seq_given, also "ms-*" (then *seq_given = 0). An argument is read up to
+ * its first NUL, as Redis reads it. Returns 1 on success. */
+int fr__sid_parse(const fr_arg *a, fr_sid *id, uint64_t missing_seq, int strict, int *seq_given);
+/* The same, answering the error; returns 0 after it answered. */
+int fr__sid_parse_or_reply(fr_conn *c, const fr_arg *a, fr_sid *id, uint64_t missing_seq,
+                           int strict);
+/* An interval bound: "(" makes it exclusive (*excl) and strict. */
+int fr__sid_interval_or_reply(fr_conn *c, const fr_arg *a, fr_sid *id, int *excl,
+                              uint64_t missing_seq);
+/* XRANGE's start and end, exclusive bounds turned inclusive (with Redis'
+ * errors when there is no ID past them). */
+int fr__sid_range_or_reply(fr_conn *c, const fr_arg *start, const fr_arg *end, fr_sid *from,
+                           fr_sid *to);
+void fr__add_sid(fr_conn *c, const fr_sid *id);
+/* How much of an argument Redis' "%s" shows: up to its first NUL. */
+int fr__arg_cstr_len(const fr_arg *a);
+/* A keyspace event of class stream (t) on key. */
+void fr__stream_notify(fr_conn *c, const char *event, const fr_arg *key);
+/* The consumer name of g, seen now; created (with its
+ * xgroup-createconsumer event on key) if missing. */
+fr_sconsumer *fr__sconsumer_get(fr_conn *c, fr_sgroup *g, const fr_arg *key,
+                                const fr_arg *name);
+/* Answer entry id as [id, [field, value...]]; 0 (nothing added) when it
+ * is not in the stream. */
+int fr__stream_add_entry(fr_conn *c, const fr_stream *s, const fr_sid *id);
+enum {
+    FR_SRANGE_NOACK = 1,  /* XREADGROUP NOACK: deliver without pending */
+    FR_SRANGE_RAW = 2,    /* the entries only, no array header */
+    FR_SRANGE_HISTORY = 4 /* the consumer's own pending entries from start */
+};
+/* Answer the entries in [start, end] (end NULL: to the last), at most
+ * count (0: all), backward when rev, as an array. With a group g and its
+ * consumer cons, as XREADGROUP: entries past the group's last ID advance
+ * it (and its read counter) and become pending for cons unless NOACK.
+ * Returns how many were answered. */
+size_t fr__stream_reply_range(fr_conn *c, fr_stream *s, const fr_sid *start, const fr_sid *end,
+                              size_t count, int rev, fr_sgroup *g, fr_sconsumer *cons,
+                              int flags);
+
 /* ==== info.c ==== */
 
 /* INFO: the sections Redis prints, with Redis' field names. */

@@ -83,6 +83,10 @@ static const param params[] = {
      OFF(enc.zset_max_listpack_entries), 0, LONG_MAX, 0, NULL, S_NONE},
     {"zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, OFF(enc.zset_max_listpack_value),
      0, LONG_MAX, 0, NULL, S_NONE},
+    {"stream-node-max-bytes", NULL, P_MEM, OFF(enc.stream_node_max_bytes), 0, LONG_MAX, 0, NULL,
+     S_NONE},
+    {"stream-node-max-entries", NULL, P_LL, OFF(enc.stream_node_max_entries), 0, LLONG_MAX, 0,
+     NULL, S_NONE},
     {"activerehashing", NULL, P_BOOL, OFF(activerehashing), 0, 0, 0, NULL, S_NONE},
     {"lazyfree-lazy-user-flush", NULL, P_BOOL, OFF(lazyfree_user_flush), 0, 0, 0, NULL,
      S_NONE},
@@ -126,6 +130,8 @@ void fr__config_defaults(fr_config *cfg)
     cfg->enc.set_max_intset_entries = 512;
     cfg->enc.zset_max_listpack_entries = 128;
     cfg->enc.zset_max_listpack_value = 64;
+    cfg->enc.stream_node_max_bytes = 4096;
+    cfg->enc.stream_node_max_entries = 100;
     cfg->activerehashing = 1;
     cfg->protected_mode = 1;
     cfg->replica_read_only = 1;

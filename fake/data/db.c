@@ -202,6 +202,8 @@ static void signal_ready(fr_keyspace *ks, int db, const char *k, size_t n, const
         fr__keyspace_ready(ks, db, k, n);
 }
 
+static void signal_stream_gone(fr_keyspace *ks, int db, const char *k, size_t n, int type);
+
 void fr__db_add(fr_keyspace *ks, int db, const char *k, size_t n, fr_obj *o)
 {
     fr_dict_entry *e = fr__dict_add(&ks->dbs[db]->keys, k, n, NULL);
@@ -235,6 +237,8 @@ void fr__db_set(fr_keyspace *ks, int db, const char *k, size_t n, fr_obj *o, int
     } else {
         fr_obj *prev = old->v.p;
         old->v.p = o;
+        if (prev->type == FR_TYPE_STREAM && o->type != FR_TYPE_STREAM)
+            signal_stream_gone(ks, db, k, n, prev->type);
         fr__obj_free(prev);
     }
     if (!keepttl)
@@ -243,13 +247,27 @@ void fr__db_set(fr_keyspace *ks, int db, const char *k, size_t n, fr_obj *o, int
     signal_ready(ks, db, k, n, o);
 }
 
+/* A stream went away: a client blocked in XREADGROUP on it must learn so
+ * (Redis' signalDeletedKeyAsReady). Listeners only, cheap when nobody
+ * waits. */
+static void signal_stream_gone(fr_keyspace *ks, int db, const char *k, size_t n, int type)
+{
+    if (type == FR_TYPE_STREAM)
+        fr__keyspace_ready(ks, db, k, n);
+}
+
 int fr__db_delete(fr_keyspace *ks, int db, const char *k, size_t n)
 {
     fr_db *d = ks->dbs[db];
-    if (!fr__dict_delete(&d->keys, k, n))
+    fr_dict_entry *e = fr__dict_unlink(&d->keys, k, n);
+    if (!e)
         return 0;
+    int type = ((fr_obj *)e->v.p)->type;
+    fr__dict_free_unlinked(&d->keys, e);
+    fr__dict_maybe_shrink(&d->keys);
     if (fr__dict_size(&d->expires))
         fr__dict_delete(&d->expires, k, n);
+    signal_stream_gone(ks, db, k, n, type);
     return 1;
 }
 
@@ -271,6 +289,7 @@ fr_obj *fr__db_take(fr_keyspace *ks, int db, const char *k, size_t n, int64_t *e
     fr__dict_maybe_shrink(&d->keys);
     if (expire)
         *expire = when;
+    signal_stream_gone(ks, db, k, n, o->type);
     return o;
 }
 

@@ -147,7 +147,10 @@ void fr__db_add(fr_keyspace *ks, int db, const char *k, size_t n, fr_obj *o);
 void fr__db_set(fr_keyspace *ks, int db, const char *k, size_t n, fr_obj *o, int keepttl);
 /* Replace the value of an existing key, keeping its TTL; no signal. */
 void fr__db_replace(fr_keyspace *ks, int db, const char *k, size_t n, fr_obj *o);
-/* Delete key and its TTL. Returns 1 if it existed. No signal, no event. */
+/* Delete key and its TTL. Returns 1 if it existed. No event; a stream's
+ * key is signalled ready (a blocked XREADGROUP answers that it is gone),
+ * as are streams that fr__db_take detaches and fr__db_set replaces with
+ * another type. */
 int fr__db_delete(fr_keyspace *ks, int db, const char *k, size_t n);
 /* Detach the value without freeing it (RENAME, MOVE); removes the TTL
  * and returns it in *expire (-1: none). NULL if missing. */

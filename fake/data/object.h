@@ -49,14 +49,15 @@ enum fr_obj_enc {
     FR_ENC_LISTPACK = 11
 };
 
-/* The encoding thresholds of the collection types (Redis' *-max-listpack-*
- * and set-max-intset-entries). The server's configuration holds one of
+/* The encoding thresholds of the collection types (Redis' *-max-listpack-*,
+ * set-max-intset-entries and the stream node limits). The server's configuration holds one of
  * these; the types read it and never see the rest of the configuration. */
 typedef struct fr_enc_limits {
     long long list_max_listpack_size;
     long long hash_max_listpack_entries, hash_max_listpack_value;
     long long set_max_intset_entries;
     long long zset_max_listpack_entries, zset_max_listpack_value;
+    long long stream_node_max_bytes, stream_node_max_entries;
 } fr_enc_limits;
 
 #define FR_EMBSTR_MAX 44 /* Redis' OBJ_ENCODING_EMBSTR_SIZE_LIMIT */

@@ -5,6 +5,7 @@
 #include "t_hash.h"
 #include "t_list.h"
 #include "t_set.h"
+#include "t_stream.h"
 #include "t_zset.h"
 
 /* One entry per non-string type, filled in as the type files land (each
@@ -16,6 +17,7 @@ const fr_type_ops *fr__type_ops(int type)
     case FR_TYPE_HASH: return &fr__hash_ops;
     case FR_TYPE_SET: return &fr__set_ops;
     case FR_TYPE_ZSET: return &fr__zset_ops;
+    case FR_TYPE_STREAM: return &fr__stream_ops;
     default:
         return NULL;
     }

@@ -1,7 +1,7 @@
 /*
  * fakeredis blocking commands from the test's side: who is blocked (BLPOP,
- * BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP), on which
- * keys, since when and until when.
+ * BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, XREAD and
+ * XREADGROUP with BLOCK), on which keys, since when and until when.
  *
  * The typical use is ordering a test without sleeping: start a client's
  * BLPOP, wait with fr_blocked_wait() until the fake has it blocked, then

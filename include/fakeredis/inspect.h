@@ -128,6 +128,114 @@ FR_API int fr_flushall(fr_server *srv);
  */
 FR_API int fr_dump(fr_server *srv, int db, char **text);
 
+/* ---- streams -------------------------------------------------------------
+ * A stream, its consumer groups, their pending entries and consumers, read
+ * as XRANGE, XINFO GROUPS, XPENDING and XINFO CONSUMERS answer them. Each
+ * result is plain data owned by the caller, released with its _free
+ * function (NULL is a no-op, any thread). Times are on the server's clock,
+ * so with a frozen clock an idle time stays put until fr_clock_advance().
+ * A key of another type gives FR_ERR_REPLY (WRONGTYPE in
+ * fr_server_errstr()). */
+
+/** Room for any stream ID as text, "ms-seq", with its NUL. */
+#define FR_STREAM_ID_MAX 42
+
+/** One entry. Names and values are NUL-terminated and may hold NUL bytes:
+ *  use the lengths. */
+typedef struct fr_stream_entry {
+    char id[FR_STREAM_ID_MAX]; /**< "ms-seq" */
+    size_t nfields;            /**< field/value pairs */
+    char **fields, **values;
+    size_t *field_lens, *value_lens;
+} fr_stream_entry;
+
+/** Entries in ID order. */
+typedef struct fr_stream_entries {
+    size_t n;
+    fr_stream_entry *entries;
+} fr_stream_entries;
+
+/**
+ * XRANGE key start end [COUNT count]: the entries with IDs from start to
+ * end (Redis' forms: "-", "+", "ms", "ms-seq", "(" for exclusive; NULL
+ * means "-" and "+"), at most count of them (0: all). On FR_OK *out is the
+ * caller's (fr_stream_entries_free); an empty stream gives n = 0.
+ * FR_ERR_NOKEY when the key does not exist, FR_ERR_REPLY for a bad ID or
+ * another type, FR_ERR_STOPPED, FR_ERR_ARG. On failure *out is NULL.
+ */
+FR_API int fr_stream_range(fr_server *srv, const char *key, const char *start, const char *end,
+                           size_t count, fr_stream_entries **out);
+/** Free what fr_stream_range() returned. */
+FR_API void fr_stream_entries_free(fr_stream_entries *e);
+
+/** One consumer group, as XINFO GROUPS shows it. */
+typedef struct fr_stream_group {
+    char *name;
+    size_t consumers, pending;
+    char last_delivered_id[FR_STREAM_ID_MAX];
+    long long entries_read; /**< -1 when Redis cannot know it (nil) */
+    long long lag;          /**< -1 when Redis cannot know it (nil) */
+} fr_stream_group;
+
+typedef struct fr_stream_group_list {
+    size_t n;
+    fr_stream_group *groups; /**< by name */
+} fr_stream_group_list;
+
+/**
+ * XINFO GROUPS key. On FR_OK *out is the caller's (fr_stream_groups_free).
+ * FR_ERR_NOKEY when the key does not exist, FR_ERR_REPLY (another type),
+ * FR_ERR_STOPPED, FR_ERR_ARG. On failure *out is NULL.
+ */
+FR_API int fr_stream_groups(fr_server *srv, const char *key, fr_stream_group_list **out);
+FR_API void fr_stream_groups_free(fr_stream_group_list *g);
+
+/** One pending entry: delivered to consumer, not acknowledged yet. */
+typedef struct fr_stream_pending_entry {
+    char id[FR_STREAM_ID_MAX];
+    char *consumer;
+    int64_t idle_ms;     /**< since its last delivery */
+    uint64_t deliveries; /**< how many times it was delivered */
+} fr_stream_pending_entry;
+
+typedef struct fr_stream_pending_list {
+    size_t n;
+    fr_stream_pending_entry *entries; /**< in ID order */
+} fr_stream_pending_list;
+
+/**
+ * The pending entries of a group (XPENDING key group - + <all>
+ * [consumer]); consumer NULL for every consumer's. On FR_OK *out is the
+ * caller's (fr_stream_pending_free). FR_ERR_REPLY when the key or the group
+ * does not exist (-NOGROUP in fr_server_errstr()) or the key holds another
+ * type, FR_ERR_STOPPED, FR_ERR_ARG. On failure *out is NULL.
+ */
+FR_API int fr_stream_pending(fr_server *srv, const char *key, const char *group,
+                             const char *consumer, fr_stream_pending_list **out);
+FR_API void fr_stream_pending_free(fr_stream_pending_list *p);
+
+/** One consumer of a group, as XINFO CONSUMERS shows it. */
+typedef struct fr_stream_consumer {
+    char *name;
+    size_t pending;  /**< entries pending for it */
+    int64_t idle_ms; /**< since it last read or claimed */
+} fr_stream_consumer;
+
+typedef struct fr_stream_consumer_list {
+    size_t n;
+    fr_stream_consumer *consumers; /**< by name */
+} fr_stream_consumer_list;
+
+/**
+ * XINFO CONSUMERS key group. On FR_OK *out is the caller's
+ * (fr_stream_consumers_free). FR_ERR_NOKEY when the key does not exist,
+ * FR_ERR_REPLY when the group does not (-NOGROUP) or the key holds another
+ * type, FR_ERR_STOPPED, FR_ERR_ARG. On failure *out is NULL.
+ */
+FR_API int fr_stream_consumers(fr_server *srv, const char *key, const char *group,
+                               fr_stream_consumer_list **out);
+FR_API void fr_stream_consumers_free(fr_stream_consumer_list *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,8 @@
 #   conns       RSS per idle connection (10,000 connections)
 #   scale       cost ratio large/small of ZRANK, ZRANGE, LINDEX, LRANGE, KEYS,
 #               SCAN, SUNION, ZUNIONSTORE (1k vs 1M)
+#   streams     XADD and XRANGE (10 entries) at -P 16, XREADGROUP with XACK,
+#               RSS per stream entry
 # Every ratio printed is oriented so that > 1 means the fake is better:
 # throughput fake/redis, cost (time, bytes) redis/fake; with rounds, it is
 # the median of the per-round ratios.
@@ -36,10 +38,12 @@
 #   CONNS      idle connections                               [10000]
 #   CONNWAIT   ms to wait before the idle reading             [3000]
 #   SCALE_ARGS extra scale flags (see scale.c), e.g. "-l 100000"  []
+#   XGROUP_N   entries the consumer-group run reads          [100000]
+#   MEMSTREAM  entries of the stream whose RSS is measured     [1000000]
 #   REDIS      redis-server binary                            [redis-server]
 set -euo pipefail
 
-ALL_PARTS="throughput pubsub startstop memory conns scale"
+ALL_PARTS="throughput pubsub startstop memory conns scale streams"
 is_part() { case " $ALL_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 BUILD=./build
@@ -66,6 +70,8 @@ MEMKEYS=${MEMKEYS:-1000000}
 MEMZSET=${MEMZSET:-1000000}
 CONNS=${CONNS:-10000}
 CONNWAIT=${CONNWAIT:-3000}
+XGROUP_N=${XGROUP_N:-100000}
+MEMSTREAM=${MEMSTREAM:-1000000}
 REDIS=${REDIS:-redis-server}
 FAKE=$BUILD/fake/fakeredis-server
 BENCHBIN=$BUILD/tests/bench
@@ -304,6 +310,7 @@ gen() { # kind keys elements
         }
         for (i = 0; i < n; i++) {
             if (kind == "string") { printf "*3\r\n"; arg("SET"); arg("key:" i); arg("value:" i); continue }
+            if (kind == "stream") { printf "*5\r\n"; arg("XADD"); arg("bigstream"); arg(i + 1 "-1"); arg("field"); arg("value:" i); continue }
             per = kind == "hash" || kind == "zset" ? 2 : 1
             printf "*%d\r\n", 2 + per * e
             if (kind == "hash") { arg("HSET"); arg("hash:" i) }
@@ -335,7 +342,7 @@ mem_row() { # label kind keys elements units unit-name
     load_pipe "$REDIS_PORT" "$WORK/load.resp"
     load_pipe "$FAKE_PORT" "$WORK/load.resp"
     local want=$keys got s
-    [ "$kind" = bigzset ] && want=1
+    [ "$kind" = bigzset ] || [ "$kind" = stream ] && want=1
     for s in "$REDIS_PORT" "$FAKE_PORT"; do
         got=$(redis-cli -p "$s" dbsize)
         [ "$got" = "$want" ] || die "$label: the server on port $s holds $got keys, not $want"
@@ -397,6 +404,57 @@ part_scale() {
         echo "bench: scale failed" >&2
     stop_servers
     part_end scale
+}
+
+# ------------------------------------------------------------------- streams
+# XADD and XRANGE of 10 entries through redis-benchmark at -P 16, the
+# consumer-group loop (xgroup), and RSS per entry of one big stream.
+part_streams() {
+    part_begin "streams"
+    local round t0 p=16 n=$NP
+    echo "rounds=$ROUNDS n=$n -c $CLIENTS -P $p; xgroup: $XGROUP_N entries, 10 per read, -P 16"
+    start_servers
+    local s port i
+    for port in "$REDIS_PORT" "$FAKE_PORT"; do
+        for ((i = 1; i <= 10; i++)); do
+            redis-cli -p "$port" xadd fr:bench:x10 "$i-1" field "value:$i" >/dev/null
+        done
+    done
+    : >"$WORK/results"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        t0=$SECONDS
+        for s in redis fake; do
+            ((round % 2)) || s=$([ "$s" = redis ] && echo fake || echo redis)
+            port=$REDIS_PORT
+            [ "$s" = fake ] && port=$FAKE_PORT
+            local common=(-h 127.0.0.1 -p "$port" -c "$CLIENTS" -P "$p" -n "$n")
+            redis-cli -p "$port" del fr:bench:xadd >/dev/null
+            rb_csv "$round" "$s" "$p" XADD "" "" -- "${common[@]}" XADD fr:bench:xadd '*' field value
+            rb_csv "$round" "$s" "$p" XRANGE_10 "" "" -- "${common[@]}" XRANGE fr:bench:x10 - +
+        done
+        echo "bench: streams round $round/$ROUNDS done ($((SECONDS - t0)) s)" >&2
+    done
+    printf '%-32s %12s %12s %10s\n' test redis fake ratio
+    local t r f ratio
+    for t in XADD XRANGE_10; do
+        r=$(sel_rounds redis "$p" "$t" | cut -d' ' -f2 | median)
+        f=$(sel_rounds fake "$p" "$t" | cut -d' ' -f2 | median)
+        ratio=$(join <(sel_rounds redis "$p" "$t" | sort -k1,1) \
+                     <(sel_rounds fake "$p" "$t" | sort -k1,1) |
+            awk '$2 > 0 { print $3 / $2 }' | median)
+        printf '%-32s %12.0f %12.0f %10.2f\n' "$t rps (-P $p)" "$r" "$f" "$ratio"
+    done
+    local xgroup
+    if xgroup=$(need_bin xgroup); then
+        "$xgroup" -r "$REDIS_PORT" -f "$FAKE_PORT" -R "$ROUNDS" -n "$XGROUP_N" -P 16 ||
+            echo "bench: xgroup failed" >&2
+    fi
+    stop_servers
+    if [ "$MEMSTREAM" -gt 0 ]; then
+        echo "RSS growth per entry, redis/fake (> 1: the fake holds less):"
+        mem_row "1 stream, XADD N-1 field value:N" stream "$MEMSTREAM" 0 "$MEMSTREAM" entry
+    fi
+    part_end streams
 }
 
 echo "redis-server $("$REDIS" --version | sed 's/.*v=\([^ ]*\).*/\1/') against $FAKE;" \
