@@ -337,6 +337,7 @@ void fr__conn_process_input(fr_conn *c)
                 fr__parser_reset(&c->parser); /* parse it again on unpause */
                 break;
             }
+            c->ncmds++;
             after_command(c);
         }
         c->in_off += used;

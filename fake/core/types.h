@@ -81,6 +81,8 @@ struct fr_conn {
     int addrs_known;
     int64_t ctime_ms, last_ms; /* real time: creation, last command */
     uint64_t tot_in, tot_out;
+    uint64_t ncmds; /* commands dispatched on it, each once (a held one
+                       counts when it finally runs) */
 
     fr_conn *prev, *next;     /* srv->conns */
     fr_conn *pending_next;    /* srv->pending, conns with output to write */
