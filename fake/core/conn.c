@@ -46,6 +46,12 @@ static void format_addr(const struct sockaddr_storage *ss, socklen_t len, char *
 
 fr_conn *fr__conn_new(fr_server *srv, int fd, unsigned flags)
 {
+    return fr__conn_new_peer(srv, fd, flags, NULL, 0);
+}
+
+fr_conn *fr__conn_new_peer(fr_server *srv, int fd, unsigned flags, const void *peer,
+                           unsigned peerlen)
+{
     fr_conn *c = fr__xcalloc(1, sizeof *c);
     c->srv = srv;
     c->fd = fd;
@@ -78,12 +84,16 @@ fr_conn *fr__conn_new(fr_server *srv, int fd, unsigned flags)
             return NULL;
         }
     }
+    if (peer)
+        format_addr(peer, (socklen_t)peerlen, c->addr, sizeof c->addr);
     c->next = srv->conns;
     if (srv->conns)
         srv->conns->prev = c;
     srv->conns = c;
     srv->nconns++;
     fr__stage_open(c);
+    if (!(flags & FR_CONN_PSEUDO))
+        fr__notify(srv);
     return c;
 }
 
@@ -153,6 +163,8 @@ void fr__conn_free(fr_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     srv->nconns--;
+    if (!(c->flags & FR_CONN_PSEUDO))
+        fr__notify(srv);
     if (c->rev)
         event_free(c->rev);
     if (c->wev)
