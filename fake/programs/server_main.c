@@ -38,6 +38,8 @@ static void usage(FILE *f)
             "  --record FILE     record every event to FILE (see fakeredis-replay)\n"
             "  --record-dir DIR  let FAKE.RECORD START write files in DIR (plain names\n"
             "                    only); without it, recording over the wire is refused\n"
+            "  --journal-size N  entries the command journal keeps (default 4096;\n"
+            "                    0: none; see FAKE.JOURNAL)\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -223,6 +225,16 @@ static void parse_args(args *a, int argc, char **argv)
             i++;
         } else if (!strcmp(o, "--port-file")) {
             a->port_file = v;
+            i++;
+        } else if (!strcmp(o, "--journal-size")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 0 || n > 100000000) {
+                fprintf(stderr, "fakeredis-server: bad --journal-size '%s' (expected 0 to "
+                                "100000000)\n", v);
+                exit(1);
+            }
+            a->opts.journal_size = n ? n : -1;
             i++;
         } else if (!strcmp(o, "--record-dir")) {
             a->opts.record_dir = v;
