@@ -232,6 +232,7 @@ static void test_reports_messages_lost_while_down(void **state)
     wait_messages(w, 1);
     /* down for 400 ms: what is published meanwhile reaches nobody */
     assert_int_equal(fr_scenario_restart_refusing(w->fx->srv, 400), FR_OK);
+    fr_assert_wait(fr_wait_clients(w->fx->srv, 0, WAIT_MS)); /* its old connection freed */
     publish(w, "news", "2:b", 0);
     publish(w, "alerts", "3:c", 0);
     fr_assert_wait(fr_wait_for_on(w->base, w->fx->srv, resubscribed, NULL, "worker back",

@@ -99,7 +99,7 @@ int fr_server_client_count(fr_server *srv)
 static void refuse(int fd, const char *msg)
 {
     /* best effort, as Redis: the client may never read it */
-    ssize_t w = write(fd, msg, strlen(msg));
+    ssize_t w = send(fd, msg, strlen(msg), MSG_NOSIGNAL);
     (void)w;
     close(fd);
 }

@@ -859,7 +859,8 @@ int fr__fault_accept(fr_server *srv, int fd)
         case FR_FAULT_ERROR: {
             fr_buf b = {0};
             fr__buf_printf(&b, "-%s\r\n", fr__fault_err_text(r->err));
-            ssize_t w = write(fd, b.p, b.len); /* best effort, as maxclients */
+            /* best effort, as maxclients; never SIGPIPE the process */
+            ssize_t w = send(fd, b.p, b.len, MSG_NOSIGNAL);
             (void)w;
             fr__buf_free(&b);
             shutdown(fd, SHUT_WR);

@@ -27,11 +27,13 @@ static fr_jslot *slot_of(struct fr_jring *j, uint64_t seq)
     return &j->slots[(seq - 1) % j->cap];
 }
 
-/* The slot for a new entry: the oldest one's, cleared. */
+/* The slot for a new entry: the oldest one's, cleared. No division on
+ * this path: the ring's next index wraps by compare. */
 static fr_jslot *new_entry(struct fr_jring *j, int kind, uint64_t conn, int64_t t_us)
 {
     uint64_t seq = ++j->seq;
-    fr_jslot *s = slot_of(j, seq);
+    fr_jslot *s = &j->slots[j->next];
+    j->next = j->next + 1 == j->cap ? 0 : j->next + 1;
     s->seq = seq;
     s->t_us = t_us;
     s->conn = conn;
@@ -161,6 +163,7 @@ static int st_before(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
         s->nargv++;
     }
     jc->open_seq = jc->cmd_seq = s->seq;
+    jc->open_slot = s;
     j->cur_conn = c->id;
     return 0;
 }
@@ -187,10 +190,10 @@ static int st_output(fr_conn *c, const void *p, size_t n)
     if (!jc->open_seq || n == 0)
         return 0;
     uint64_t seq = jc->open_seq;
+    fr_jslot *s = jc->open_slot;
     jc->open_seq = 0;
-    if (seq <= j->cleared || j->seq - seq >= j->cap)
+    if (seq <= j->cleared || s->seq != seq)
         return 0; /* the entry already left the ring */
-    fr_jslot *s = slot_of(j, seq);
     const char *b = p;
     s->reply = b[0];
     if (b[0] == '-' || b[0] == '!') {

@@ -19,7 +19,8 @@
 /* One ring slot. data holds the client name, then the kept arguments (a
  * u32 length before each), then the text: an error reply's line, a
  * connect's address, a fault's rule. */
-typedef struct fr_jslot {
+typedef struct fr_jslot fr_jslot;
+struct fr_jslot {
     uint64_t seq; /* 0: empty */
     int64_t t_us;
     uint64_t conn;
@@ -32,7 +33,7 @@ typedef struct fr_jslot {
     uint32_t name_len, text_off, text_len;
     char *data;
     uint32_t len, cap;
-} fr_jslot;
+};
 
 /* Per connection: when its last bytes were read (one clock read per read,
  * not per command), where its last journaled command started in its input
@@ -42,6 +43,7 @@ struct fr_journal_conn {
     int64_t read_us;
     uint64_t last_start;
     uint64_t open_seq; /* the entry awaiting its reply; 0: none */
+    struct fr_jslot *open_slot; /* its slot (check its seq: it may be reused) */
     uint64_t cmd_seq;  /* the entry of the command running or last run */
 };
 
@@ -49,6 +51,7 @@ struct fr_jring {
     fr_server *srv;
     fr_jslot *slots;
     size_t cap;
+    size_t next;       /* the slot the next entry takes */
     uint64_t seq;      /* the newest entry's */
     uint64_t cleared;  /* entries up to this seq were cleared */
     int64_t t0_us;
