@@ -16,6 +16,37 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/fakeredisConfigVers
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/fakeredisConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/fakeredisConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fakeredis)
-configure_file(cmake/fakeredis.pc.in ${CMAKE_CURRENT_BINARY_DIR}/fakeredis.pc @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/fakeredis.pc
-  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# pkg-config: a static library must name what it links against in Libs
+# and Requires (pkg-config --libs leaves out the .private fields unless
+# --static is given); a shared one keeps them private.
+if(BUILD_SHARED_LIBS)
+  set(FR_PC_REQUIRES "Requires.private")
+  set(FR_PC_LIBS "")
+  set(FR_PC_LIBS_PRIVATE "Libs.private: -lpthread -lm")
+  set(FR_PC_CFLAGS "")
+else()
+  set(FR_PC_REQUIRES "Requires")
+  set(FR_PC_LIBS "-lpthread -lm")
+  set(FR_PC_LIBS_PRIVATE "")
+  set(FR_PC_CFLAGS "-DFR_STATIC")
+endif()
+if(BUILD_SHARED_LIBS)
+  set(FR_PC_HARNESS_REQUIRES "Requires: fakeredis = ${PROJECT_VERSION}\nRequires.private: libevent_core")
+else()
+  set(FR_PC_HARNESS_REQUIRES "Requires: fakeredis = ${PROJECT_VERSION}, libevent_core")
+endif()
+# Relocatable: the prefix is found from the .pc file's own place, so an
+# install with --prefix (or DESTDIR, or a moved tree) needs no edit.
+set(FR_PC_PREFIX "\${pcfiledir}")
+string(REPLACE "/" ";" fr_libdir_parts "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+foreach(part ${fr_libdir_parts})
+  string(APPEND FR_PC_PREFIX "/..")
+endforeach()
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  set(FR_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+endif()
+foreach(pc fakeredis fakeredis-harness)
+  configure_file(cmake/${pc}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endforeach()

@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libevent-dev)
 if [ "${1:-test}" != "server" ]; then
-  packages+=(libhiredis-dev libcmocka-dev redis-server redis-tools)
+  packages+=(libhiredis-dev libcmocka-dev redis-server redis-tools python3-redis)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -25,5 +25,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# python3-redis: examples/any-language (the Python test is skipped without it).
 # The tests start their own redis-server on free ports; a service Debian may
 # have started on 6379 is not used.

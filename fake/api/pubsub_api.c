@@ -232,3 +232,46 @@ int fr_sub_list_has(const fr_sub_list *l, fr_sub_kind kind, const char *name, si
     }
     return 0;
 }
+
+/* One kind's names, quoted and escaped, comma separated. */
+static void format_kind(fr_buf *b, const fr_sub_list *l, int k)
+{
+    fr__buf_putc(b, '[');
+    for (size_t i = 0; i < l->count[k]; i++) {
+        if (i)
+            fr__buf_puts(b, ", ");
+        fr__buf_putc(b, '"');
+        for (size_t j = 0; j < l->lens[k][i]; j++) {
+            unsigned char ch = (unsigned char)l->names[k][i][j];
+            if (ch == '"' || ch == '\\')
+                fr__buf_printf(b, "\\%c", ch);
+            else if (ch < 0x20 || ch >= 0x7f)
+                fr__buf_printf(b, "\\x%02x", ch);
+            else
+                fr__buf_putc(b, (char)ch);
+        }
+        fr__buf_putc(b, '"');
+    }
+    fr__buf_putc(b, ']');
+}
+
+int fr_sub_list_format(const fr_sub_list *l, char **text)
+{
+    if (!text)
+        return FR_ERR_ARG;
+    fr_buf b = {0};
+    if (!l) {
+        fr__buf_puts(&b, "(no list)");
+    } else {
+        fr__buf_printf(&b, "client %llu: channels ", (unsigned long long)l->client_id);
+        format_kind(&b, l, FR_SUB_CHANNEL);
+        fr__buf_puts(&b, " patterns ");
+        format_kind(&b, l, FR_SUB_PATTERN);
+        if (l->count[FR_SUB_SHARD]) {
+            fr__buf_puts(&b, " shard channels ");
+            format_kind(&b, l, FR_SUB_SHARD);
+        }
+    }
+    *text = fr__buf_steal(&b);
+    return FR_OK;
+}

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "core.h"
+#include "journal_engine.h"
 
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 static fr_cmd_index *shared_index;
@@ -27,12 +28,21 @@ static const fr_cmd_index *command_index(void)
     return shared_index;
 }
 
+/* What every new server gets before it listens: the journal, unless the
+ * options turn it off. */
+static int init_server(fr_server *srv, const fr_options *opts)
+{
+    if (!opts || opts->journal_size >= 0)
+        fr__journal_enable(srv, opts ? opts->journal_size : 0);
+    return FR_OK;
+}
+
 int fr_server_start(const fr_options *opts, fr_server **out)
 {
     const fr_cmd_index *ix = command_index();
     if (!ix)
         return FR_ERR_NOMEM;
-    return fr__server_start(NULL, opts, ix, out);
+    return fr__server_start(NULL, opts, ix, init_server, out);
 }
 
 int fr_server_attach(struct event_base *base, const fr_options *opts, fr_server **out)
@@ -42,5 +52,5 @@ int fr_server_attach(struct event_base *base, const fr_options *opts, fr_server 
     const fr_cmd_index *ix = command_index();
     if (!ix)
         return FR_ERR_NOMEM;
-    return fr__server_start(base, opts, ix, out);
+    return fr__server_start(base, opts, ix, init_server, out);
 }

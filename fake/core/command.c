@@ -258,6 +258,7 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
     c->argv = NULL;
     c->argc = 0;
     fr__stage_after_command(srv); /* blocked clients whose keys are ready */
+    fr__notify(srv);
 }
 
 const fr_cmd *fr__cmd_index_table(const fr_cmd_index *ix, size_t *n)

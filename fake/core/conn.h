@@ -8,6 +8,10 @@
 #include "types.h"
 
 fr_conn *fr__conn_new(fr_server *srv, int fd, unsigned flags);
+/* The same with the peer address already known (accept gave it), so the
+ * open stage (the journal) sees it without a system call. */
+fr_conn *fr__conn_new_peer(fr_server *srv, int fd, unsigned flags, const void *peer,
+                           unsigned peerlen);
 /* Free at a safe point (never inside the conn's own callback). */
 void fr__conn_close_async(fr_conn *c);
 void fr__conn_free(fr_conn *c);

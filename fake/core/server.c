@@ -22,6 +22,7 @@
 #include "reply.h"
 #include "server.h"
 #include "stage.h"
+#include "fakeredis/events.h"
 
 
 const char *fr_strerror(int status)
@@ -98,7 +99,7 @@ int fr_server_client_count(fr_server *srv)
 static void refuse(int fd, const char *msg)
 {
     /* best effort, as Redis: the client may never read it */
-    ssize_t w = write(fd, msg, strlen(msg));
+    ssize_t w = send(fd, msg, strlen(msg), MSG_NOSIGNAL);
     (void)w;
     close(fd);
 }
@@ -131,14 +132,15 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
             refuse(fd, fr__err_denied);
             continue;
         }
-        fr_conn *c = fr__conn_new(srv, fd, unix_listener ? FR_CONN_UNIX : 0);
+        fr_conn *c = unix_listener ? fr__conn_new(srv, fd, FR_CONN_UNIX)
+                                   : fr__conn_new_peer(srv, fd, 0, &peer, plen);
         if (!c)
             close(fd);
-        else if (!unix_listener)
-            fr__conn_set_peer(c, &peer, plen);
     }
     fr__flush_pending(srv);
 }
+
+static int listen_now(fr_server *srv);
 
 static int tcp_listen(fr_server *srv, int port)
 {
@@ -211,6 +213,17 @@ int fr__server_listen(fr_server *srv)
 {
     if (srv->listening)
         return FR_OK;
+    int rc = listen_now(srv);
+    if (rc == FR_OK) {
+        if (srv->nstages)
+            fr__stage_listen(srv, 1);
+        fr__notify(srv);
+    }
+    return rc;
+}
+
+static int listen_now(fr_server *srv)
+{
     if (srv->port >= 0) {
         srv->tcp_fd = tcp_listen(srv, srv->port);
         if (srv->tcp_fd < 0)
@@ -239,6 +252,9 @@ void fr__server_unlisten(fr_server *srv)
 {
     if (!srv->listening)
         return;
+    if (srv->nstages)
+        fr__stage_listen(srv, 0);
+    fr__notify(srv);
     if (srv->tcp_ev)
         event_free(srv->tcp_ev);
     if (srv->unix_ev)
@@ -252,6 +268,88 @@ void fr__server_unlisten(fr_server *srv)
     }
     srv->tcp_fd = srv->unix_fd = -1;
     srv->listening = 0;
+}
+
+/* ---- watchers ---------------------------------------------------------- */
+
+struct fr_watcher {
+    uint64_t id;
+    fr_watch_fn *fn;
+    void *ctx;
+    struct fr_watcher *next;
+};
+
+static void on_notify(evutil_socket_t fd, short what, void *arg)
+{
+    fr_server *srv = arg;
+    srv->notify_pending = 0;
+    for (struct fr_watcher *w = srv->watchers, *next; w; w = next) {
+        next = w->next;
+        w->fn(w->ctx);
+    }
+}
+
+typedef struct watch_job {
+    fr_watch_fn *fn;
+    void *ctx;
+    uint64_t id;
+    int status;
+} watch_job;
+
+static void watch_on_loop(fr_server *srv, void *arg)
+{
+    watch_job *j = arg;
+    if (srv->shut_down) {
+        j->status = FR_ERR_STOPPED;
+        return;
+    }
+    struct fr_watcher *w = fr__xcalloc(1, sizeof *w);
+    w->id = j->id = ++srv->next_watch_id;
+    w->fn = j->fn;
+    w->ctx = j->ctx;
+    w->next = srv->watchers;
+    srv->watchers = w;
+    j->status = FR_OK;
+}
+
+int fr_server_watch(fr_server *srv, fr_watch_fn *fn, void *ctx, uint64_t *id)
+{
+    if (!srv || !fn)
+        return FR_ERR_ARG;
+    watch_job j = {fn, ctx, 0, FR_ERR_STOPPED};
+    int rc = fr__run_on_loop(srv, watch_on_loop, &j);
+    if (rc == FR_OK && j.status == FR_OK && id)
+        *id = j.id;
+    return rc != FR_OK ? rc : j.status;
+}
+
+static void unwatch_on_loop(fr_server *srv, void *arg)
+{
+    watch_job *j = arg;
+    for (struct fr_watcher **pp = &srv->watchers; *pp; pp = &(*pp)->next) {
+        if ((*pp)->id == j->id) {
+            struct fr_watcher *w = *pp;
+            *pp = w->next;
+            free(w);
+            j->status = FR_OK;
+            return;
+        }
+    }
+    j->status = FR_ERR_ARG;
+}
+
+int fr_server_unwatch(fr_server *srv, uint64_t id)
+{
+    if (!srv)
+        return FR_ERR_ARG;
+    watch_job j = {NULL, NULL, id, FR_ERR_STOPPED};
+    int rc = fr__run_on_loop(srv, unwatch_on_loop, &j);
+    return rc != FR_OK ? rc : j.status;
+}
+
+struct event_base *fr_server_base(const fr_server *srv)
+{
+    return srv && !srv->threaded ? srv->base : NULL;
 }
 
 /* ---- housekeeping ---------------------------------------------------- */
@@ -338,6 +436,7 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
     fr__keyspace_rehash(srv->ks, 1000);
     fr__stage_cron(srv);
     fr__flush_pending(srv);
+    fr__notify(srv); /* keys may have expired, clients timed out */
 }
 
 /* Active expiry every 10 ms, finer than Redis' 100 ms cron so that "PX 50
@@ -357,6 +456,7 @@ void fr__clock_changed(fr_server *srv)
     /* the clock-driven stages (blocking timeouts) run from cron, which is
      * documented to run after the clock moved */
     fr__stage_cron(srv);
+    fr__notify(srv);
 }
 
 /* ---- creation and teardown ------------------------------------------ */
@@ -370,6 +470,13 @@ static void server_free(fr_server *srv)
     fr__server_unlisten(srv);
     fr__stage_stop(srv);
     fr__multi_free_server(srv);
+    while (srv->watchers) {
+        struct fr_watcher *w = srv->watchers;
+        srv->watchers = w->next;
+        free(w);
+    }
+    if (srv->notify_ev)
+        event_free(srv->notify_ev);
     if (srv->expire_ev)
         event_free(srv->expire_ev);
     if (srv->flush_ev)
@@ -428,7 +535,7 @@ static int check_start(fr_server *srv, const fr_options *opts)
 }
 
 static fr_server *server_new(struct event_base *base, const fr_options *opts,
-                             const fr_cmd_index *cmds, int *status)
+                             const fr_cmd_index *cmds, fr_server_init_fn *init, int *status)
 {
     static const fr_options defaults;
     if (!opts)
@@ -486,8 +593,9 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
     srv->pause_ev = srv->base ? event_new(srv->base, -1, 0, on_pause_end, srv) : NULL;
     srv->expire_ev = srv->base ? event_new(srv->base, -1, EV_PERSIST, on_expire_tick, srv) : NULL;
     srv->flush_ev = srv->base ? event_new(srv->base, -1, 0, fr__on_flush, srv) : NULL;
+    srv->notify_ev = srv->base ? event_new(srv->base, -1, 0, on_notify, srv) : NULL;
     if (!srv->base || !srv->cmds || !srv->reaper_ev || !srv->cron_ev || !srv->pause_ev ||
-        !srv->expire_ev || !srv->flush_ev) {
+        !srv->expire_ev || !srv->flush_ev || !srv->notify_ev) {
         *status = FR_ERR_EVENT;
         goto fail;
     }
@@ -498,6 +606,8 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
         *status = FR_ERR_EVENT;
         goto fail;
     }
+    if (init && (*status = init(srv, opts)) != FR_OK)
+        goto fail;
     struct timeval tick = {0, 100 * 1000};
     event_add(srv->cron_ev, &tick);
     struct timeval expire_tick = {0, 10 * 1000};
@@ -522,10 +632,10 @@ static void *loop_main(void *arg)
 }
 
 static int attach(struct event_base *base, const fr_options *opts, const fr_cmd_index *cmds,
-                  fr_server **out)
+                  fr_server_init_fn *init, fr_server **out)
 {
     int status = FR_OK;
-    fr_server *srv = server_new(base, opts, cmds, &status);
+    fr_server *srv = server_new(base, opts, cmds, init, &status);
     if (!srv)
         return status;
     srv->loop_thread = pthread_self();
@@ -534,15 +644,15 @@ static int attach(struct event_base *base, const fr_options *opts, const fr_cmd_
 }
 
 int fr__server_start(struct event_base *base, const fr_options *opts, const fr_cmd_index *cmds,
-                     fr_server **out)
+                     fr_server_init_fn *init, fr_server **out)
 {
     int status = FR_OK;
     if (!out)
         return FR_ERR_ARG;
     *out = NULL;
     if (base)
-        return attach(base, opts, cmds, out);
-    fr_server *srv = server_new(NULL, opts, cmds, &status);
+        return attach(base, opts, cmds, init, out);
+    fr_server *srv = server_new(NULL, opts, cmds, init, &status);
     if (!srv)
         return status;
     srv->threaded = 1;

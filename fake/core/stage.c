@@ -128,6 +128,11 @@ void fr__stage_stop(fr_server *srv)
     srv->nstages = 0;
 }
 
+void fr__stage_listen(fr_server *srv, int on)
+{
+    EACH_STAGE(srv, listen) STAGE(srv)->listen(srv, on);
+}
+
 void fr__stage_event(fr_server *srv, uint64_t conn_id, uint64_t id, const char *text)
 {
     EACH_STAGE(srv, event) STAGE(srv)->event(srv, conn_id, id, text);

@@ -60,6 +60,8 @@ typedef struct fr_stage_ops {
     void (*event)(fr_server *srv, uint64_t conn_id, uint64_t id, const char *text);
     /* The server is being freed, after every connection: release state. */
     void (*stop)(fr_server *srv);
+    /* The server started (on != 0) or stopped (0) accepting connections. */
+    void (*listen)(fr_server *srv, int on);
 } fr_stage_ops;
 
 
@@ -81,6 +83,18 @@ void fr__stage_wire(fr_conn *c, const void *p, size_t n);
 void fr__stage_close(fr_conn *c);
 void fr__stage_cron(fr_server *srv);
 void fr__stage_stop(fr_server *srv);
+void fr__stage_listen(fr_server *srv, int on);
+/* Something a watcher (fr_server_watch, server.c) may care about changed: its callbacks run once,
+ * after the callbacks of this loop iteration. One compare when nobody
+ * watches. */
+static inline void fr__notify(fr_server *srv)
+{
+    if (srv->watchers && !srv->notify_pending) {
+        srv->notify_pending = 1;
+        event_active(srv->notify_ev, EV_TIMEOUT, 0);
+    }
+}
+
 /* Report an event to every stage that listens (see fr_stage_ops.event). */
 void fr__stage_event(fr_server *srv, uint64_t conn_id, uint64_t id, const char *text);
 

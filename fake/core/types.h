@@ -34,6 +34,9 @@ struct fr_block_state;
 struct fr_blocking;
 struct fr_faults;
 struct fr_fault_conn;
+struct fr_jring;
+struct fr_journal_conn;
+struct fr_watcher;
 
 enum fr_conn_flag {
     FR_CONN_AUTHED = 1u << 0,
@@ -83,6 +86,8 @@ struct fr_conn {
     int addrs_known;
     int64_t ctime_ms, last_ms; /* real time: creation, last command */
     uint64_t tot_in, tot_out;
+    uint64_t ncmds; /* commands dispatched on it, each once (a held one
+                       counts when it finally runs) */
 
     fr_conn *prev, *next;     /* srv->conns */
     fr_conn *pending_next;    /* srv->pending, conns with output to write */
@@ -93,6 +98,7 @@ struct fr_conn {
     struct fr_pubsub_conn *subs;
     struct fr_block_state *block;
     struct fr_fault_conn *fault;
+    struct fr_journal_conn *jconn;
 };
 
 /* Counters reported by INFO and reset by CONFIG RESETSTAT. */
@@ -163,6 +169,15 @@ struct fr_server {
     struct fr_blocking *blocking;
     struct fr_faults *faults;
     struct fr_rec *rec; /* recording and playback (record.h); NULL: none */
+    struct fr_jring *journal; /* the command journal; NULL: off */
+
+    /* fr_server_watch: told once per loop iteration after something
+     * changed (a command ran, a client came or went, listening changed,
+     * the cron ran); NULL: nobody watches, one compare per command */
+    struct fr_watcher *watchers;
+    uint64_t next_watch_id;
+    struct event *notify_ev;
+    int notify_pending;
 };
 
 #endif

@@ -253,6 +253,13 @@ uint64_t fr__fault_insert(fr_server *srv, fr_fault_spec *spec)
     }
     fs->rules[fs->n++] = f;
     fs->n_on[r->on]++;
+    if (r->on == FR_FAULT_ON_ACCEPT && r->action == FR_FAULT_REFUSE) {
+        /* the kernel refuses the connects from now on: it fired once */
+        fs->n_refuse++;
+        f->matched = f->hits = 1;
+        report(srv, 0, f);
+        fr__fault_update_listening(srv);
+    }
     return f->id;
 }
 
@@ -268,6 +275,8 @@ size_t fr__fault_remove(fr_server *srv, uint64_t id)
         fr_fault *f = fs->rules[i];
         if (id == 0 || f->id == id) {
             fs->n_on[f->spec.r.on]--;
+            if (f->spec.r.on == FR_FAULT_ON_ACCEPT && f->spec.r.action == FR_FAULT_REFUSE)
+                fs->n_refuse--;
             rule_free(f);
             removed++;
         } else {
@@ -291,6 +300,7 @@ size_t fr__fault_remove(fr_server *srv, uint64_t id)
             fr__fault_kick(c);
     }
     release_held(fs, 0);
+    fr__fault_update_listening(srv); /* a refusal window may have ended */
     return removed;
 }
 
@@ -497,7 +507,7 @@ int fr__fault_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv
         return 0;
     }
     fc->armed = 0;
-    uint64_t done = fc->ncmds++;
+    uint64_t done = c->ncmds; /* counted by core from the connection's start */
     if (!fs->n_on[FR_FAULT_ON_COMMAND])
         return 0;
     /* where this command starts in the connection's input */
@@ -702,11 +712,11 @@ int fr__fault_output(fr_conn *c, const void *p, size_t n)
                 return 1;
             }
         }
-        if (fc->head) { /* keep the order: behind what is held */
-            fr__fault_queue_data(c, p, n, 0, 0);
-            return 1;
-        }
     }
+    /* A push is matched before it may queue behind held output: the
+     * second push of a burst meets the queue the first one's rule filled
+     * (slices, a delay) and must get its own rule too, in order behind it
+     * (fr__fault_apply_output queues behind what is held). */
     if (!is_reply && fs->n_on[FR_FAULT_ON_PUSH]) {
         fr_fault *f = match_push(fs, c, p, n);
         report(c->srv, c->id, f);
@@ -715,6 +725,10 @@ int fr__fault_output(fr_conn *c, const void *p, size_t n)
                                    n);
             return 1;
         }
+    }
+    if (fc && fc->head) { /* keep the order: behind what is held */
+        fr__fault_queue_data(c, p, n, 0, 0);
+        return 1;
     }
     return 0;
 }
@@ -805,8 +819,8 @@ int fr__fault_accept(fr_server *srv, int fd)
     for (size_t i = 0; i < fs->n; i++) {
         fr_fault *f = fs->rules[i];
         const fr_fault_rule *r = &f->spec.r;
-        if (r->on != FR_FAULT_ON_ACCEPT)
-            continue;
+        if (r->on != FR_FAULT_ON_ACCEPT || r->action == FR_FAULT_REFUSE)
+            continue; /* refuse closed the port: it never sees a connect */
         if ((!r->addr || glob(r->addr, addr, strlen(addr))) && fire(f, hit == NULL))
             hit = f;
     }
@@ -818,7 +832,8 @@ int fr__fault_accept(fr_server *srv, int fd)
         case FR_FAULT_ERROR: {
             fr_buf b = {0};
             fr__buf_printf(&b, "-%s\r\n", fr__fault_err_text(r->err));
-            ssize_t w = write(fd, b.p, b.len); /* best effort, as maxclients */
+            /* best effort, as maxclients; never SIGPIPE the process */
+            ssize_t w = send(fd, b.p, b.len, MSG_NOSIGNAL);
             (void)w;
             fr__buf_free(&b);
             shutdown(fd, SHUT_WR);

@@ -83,6 +83,8 @@ struct fr_faults {
     struct event *pause_ev; /* FAKE.PAUSE ms: resumes by itself */
 
     int down;          /* restarting: listeners closed */
+    int listen_off;    /* fr_server_set_listening(0) / FAKE.LISTEN OFF */
+    size_t n_refuse;   /* on=accept action=refuse rules: the port is closed */
     int restart_stage; /* 1: go down when restart_ev fires, 2: come back */
     int restart_flush;
     int64_t restart_down_ms;
@@ -104,7 +106,6 @@ typedef struct fr_fault_seg {
 
 struct fr_fault_conn {
     fr_conn *c;
-    uint64_t ncmds;      /* commands dispatched since the engine exists */
     uint64_t armed;      /* rule whose after-action takes the next reply */
     int64_t armed_ms;    /* its delay, drawn when it fired */
     int pass_next;       /* a held command comes again: don't re-fault */
@@ -173,6 +174,9 @@ size_t fr__fault_kill(fr_server *srv, const fr_kill_spec *k);
  * after down_ms. */
 void fr__fault_restart(fr_server *srv, int64_t down_ms, int flush, int deferred);
 int fr__fault_set_listening(fr_server *srv, int on);
+/* Listen or not, as the state asks: not while restarting, turned off, or
+ * while a refuse rule is in force. Returns FR_OK or FR_ERR_SOCKET. */
+int fr__fault_update_listening(fr_server *srv);
 void fr__fault_pause(fr_server *srv, uint64_t exempt, int64_t ms);
 void fr__fault_resume(fr_server *srv);
 

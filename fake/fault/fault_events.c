@@ -69,8 +69,7 @@ static void come_back(fr_server *srv)
     struct fr_faults *fs = srv->faults;
     fs->down = 0;
     fs->restart_stage = 0;
-    if (!srv->shut_down)
-        fr__server_listen(srv); /* on failure errstr says why; we stay down */
+    fr__fault_update_listening(srv); /* on failure errstr says why; we stay down */
 }
 
 static void on_restart(evutil_socket_t fd, short what, void *arg)
@@ -119,13 +118,24 @@ void fr__fault_restart(fr_server *srv, int64_t down_ms, int flush, int deferred)
     }
 }
 
-int fr__fault_set_listening(fr_server *srv, int on)
+int fr__fault_update_listening(fr_server *srv)
 {
-    if (!on) {
+    struct fr_faults *fs = srv->faults;
+    int want = !srv->shut_down && !(fs && (fs->down || fs->listen_off || fs->n_refuse));
+    if (!want) {
         fr__server_unlisten(srv);
         return FR_OK;
     }
     return fr__server_listen(srv);
+}
+
+int fr__fault_set_listening(fr_server *srv, int on)
+{
+    struct fr_faults *fs = fr__faults_get(srv);
+    if (!fs)
+        return FR_ERR_EVENT;
+    fs->listen_off = !on;
+    return fr__fault_update_listening(srv);
 }
 
 /* ---- pause ---------------------------------------------------------------- */
@@ -223,7 +233,9 @@ static void restart_on_loop(fr_server *srv, void *arg)
         return;
     }
     fr__fault_restart(srv, j->ms, j->flag, 0);
-    j->status = srv->listening || j->ms > 0 ? FR_OK : FR_ERR_SOCKET;
+    struct fr_faults *fs = srv->faults;
+    int meant_down = fs->listen_off || fs->n_refuse; /* not a bind failure */
+    j->status = srv->listening || meant_down || j->ms > 0 ? FR_OK : FR_ERR_SOCKET;
 }
 
 int fr_server_restart(fr_server *srv, int64_t down_ms, int flush)

@@ -57,7 +57,7 @@ static const char *const key_names[K_NKEYS] = {
 
 static const char *const action_names[] = {
     "none",  "error", "drop",    "stall", "close",  "reset", "halfclose", "delay",
-    "slice", "cut",   "corrupt", "dup",   "insert", "rate",  "hang",
+    "slice", "cut",   "corrupt", "dup",   "insert", "rate",  "hang",      "refuse",
 };
 #define NACTIONS (sizeof action_names / sizeof action_names[0])
 
@@ -101,14 +101,14 @@ static unsigned on_actions(fr_fault_on on)
     switch (on) {
     case FR_FAULT_ON_ACCEPT:
         return A(FR_FAULT_CLOSE) | A(FR_FAULT_RESET) | A(FR_FAULT_HANG) | A(FR_FAULT_DELAY) |
-               A(FR_FAULT_ERROR);
+               A(FR_FAULT_ERROR) | A(FR_FAULT_REFUSE);
     case FR_FAULT_ON_READ:
         return A(FR_FAULT_CLOSE) | A(FR_FAULT_RESET) | A(FR_FAULT_HALFCLOSE) | A(FR_FAULT_STALL) |
                A(FR_FAULT_DELAY);
     case FR_FAULT_ON_PUSH:
-        return ~(A(FR_FAULT_HANG) | A(FR_FAULT_STALL) | A(FR_FAULT_NONE));
+        return ~(A(FR_FAULT_HANG) | A(FR_FAULT_STALL) | A(FR_FAULT_NONE) | A(FR_FAULT_REFUSE));
     default:
-        return ~(A(FR_FAULT_HANG) | A(FR_FAULT_NONE));
+        return ~(A(FR_FAULT_HANG) | A(FR_FAULT_NONE) | A(FR_FAULT_REFUSE));
     }
 }
 
@@ -233,8 +233,6 @@ static int lookup(const char *s, const char *const *names, size_t n)
 
 static int parse_action(const char *s)
 {
-    if (!strcasecmp(s, "refuse"))
-        return FR_FAULT_CLOSE;
     int a = lookup(s, action_names, NACTIONS);
     return a > 0 ? a : -1;
 }
@@ -480,8 +478,23 @@ static int validate(pstate *ps)
     if (!r->action)
         return fail(ps, 0,
                     "missing action= (error, drop, stall, close, reset, halfclose, "
-                    "delay, slice, cut, corrupt, dup, insert, rate, hang)");
+                    "delay, slice, cut, corrupt, dup, insert, rate, hang, refuse)");
     size_t aw = ps->at[K_ACTION];
+    if (r->action == FR_FAULT_REFUSE && r->on != FR_FAULT_ON_ACCEPT)
+        return fail(ps, aw,
+                    "refuse is for on=accept (the port refuses connects); to end a "
+                    "connection use action=close or reset");
+    if (r->action == FR_FAULT_REFUSE) {
+        /* the kernel refuses the connects: the server never sees them, so
+         * nothing can be counted, drawn or matched per connect */
+        static const int per_connect[] = {K_NTH, K_PROB, K_SEED, K_ADDR, K_TIMES};
+        for (size_t i = 0; i < sizeof per_connect / sizeof per_connect[0]; i++)
+            if (ps->at[per_connect[i]] && (per_connect[i] != K_TIMES || r->times))
+                return fail(ps, ps->at[per_connect[i]],
+                            "action=refuse closes the port: refused connects are never seen, "
+                            "so it takes no nth=, prob=, seed=, addr= or times=; bound it "
+                            "with for= (accept-then-close is action=close)");
+    }
     if (!(on_actions(r->on) & A(r->action)))
         return fail(ps, aw, "not an action for on=%s", on_names[r->on]);
     for (int k = 0; k < K_NKEYS; k++) {

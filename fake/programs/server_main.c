@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -31,6 +33,9 @@ static void usage(FILE *f)
             "  --unixsocket P    also listen on a unix socket\n"
             "  --requirepass PW  require AUTH\n"
             "  --port-file F     write the port to F once listening\n"
+            "  --daemonize       run in the background; return once listening, printing\n"
+            "                    only the port (port=$(fakeredis-server --port 0 --daemonize))\n"
+            "  --pidfile F       write the process id to F once listening\n"
             "  --frozen-clock    start with the clock frozen\n"
             "  --no-control      refuse the FAKE.* control commands\n"
             "  --protected-mode no  allow a non-loopback --bind without --requirepass\n"
@@ -38,6 +43,8 @@ static void usage(FILE *f)
             "  --record FILE     record every event to FILE (see fakeredis-replay)\n"
             "  --record-dir DIR  let FAKE.RECORD START write files in DIR (plain names\n"
             "                    only); without it, recording over the wire is refused\n"
+            "  --journal-size N  entries the command journal keeps (default 4096;\n"
+            "                    0: none; see FAKE.JOURNAL)\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -69,6 +76,81 @@ static int write_port_file(const char *path, int port)
     return 0;
 }
 
+/* --daemonize: the parent waits on this pipe for the child's port (or EOF
+ * when the child failed, having said why on the shared stderr). */
+static int ready_fd = -1;
+
+static void daemonize_or_exit(void)
+{
+    int fds[2];
+    if (pipe(fds) < 0) {
+        perror("fakeredis-server: pipe");
+        exit(1);
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fakeredis-server: fork");
+        exit(1);
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        ready_fd = fds[1];
+        setsid();
+        return;
+    }
+    close(fds[1]);
+    char buf[32];
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof buf - 1 && (r = read(fds[0], buf + n, sizeof buf - 1 - n)) != 0) {
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            break;
+        n += (size_t)r;
+    }
+    buf[n] = '\0';
+    if (n && buf[n - 1] == '\n') {
+        fputs(buf, stdout); /* the port, alone: for port=$(...) */
+        exit(0);
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    exit(WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 1);
+}
+
+/* The child listens: write the pid file, let go of the terminal and of
+ * the parent's stdout (a $(...) waits for every holder to close it), then
+ * hand the port to the parent. */
+static int daemon_ready(int port)
+{
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0)
+        return -1;
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    if (null > 2)
+        close(null);
+    char line[32];
+    int n = snprintf(line, sizeof line, "%d\n", port);
+    ssize_t w = write(ready_fd, line, (size_t)n);
+    close(ready_fd);
+    ready_fd = -1;
+    return w == n ? 0 : -1;
+}
+
+static int write_pidfile(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "%ld\n", (long)getpid());
+    return fclose(f);
+}
+
 typedef struct args {
     fr_options opts;
     const char *port_file;
@@ -77,6 +159,8 @@ typedef struct args {
     const char **faults; /* --fault rules, in order */
     size_t nfaults;
     const char *record; /* --record FILE */
+    int daemonize;
+    const char *pidfile;
 } args;
 
 static void add_config(args *a, char *line)
@@ -198,6 +282,8 @@ static void parse_args(args *a, int argc, char **argv)
             a->opts.frozen_clock = 1;
         } else if (!strcmp(o, "--no-control")) {
             a->opts.no_control = 1;
+        } else if (!strcmp(o, "--daemonize")) {
+            a->daemonize = 1;
         } else if (strncmp(o, "--", 2) != 0 || !o[2]) {
             fprintf(stderr, "fakeredis-server: unexpected argument '%s'\n", o);
             usage(stderr);
@@ -223,6 +309,19 @@ static void parse_args(args *a, int argc, char **argv)
             i++;
         } else if (!strcmp(o, "--port-file")) {
             a->port_file = v;
+            i++;
+        } else if (!strcmp(o, "--pidfile")) {
+            a->pidfile = v;
+            i++;
+        } else if (!strcmp(o, "--journal-size")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 0 || n > 100000000) {
+                fprintf(stderr, "fakeredis-server: bad --journal-size '%s' (expected 0 to "
+                                "100000000)\n", v);
+                exit(1);
+            }
+            a->opts.journal_size = n ? n : -1;
             i++;
         } else if (!strcmp(o, "--record-dir")) {
             a->opts.record_dir = v;
@@ -284,6 +383,8 @@ int main(int argc, char **argv)
     args a;
     memset(&a, 0, sizeof a);
     parse_args(&a, argc, argv);
+    if (a.daemonize)
+        daemonize_or_exit(); /* only the child returns */
     signal(SIGPIPE, SIG_IGN);
     /* glibc gives memory back to the kernel after every burst of output
      * and takes it again for the next (a brk pair per flush on pub/sub
@@ -324,18 +425,29 @@ int main(int argc, char **argv)
     }
 
     int port = fr_server_port(srv);
-    if (port >= 0)
-        printf("fakeredis listening on %s:%d\n", a.opts.bind ? a.opts.bind : "127.0.0.1", port);
-    if (a.opts.unixsocket)
-        printf("fakeredis listening on unix:%s\n", a.opts.unixsocket);
-    fflush(stdout);
+    if (a.pidfile && write_pidfile(a.pidfile) < 0) {
+        fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.pidfile, strerror(errno));
+        goto out;
+    }
     if (a.port_file && write_port_file(a.port_file, port) < 0) {
         fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.port_file, strerror(errno));
+        goto out;
+    }
+    if (!a.daemonize) {
+        if (port >= 0)
+            printf("fakeredis listening on %s:%d\n", a.opts.bind ? a.opts.bind : "127.0.0.1",
+                   port);
+        if (a.opts.unixsocket)
+            printf("fakeredis listening on unix:%s\n", a.opts.unixsocket);
+        fflush(stdout);
+    } else if (daemon_ready(port) < 0) {
         goto out;
     }
     event_base_dispatch(base);
     rc = 0;
 out:
+    if (a.pidfile && rc == 0)
+        unlink(a.pidfile);
     fr_server_stop(srv);
     if (sigterm)
         event_free(sigterm);

@@ -78,6 +78,31 @@ FR_API int fr_server_pause_processing(fr_server *srv);
 /** End a pause (also one started by FAKE.PAUSE). As the pause. */
 FR_API int fr_server_resume_processing(fr_server *srv);
 
+/* ------------------------------------------------------------------------
+ * Watching a server change: what event-driven waits are built on
+ * (fakeredis/harness.h). Tests rarely call these themselves.
+ * ------------------------------------------------------------------------ */
+
+/** Called on the server's loop thread, once per loop iteration in which
+ *  something changed: a command ran, a client connected or was freed,
+ *  listening started or stopped, the 100 ms cron ran (keys may have
+ *  expired), the clock was moved. It must be short and must not call into
+ *  the server; typically it wakes a waiting thread (a condition variable,
+ *  an eventfd). */
+typedef void fr_watch_fn(void *ctx);
+
+/** Call fn(ctx) after every change from now on; *id (may be NULL) names
+ *  the watch for fr_server_unwatch(). FR_OK, FR_ERR_ARG, FR_ERR_STOPPED.
+ *  A watch ends with the server at the latest. */
+FR_API int fr_server_watch(fr_server *srv, fr_watch_fn *fn, void *ctx, uint64_t *id);
+/** Stop the watch id: fn is not called once this returns. FR_OK,
+ *  FR_ERR_ARG (no such watch), FR_ERR_STOPPED. */
+FR_API int fr_server_unwatch(fr_server *srv, uint64_t id);
+
+/** The event_base an attached server runs on (fr_server_attach), or NULL
+ *  for a threaded server (or NULL srv). Any thread. */
+FR_API struct event_base *fr_server_base(const fr_server *srv);
+
 #ifdef __cplusplus
 }
 #endif

@@ -115,6 +115,10 @@ typedef struct fr_options {
      *  with FR_ERR_ARG. NULL (the default): FAKE.RECORD START is refused.
      *  fr_record_start() from C is not confined by it. */
     const char *record_dir;
+    /** the command journal (fakeredis/journal.h): how many entries it
+     *  keeps, the oldest leaving first. 0: FR_JOURNAL_DEFAULT_SIZE
+     *  (4096); negative: no journal. */
+    long journal_size;
 } fr_options;
 
 /**

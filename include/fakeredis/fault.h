@@ -17,7 +17,8 @@
  *   client=GLOB (name)  id=N  addr=GLOB (peer "ip:port")
  *   nth=N  after-cmds=N  after-bytes=N  prob=P seed=S
  *   action=error|drop|stall|close|reset|halfclose|delay|slice|cut|corrupt|
- *          dup|insert|rate|hang           (refuse = close)
+ *          dup|insert|rate|hang|refuse    (refuse: on=accept only, the port
+ *                                          refuses connects: ECONNREFUSED)
  *   when=before|after   ms=D jitter=J   size=K gap=D   bps=N
  *   at=POS then=stall|close|reset|halfclose   how=flip|replace|nolf pos=POS byte=C
  *   err=TEXT|loading|readonly|busy|masterdown|tryagain|oom|...   text=TEXT
@@ -29,7 +30,8 @@
  *   cmd=GET action=error err="LOADING Redis is loading the dataset in memory"
  *   cmd=SUBSCRIBE nth=2 client=worker action=cut at=half then=reset
  *   cmd=* action=slice size=1 gap=2
- *   on=accept action=refuse times=3
+ *   on=accept action=close times=3       (accepted, then closed at once)
+ *   on=accept action=refuse for=300ms    (connect() gets ECONNREFUSED)
  *   cmd=SET prob=0.25 seed=7 action=reset
  *
  * Determinism: the nth count, hit counters and the pseudo-random draws
@@ -100,8 +102,15 @@ typedef enum fr_fault_action {
     FR_FAULT_INSERT,    /**< send a pub/sub message push (payload text)
                              before the reply */
     FR_FAULT_RATE,      /**< send the reply at bps bytes per second */
-    FR_FAULT_HANG       /**< at accept: accept, then never read or answer
+    FR_FAULT_HANG,      /**< at accept: accept, then never read or answer
                              (until the rule is cleared) */
+    FR_FAULT_REFUSE     /**< at accept: the port refuses connects (the
+                             listener is closed) while the rule is in force,
+                             so connect() fails with ECONNREFUSED. The
+                             server never sees a refused connect: bound the
+                             window with for= or fr_fault_clear(); nth=,
+                             prob=, addr= and times= do not apply.
+                             Accept-then-close is FR_FAULT_CLOSE. */
 } fr_fault_action;
 
 /** Before the command runs, or on its reply. 0: the action's default
@@ -158,9 +167,9 @@ typedef struct fr_fault_rule {
     const char *addr;     /**< glob on the peer address "ip:port" */
     uint64_t nth;         /**< only the nth matching event fires; 0: all */
     uint64_t after_cmds;  /**< the connection already ran this many
-                               commands (counted from the server's first
-                               rule or server event: before that the
-                               engine does not exist, and counts nothing) */
+                               commands, counted from its start (every
+                               command it sent, FAKE.* included; a command
+                               held and run again counts once) */
     uint64_t after_bytes; /**< the command starts after the connection's
                                first after_bytes input bytes; on=read:
                                fires when the count read goes past it */

@@ -91,6 +91,13 @@ FR_API int fr_sub_list_equal(const fr_sub_list *a, const fr_sub_list *b);
 /** 1 if l holds name (len bytes) of that kind, 0 otherwise. Any thread. */
 FR_API int fr_sub_list_has(const fr_sub_list *l, fr_sub_kind kind, const char *name, size_t len);
 
+/** l as one readable line, for a failure message:
+ *  client 7: channels ["alerts", "news"] patterns ["user:*"]
+ *  (shard channels only when there are some; bytes outside printable
+ *  ASCII escaped). *text is malloc'd, the caller frees it. FR_OK or
+ *  FR_ERR_ARG (NULL text). A NULL l gives "(no list)". Any thread. */
+FR_API int fr_sub_list_format(const fr_sub_list *l, char **text);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,10 @@
 #               SCAN, SUNION, ZUNIONSTORE (1k vs 1M)
 #   streams     XADD and XRANGE (10 entries) at -P 16, XREADGROUP with XACK,
 #               RSS per stream entry
+#   journal     the fake with its journal (default) against the fake without
+#               (--journal-size 0): redis-benchmark at PIPELINES, ratio on/off
+#   fixture     the harness' fixture inside cmocka: start + connect + PING +
+#               stop per test, and the group fixture's reset
 # Every ratio printed is oriented so that > 1 means the fake is better:
 # throughput fake/redis, cost (time, bytes) redis/fake; with rounds, it is
 # the median of the per-round ratios.
@@ -41,9 +45,11 @@
 #   XGROUP_N   entries the consumer-group run reads          [100000]
 #   MEMSTREAM  entries of the stream whose RSS is measured     [1000000]
 #   REDIS      redis-server binary                            [redis-server]
+#   JOURNAL_TESTS  redis-benchmark tests of the journal part   [ping_mbulk,set,get,incr,lpush]
+#   FIXTURE_ROUNDS tests per fixture kind                      [300]
 set -euo pipefail
 
-ALL_PARTS="throughput pubsub startstop memory conns scale streams"
+ALL_PARTS="throughput pubsub startstop memory conns scale streams journal fixture"
 is_part() { case " $ALL_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 BUILD=./build
@@ -73,6 +79,8 @@ CONNWAIT=${CONNWAIT:-3000}
 XGROUP_N=${XGROUP_N:-100000}
 MEMSTREAM=${MEMSTREAM:-1000000}
 REDIS=${REDIS:-redis-server}
+JOURNAL_TESTS=${JOURNAL_TESTS:-ping_mbulk,set,get,incr,lpush}
+FIXTURE_ROUNDS=${FIXTURE_ROUNDS:-300}
 FAKE=$BUILD/fake/fakeredis-server
 BENCHBIN=$BUILD/tests/bench
 
@@ -270,6 +278,59 @@ part_throughput() {
         printf '%-16s %8s %14.0f %14.0f %10.2f\n' "$t" "$p" "$r" "$f" "$ratio"
     done
     part_end throughput
+}
+
+# ------------------------------------------------------------------- journal
+# Two fakes, one with the journal (the default) and one without; the same
+# redis-benchmark runs against both, alternating who goes first.
+part_journal() {
+    part_begin "journal: the fake with its journal vs without, requests/s"
+    echo "tests=$JOURNAL_TESTS pipelines=\"$PIPELINES\" rounds=$ROUNDS n=$N np=$NP clients=$CLIENTS"
+    start_fake --journal-size 0
+    local off_port=$FAKE_PORT
+    REDIS_PID=$FAKE_PID # so stop_servers stops both
+    start_fake
+    local on_port=$FAKE_PORT
+    : >"$WORK/results"
+    local round p n
+    for ((round = 1; round <= ROUNDS; round++)); do
+        for p in $PIPELINES; do
+            n=$N
+            [ "$p" -gt 1 ] && n=$NP
+            local common=(-h 127.0.0.1 -c "$CLIENTS" -P "$p" -n "$n" -t "$JOURNAL_TESTS")
+            if ((round % 2)); then
+                rb_csv "$round" off "$p" "" "" "" -- -p "$off_port" "${common[@]}"
+                rb_csv "$round" on "$p" "" "" "" -- -p "$on_port" "${common[@]}"
+            else
+                rb_csv "$round" on "$p" "" "" "" -- -p "$on_port" "${common[@]}"
+                rb_csv "$round" off "$p" "" "" "" -- -p "$off_port" "${common[@]}"
+            fi
+        done
+        echo "bench: journal round $round/$ROUNDS done" >&2
+    done
+    stop_servers
+    echo "median of $ROUNDS rounds; ratio: median of per-round on/off (>= 0.95: the journal costs under 5%)"
+    printf '%-16s %8s %14s %14s %10s\n' test pipeline "no journal" "journal" on/off
+    local t o j ratio
+    cut -f3,4 "$WORK/results" | awk '!seen[$0]++' | sort -t$'\t' -s -k1,1n |
+    while IFS=$'\t' read -r p t; do
+        o=$(sel_rounds off "$p" "$t" | cut -d' ' -f2 | median)
+        j=$(sel_rounds on "$p" "$t" | cut -d' ' -f2 | median)
+        ratio=$(join <(sel_rounds off "$p" "$t" | sort -k1,1) \
+                     <(sel_rounds on "$p" "$t" | sort -k1,1) |
+            awk '$2 > 0 { print $3 / $2 }' | median)
+        printf '%-16s %8s %14.0f %14.0f %10.3f\n' "$t" "$p" "$o" "$j" "$ratio"
+    done
+    part_end journal
+}
+
+# ------------------------------------------------------------------- fixture
+part_fixture() {
+    part_begin "the harness' fixture inside cmocka"
+    local fixture
+    fixture=$(need_bin fixture) || return 0
+    "$fixture" "$FIXTURE_ROUNDS" 2>/dev/null || echo "bench: fixture failed" >&2
+    part_end fixture
 }
 
 # -------------------------------------------------------------------- pubsub

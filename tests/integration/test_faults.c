@@ -29,6 +29,7 @@
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/events.h"
 #include "fakeredis/fault.h"
+#include "fakeredis/pubsub.h"
 #include "support/child.h"
 #include "support/rawsock.h"
 #include "support/testutil.h"
@@ -495,7 +496,7 @@ static void test_push_rules(void **state)
 static void test_accept_actions(void **state)
 {
     fr_server *srv = tu_start();
-    add(srv, "on=accept nth=1 action=refuse");
+    add(srv, "on=accept nth=1 action=close");
     add(srv, "on=accept nth=2 action=reset");
     add(srv, "on=accept nth=3 action=error err=\"ERR max number of clients reached\"");
     add(srv, "on=accept nth=4 action=delay ms=300");
@@ -530,6 +531,119 @@ static void test_accept_actions(void **state)
     fr_server_stop(srv);
 }
 
+/* ---- the three fixes: refuse, push bursts, after-cmds ------------------------------ */
+
+/* on=accept action=refuse: connect() itself fails with ECONNREFUSED (the
+ * port is closed while the rule is in force), never a connect that
+ * succeeds and then reads EOF; clearing the rule opens the port again. */
+static void test_refuse_gives_econnrefused(void **state)
+{
+    fr_server *srv = tu_start();
+    int port = fr_server_port(srv);
+    uint64_t id;
+    assert_int_equal(fr_fault_add_text(srv, "on=accept action=refuse", &id), FR_OK);
+    for (int i = 0; i < 3; i++) {
+        errno = 0;
+        int fd = rs_connect(port);
+        if (fd >= 0)
+            fail_msg("connect %d succeeded while refusing", i + 1);
+        assert_int_equal(errno, ECONNREFUSED);
+    }
+    uint64_t hits = 0;
+    assert_int_equal(fr_fault_hits(srv, id, &hits, NULL), FR_OK);
+    assert_int_equal(hits, 1); /* it fired once: when it closed the port */
+    assert_int_equal(fr_server_is_listening(srv), 0);
+    assert_int_equal(fr_fault_clear(srv, id), FR_OK);
+    int fd = rs_connect_srv(srv); /* same port, open again */
+    assert_int_equal(fr_server_port(srv), port);
+    rs_send(fd, "PING\r\n");
+    rs_expect(fd, "+PONG\r\n");
+    close(fd);
+
+    /* a window: refused for 300 ms, then accepted, with no clear */
+    add(srv, "on=accept action=refuse for=300ms");
+    long long t0 = tu_mono_ms(), accepted_at = -1;
+    int refused = 0;
+    while (tu_mono_ms() - t0 < 300 + LATE_MS * 3) {
+        errno = 0;
+        fd = rs_connect(port);
+        if (fd >= 0) {
+            accepted_at = tu_mono_ms() - t0;
+            break;
+        }
+        assert_int_equal(errno, ECONNREFUSED);
+        refused++;
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(refused > 0);
+    assert_true(accepted_at >= 290);
+    rs_send(fd, "PING\r\n");
+    rs_expect(fd, "+PONG\r\n");
+    close(fd);
+
+    /* a refuse window and FAKE.LISTEN: the port opens when both allow */
+    assert_int_equal(fr_fault_add_text(srv, "on=accept action=refuse", &id), FR_OK);
+    assert_int_equal(fr_server_set_listening(srv, 0), FR_OK);
+    assert_int_equal(fr_fault_clear(srv, id), FR_OK);
+    assert_true(rs_connect(port) < 0 && errno == ECONNREFUSED); /* still off */
+    assert_int_equal(fr_server_set_listening(srv, 1), FR_OK);
+    fd = rs_connect_srv(srv);
+    close(fd);
+    fr_server_stop(srv);
+}
+
+/* on=push channel=X action=slice with no limit: every push of a burst is
+ * sliced (it used to be only the first; the others queued behind it
+ * whole). Each of 5 messages of 35 bytes in 8-byte fragments, 10 ms
+ * apart: 25 fragments, at least 24 gaps. */
+static void test_push_burst_all_sliced(void **state)
+{
+    fr_server *srv = tu_start();
+    uint64_t id;
+    assert_int_equal(fr_fault_add_text(srv, "on=push channel=news action=slice size=8 gap=10", &id),
+                     FR_OK);
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "SUBSCRIBE news\r\n");
+    rs_expect(fd, "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+    long long t0 = tu_mono_ms();
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(fr_pubsub_publish(srv, FR_SUB_CHANNEL, "news", 4, "X", 1), 1);
+    char want[256] = "", buf[256];
+    for (int i = 0; i < 5; i++)
+        strcat(want, "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$1\r\nX\r\n");
+    size_t n = rs_read_n(fd, buf, strlen(want), 10000, NULL);
+    long long dt = tu_mono_ms() - t0;
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(buf, want, n);
+    uint64_t hits = 0;
+    assert_int_equal(fr_fault_hits(srv, id, &hits, NULL), FR_OK);
+    assert_int_equal(hits, 5);
+    if (dt < 24 * 10 - 5)
+        fail_msg("5 sliced pushes took %lld ms: some went out whole", dt);
+    close(fd);
+    fr_server_stop(srv);
+}
+
+/* after-cmds=N counts the connection's commands from its start, not from
+ * the server's first rule: three PINGs before any rule exists count. */
+static void test_after_cmds_per_connection(void **state)
+{
+    fr_server *srv = tu_start();
+    int a = rs_connect_srv(srv);
+    rs_send(a, "PING\r\nPING\r\nPING\r\n");
+    rs_expect(a, "+PONG\r\n+PONG\r\n+PONG\r\n");
+    add(srv, "cmd=PING after-cmds=3 action=error err=\"ERR late\"");
+    rs_send(a, "PING\r\n"); /* its 4th command: 3 ran before it */
+    rs_expect(a, "-ERR late\r\n");
+    int b = rs_connect_srv(srv); /* a new connection starts from 0 */
+    rs_send(b, "PING\r\nPING\r\nPING\r\nPING\r\n");
+    EXPECT(b, "+PONG\r\n+PONG\r\n+PONG\r\n-ERR late\r\n", R_QUIET);
+    close(a);
+    close(b);
+    fr_server_stop(srv);
+}
+
 static void test_read_bytes(void **state)
 {
     fr_server *srv = tu_start();
@@ -555,7 +669,8 @@ static void test_match_and_limits(void **state)
     /* added while the connection is open: in force for its next byte */
     add(srv, "cmd=PING times=2 action=error err=\"ERR two\"");
     add(srv, "cmd=ECHO nth=2 action=error");
-    add(srv, "cmd=GET,DBSIZE after-cmds=7 action=error err=\"ERR late\"");
+    /* counted from the connection's start: the PING above is its first */
+    add(srv, "cmd=GET,DBSIZE after-cmds=8 action=error err=\"ERR late\"");
     add(srv, "arg=secret* action=drop");
     rs_send(fd, "PING\r\nPING\r\nPING\r\nECHO a\r\nECHO b\r\nECHO c\r\nGET k\r\nDBSIZE\r\n"
                 "ECHO secret1\r\n");
@@ -576,7 +691,7 @@ static void test_match_and_limits(void **state)
     uint64_t hits, matched;
     assert_int_equal(fr_fault_hits(srv, 3, &hits, &matched), FR_OK);
     assert_int_equal(hits, 1);
-    assert_int_equal(matched, 1); /* GET was command 6: too early to count */
+    assert_int_equal(matched, 1); /* GET was command 8 (7 before it): too early */
     close(fd);
     fr_server_stop(srv);
 }
@@ -1225,6 +1340,9 @@ int main(void)
         cmocka_unit_test(test_push_rules),
         cmocka_unit_test(test_accept_actions),
         cmocka_unit_test(test_read_bytes),
+        cmocka_unit_test(test_refuse_gives_econnrefused),
+        cmocka_unit_test(test_push_burst_all_sliced),
+        cmocka_unit_test(test_after_cmds_per_connection),
         cmocka_unit_test(test_match_and_limits),
         cmocka_unit_test(test_after_bytes),
         cmocka_unit_test(test_client_match_and_for),

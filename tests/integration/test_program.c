@@ -183,6 +183,37 @@ static void test_databases_option(void **state)
                         "config 'databases 4097': argument must be between 1 and 4096 inclusive");
 }
 
+/* --daemonize returns once the server listens and prints only the port,
+ * so port=$(fakeredis-server --port 0 --daemonize ...) works in a script;
+ * --pidfile names the daemon; a daemon that cannot start says why and
+ * exits 1; the journal size is a flag. */
+static void test_daemonize(void **state)
+{
+    char cmd[1024], pidfile[256];
+    snprintf(pidfile, sizeof pidfile, "%s/fr.pid", scratch());
+    snprintf(cmd, sizeof cmd,
+             "port=$(timeout 10 %s --port 0 --daemonize --pidfile %s --journal-size 16) || exit 9; "
+             "echo \"port=$port\"; redis-cli -p \"$port\" FAKE.JOURNAL COUNT ALL; "
+             "kill $(cat %s)",
+             FR_SERVER_BIN, pidfile, pidfile);
+    int rc = -1;
+    char *out = tu_run(cmd, &rc);
+    int port = 0, n = -1;
+    if (rc != 0 || sscanf(out, "port=%d\n%d", &port, &n) != 2 || port <= 0 || n < 1)
+        fail_msg("daemonize: exit %d, output '%s'", rc, out);
+    free(out);
+    /* gone with its pid file once SIGTERM ends it */
+    for (int i = 0; i < 500 && access(pidfile, F_OK) == 0; i++)
+        usleep(10000);
+    assert_int_not_equal(access(pidfile, F_OK), 0);
+    /* a daemon that cannot start: its error, status 1, nothing on stdout */
+    expect_run("--port 0 --daemonize --bogus x", 1,
+               "fakeredis-server: config 'bogus \"x\"': Bad directive or wrong number of "
+               "arguments\n");
+    expect_run("--journal-size -1", 1,
+               "fakeredis-server: bad --journal-size '-1' (expected 0 to 100000000)\n");
+}
+
 static int cleanup(void **state)
 {
     (void)state;
@@ -198,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_config_file_errors),
         cmocka_unit_test_teardown(test_config_file_long_line, tu_children_teardown),
         cmocka_unit_test(test_databases_option),
+        cmocka_unit_test(test_daemonize),
     };
     if (getenv("FR_TEST_FILTER"))
         cmocka_set_test_filter(getenv("FR_TEST_FILTER"));

@@ -119,7 +119,7 @@ static void test_actions_and_params(void **state)
         {"action=drop", FR_FAULT_DROP},
         {"action=stall", FR_FAULT_STALL},
         {"action=close", FR_FAULT_CLOSE},
-        {"action=refuse", FR_FAULT_CLOSE},
+        {"on=accept action=refuse", FR_FAULT_REFUSE},
         {"action=reset when=after", FR_FAULT_RESET},
         {"action=halfclose", FR_FAULT_HALFCLOSE},
         {"action=dup", FR_FAULT_DUP},
@@ -292,7 +292,19 @@ static void test_errors(void **state)
 {
     expect_error("", "empty rule");
     expect_error("cmd=GET", "missing action= (error, drop, stall, close, reset, halfclose, "
-                            "delay, slice, cut, corrupt, dup, insert, rate, hang)");
+                            "delay, slice, cut, corrupt, dup, insert, rate, hang, refuse)");
+    /* refuse closes the port: ECONNREFUSED, never an accepted socket */
+    expect_error("cmd=GET action=refuse",
+                 "word 2 'action=refuse': refuse is for on=accept (the port refuses connects); "
+                 "to end a connection use action=close or reset");
+    expect_error("on=accept action=refuse times=3",
+                 "word 3 'times=3': action=refuse closes the port: refused connects are never "
+                 "seen, so it takes no nth=, prob=, seed=, addr= or times=; bound it with for= "
+                 "(accept-then-close is action=close)");
+    expect_error("on=accept nth=2 action=refuse",
+                 "word 2 'nth=2': action=refuse closes the port: refused connects are never "
+                 "seen, so it takes no nth=, prob=, seed=, addr= or times=; bound it with for= "
+                 "(accept-then-close is action=close)");
     expect_error("cmd=GET bogus=1 action=drop", "word 2 'bogus=1': unknown key 'bogus'");
     expect_error("cmd=GET action", "word 2 'action': 'action' needs a value (action=...)");
     expect_error("=x action=drop", "word 1 '=x': expected key=value");
