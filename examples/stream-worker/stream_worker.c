@@ -1,6 +1,7 @@
 /* The consumer-group worker. See stream_worker.h. */
 #include "stream_worker.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

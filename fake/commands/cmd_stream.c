@@ -120,7 +120,9 @@ static int parse_add_trim(fr_conn *c, trim_args *a, int xadd)
         }
     } else if (a->approx) {
         /* Redis bounds an approximate trim's work: 100 nodes' worth */
-        a->limit = 100 * c->srv->cfg.enc.stream_node_max_entries;
+        /* Redis multiplies in long long; a huge setting wraps there too */
+        a->limit =
+            (long long)(100ULL * (unsigned long long)c->srv->cfg.enc.stream_node_max_entries);
         if (a->limit <= 0)
             a->limit = 10000;
         if (a->limit > 1000000)

@@ -399,7 +399,9 @@ static int claim_options(fr_conn *c, int j, int64_t now, claim_opts *o)
             if (!fr__arg_ll_range(c, &c->argv[++j], LLONG_MIN, LLONG_MAX, &v,
                                   "Invalid IDLE option argument for XCLAIM"))
                 return 0;
-            o->deliverytime = now - v;
+            /* a negative idle time is a time in the future: taken as now
+             * below (and now - v must not overflow) */
+            o->deliverytime = v < 0 ? now : now - v;
         } else if (fr__arg_is(a, "time") && more) {
             if (!fr__arg_ll_range(c, &c->argv[++j], LLONG_MIN, LLONG_MAX, &v,
                                   "Invalid TIME option argument for XCLAIM"))

@@ -1,7 +1,6 @@
 /* What the stream command files share: IDs as arguments and replies, the
  * entry range reply with its consumer group bookkeeping, consumers looked
  * up as XREADGROUP and XCLAIM do. See commands_private.h. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
