@@ -6,6 +6,7 @@
 #include "core.h"
 #include "commands.h"
 #include "pubsub_engine.h"
+#include "record_engine.h"
 
 void fr__cmd_ping(fr_conn *c)
 {
@@ -44,6 +45,7 @@ void fr__cmd_reset(fr_conn *c)
 {
     fr__multi_discard(c);
     fr__pubsub_drop_conn(c);
+    fr__monitor_stop(c);
     c->db = 0;
     c->resp = 2;
     free(c->name);

@@ -34,6 +34,7 @@ struct fr_block_state;
 struct fr_blocking;
 struct fr_faults;
 struct fr_fault_conn;
+struct fr_monitors;
 
 enum fr_conn_flag {
     FR_CONN_AUTHED = 1u << 0,
@@ -53,7 +54,10 @@ enum fr_conn_flag {
     FR_CONN_POSTPONED = 1u << 14, /* waiting for CLIENT PAUSE to end */
     FR_CONN_UNIX = 1u << 15,
     FR_CONN_EXECUTING = 1u << 16, /* inside EXEC: blocking acts non-blocking */
-    FR_CONN_READ_PAUSED = 1u << 17 /* not reading its socket (faults) */
+    FR_CONN_READ_PAUSED = 1u << 17, /* not reading its socket (faults) */
+    /* in MONITOR mode: Redis makes such a client a replica-like one that
+     * may not touch the keyspace and never times out */
+    FR_CONN_MONITOR = 1u << 18
 };
 
 struct fr_conn {
@@ -161,6 +165,7 @@ struct fr_server {
     struct fr_blocking *blocking;
     struct fr_faults *faults;
     struct fr_rec *rec; /* recording and playback (record.h); NULL: none */
+    struct fr_monitors *monitors; /* MONITOR clients (record/monitor.c); NULL: none yet */
 };
 
 #endif

@@ -99,4 +99,11 @@ int fr__rec_start(fr_server *srv, const char *path, char *err, size_t cap);
 int fr__rec_start_in_dir(fr_server *srv, const char *name, size_t len, char *err, size_t cap);
 int fr__rec_stop(fr_server *srv);
 
+/* monitor.c: MONITOR. Start returns 0 (now monitoring: answer +OK), 1 (it
+ * already was: Redis answers nothing), -1 (not allowed for this client:
+ * inside EXEC, or fr_exec's client), -2 (the stage table is full). */
+int fr__monitor_start(fr_conn *c);
+/* RESET: a normal client again. */
+void fr__monitor_stop(fr_conn *c);
+
 #endif
