@@ -333,6 +333,7 @@ void fr__conn_process_input(fr_conn *c)
             break;
         }
         if (c->parser.argc > 0) {
+            c->req_len = used;
             fr__dispatch(c, c->parser.argc, c->parser.argv);
             if (c->flags & FR_CONN_POSTPONED) {
                 fr__parser_reset(&c->parser); /* parse it again on unpause */

@@ -35,6 +35,8 @@ struct fr_blocking;
 struct fr_faults;
 struct fr_fault_conn;
 struct fr_monitors;
+struct fr_proxy;
+struct fr_proxy_conn;
 
 enum fr_conn_flag {
     FR_CONN_AUTHED = 1u << 0,
@@ -74,6 +76,7 @@ struct fr_conn {
     fr_parser parser;
     fr_arg *argv;     /* the command being run */
     int argc;
+    size_t req_len;   /* its bytes as received, from in.p + in_off (the proxy) */
     const fr_cmd *cmd;
     const fr_cmd *last_cmd;
 
@@ -95,6 +98,7 @@ struct fr_conn {
     struct fr_pubsub_conn *subs;
     struct fr_block_state *block;
     struct fr_fault_conn *fault;
+    struct fr_proxy_conn *proxy; /* its upstream (record/proxy.c); NULL: served here */
 };
 
 /* Counters reported by INFO and reset by CONFIG RESETSTAT. */
@@ -166,6 +170,7 @@ struct fr_server {
     struct fr_faults *faults;
     struct fr_rec *rec; /* recording and playback (record.h); NULL: none */
     struct fr_monitors *monitors; /* MONITOR clients (record/monitor.c); NULL: none yet */
+    struct fr_proxy *proxy;       /* the upstream Redis (record/proxy.c); NULL: none */
 };
 
 #endif

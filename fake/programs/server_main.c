@@ -2,7 +2,7 @@
  *
  *   fakeredis-server [config-file] [--port N] [--bind ADDR] [--unixsocket P]
  *                    [--requirepass PW] [--port-file F] [--fault RULE ...]
- *                    [--record FILE] [--record-dir DIR]
+ *                    [--record FILE] [--record-dir DIR] [--proxy-to HOST:PORT]
  *                    [--name value ...]
  *
  * It prints the address it listens on, writes the port to --port-file once
@@ -20,6 +20,7 @@
 
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/fault.h"
+#include "fakeredis/proxy.h"
 #include "fakeredis/record.h"
 
 static void usage(FILE *f)
@@ -38,6 +39,8 @@ static void usage(FILE *f)
             "  --record FILE     record every event to FILE (see fakeredis-replay)\n"
             "  --record-dir DIR  let FAKE.RECORD START write files in DIR (plain names\n"
             "                    only); without it, recording over the wire is refused\n"
+            "  --proxy-to HOST:PORT  forward every client to the Redis at HOST:PORT\n"
+            "                    ([::1]:6379 for IPv6), recorded and faulted on the way\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -77,6 +80,8 @@ typedef struct args {
     const char **faults; /* --fault rules, in order */
     size_t nfaults;
     const char *record; /* --record FILE */
+    char *proxy_host;   /* --proxy-to HOST:PORT */
+    int proxy_port;
 } args;
 
 static void add_config(args *a, char *line)
@@ -162,6 +167,30 @@ static void load_config_file(args *a, const char *path)
     fclose(f);
 }
 
+static int parse_port(const char *v, int *out);
+
+/* HOST:PORT, or [IPV6]:PORT; the port 1 to 65535. */
+static int parse_target(const char *v, char **host, int *port)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon || colon == v || parse_port(colon + 1, port) < 0 || *port == 0)
+        return -1;
+    const char *h = v;
+    size_t n = (size_t)(colon - v);
+    if (h[0] == '[') {
+        if (n < 3 || h[n - 1] != ']')
+            return -1;
+        h++;
+        n -= 2;
+    }
+    *host = strndup(h, n);
+    if (!*host) {
+        perror("fakeredis-server");
+        exit(1);
+    }
+    return 0;
+}
+
 /* "0".."65535", digits only: strtol would take "" (and " 1", "+1") */
 static int parse_port(const char *v, int *out)
 {
@@ -234,6 +263,13 @@ static void parse_args(args *a, int argc, char **argv)
             }
             a->record = v;
             i++;
+        } else if (!strcmp(o, "--proxy-to")) {
+            free(a->proxy_host);
+            if (parse_target(v, &a->proxy_host, &a->proxy_port) < 0) {
+                fprintf(stderr, "fakeredis-server: bad --proxy-to '%s' (expected HOST:PORT)\n", v);
+                exit(1);
+            }
+            i++;
         } else if (!strcmp(o, "--fault")) {
             a->faults = realloc(a->faults, (a->nfaults + 1) * sizeof *a->faults);
             if (!a->faults) {
@@ -256,6 +292,7 @@ static void free_args(args *a)
         free(a->config[i]);
     free(a->config);
     free(a->faults);
+    free(a->proxy_host);
 }
 
 /* Rules and recording are set up before the loop runs, so no connection is
@@ -270,6 +307,14 @@ static int prepare(fr_server *srv, const args *a)
         }
     }
     int rc;
+    if (a->proxy_host) {
+        fr_proxy_options po = {.host = a->proxy_host, .port = a->proxy_port};
+        if ((rc = fr_proxy_start(srv, &po)) != FR_OK) {
+            fprintf(stderr, "fakeredis-server: --proxy-to %s:%d: %s\n", a->proxy_host,
+                    a->proxy_port, rc == FR_ERR_IO ? "the host does not resolve" : fr_strerror(rc));
+            return -1;
+        }
+    }
     if (a->record && (rc = fr_record_start(srv, a->record)) != FR_OK) {
         const char *why = fr_server_errstr(srv);
         fprintf(stderr, "fakeredis-server: --record '%s': %s\n", a->record,
@@ -328,6 +373,8 @@ int main(int argc, char **argv)
         printf("fakeredis listening on %s:%d\n", a.opts.bind ? a.opts.bind : "127.0.0.1", port);
     if (a.opts.unixsocket)
         printf("fakeredis listening on unix:%s\n", a.opts.unixsocket);
+    if (a.proxy_host)
+        printf("fakeredis forwarding to %s:%d\n", a.proxy_host, a.proxy_port);
     fflush(stdout);
     if (a.port_file && write_port_file(a.port_file, port) < 0) {
         fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.port_file, strerror(errno));
