@@ -52,6 +52,7 @@ typedef struct fr_rec {
     size_t pass_rec; /* its record's offset in out (flags to patch) */
     size_t pass_end; /* and where it ends (records may follow it) */
     int hold_flush;  /* pass_rec must stay in the buffer */
+    int action_db;   /* the db of the last ACTION recorded; -1: none yet */
     struct fr_playback *pb;
 } fr_rec;
 
@@ -76,6 +77,10 @@ void fr__rec_conn_close(fr_conn *c);
  * answered it (the dispatcher must not run it). A command dispatched a
  * second time (held by CLIENT PAUSE or a stall rule) is recorded once. */
 int fr__rec_command(fr_conn *c, int argc, const fr_arg *argv);
+/* The test acted through the API (a publish, a clock move): recorded as
+ * an ACTION when a recording runs. fr_exec's commands are recorded by
+ * fr__rec_command. */
+void fr__rec_action(fr_server *srv, int argc, const fr_arg *argv);
 /* Reply or push bytes entering the output stage (recorded as sent
  * untouched until fr__rec_output_taken says otherwise). */
 void fr__rec_output(fr_conn *c, const void *p, size_t n);
