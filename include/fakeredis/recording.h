@@ -234,8 +234,9 @@ typedef struct fr_replay_result {
  * cross-connection effects such as PUBLISH -> message in order), as fast
  * as possible or, with timing, at the recorded pace (scaled by speed).
  * Each recorded REPLY or PUSH is awaited on its connection (the same
- * number of RESP frames) and compared byte for byte, or counted as skipped
- * with a reason (fr_replay_skip): every one is accounted for.
+ * number of RESP frames) and compared byte for byte (but for HELLO's "id",
+ * which numbers connections as no two servers do alike), or counted as
+ * skipped with a reason (fr_replay_skip): every one is accounted for.
  * What the test did through the API (ACTION events: fr_exec() and the
  * inspect.h helpers, fr_pubsub_publish(), the clock) is re-enacted on a
  * connection of replay's own, in order, each awaited before going on;

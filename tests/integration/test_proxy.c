@@ -390,6 +390,102 @@ static void test_upstream_down_or_dropping(void **state)
     close(fd);
 }
 
+/* Run cmd through the shell; its output (freed by the caller) and status. */
+static char *run(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *run(int *status, const char *fmt, ...)
+{
+    char cmd[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return tu_run(cmd, status);
+}
+
+/* The round trip: redis-cli and a hiredis client talk to redis-server
+ * through `fakeredis-server --proxy-to --record`; the recording replays
+ * with no difference against redis-server (flushed first) and against a
+ * fake; against a fake that answers one command otherwise, the difference
+ * is reported with the connection, the command and both replies. */
+static void test_round_trip(void **state)
+{
+    (void)state;
+    char path[64], target[64];
+    snprintf(path, sizeof path, "/tmp/fr_it_proxy_rt_%ld.rec", (long)getpid());
+    snprintf(target, sizeof target, "127.0.0.1:%d", redis_port);
+    const char *extra[] = {"--proxy-to", target, "--record", path, NULL};
+    int port, status;
+    /* a target the program cannot use is refused at start */
+    static const char *const bad[] = {"nocolon", "host:", "h:0", "h:99999", "[::1:6379", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *out = run(&status, "%s --port 0 --proxy-to '%s' 2>&1", FR_SERVER_BIN, bad[i]);
+        assert_int_equal(status, 1);
+        assert_non_null(strstr(out, "--proxy-to"));
+        free(out);
+    }
+    pid_t proxy = tu_fakeredis_start(FR_SERVER_BIN, extra, &port);
+
+    free(run(&status, "command -v redis-cli >/dev/null"));
+    int have_cli = status == 0;
+    if (have_cli) {
+        free(run(&status, "redis-cli -p %d SET greeting hello >/dev/null", port));
+        assert_int_equal(status, 0);
+        free(run(&status, "redis-cli -p %d RPUSH l a b c >/dev/null", port));
+        char *out = run(&status, "redis-cli -p %d LRANGE l 0 -1", port);
+        assert_string_equal(out, "a\nb\nc\n");
+        free(out);
+    }
+    redisContext *c = tu_connect_port(port);
+    int sub = rs_must_connect(port);
+    rs_send(sub, "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n");
+    char tmp[512];
+    read_all(sub, tmp, sizeof tmp, 100);
+    rs_send(sub, "*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n");
+    rs_expect(sub, ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    tu_cmd_ok(c, "SET k %b", "v\0\r\n", (size_t)4);
+    assert_int_equal(tu_cmd_int(c, "INCR n"), 1);
+    redisReply *r = tu_cmd(c, "MULTI");
+    freeReplyObject(r);
+    freeReplyObject(tu_cmd(c, "ZADD z 1 a 2 b"));
+    freeReplyObject(tu_cmd(c, "ZRANGE z 0 -1 WITHSCORES"));
+    r = tu_cmd(c, "EXEC");
+    assert_int_equal(r->elements, 2);
+    freeReplyObject(r);
+    assert_int_equal(tu_cmd_int(c, "PUBLISH ch news"), 1);
+    rs_expect(sub, ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$4\r\nnews\r\n");
+    tu_cmd_nil(c, "GET missing");
+    redisFree(c);
+    close(sub);
+    assert_int_equal(tu_child_stop(proxy, SIGTERM), 0); /* the recording is complete */
+
+    /* against redis-server, flushed first (the proxy left the data there) */
+    char *out =
+        run(&status, "%s replay %s --port %d --flush --compare", FR_REPLAY_BIN, path, redis_port);
+    assert_non_null(strstr(out, " 0 differ, 0 skipped"));
+    assert_int_equal(status, 0);
+    free(out);
+    /* against a fake */
+    const char *none[] = {NULL};
+    pid_t fake = tu_fakeredis_start(FR_SERVER_BIN, none, &port);
+    out = run(&status, "%s replay %s --port %d --compare", FR_REPLAY_BIN, path, port);
+    assert_non_null(strstr(out, " 0 differ, 0 skipped"));
+    assert_int_equal(status, 0);
+    free(out);
+    tu_child_stop(fake, SIGTERM);
+    /* a fake that answers INCR otherwise */
+    const char *rule[] = {"--fault", "cmd=INCR action=error err=\"ERR changed\"", NULL};
+    fake = tu_fakeredis_start(FR_SERVER_BIN, rule, &port);
+    out = run(&status, "%s replay %s --port %d", FR_REPLAY_BIN, path, port);
+    assert_int_equal(status, 1);
+    assert_non_null(strstr(out, ": \"INCR\" \"n\"\n  expected \":1\\r\\n\"\n"
+                                "  got      \"-ERR changed\\r\\n\"\n"));
+    assert_non_null(strstr(out, "connection "));
+    assert_non_null(strstr(out, " 1 differ, 0 skipped"));
+    free(out);
+    tu_child_stop(fake, SIGTERM);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +496,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control_commands_stay_local, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upstream_down_or_dropping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
