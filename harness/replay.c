@@ -611,6 +611,16 @@ static int step_flush(fr_server *srv, pending_step *s, int timing)
 
 int fr_playback_load(fr_server *srv, const char *path, int with_timing)
 {
+    fr_playback_options o = {.timing = with_timing};
+    return fr_playback_load_opts(srv, path, &o);
+}
+
+int fr_playback_load_opts(fr_server *srv, const char *path, const fr_playback_options *opts)
+{
+    static const fr_playback_options none;
+    if (!opts)
+        opts = &none;
+    int with_timing = opts->timing;
     if (!srv || !path)
         return FR_ERR_ARG;
     fr_recording *rec = NULL;
@@ -673,6 +683,6 @@ int fr_playback_load(fr_server *srv, const char *path, int with_timing)
     free(steps);
     fr_recording_close(rec);
     if (rc == FR_OK)
-        rc = fr_playback_begin(srv, with_timing);
+        rc = fr_playback_begin_opts(srv, opts);
     return rc;
 }

@@ -3,7 +3,7 @@
  *   fakeredis-server [config-file] [--port N] [--bind ADDR] [--unixsocket P]
  *                    [--requirepass PW] [--port-file F] [--fault RULE ...]
  *                    [--record FILE] [--record-dir DIR] [--proxy-to HOST:PORT]
- *                    [--name value ...]
+ *                    [--playback FILE [--strict|--lenient]] [--name value ...]
  *
  * It prints the address it listens on, writes the port to --port-file once
  * listening, and exits 0 on SIGTERM, SIGINT or SHUTDOWN. */
@@ -20,6 +20,7 @@
 
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/fault.h"
+#include "fakeredis/playback.h"
 #include "fakeredis/proxy.h"
 #include "fakeredis/record.h"
 
@@ -41,6 +42,12 @@ static void usage(FILE *f)
             "                    only); without it, recording over the wire is refused\n"
             "  --proxy-to HOST:PORT  forward every client to the Redis at HOST:PORT\n"
             "                    ([::1]:6379 for IPv6), recorded and faulted on the way\n"
+            "  --playback FILE   answer the k-th connection with the recorded replies of\n"
+            "                    the k-th recorded one, with the recorded timing\n"
+            "  --strict          (with --playback, the default) refuse a command off the\n"
+            "                    recording with an error, and log it on stderr\n"
+            "  --lenient         (with --playback) run a command off the recording on\n"
+            "                    the fake instead, and log it\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -82,6 +89,8 @@ typedef struct args {
     const char *record; /* --record FILE */
     char *proxy_host;   /* --proxy-to HOST:PORT */
     int proxy_port;
+    const char *playback; /* --playback FILE */
+    int lenient, strict;  /* --lenient, --strict */
 } args;
 
 static void add_config(args *a, char *line)
@@ -227,6 +236,10 @@ static void parse_args(args *a, int argc, char **argv)
             a->opts.frozen_clock = 1;
         } else if (!strcmp(o, "--no-control")) {
             a->opts.no_control = 1;
+        } else if (!strcmp(o, "--strict")) {
+            a->strict = 1;
+        } else if (!strcmp(o, "--lenient")) {
+            a->lenient = 1;
         } else if (strncmp(o, "--", 2) != 0 || !o[2]) {
             fprintf(stderr, "fakeredis-server: unexpected argument '%s'\n", o);
             usage(stderr);
@@ -263,6 +276,13 @@ static void parse_args(args *a, int argc, char **argv)
             }
             a->record = v;
             i++;
+        } else if (!strcmp(o, "--playback")) {
+            if (!*v) {
+                fprintf(stderr, "fakeredis-server: --playback needs a file name\n");
+                exit(1);
+            }
+            a->playback = v;
+            i++;
         } else if (!strcmp(o, "--proxy-to")) {
             free(a->proxy_host);
             if (parse_target(v, &a->proxy_host, &a->proxy_port) < 0) {
@@ -284,6 +304,18 @@ static void parse_args(args *a, int argc, char **argv)
         }
     }
     a->opts.config = (const char *const *)a->config;
+    if ((a->strict || a->lenient) && !a->playback) {
+        fprintf(stderr, "fakeredis-server: --strict and --lenient go with --playback\n");
+        exit(1);
+    }
+    if (a->strict && a->lenient) {
+        fprintf(stderr, "fakeredis-server: --strict or --lenient, not both\n");
+        exit(1);
+    }
+    if (a->playback && a->proxy_host) {
+        fprintf(stderr, "fakeredis-server: --playback or --proxy-to, not both\n");
+        exit(1);
+    }
 }
 
 static void free_args(args *a)
@@ -293,6 +325,13 @@ static void free_args(args *a)
     free(a->config);
     free(a->faults);
     free(a->proxy_host);
+}
+
+/* A command off the playback's script: the log line. */
+static void log_mismatch(void *ctx, const char *text)
+{
+    fprintf(stderr, "fakeredis-server: %s%s\n", text,
+            *(const int *)ctx ? " (run on the fake: --lenient)" : "");
 }
 
 /* Rules and recording are set up before the loop runs, so no connection is
@@ -312,6 +351,19 @@ static int prepare(fr_server *srv, const args *a)
         if ((rc = fr_proxy_start(srv, &po)) != FR_OK) {
             fprintf(stderr, "fakeredis-server: --proxy-to %s:%d: %s\n", a->proxy_host,
                     a->proxy_port, rc == FR_ERR_IO ? "the host does not resolve" : fr_strerror(rc));
+            return -1;
+        }
+    }
+    if (a->playback) {
+        fr_playback_options po = {.timing = 1,
+                                  .lenient = a->lenient,
+                                  .on_mismatch = log_mismatch,
+                                  .ctx = (void *)&a->lenient};
+        if ((rc = fr_playback_load_opts(srv, a->playback, &po)) != FR_OK) {
+            fprintf(stderr, "fakeredis-server: --playback '%s': %s\n", a->playback,
+                    rc == FR_ERR_IO      ? "cannot read it"
+                    : rc == FR_ERR_PARSE ? "not a recording, or damaged"
+                                         : fr_strerror(rc));
             return -1;
         }
     }
@@ -375,6 +427,8 @@ int main(int argc, char **argv)
         printf("fakeredis listening on unix:%s\n", a.opts.unixsocket);
     if (a.proxy_host)
         printf("fakeredis forwarding to %s:%d\n", a.proxy_host, a.proxy_port);
+    if (a.playback)
+        printf("fakeredis playing back %s (%s)\n", a.playback, a.lenient ? "lenient" : "strict");
     fflush(stdout);
     if (a.port_file && write_port_file(a.port_file, port) < 0) {
         fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.port_file, strerror(errno));

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -340,6 +341,90 @@ static void test_program(void **state)
     discard(path);
 }
 
+/* A wrapper that runs fakeredis-server with its stderr appended to log,
+ * so tu_fakeredis_start can start it and the test can read what it said. */
+static char *logging_server(const char *log)
+{
+    char *path = tmp_path("server.sh");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\nexec %s \"$@\" 2>>%s\n", FR_SERVER_BIN, log);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, 0700), 0);
+    return path;
+}
+
+static char *slurp(const char *path)
+{
+    static char buf[4096];
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* fakeredis-server --playback: the recorded replies with their timing;
+ * strict refuses a command off the recording and logs it, lenient runs
+ * it on the fake and logs it. */
+static void test_program_playback(void **state)
+{
+    (void)state;
+    char *path = tmp_path("pb.rec"), *log = tmp_path("pb.log");
+    fr_server *srv = tu_start();
+    assert_int_equal(fr_record_start(srv, path), FR_OK);
+    redisContext *c = tu_connect(srv);
+    tu_cmd_ok(c, "SET k v");
+    assert_int_equal(fr_fault_add_text(srv, "cmd=GET action=delay ms=300", NULL), FR_OK);
+    tu_cmd_str(c, REDIS_REPLY_STRING, "v", "GET k");
+    assert_int_equal(tu_cmd_int(c, "INCR n"), 1);
+    redisFree(c);
+    finish(srv);
+
+    char *bin = logging_server(log);
+    for (int lenient = 0; lenient < 2; lenient++) {
+        unlink(log);
+        const char *extra[] = {"--playback", path, lenient ? "--lenient" : "--strict", NULL};
+        int port;
+        pid_t pid = tu_fakeredis_start(bin, extra, &port);
+        c = tu_connect_port(port);
+        tu_cmd_ok(c, "SET k v");
+        long long t0 = tu_mono_ms();
+        tu_cmd_str(c, REDIS_REPLY_STRING, "v", "GET k");
+        assert_true(tu_mono_ms() - t0 >= 250); /* the recorded delay */
+        redisReply *r = tu_cmd(c, "SET x 1");
+        if (lenient) {
+            assert_int_equal(r->type, REDIS_REPLY_STATUS); /* the fake ran it */
+        } else {
+            assert_int_equal(r->type, REDIS_REPLY_ERROR);
+            assert_string_equal(r->str, "ERR fakeredis playback: connection 0 step 2: expected "
+                                        "'INCR n', got 'SET x 1'");
+        }
+        freeReplyObject(r);
+        assert_int_equal(tu_cmd_int(c, "INCR n"), 1); /* the script went on */
+        redisFree(c);
+        assert_int_equal(tu_child_stop(pid, SIGTERM), 0);
+        const char *said = slurp(log);
+        assert_non_null(strstr(said, "fakeredis playback: connection 0 step 2: expected 'INCR "
+                                     "n', got 'SET x 1'"));
+        assert_true(!lenient == !strstr(said, "(run on the fake: --lenient)"));
+    }
+    int status;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s --port 0 --lenient 2>&1", FR_SERVER_BIN);
+    free(tu_run(cmd, &status));
+    assert_int_equal(status, 1);
+    snprintf(cmd, sizeof cmd, "%s --port 0 --playback /nonexistent/x.rec 2>&1", FR_SERVER_BIN);
+    char *out = tu_run(cmd, &status);
+    assert_int_equal(status, 1);
+    assert_non_null(strstr(out, "cannot read it"));
+    free(out);
+    discard(bin);
+    discard(log);
+    discard(path);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -350,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_flush),
         cmocka_unit_test(test_timing),
         cmocka_unit_test(test_program),
+        cmocka_unit_test_teardown(test_program_playback, tu_children_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
