@@ -5,6 +5,7 @@
  *   fakeredis-replay replay FILE --port P [--host H] [--timing original|fast|xN]
  *                    [--flush [DB]] [--compare] [--max-diffs N] [--timeout MS]
  *   fakeredis-replay import-monitor IN OUT       (IN "-": standard input)
+ *   fakeredis-replay import-pcap CAPTURE OUT [--port P]
  *
  * Exit status: 0 fine, 1 replay found differences (or print met a damaged
  * recording), 2 usage or I/O error. */
@@ -30,7 +31,10 @@ static void usage(FILE *f)
                "      --timing original keeps the recorded pace, xN is N times as fast,\n"
                "      fast (the default) does not wait; exit 1 when some differ\n"
                "  fakeredis-replay import-monitor IN OUT\n"
-               "      turn MONITOR output (IN, or - for stdin) into a recording OUT\n");
+               "      turn MONITOR output (IN, or - for stdin) into a recording OUT\n"
+               "  fakeredis-replay import-pcap CAPTURE OUT [--port P]\n"
+               "      turn a tcpdump capture (pcap or pcapng) of clients talking to a\n"
+               "      Redis server on port P (default 6379) into a recording OUT\n");
 }
 
 static int cmd_print(const char *path)
@@ -219,6 +223,36 @@ static int cmd_import(const char *in_path, const char *out_path)
     return 0;
 }
 
+static int cmd_import_pcap(int argc, char **argv)
+{
+    int port = 6379;
+    if (argc == 4 && !strcmp(argv[2], "--port") && is_number(argv[3]))
+        port = atoi(argv[3]);
+    else if (argc != 2) {
+        usage(stderr);
+        return 2;
+    }
+    fr_pcap_import_result res;
+    int rc = fr_pcap_import(argv[0], argv[1], port, &res);
+    if (rc == FR_ERR_ARG) {
+        fprintf(stderr, "fakeredis-replay: %s\n", res.err);
+        return 2;
+    }
+    fprintf(stderr,
+            "%llu packets (%llu not TCP to port %d or unusable), %llu connections, %llu commands, "
+            "%llu replies, %llu pushes, %llu bytes left out%s\n",
+            (unsigned long long)res.packets, (unsigned long long)res.packets_skipped, port,
+            (unsigned long long)res.connections, (unsigned long long)res.commands,
+            (unsigned long long)res.replies, (unsigned long long)res.pushes,
+            (unsigned long long)res.skipped_bytes,
+            res.truncated ? " (the capture ends in a record cut short)" : "");
+    if (rc != FR_OK) {
+        fprintf(stderr, "fakeredis-replay: %s: %s\n", argv[0], res.err);
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[1], "print") && argc == 3)
@@ -229,6 +263,8 @@ int main(int argc, char **argv)
         return cmd_import(argv[2], argv[3]);
     if (argc == 3 && !strcmp(argv[1], "stats"))
         return fr__tool_stats(argv[2], stdout);
+    if (argc >= 4 && !strcmp(argv[1], "import-pcap"))
+        return cmd_import_pcap(argc - 2, argv + 2);
 
     if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         usage(stdout);

@@ -148,6 +148,50 @@ FR_API void fr_monitor_line_clear(fr_monitor_line *l);
 FR_API int fr_monitor_import(FILE *in, const char *out_path, size_t *commands, size_t *bad_line);
 
 /* ------------------------------------------------------------------------
+ * Packet capture import.
+ * ------------------------------------------------------------------------ */
+
+typedef struct fr_pcap_import_result {
+    uint64_t packets;         /**< packets in the capture */
+    uint64_t packets_skipped; /**< not TCP over IPv4/IPv6 on a known link
+                                   type, IP fragments, cut by the snap length */
+    uint64_t connections;     /**< TCP connections to the server port */
+    uint64_t commands, replies, pushes; /**< events written */
+    /** bytes left out: before the first whole command of a connection
+     *  caught mid-way, lost segments, bytes that do not parse */
+    uint64_t skipped_bytes;
+    int truncated; /**< the capture file ends in a record cut short */
+    char err[256]; /**< why the import failed, or "" */
+} fr_pcap_import_result;
+
+/**
+ * Turn a packet capture (tcpdump's pcap or pcapng file, `tcpdump -i lo -w
+ * F port 6379`) of clients talking to a Redis server on `port` into a
+ * recording at out_path: one connection per TCP connection to that port
+ * (CONNECT with the client's address, DISCONNECT when both sides closed or
+ * one reset), its commands as COMMAND events and the server's replies as
+ * REPLY (and pub/sub messages, MONITOR lines as PUSH) events, each
+ * command followed by its whole reply as the fake records them (a
+ * pipeline is laid out command by command; times are capture times).
+ * Link types: Ethernet, BSD loopback, Linux cooked (SLL, SLL2), raw IP;
+ * IPv4 and IPv6. Each direction is reassembled by sequence number:
+ * retransmitted and overlapping bytes are taken once, early segments wait
+ * for the gap before them, a gap still open 200 ms of capture time later
+ * is taken as lost (the stream picks up at the next message). A
+ * connection caught mid-way starts at the first whole command its client
+ * sends. Returns FR_OK (res says what was found), FR_ERR_IO (the capture
+ * cannot be read or out_path written), FR_ERR_PARSE (not a capture this
+ * reader knows, or damaged: res->err says why; what came before is
+ * written), FR_ERR_ARG (NULL arguments, a port out of 1..65535). Any
+ * thread; res is filled either way.
+ */
+FR_API int fr_pcap_import(const char *capture, const char *out_path, int port,
+                          fr_pcap_import_result *res);
+/** The same over a capture in memory. */
+FR_API int fr_pcap_import_mem(const void *capture, size_t len, const char *out_path, int port,
+                              fr_pcap_import_result *res);
+
+/* ------------------------------------------------------------------------
  * Replay: send a recording's commands to a server and compare replies.
  * ------------------------------------------------------------------------ */
 
