@@ -138,6 +138,9 @@ static void st_called(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
     format_line(&line, c, cmd, argc, argv);
     for (size_t i = 0; i < m->n; i++) {
         fr_conn *t = m->v[i];
+        /* Redis writes nothing more to a client that is closing (QUIT) */
+        if (t->flags & (FR_CONN_CLOSE_AFTER_REPLY | FR_CONN_CLOSE_ASAP))
+            continue;
         if (t == c) {
             /* after its own reply, as Redis appends to the same output
              * buffer (inside EXEC: between the array's elements) */
@@ -145,7 +148,7 @@ static void st_called(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
             continue;
         }
         /* the gates of any output that is not the client's own reply */
-        if (t->flags & (FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP | FR_CONN_CLOSE_ASAP))
+        if (t->flags & (FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP))
             continue;
         if (!fr__stage_output(t, line.p, line.len))
             fr__conn_enqueue(t, line.p, line.len);
