@@ -593,8 +593,7 @@ int fr_proxy_start(fr_server *srv, const fr_proxy_options *opts)
     if (gai != 0 || !ai) {
         if (ai)
             freeaddrinfo(ai);
-        return FR_ERR_IO; /* resolving is not the loop's business: no errstr
-                             without it; the caller has the host it gave */
+        return FR_ERR_IO; /* the caller knows the name it gave */
     }
     memcpy(&j.addr, ai->ai_addr, ai->ai_addrlen);
     j.addrlen = ai->ai_addrlen;

@@ -53,10 +53,11 @@ typedef struct fr_proxy_options {
 /**
  * Forward every connection srv accepts from now on to opts->host:port
  * (connections already open stay as they are). Returns FR_OK;
- * FR_ERR_ARG (NULL, no host, a port out of range), FR_ERR_IO (the host
- * does not resolve; the detail is in fr_server_errstr()), FR_ERR_STATE
- * (a proxy is already on), FR_ERR_STOPPED. The name is resolved on the
- * calling thread, before the call reaches the loop.
+ * FR_ERR_ARG (NULL, no host, a port out of range, a negative timeout),
+ * FR_ERR_IO (the host does not resolve), FR_ERR_STATE (a proxy is
+ * already on, or the server's stage table is full), FR_ERR_STOPPED. The
+ * name is resolved on the calling thread, before the call reaches the
+ * loop; nothing is dialled until a client connects.
  */
 FR_API int fr_proxy_start(fr_server *srv, const fr_proxy_options *opts);
 
