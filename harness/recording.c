@@ -270,6 +270,8 @@ static const char *type_name(fr_rec_type t)
         return "FAULT";
     case FR_REC_DISCONNECT:
         return "DISCONNECT";
+    case FR_REC_ACTION:
+        return "ACTION";
     }
     return "UNKNOWN";
 }
@@ -286,6 +288,7 @@ int fr_rec_event_print(FILE *f, const fr_rec_event *ev)
     int rc = 0;
     switch (ev->type) {
     case FR_REC_COMMAND:
+    case FR_REC_ACTION:
         for (int i = 0; i < ev->argc && rc == 0; i++) {
             fputc(' ', f);
             rc = fr__rec_fputs_quoted(f, ev->argv[i], ev->argvlen[i]);

@@ -3,12 +3,13 @@
 # already there. Safe to run again.
 #   scripts/deps.sh server   to build and run fakeredis-server
 #   scripts/deps.sh          to build and run the tests (the default): adds
-#                            hiredis, cmocka and the reference redis-server
+#                            hiredis, cmocka, the reference redis-server and
+#                            tcpdump (the pcap import's live capture test)
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libevent-dev)
 if [ "${1:-test}" != "server" ]; then
-  packages+=(libhiredis-dev libcmocka-dev redis-server redis-tools python3-redis)
+  packages+=(libhiredis-dev libcmocka-dev redis-server redis-tools python3-redis tcpdump)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,11 @@
 /* The public clock API: every call runs on the loop thread, so the clock
  * is only ever read and moved there. Moving it forward (set or advance)
  * expires every key that became due before the call returns. */
+#include <stdio.h>
+#include <string.h>
+
 #include "core.h"
+#include "record_engine.h"
 
 typedef struct clock_job {
     int op;
@@ -11,10 +15,23 @@ typedef struct clock_job {
 
 enum { OP_FREEZE, OP_RESUME, OP_SET, OP_ADVANCE, OP_NOW };
 
+/* A recording shows how the test moved the clock, in FAKE.CLOCK's words,
+ * so replay can move a fake's clock alike. */
+static void record_move(fr_server *srv, const clock_job *j)
+{
+    static const char *const words[] = {"FREEZE", "RESUME", "SET", "ADVANCE"};
+    char ms[24];
+    fr_arg a[3] = {{"FAKE.CLOCK", 10}, {words[j->op], strlen(words[j->op])}, {ms, 0}};
+    a[2].len = (size_t)snprintf(ms, sizeof ms, "%lld", (long long)j->ms);
+    fr__rec_action(srv, j->op == OP_SET || j->op == OP_ADVANCE ? 3 : 2, a);
+}
+
 static void run_clock(fr_server *srv, void *arg)
 {
     clock_job *j = arg;
     fr_clock *k = &srv->clock;
+    if (j->op != OP_NOW)
+        record_move(srv, j);
     switch (j->op) {
     case OP_FREEZE:
         fr__clock_freeze(k);

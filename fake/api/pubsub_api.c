@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pubsub_engine.h"
+#include "record_engine.h"
 
 /* The public and internal kinds are the same numbers. */
 _Static_assert((int)FR_SUB_CHANNEL == (int)FR_PS_CHANNEL &&
@@ -35,10 +36,17 @@ static void run_count(fr_server *srv, void *arg)
         j->result = FR_ERR_STOPPED;
         return;
     }
-    if (j->publish)
+    if (j->publish) {
+        /* a recording shows the test published, so replay can do it too */
+        fr_arg a[3] = {{j->kind == FR_SUB_SHARD ? "SPUBLISH" : "PUBLISH", 0},
+                       {j->name, j->len},
+                       {j->msg, j->mlen}};
+        a[0].len = strlen(a[0].p);
+        fr__rec_action(srv, 3, a);
         j->result = fr__pubsub_publish(srv, j->kind, j->name, j->len, j->msg, j->mlen);
-    else
+    } else {
         j->result = fr__pubsub_numsub(srv, j->kind, j->name, j->len);
+    }
 }
 
 static long long count_call(fr_server *srv, count_job *j)

@@ -13,6 +13,8 @@ static void describe(fr_conn *c, fr_buf *b)
 {
     char flags[16];
     int nf = 0;
+    if (c->flags & FR_CONN_MONITOR) /* Redis: a replica that monitors */
+        flags[nf++] = 'O';
     if (c->flags & FR_CONN_PUBSUB)
         flags[nf++] = 'P';
     if (c->flags & FR_CONN_MULTI)

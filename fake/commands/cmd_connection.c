@@ -6,6 +6,7 @@
 #include "core.h"
 #include "commands.h"
 #include "pubsub_engine.h"
+#include "record_engine.h"
 
 void fr__cmd_ping(fr_conn *c)
 {
@@ -44,6 +45,7 @@ void fr__cmd_reset(fr_conn *c)
 {
     fr__multi_discard(c);
     fr__pubsub_drop_conn(c);
+    fr__monitor_stop(c);
     c->db = 0;
     c->resp = 2;
     free(c->name);
@@ -112,7 +114,7 @@ void fr__cmd_auth(fr_conn *c)
 void fr__cmd_hello(fr_conn *c)
 {
     long long ver = 0;
-    const fr_arg *user = NULL, *pass = NULL, *name = NULL;
+    const fr_arg *name = NULL;
     if (c->argc >= 2) {
         if (!fr__str2ll(c->argv[1].p, c->argv[1].len, &ver)) {
             fr__add_error(c, "Protocol version is not an integer or out of range");
@@ -123,11 +125,18 @@ void fr__cmd_hello(fr_conn *c)
             return;
         }
     }
+    /* As Redis 7.0: options in order, AUTH authenticating at once, so a
+     * later bad option leaves the client logged in, and a wrong password
+     * stops the parsing there (MONITOR's redaction follows the same walk:
+     * record/monitor.c). */
     for (int j = 2; j < c->argc; j++) {
         int more = c->argc - 1 - j;
         if (fr__arg_is(&c->argv[j], "AUTH") && more >= 2) {
-            user = &c->argv[j + 1];
-            pass = &c->argv[j + 2];
+            if (!check_password(c, &c->argv[j + 1], &c->argv[j + 2])) {
+                fr__add_error(c, wrongpass);
+                return;
+            }
+            c->flags |= FR_CONN_AUTHED;
             j += 2;
         } else if (fr__arg_is(&c->argv[j], "SETNAME") && more) {
             name = &c->argv[j + 1];
@@ -142,13 +151,6 @@ void fr__cmd_hello(fr_conn *c)
                            c->argv[j].p);
             return;
         }
-    }
-    if (user && pass) {
-        if (!check_password(c, user, pass)) {
-            fr__add_error(c, wrongpass);
-            return;
-        }
-        c->flags |= FR_CONN_AUTHED;
     }
     if (c->srv->cfg.requirepass[0] && !(c->flags & FR_CONN_AUTHED)) {
         fr__add_error(c, "-NOAUTH HELLO must be called with the client already authenticated, "

@@ -17,8 +17,8 @@
 
 static const char *const flag_names[] = {
     "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading",
-    "stale", "skip_monitor", "skip_slowlog", "fast", "no_auth", "may_replicate", "no_multi",
-    "allow_busy"};
+    "stale", "skip_monitor", "skip_slowlog", "fast", "no_auth",
+    NULL /* may_replicate: Redis hides it on purpose */, "no_multi", "allow_busy"};
 
 static void add_words(fr_conn *c, const char *words, const char *prefix)
 {
@@ -124,11 +124,11 @@ static void add_command_info(fr_conn *c, const fr_cmd *cmd)
     fr__add_ll(c, cmd->arity);
     size_t nf = 0;
     for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++)
-        if (cmd->flags & (1u << i))
+        if ((cmd->flags & (1u << i)) && flag_names[i])
             nf++;
     fr__add_set(c, (long long)nf);
     for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++)
-        if (cmd->flags & (1u << i))
+        if ((cmd->flags & (1u << i)) && flag_names[i])
             fr__add_status(c, flag_names[i]);
     fr__add_ll(c, cmd->first_key);
     fr__add_ll(c, cmd->last_key);
@@ -424,7 +424,7 @@ static int debug_allowed(fr_conn *c)
         return 1;
     if (!strcmp(mode, "local") &&
         ((c->flags & FR_CONN_UNIX) || !strncmp(fr__conn_addr(c), "127.", 4) ||
-         !strncmp(fr__conn_addr(c), "::1", 3)))
+         !strncmp(fr__conn_addr(c), "[::1]:", 6)))
         return 1;
     return 0;
 }

@@ -33,7 +33,8 @@ static void format_addr(const struct sockaddr_storage *ss, socklen_t len, char *
     } else if (ss->ss_family == AF_INET6) {
         const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
         inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-        snprintf(out, cap, "%s:%d", ip, ntohs(a->sin6_port));
+        /* as Redis' CLIENT LIST and MONITOR: "[::1]:5555" */
+        snprintf(out, cap, "[%s]:%d", ip, ntohs(a->sin6_port));
     } else if (ss->ss_family == AF_UNIX) {
         const struct sockaddr_un *a = (const struct sockaddr_un *)ss;
         size_t n = len > offsetof(struct sockaddr_un, sun_path)
@@ -434,6 +435,7 @@ void fr__conn_process_input(fr_conn *c)
             break;
         }
         if (c->parser.argc > 0) {
+            c->req_len = used;
             fr__dispatch(c, c->parser.argc, c->parser.argv);
             if (c->flags & FR_CONN_POSTPONED) {
                 fr__parser_reset(&c->parser); /* parse it again on unpause */

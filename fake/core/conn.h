@@ -46,8 +46,9 @@ void fr__conn_process_input(fr_conn *c);
 /* Read and write events back on after a pause/block ends. */
 void fr__conn_resume(fr_conn *c);
 fr_conn *fr__conn_by_id(fr_server *srv, uint64_t id);
-/* The peer's and the local address, "ip:port" (unix: "path:0"), looked up
- * on first use. "" for the fr_exec pseudo client. */
+/* The peer's and the local address, "ip:port" ("[ip6]:port" as Redis
+ * shows it; unix: "path:0"), looked up on first use. "" for the fr_exec
+ * pseudo client. */
 const char *fr__conn_addr(const fr_conn *c);
 const char *fr__conn_laddr(const fr_conn *c);
 /* The peer address accept() already gave (a struct sockaddr of len

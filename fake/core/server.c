@@ -372,8 +372,9 @@ static void close_idle(fr_server *srv)
     int64_t now = fr__real_ms();
     for (fr_conn *c = srv->conns; c; c = c->next) {
         /* as Redis: blocked clients (a CLIENT PAUSE holds them blocked
-         * too) and subscribers never time out */
-        if (c->flags & (FR_CONN_PSEUDO | FR_CONN_BLOCKED | FR_CONN_PUBSUB | FR_CONN_POSTPONED))
+         * too), subscribers and monitors never time out */
+        if (c->flags & (FR_CONN_PSEUDO | FR_CONN_BLOCKED | FR_CONN_PUBSUB | FR_CONN_POSTPONED |
+                        FR_CONN_MONITOR))
             continue;
         if ((now - c->last_ms) / 1000 > timeout)
             fr__conn_close_async(c);

@@ -86,6 +86,11 @@ int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_a
     return 0;
 }
 
+void fr__stage_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    EACH_STAGE(c->srv, called) STAGE(c->srv)->called(c, cmd, argc, argv);
+}
+
 void fr__stage_after_command(fr_server *srv)
 {
     EACH_STAGE(srv, after_command) STAGE(srv)->after_command(srv);

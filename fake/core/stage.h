@@ -7,8 +7,8 @@
  * their `order` field, at fixed points:
  *
  *   accept -> open -> read (hold_input, bytes_in) -> before_command ->
- *   [command] -> after_command -> output (-> output_taken) -> wire ->
- *   close;   cron every 100 ms and after the clock moved;   event when a
+ *   [command -> called] -> after_command -> output (-> output_taken) ->
+ *   wire -> close;   cron every 100 ms and after the clock moved;   event when a
  *   subsystem reports something worth recording;   stop at teardown.
  *
  * A server on which nothing registered pays one compare per stage point.
@@ -41,6 +41,10 @@ typedef struct fr_stage_ops {
      * Return 1 when the stage answered, dropped or held it: the
      * dispatcher then does nothing more with it. */
     int (*before_command)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+    /* A command's handler ran (cmd is known and passed every check): a
+     * dispatched command, and each command EXEC runs. Its reply is in
+     * c->reply, not yet committed; c->db is the database after it ran. */
+    void (*called)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
     /* After every dispatched command (and after EXEC as a whole). */
     void (*after_command)(fr_server *srv);
     /* Reply or push bytes on their way out. Return 1 when the stage took
@@ -77,6 +81,7 @@ void fr__stage_open(fr_conn *c);
 int fr__stage_hold_input(fr_conn *c);
 void fr__stage_bytes_in(fr_conn *c, size_t n);
 int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+void fr__stage_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 void fr__stage_after_command(fr_server *srv);
 int fr__stage_output(fr_conn *c, const void *p, size_t n);
 void fr__stage_wire(fr_conn *c, const void *p, size_t n);

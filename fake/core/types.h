@@ -37,6 +37,9 @@ struct fr_fault_conn;
 struct fr_jring;
 struct fr_journal_conn;
 struct fr_watcher;
+struct fr_monitors;
+struct fr_proxy;
+struct fr_proxy_conn;
 
 enum fr_conn_flag {
     FR_CONN_AUTHED = 1u << 0,
@@ -56,7 +59,10 @@ enum fr_conn_flag {
     FR_CONN_POSTPONED = 1u << 14, /* waiting for CLIENT PAUSE to end */
     FR_CONN_UNIX = 1u << 15,
     FR_CONN_EXECUTING = 1u << 16, /* inside EXEC: blocking acts non-blocking */
-    FR_CONN_READ_PAUSED = 1u << 17 /* not reading its socket (faults) */
+    FR_CONN_READ_PAUSED = 1u << 17, /* not reading its socket (faults) */
+    /* in MONITOR mode: Redis makes such a client a replica-like one that
+     * may not touch the keyspace and never times out */
+    FR_CONN_MONITOR = 1u << 18
 };
 
 struct fr_conn {
@@ -73,6 +79,7 @@ struct fr_conn {
     fr_parser parser;
     fr_arg *argv;     /* the command being run */
     int argc;
+    size_t req_len;   /* its bytes as received, from in.p + in_off (the proxy) */
     const fr_cmd *cmd;
     const fr_cmd *last_cmd;
 
@@ -99,6 +106,7 @@ struct fr_conn {
     struct fr_block_state *block;
     struct fr_fault_conn *fault;
     struct fr_journal_conn *jconn;
+    struct fr_proxy_conn *proxy; /* its upstream (record/proxy.c); NULL: served here */
 };
 
 /* Counters reported by INFO and reset by CONFIG RESETSTAT. */
@@ -178,6 +186,8 @@ struct fr_server {
     uint64_t next_watch_id;
     struct event *notify_ev;
     int notify_pending;
+    struct fr_monitors *monitors; /* MONITOR clients (record/monitor.c); NULL: none yet */
+    struct fr_proxy *proxy;       /* the upstream Redis (record/proxy.c); NULL: none */
 };
 
 #endif

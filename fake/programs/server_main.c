@@ -2,8 +2,8 @@
  *
  *   fakeredis-server [config-file] [--port N] [--bind ADDR] [--unixsocket P]
  *                    [--requirepass PW] [--port-file F] [--fault RULE ...]
- *                    [--record FILE] [--record-dir DIR]
- *                    [--name value ...]
+ *                    [--record FILE] [--record-dir DIR] [--proxy-to HOST:PORT]
+ *                    [--playback FILE [--strict|--lenient]] [--name value ...]
  *
  * It prints the address it listens on, writes the port to --port-file once
  * listening, and exits 0 on SIGTERM, SIGINT or SHUTDOWN. */
@@ -22,6 +22,8 @@
 
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/fault.h"
+#include "fakeredis/playback.h"
+#include "fakeredis/proxy.h"
 #include "fakeredis/record.h"
 
 static void usage(FILE *f)
@@ -45,6 +47,14 @@ static void usage(FILE *f)
             "                    only); without it, recording over the wire is refused\n"
             "  --journal-size N  entries the command journal keeps (default 4096;\n"
             "                    0: none; see FAKE.JOURNAL)\n"
+            "  --proxy-to HOST:PORT  forward every client to the Redis at HOST:PORT\n"
+            "                    ([::1]:6379 for IPv6), recorded and faulted on the way\n"
+            "  --playback FILE   answer the k-th connection with the recorded replies of\n"
+            "                    the k-th recorded one, with the recorded timing\n"
+            "  --strict          (with --playback, the default) refuse a command off the\n"
+            "                    recording with an error, and log it on stderr\n"
+            "  --lenient         (with --playback) run a command off the recording on\n"
+            "                    the fake instead, and log it\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -161,6 +171,10 @@ typedef struct args {
     const char *record; /* --record FILE */
     int daemonize;
     const char *pidfile;
+    char *proxy_host;   /* --proxy-to HOST:PORT */
+    int proxy_port;
+    const char *playback; /* --playback FILE */
+    int lenient, strict;  /* --lenient, --strict */
 } args;
 
 static void add_config(args *a, char *line)
@@ -246,6 +260,30 @@ static void load_config_file(args *a, const char *path)
     fclose(f);
 }
 
+static int parse_port(const char *v, int *out);
+
+/* HOST:PORT, or [IPV6]:PORT; the port 1 to 65535. */
+static int parse_target(const char *v, char **host, int *port)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon || colon == v || parse_port(colon + 1, port) < 0 || *port == 0)
+        return -1;
+    const char *h = v;
+    size_t n = (size_t)(colon - v);
+    if (h[0] == '[') {
+        if (n < 3 || h[n - 1] != ']')
+            return -1;
+        h++;
+        n -= 2;
+    }
+    *host = strndup(h, n);
+    if (!*host) {
+        perror("fakeredis-server");
+        exit(1);
+    }
+    return 0;
+}
+
 /* "0".."65535", digits only: strtol would take "" (and " 1", "+1") */
 static int parse_port(const char *v, int *out)
 {
@@ -284,6 +322,10 @@ static void parse_args(args *a, int argc, char **argv)
             a->opts.no_control = 1;
         } else if (!strcmp(o, "--daemonize")) {
             a->daemonize = 1;
+        } else if (!strcmp(o, "--strict")) {
+            a->strict = 1;
+        } else if (!strcmp(o, "--lenient")) {
+            a->lenient = 1;
         } else if (strncmp(o, "--", 2) != 0 || !o[2]) {
             fprintf(stderr, "fakeredis-server: unexpected argument '%s'\n", o);
             usage(stderr);
@@ -333,6 +375,20 @@ static void parse_args(args *a, int argc, char **argv)
             }
             a->record = v;
             i++;
+        } else if (!strcmp(o, "--playback")) {
+            if (!*v) {
+                fprintf(stderr, "fakeredis-server: --playback needs a file name\n");
+                exit(1);
+            }
+            a->playback = v;
+            i++;
+        } else if (!strcmp(o, "--proxy-to")) {
+            free(a->proxy_host);
+            if (parse_target(v, &a->proxy_host, &a->proxy_port) < 0) {
+                fprintf(stderr, "fakeredis-server: bad --proxy-to '%s' (expected HOST:PORT)\n", v);
+                exit(1);
+            }
+            i++;
         } else if (!strcmp(o, "--fault")) {
             a->faults = realloc(a->faults, (a->nfaults + 1) * sizeof *a->faults);
             if (!a->faults) {
@@ -347,6 +403,18 @@ static void parse_args(args *a, int argc, char **argv)
         }
     }
     a->opts.config = (const char *const *)a->config;
+    if ((a->strict || a->lenient) && !a->playback) {
+        fprintf(stderr, "fakeredis-server: --strict and --lenient go with --playback\n");
+        exit(1);
+    }
+    if (a->strict && a->lenient) {
+        fprintf(stderr, "fakeredis-server: --strict or --lenient, not both\n");
+        exit(1);
+    }
+    if (a->playback && a->proxy_host) {
+        fprintf(stderr, "fakeredis-server: --playback or --proxy-to, not both\n");
+        exit(1);
+    }
 }
 
 static void free_args(args *a)
@@ -355,6 +423,14 @@ static void free_args(args *a)
         free(a->config[i]);
     free(a->config);
     free(a->faults);
+    free(a->proxy_host);
+}
+
+/* A command off the playback's script: the log line. */
+static void log_mismatch(void *ctx, const char *text)
+{
+    fprintf(stderr, "fakeredis-server: %s%s\n", text,
+            *(const int *)ctx ? " (run on the fake: --lenient)" : "");
 }
 
 /* Rules and recording are set up before the loop runs, so no connection is
@@ -369,6 +445,27 @@ static int prepare(fr_server *srv, const args *a)
         }
     }
     int rc;
+    if (a->proxy_host) {
+        fr_proxy_options po = {.host = a->proxy_host, .port = a->proxy_port};
+        if ((rc = fr_proxy_start(srv, &po)) != FR_OK) {
+            fprintf(stderr, "fakeredis-server: --proxy-to %s:%d: %s\n", a->proxy_host,
+                    a->proxy_port, rc == FR_ERR_IO ? "the host does not resolve" : fr_strerror(rc));
+            return -1;
+        }
+    }
+    if (a->playback) {
+        fr_playback_options po = {.timing = 1,
+                                  .lenient = a->lenient,
+                                  .on_mismatch = log_mismatch,
+                                  .ctx = (void *)&a->lenient};
+        if ((rc = fr_playback_load_opts(srv, a->playback, &po)) != FR_OK) {
+            fprintf(stderr, "fakeredis-server: --playback '%s': %s\n", a->playback,
+                    rc == FR_ERR_IO      ? "cannot read it"
+                    : rc == FR_ERR_PARSE ? "not a recording, or damaged"
+                                         : fr_strerror(rc));
+            return -1;
+        }
+    }
     if (a->record && (rc = fr_record_start(srv, a->record)) != FR_OK) {
         const char *why = fr_server_errstr(srv);
         fprintf(stderr, "fakeredis-server: --record '%s': %s\n", a->record,
@@ -439,6 +536,11 @@ int main(int argc, char **argv)
                    port);
         if (a.opts.unixsocket)
             printf("fakeredis listening on unix:%s\n", a.opts.unixsocket);
+        if (a.proxy_host)
+            printf("fakeredis forwarding to %s:%d\n", a.proxy_host, a.proxy_port);
+        if (a.playback)
+            printf("fakeredis playing back %s (%s)\n", a.playback,
+                   a.lenient ? "lenient" : "strict");
         fflush(stdout);
     } else if (daemon_ready(port) < 0) {
         goto out;

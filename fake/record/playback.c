@@ -32,6 +32,9 @@ struct fr_playback {
     size_t nconns;
     int active;
     int timing;
+    int lenient;
+    void (*on_mismatch)(void *ctx, const char *text);
+    void *ctx;
     int64_t next_conn;
     uint64_t served, mismatches;
     char first[512];
@@ -159,6 +162,12 @@ int fr__playback_command(fr_conn *c, fr_rec_conn *st, int argc, const fr_arg *ar
         fr__buf_puts(&m, "'");
         if (!pb->mismatches++)
             snprintf(pb->first, sizeof pb->first, "%s", m.p + 1);
+        if (pb->on_mismatch)
+            pb->on_mismatch(pb->ctx, m.p + 1);
+        if (pb->lenient) { /* the fake runs it; the script waits */
+            fr__buf_free(&m);
+            return 0;
+        }
         fr__buf_puts(&m, "\r\n");
         /* the text may hold CR/LF only as \x0d/\x0a: one error line */
         fr__buf_append(&c->reply, m.p, m.len);
@@ -268,32 +277,49 @@ int fr_playback_add(fr_server *srv, uint32_t conn_index, int argc, const char *c
     return rc != FR_OK ? rc : j.rc;
 }
 
+typedef struct begin_job {
+    fr_playback_options o;
+    int rc;
+} begin_job;
+
 static void begin_on_loop(fr_server *srv, void *arg)
 {
-    int *timing = arg;
+    begin_job *j = arg;
     fr_rec *r = fr__rec_get(srv);
     if (!r) {
-        *timing = FR_ERR_EVENT; /* event_new failed */
+        j->rc = FR_ERR_EVENT; /* event_new failed */
         return;
     }
     if (!r->pb)
         r->pb = fr__xcalloc(1, sizeof *r->pb);
     if (r->pb->active) {
-        *timing = FR_ERR_STATE;
+        j->rc = FR_ERR_STATE;
         return;
     }
     r->pb->active = 1;
-    r->pb->timing = *timing;
-    *timing = FR_OK;
+    r->pb->timing = j->o.timing != 0;
+    r->pb->lenient = j->o.lenient != 0;
+    r->pb->on_mismatch = j->o.on_mismatch;
+    r->pb->ctx = j->o.ctx;
+    j->rc = FR_OK;
+}
+
+int fr_playback_begin_opts(fr_server *srv, const fr_playback_options *opts)
+{
+    if (!srv)
+        return FR_ERR_ARG;
+    begin_job j;
+    memset(&j, 0, sizeof j);
+    if (opts)
+        j.o = *opts;
+    int rc = fr__run_on_loop(srv, begin_on_loop, &j);
+    return rc != FR_OK ? rc : j.rc;
 }
 
 int fr_playback_begin(fr_server *srv, int with_timing)
 {
-    if (!srv)
-        return FR_ERR_ARG;
-    int j = with_timing ? 1 : 0;
-    int rc = fr__run_on_loop(srv, begin_on_loop, &j);
-    return rc != FR_OK ? rc : j;
+    fr_playback_options o = {.timing = with_timing};
+    return fr_playback_begin_opts(srv, &o);
 }
 
 typedef struct result_job {

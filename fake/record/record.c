@@ -192,12 +192,42 @@ static void tap_close(fr_conn *c)
     fr__dict_delete(r->conns, &c->id, sizeof c->id);
 }
 
+static void record_argv(fr_rec *r, int type, uint64_t conn, int argc, const fr_arg *argv)
+{
+    size_t at = begin_record(r, type, 0, conn);
+    fr__rec_put_u32(&r->out, (uint32_t)argc);
+    for (int i = 0; i < argc; i++)
+        fr__rec_put_arg(&r->out, argv[i].p, argv[i].len);
+    end_record(r, at);
+}
+
+void fr__rec_action(fr_server *srv, int argc, const fr_arg *argv)
+{
+    if (recording(srv->rec))
+        record_argv(srv->rec, FR_REC_ACTION, 0, argc, argv);
+}
+
+/* fr_exec's command: the test's action, in the database it ran in. */
+static void record_exec(fr_rec *r, const fr_conn *c, int argc, const fr_arg *argv)
+{
+    if (c->db != r->action_db && !(r->action_db < 0 && c->db == 0)) {
+        char db[24];
+        fr_arg sel[2] = {{"SELECT", 6}, {db, (size_t)snprintf(db, sizeof db, "%d", c->db)}};
+        record_argv(r, FR_REC_ACTION, 0, 2, sel);
+    }
+    r->action_db = c->db;
+    record_argv(r, FR_REC_ACTION, 0, argc, argv);
+}
+
 static int tap_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     (void)cmd;
     fr_rec *r = c->srv->rec;
-    if (c->flags & FR_CONN_PSEUDO)
+    if (c->flags & FR_CONN_PSEUDO) {
+        if (recording(r))
+            record_exec(r, c, argc, argv);
         return 0;
+    }
     fr_rec_conn *st = fr__rec_conn_state(r, c);
     /* where the command starts in the connection's input: the same for a
      * command held (CLIENT PAUSE, a stall rule) and dispatched again */
@@ -205,13 +235,8 @@ static int tap_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *ar
     if (st->last_start == start)
         return 0;
     st->last_start = start;
-    if (recording(r)) {
-        size_t at = begin_record(r, FR_REC_COMMAND, 0, c->id);
-        fr__rec_put_u32(&r->out, (uint32_t)argc);
-        for (int i = 0; i < argc; i++)
-            fr__rec_put_arg(&r->out, argv[i].p, argv[i].len);
-        end_record(r, at);
-    }
+    if (recording(r))
+        record_argv(r, FR_REC_COMMAND, c->id, argc, argv);
     if (!r->pb || !fr__playback_command(c, st, argc, argv))
         return 0;
     c->argv = NULL;
@@ -312,6 +337,7 @@ static int start_fd(fr_server *srv, int fd, int *werr)
     }
     r->fd = fd;
     r->write_errno = 0;
+    r->action_db = -1;
     r->t0_us = fr__mono_us();
     fr__rec_put_file_header(&r->out, fr__real_us());
     /* connections already open: say who they are, oldest first */

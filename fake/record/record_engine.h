@@ -52,6 +52,7 @@ typedef struct fr_rec {
     size_t pass_rec; /* its record's offset in out (flags to patch) */
     size_t pass_end; /* and where it ends (records may follow it) */
     int hold_flush;  /* pass_rec must stay in the buffer */
+    int action_db;   /* the db of the last ACTION recorded; -1: none yet */
     struct fr_playback *pb;
 } fr_rec;
 
@@ -69,6 +70,10 @@ void fr__playback_conn_open(fr_conn *c, fr_rec_conn *st);
 void fr__playback_conn_free(fr_rec_conn *st);
 void fr__playback_free(struct fr_playback *pb);
 
+/* The test acted through the API (a publish, a clock move): recorded as
+ * an ACTION when a recording runs. fr_exec's commands are recorded by the
+ * before-command tap. */
+void fr__rec_action(fr_server *srv, int argc, const fr_arg *argv);
 /* Stop and free everything (server teardown). */
 void fr__rec_free(fr_server *srv);
 
@@ -82,5 +87,12 @@ int fr__rec_start(fr_server *srv, const char *path, char *err, size_t cap);
  * goes to a network client. */
 int fr__rec_start_in_dir(fr_server *srv, const char *name, size_t len, char *err, size_t cap);
 int fr__rec_stop(fr_server *srv);
+
+/* monitor.c: MONITOR. Start returns 0 (now monitoring: answer +OK), 1 (it
+ * already was: Redis answers nothing), -1 (not allowed for this client:
+ * inside EXEC, or fr_exec's client), -2 (the stage table is full). */
+int fr__monitor_start(fr_conn *c);
+/* RESET: a normal client again. */
+void fr__monitor_stop(fr_conn *c);
 
 #endif

@@ -137,13 +137,15 @@ void fr__rec_set_flags(fr_buf *b, size_t at, size_t end, unsigned flags)
 
 int fr__rec_put_event(fr_buf *b, const fr_rec_event *ev)
 {
-    if (ev->type < FR_REC_CONNECT || ev->type > FR_REC_DISCONNECT ||
-        (ev->type == FR_REC_COMMAND && (ev->argc < 1 || !ev->argv)) ||
+    int has_argv = ev->type == FR_REC_COMMAND || ev->type == FR_REC_ACTION;
+    if (ev->type < FR_REC_CONNECT || ev->type > FR_REC_ACTION ||
+        (has_argv && (ev->argc < 1 || !ev->argv)) ||
         ev->time_us > FR_REC_MAX_TIME_US || ev->time_us < -FR_REC_MAX_TIME_US)
         return -1;
     size_t at = fr__rec_begin(b, ev->type, ev->flags, ev->time_us, ev->conn);
     switch (ev->type) {
     case FR_REC_COMMAND:
+    case FR_REC_ACTION:
         fr__rec_put_u32(b, (uint32_t)ev->argc);
         for (int i = 0; i < ev->argc; i++)
             fr__rec_put_arg(b, ev->argv[i], ev->argvlen ? ev->argvlen[i] : strlen(ev->argv[i]));
@@ -297,6 +299,7 @@ int fr__rec_decode(const char *body, size_t len, fr_rec_event *ev, fr_rec_args *
         ev->len = n - 8;
         return 1;
     case FR_REC_COMMAND:
+    case FR_REC_ACTION:
         return decode_command(rest, n, ev, args, why);
     }
     return 0;

@@ -18,9 +18,10 @@
  * on. A command that differs from the expected step, or comes when the
  * script connection has no step left (or there is none), is a mismatch:
  * the client gets "-ERR fakeredis playback: connection N step M: expected
- * '...', got '...'" and the mismatch is counted; the connection's script
- * does not advance. Commands are never run against the keyspace while
- * playback is on.
+ * '...', got '...'" (strict, the default) or the command runs on the fake
+ * (lenient, fr_playback_options); the mismatch is counted and the
+ * connection's script does not advance. Strict, commands are never run
+ * against the keyspace while playback is on.
  *
  * Threads: like every call taking an fr_server, any thread for a threaded
  * server (marshalled onto the loop thread), the base's thread for an
@@ -59,6 +60,27 @@ extern "C" {
  */
 FR_API int fr_playback_load(fr_server *srv, const char *path, int with_timing);
 
+/** How a playback answers. All-zero: no timing, strict, no callback. */
+typedef struct fr_playback_options {
+    int timing; /**< answer each step after its recorded delay */
+    /** a command off the script: 0 (strict) answers it with the playback
+     *  error; nonzero (lenient) runs it on the fake's own keyspace as any
+     *  command. Either way it is counted as a mismatch and the script
+     *  stays where it was */
+    int lenient;
+    /** called on the loop thread for each mismatch with its text (the
+     *  error's, without the leading '-': "fakeredis playback: connection N
+     *  step M: expected '...', got '...'"); NULL: nothing is called. It
+     *  must not call into the server. */
+    void (*on_mismatch)(void *ctx, const char *text);
+    void *ctx;
+} fr_playback_options;
+
+/** fr_playback_load() with options (harness library): opts NULL means
+ *  all-zero. Statuses as fr_playback_load(). */
+FR_API int fr_playback_load_opts(fr_server *srv, const char *path,
+                                 const fr_playback_options *opts);
+
 /**
  * Add a step to script connection conn_index: the command argv[0..argc)
  * (argv[i] has lens[i] bytes) the client must send, and the reply bytes to
@@ -73,6 +95,8 @@ FR_API int fr_playback_add(fr_server *srv, uint32_t conn_index, int argc, const 
  *  step's delay_us before answering. FR_ERR_STATE when a playback is
  *  already running. */
 FR_API int fr_playback_begin(fr_server *srv, int with_timing);
+/** The same with options (NULL: all-zero, as fr_playback_begin(srv, 0)). */
+FR_API int fr_playback_begin_opts(fr_server *srv, const fr_playback_options *opts);
 
 /** Counters of the playback (running, or loaded and not yet ended): steps
  *  served, mismatches,

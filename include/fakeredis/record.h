@@ -16,13 +16,19 @@
  *               corrupted...): only when a rule took the reply or push
  *   FAULT       a rule fired: its id and canonical text
  *   DISCONNECT  the connection went away
+ *   ACTION      the test acted on the server through the API (connection
+ *               0): argv of a command fr_exec() or a helper of inspect.h
+ *               ran (a "SELECT db" first when its database changed), a
+ *               PUBLISH/SPUBLISH of fr_pubsub_publish(), a "FAKE.CLOCK
+ *               FREEZE|RESUME|SET ms|ADVANCE ms" of the clock API; replay
+ *               re-enacts them
  * REPLY and PUSH carry FR_REC_SENT when the fault stage let them through
  * untouched. So the bytes a client really received are exactly the
  * concatenation, in order, of that connection's events flagged
  * FR_REC_SENT (REPLY and PUSH with the flag, and every WIRE).
  *
- * fr_exec()'s pseudo client is not recorded: it has no socket, and a
- * recording is about what went over the wire.
+ * fr_exec()'s pseudo client has no connection: what it runs is recorded
+ * as ACTION events, the test's own doing, not as a client's traffic.
  *
  * File format (all integers little-endian), version 1:
  *   header  8 bytes magic "\x89" "FRREC\r\n"  (the \x89 and CRLF catch
@@ -32,7 +38,7 @@
  *           u8 type, u8 flags, u16 zero, u64 time (us), u64 connection id,
  *           then per type:
  *             CONNECT     the peer address (the rest of the body)
- *             COMMAND     u32 argc, then argc times (u32 length, bytes)
+ *             COMMAND, ACTION   u32 argc, then argc times (u32 length, bytes)
  *             REPLY/PUSH/WIRE   the bytes (the rest of the body)
  *             FAULT       u64 rule id, then the rule's text
  *             DISCONNECT  nothing
@@ -67,7 +73,8 @@ typedef enum fr_rec_type {
     FR_REC_PUSH = 4,
     FR_REC_WIRE = 5,
     FR_REC_FAULT = 6,
-    FR_REC_DISCONNECT = 7
+    FR_REC_DISCONNECT = 7,
+    FR_REC_ACTION = 8
 } fr_rec_type;
 
 /** Event flags. */

@@ -148,8 +148,59 @@ FR_API void fr_monitor_line_clear(fr_monitor_line *l);
 FR_API int fr_monitor_import(FILE *in, const char *out_path, size_t *commands, size_t *bad_line);
 
 /* ------------------------------------------------------------------------
+ * Packet capture import.
+ * ------------------------------------------------------------------------ */
+
+typedef struct fr_pcap_import_result {
+    uint64_t packets;         /**< packets in the capture */
+    uint64_t packets_skipped; /**< not TCP over IPv4/IPv6 on a known link
+                                   type, IP fragments, cut by the snap length */
+    uint64_t connections;     /**< TCP connections to the server port */
+    uint64_t commands, replies, pushes; /**< events written */
+    /** bytes left out: before the first whole command of a connection
+     *  caught mid-way, lost segments, bytes that do not parse */
+    uint64_t skipped_bytes;
+    int truncated; /**< the capture file ends in a record cut short */
+    char err[256]; /**< why the import failed, or "" */
+} fr_pcap_import_result;
+
+/**
+ * Turn a packet capture (tcpdump's pcap or pcapng file, `tcpdump -i lo -w
+ * F port 6379`) of clients talking to a Redis server on `port` into a
+ * recording at out_path: one connection per TCP connection to that port
+ * (CONNECT with the client's address, DISCONNECT when both sides closed or
+ * one reset), its commands as COMMAND events and the server's replies as
+ * REPLY (and pub/sub messages, MONITOR lines as PUSH) events, each
+ * command followed by its whole reply as the fake records them (a
+ * pipeline is laid out command by command; times are capture times).
+ * Link types: Ethernet, BSD loopback, Linux cooked (SLL, SLL2), raw IP;
+ * IPv4 and IPv6. Each direction is reassembled by sequence number:
+ * retransmitted and overlapping bytes are taken once, early segments wait
+ * for the gap before them, a gap still open 200 ms of capture time later
+ * is taken as lost (the stream picks up at the next message). A
+ * connection caught mid-way starts at the first whole command its client
+ * sends. Returns FR_OK (res says what was found), FR_ERR_IO (the capture
+ * cannot be read or out_path written), FR_ERR_PARSE (not a capture this
+ * reader knows, or damaged: res->err says why; what came before is
+ * written), FR_ERR_ARG (NULL arguments, a port out of 1..65535). Any
+ * thread; res is filled either way.
+ */
+FR_API int fr_pcap_import(const char *capture, const char *out_path, int port,
+                          fr_pcap_import_result *res);
+/** The same over a capture in memory. */
+FR_API int fr_pcap_import_mem(const void *capture, size_t len, const char *out_path, int port,
+                              fr_pcap_import_result *res);
+
+/* ------------------------------------------------------------------------
  * Replay: send a recording's commands to a server and compare replies.
  * ------------------------------------------------------------------------ */
+
+/** What fr_replay_options.flush empties before the replay starts. */
+enum {
+    FR_REPLAY_FLUSH_NONE = 0, /**< nothing: the target keeps its data */
+    FR_REPLAY_FLUSH_ALL = 1,  /**< FLUSHALL */
+    FR_REPLAY_FLUSH_DB = 2    /**< FLUSHDB of database flush_db only */
+};
 
 typedef struct fr_replay_options {
     const char *host; /**< NULL: 127.0.0.1 */
@@ -157,7 +208,37 @@ typedef struct fr_replay_options {
     int timing;       /**< wait for each command's recorded time */
     size_t max_diffs; /**< differences kept in detail; 0: 10 */
     int timeout_ms;   /**< per awaited reply; 0: 5000 */
+    /** with timing: how much faster than recorded (2: twice as fast, 0.5:
+     *  half speed); 0 or less: 1, the original pace */
+    double speed;
+    int flush;    /**< FR_REPLAY_FLUSH_*: empty the target first */
+    int flush_db; /**< the database FR_REPLAY_FLUSH_DB empties */
 } fr_replay_options;
+
+/** Why a recorded reply or push was not compared (skipped_by[]). */
+typedef enum fr_replay_skip {
+    /** a fault rule had fired on its connection: the client saw what the
+     *  rule made of the traffic, not the server's replies */
+    FR_REPLAY_SKIP_FAULT = 0,
+    /** the reply of a FAKE.* command replay does not re-enact (all but
+     *  FAKE.CLOCK's moves: rules, kills, restarts, pauses, recordings,
+     *  and FAKE.CLOCK GET, whose reading is the recording's own) */
+    FR_REPLAY_SKIP_CONTROL,
+    /** the reply of a FAKE.CLOCK move: the target has no FAKE.* (a real
+     *  Redis, or a fake with control off) */
+    FR_REPLAY_SKIP_NOT_FAKE,
+    /** its connection was out of step: an earlier reply did not come in
+     *  time, the target closed it, or it could not be reopened */
+    FR_REPLAY_SKIP_BROKEN,
+    /** no recorded command asked for it: a reply to a command sent before
+     *  the recording started, or one nobody asked for */
+    FR_REPLAY_SKIP_NO_COMMAND,
+    FR_REPLAY_SKIP_REASONS
+} fr_replay_skip;
+
+/** A short name for a skip reason ("fault", "control", "not a fake",
+ *  "out of step", "no command"), "?" for another number. Any thread. */
+FR_API const char *fr_replay_skip_name(int reason);
 
 typedef struct fr_replay_diff {
     uint64_t conn;  /**< recorded connection id */
@@ -172,30 +253,50 @@ typedef struct fr_replay_result {
     uint64_t commands;    /**< commands sent */
     uint64_t compared;    /**< replies and pushes compared */
     uint64_t differences; /**< how many of those differed */
-    uint64_t skipped;     /**< not compared: a fault fired on the
-                               connection, or FAKE.* control commands */
+    uint64_t skipped;     /**< replies and pushes not compared (the sum of
+                               skipped_by) */
     size_t ndiffs;        /**< first differences, in order */
     fr_replay_diff *diffs;
     int truncated; /**< the recording ended in a torn record */
     char err[256]; /**< why replay stopped early, or "" */
+    /** every REPLY and PUSH event read: compared + skipped == outputs */
+    uint64_t outputs;
+    uint64_t skipped_by[FR_REPLAY_SKIP_REASONS]; /**< skipped, per reason */
+    /** recorded commands not sent: FAKE.* that replay does not re-enact,
+     *  FAKE.CLOCK to a target without it, commands of a connection out of
+     *  step */
+    uint64_t commands_skipped;
+    uint64_t actions;         /**< ACTION events re-enacted */
+    uint64_t actions_skipped; /**< FAKE.CLOCK actions the target cannot run */
 } fr_replay_result;
 
 /**
- * Replay the recording at path against host:port. Connections are opened
- * as the recording opened them and commands are sent in the recorded
- * order across all connections (which keeps cross-connection effects such
- * as PUBLISH -> message in order). Each recorded REPLY or PUSH is awaited
- * on its connection (the same number of RESP frames) and compared byte for
- * byte. FAKE.* control commands are not sent. After a FAULT event on a
- * connection, nothing more is compared on it (the fault changed what the
- * client saw). A reply that does not come within opts->timeout_ms is a
- * difference (got is what had arrived), and that connection is compared no
- * further. Returns FR_OK when the replay ran to the end (differences or
- * not: see res), or why it stopped early, with res->err saying more:
- * FR_ERR_IO (the recording cannot be read, a connect or send failed),
- * FR_ERR_PARSE (not a recording, or damaged in the middle), FR_ERR_ARG
- * (NULL path, opts or res, or no valid port). res is filled either way;
- * free it with fr_replay_result_free().
+ * Replay the recording at path against host:port. First, when opts->flush
+ * says so, the target is emptied (FLUSHALL, or FLUSHDB of one database).
+ * Connections are opened as the recording opened them and commands are
+ * sent in the recorded order across all connections (which keeps
+ * cross-connection effects such as PUBLISH -> message in order), as fast
+ * as possible or, with timing, at the recorded pace (scaled by speed).
+ * Each recorded REPLY or PUSH is awaited on its connection (the same
+ * number of RESP frames) and compared byte for byte (but for HELLO's "id",
+ * which numbers connections as no two servers do alike), or counted as
+ * skipped with a reason (fr_replay_skip): every one is accounted for.
+ * What the test did through the API (ACTION events: fr_exec() and the
+ * inspect.h helpers, fr_pubsub_publish(), the clock) is re-enacted on a
+ * connection of replay's own, in order, each awaited before going on;
+ * clock moves only when the target is a fake (it answers FAKE.CLOCK), as
+ * are FAKE.CLOCK moves a client sent (compared like any command). Other
+ * FAKE.* commands are not sent. After a FAULT event on a connection,
+ * nothing more is compared on it (the fault changed what the client saw).
+ * A reply that does not come within opts->timeout_ms is a difference (got
+ * is what had arrived), and that connection is compared no further.
+ * Returns FR_OK when the replay ran to the end (differences or not: see
+ * res), or why it stopped early, with res->err saying more: FR_ERR_IO (the
+ * recording cannot be read, a connect or send failed), FR_ERR_REPLY (the
+ * flush was refused: its error is in res->err), FR_ERR_PARSE (not a
+ * recording, or damaged in the middle), FR_ERR_ARG (NULL path, opts or
+ * res, no valid port, a bad flush). res is filled either way; free it
+ * with fr_replay_result_free().
  */
 FR_API int fr_replay(const char *path, const fr_replay_options *opts, fr_replay_result *res);
 /** Free what fr_replay() put in res (not res itself). NULL is a no-op. */

@@ -141,7 +141,8 @@ enum {
     F_RESP2 = 1 << 2,
     F_RESP3 = 1 << 3,
     F_NOREPLY = 1 << 4,
-    F_TYPES = 1 << 5
+    F_TYPES = 1 << 5,
+    F_MONITOR = 1 << 6
 };
 
 typedef enum { ST_CMD, ST_READ, ST_RAW, ST_CONN, ST_SLEEP, ST_CLOSE } step_kind;
@@ -289,6 +290,8 @@ static int parse_step(const char *line, int lineno, step *st, const char **err)
             st->flags |= F_NOREPLY;
         else if (is_directive(&ws, i, "!types"))
             st->flags |= F_TYPES;
+        else if (is_directive(&ws, i, "!monitor"))
+            st->flags |= F_MONITOR;
         else
             break;
     }
@@ -349,6 +352,10 @@ static int parse_step(const char *line, int lineno, step *st, const char **err)
     }
     if (st->kind == ST_RAW && (st->flags & (F_UNORDERED | F_TYPES))) {
         *err = "!unordered and !types do not apply to !raw";
+        goto fail;
+    }
+    if (st->kind == ST_RAW && (st->flags & F_MONITOR)) {
+        *err = "!monitor does not apply to !raw";
         goto fail;
     }
     if (st->kind != ST_CMD && (st->flags & F_NOREPLY)) {
@@ -772,6 +779,7 @@ static void encode_cmd(bytes *out, int argc, char *const *argv, const size_t *le
 typedef struct conn {
     char *name;
     int fd[2]; /* -1: not open */
+    char laddr[2][64]; /* "127.0.0.1:port" of each side's socket (!monitor) */
     bytes rx[2];
     int noreply; /* a !noreply command was the last thing sent */
     struct conn *next;
@@ -824,6 +832,12 @@ static int conn_open(run *r, conn *c, const step *st)
                      r->proto, side_name[i], servers[i].port, strerror(errno));
             goto fail;
         }
+        struct sockaddr_in sa;
+        socklen_t sl = sizeof sa;
+        char ip[INET_ADDRSTRLEN] = "?";
+        if (getsockname(c->fd[i], (struct sockaddr *)&sa, &sl) == 0)
+            inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
+        snprintf(c->laddr[i], sizeof c->laddr[i], "%s:%d", ip, ntohs(sa.sin_port));
         if (r->proto != 3)
             continue;
         bytes *rx = &c->rx[i];
@@ -956,6 +970,47 @@ static void pass(const run *r, const step *st)
         printf("ok   %s:%d [RESP%d] %s\n", r->cf->name, st->line, r->proto, st->text);
 }
 
+/* !monitor: a MONITOR line "+1700000000.123456 [0 127.0.0.1:5555] ..."
+ * with the time as "T" and the client's address as the name of the
+ * run's connection that has it on that side ("?" if none, a unix socket
+ * as "unix"), so two servers' lines compare and still say who ran what.
+ * Any other frame is left as it is. */
+static void mask_monitor(const run *r, int side, const char *f, size_t n, bytes *out)
+{
+    size_t i = 1, d = 0;
+    out->len = 0;
+    while (i < n && isdigit((unsigned char)f[i]))
+        i++;
+    if (f[0] != '+' || i == 1 || i >= n || f[i] != '.')
+        goto as_is;
+    for (i++; i < n && isdigit((unsigned char)f[i]); i++)
+        d++;
+    if (d != 6 || i + 2 >= n || f[i] != ' ' || f[i + 1] != '[')
+        goto as_is;
+    size_t db = i + 2, sp = db;
+    while (sp < n && isdigit((unsigned char)f[sp]))
+        sp++;
+    const char *close = memchr(f + sp, ']', n - sp);
+    if (sp == db || sp >= n || f[sp] != ' ' || !close)
+        goto as_is;
+    size_t a = sp + 1, alen = (size_t)(close - f) - a;
+    const char *who = "?";
+    if (alen > 5 && !memcmp(f + a, "unix:", 5))
+        who = "unix";
+    for (const conn *c = r->conns; c; c = c->next)
+        if (c->fd[side] >= 0 && strlen(c->laddr[side]) == alen &&
+            !memcmp(c->laddr[side], f + a, alen))
+            who = c->name;
+    bytes_str(out, "+T [");
+    bytes_add(out, f + db, sp - db);
+    bytes_str(out, " ");
+    bytes_str(out, who);
+    bytes_add(out, close, n - (size_t)(close - f));
+    return;
+as_is:
+    bytes_add(out, f, n);
+}
+
 /* Read one frame from both sides of the current connection and compare. */
 static void expect_frames(run *r, const step *st)
 {
@@ -978,6 +1033,18 @@ static void expect_frames(run *r, const step *st)
             same = a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
             bytes_free(&a);
             bytes_free(&b);
+        } else if (st->flags & F_MONITOR) {
+            bytes a = {0}, b = {0};
+            mask_monitor(r, 0, c->rx[0].p, flen[0], &a);
+            mask_monitor(r, 1, c->rx[1].p, flen[1], &b);
+            same = a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
+            if (!same) {
+                report_header(r, st, "masked");
+                report_side(0, RD_OK, a.p, a.len, 0);
+                report_side(1, RD_OK, b.p, b.len, 0);
+            }
+            bytes_free(&a);
+            bytes_free(&b);
         } else if (st->flags & F_UNORDERED) {
             bytes a = {0}, b = {0};
             canonical(c->rx[0].p, flen[0], &a);
@@ -991,6 +1058,8 @@ static void expect_frames(run *r, const step *st)
         if (same) {
             if (!(st->flags & F_IGNORE))
                 pass(r, st);
+        } else if (st->flags & F_MONITOR) {
+            n_fail++; /* reported masked above */
         } else {
             report_header(r, st, NULL);
             for (int i = 0; i < 2; i++)
