@@ -44,24 +44,40 @@ static fr_jslot *new_entry(struct fr_jring *j, int kind, uint64_t conn, int64_t 
     s->argc = s->nargv = 0;
     s->name_len = s->text_off = s->text_len = 0;
     s->len = 0;
-    /* a slot that once held a huge entry gives the memory back */
-    if (s->cap > 4 * ENTRY_BYTES_MAX) {
-        free(s->data);
-        s->data = NULL;
-        s->cap = 0;
+    /* a slot that once held a big entry gives the memory back */
+    if (s->data != s->inl) {
+        if (s->data && s->cap > 4 * ENTRY_BYTES_MAX) {
+            free(s->data);
+            s->data = NULL;
+        }
+        if (!s->data) {
+            s->data = s->inl;
+            s->cap = JSLOT_INLINE;
+        }
     }
     return s;
 }
 
+static void slot_reserve(fr_jslot *s, size_t n)
+{
+    if (s->len + n <= s->cap)
+        return;
+    size_t cap = s->cap * 2;
+    while (cap < s->len + n)
+        cap *= 2;
+    if (s->data == s->inl) {
+        char *d = fr__xmalloc(cap);
+        memcpy(d, s->inl, s->len);
+        s->data = d;
+    } else {
+        s->data = fr__xrealloc(s->data, cap);
+    }
+    s->cap = (uint32_t)cap;
+}
+
 static void slot_put(fr_jslot *s, const void *p, size_t n)
 {
-    if (s->len + n > s->cap) {
-        size_t cap = s->cap ? s->cap : 64;
-        while (cap < s->len + n)
-            cap *= 2;
-        s->data = fr__xrealloc(s->data, cap);
-        s->cap = (uint32_t)cap;
-    }
+    slot_reserve(s, n);
     memcpy(s->data + s->len, p, n);
     s->len += (uint32_t)n;
 }
@@ -118,8 +134,6 @@ static void st_close(fr_conn *c)
         return;
     fr_jslot *s = new_entry(j, FR_J_DISCONNECT, c->id, now_us(j));
     slot_name(s, c);
-    if (j->cur_conn == c->id)
-        j->cur_conn = 0;
     free(c->jconn);
     c->jconn = NULL;
 }
@@ -140,16 +154,19 @@ static int st_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv
     /* where the command starts in the connection's input: the same when a
      * held command (CLIENT PAUSE, a stall rule) is dispatched again */
     uint64_t start = c->tot_in - (uint64_t)(c->in.len - c->in_off) + 1;
-    if (jc->last_start == start) {
-        j->cur_conn = c->id;
+    if (jc->last_start == start)
         return 0;
-    }
     jc->last_start = start;
     fr_jslot *s = new_entry(j, FR_J_COMMAND, c->id, jc->read_us);
     slot_name(s, c);
     s->argc = argc;
     int keep = argc < FR_JOURNAL_MAX_ARGS ? argc : FR_JOURNAL_MAX_ARGS;
     s->truncated = keep < argc;
+    /* what it will take, reserved once */
+    size_t need = 0;
+    for (int i = 0; i < keep; i++)
+        need += 4 + (argv[i].len < FR_JOURNAL_ARG_MAX ? argv[i].len : FR_JOURNAL_ARG_MAX);
+    slot_reserve(s, need < ENTRY_BYTES_MAX ? need : ENTRY_BYTES_MAX);
     for (int i = 0; i < keep; i++) {
         uint32_t n = (uint32_t)(argv[i].len < FR_JOURNAL_ARG_MAX ? argv[i].len : FR_JOURNAL_ARG_MAX);
         if (s->len + n + 4 > ENTRY_BYTES_MAX && i > 0) {
@@ -158,20 +175,15 @@ static int st_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv
         }
         if (n < argv[i].len)
             s->truncated = 1;
-        slot_put(s, &n, sizeof n);
-        slot_put(s, argv[i].p, n);
+        slot_reserve(s, 4 + n);
+        memcpy(s->data + s->len, &n, 4);
+        memcpy(s->data + s->len + 4, argv[i].p, n);
+        s->len += 4 + n;
         s->nargv++;
     }
     jc->open_seq = jc->cmd_seq = s->seq;
     jc->open_slot = s;
-    j->cur_conn = c->id;
     return 0;
-}
-
-static void st_after(fr_server *srv)
-{
-    if (srv->journal)
-        srv->journal->cur_conn = 0;
 }
 
 /* The reply a command's entry waits for: its type and, for an error, its
@@ -182,13 +194,8 @@ static int st_output(fr_conn *c, const void *p, size_t n)
     if (!jc)
         return 0;
     struct fr_jring *j = c->srv->journal;
-    if (p != c->reply.p) {
-        if (j->cur_conn == c->id)
-            j->cur_conn = 0; /* a rule firing on this push is not the command's */
-        return 0;
-    }
-    if (!jc->open_seq || n == 0)
-        return 0;
+    if (p != c->reply.p || !jc->open_seq || n == 0)
+        return 0; /* a push is not a reply */
     uint64_t seq = jc->open_seq;
     fr_jslot *s = jc->open_slot;
     jc->open_seq = 0;
@@ -215,9 +222,12 @@ static void st_event(fr_server *srv, uint64_t conn_id, uint64_t id, const char *
     struct fr_jring *j = srv->journal;
     if (!j)
         return;
-    if (conn_id && conn_id == j->cur_conn) {
-        fr_conn *c = fr__conn_by_id(srv, conn_id);
-        uint64_t seq = c && c->jconn ? c->jconn->cmd_seq : 0;
+    /* a rule that fired while its connection's command is being
+     * dispatched (c->argv is set from the start of the dispatch to its end)
+     * belongs to that command's entry; one on a push or a read, not */
+    fr_conn *c = conn_id ? fr__conn_by_id(srv, conn_id) : NULL;
+    if (c && c->argv && c->jconn) {
+        uint64_t seq = c->jconn->cmd_seq;
         if (seq && seq > j->cleared && j->seq - seq < j->cap) {
             fr_jslot *s = slot_of(j, seq);
             if (s->nfaults < 4)
@@ -226,8 +236,7 @@ static void st_event(fr_server *srv, uint64_t conn_id, uint64_t id, const char *
         }
     }
     fr_jslot *s = new_entry(j, FR_J_FAULT, conn_id, now_us(j));
-    if (conn_id)
-        slot_name(s, fr__conn_by_id(srv, conn_id));
+    slot_name(s, c);
     s->faults[0] = id;
     s->nfaults = 1;
     slot_text(s, text, strlen(text));
@@ -246,7 +255,8 @@ static void st_stop(fr_server *srv)
     if (!j)
         return;
     for (size_t i = 0; i < j->cap; i++)
-        free(j->slots[i].data);
+        if (j->slots[i].data != j->slots[i].inl)
+            free(j->slots[i].data);
     free(j->slots);
     free(j);
     srv->journal = NULL;
@@ -260,7 +270,6 @@ static const fr_stage_ops journal_stage = {
     .open = st_open,
     .bytes_in = st_bytes_in,
     .before_command = st_before,
-    .after_command = st_after,
     .output = st_output,
     .close = st_close,
     .event = st_event,
@@ -278,6 +287,10 @@ void fr__journal_enable(fr_server *srv, long size)
     j->srv = srv;
     j->cap = size > 0 ? (size_t)size : FR_JOURNAL_DEFAULT_SIZE;
     j->slots = fr__xcalloc(j->cap, sizeof *j->slots);
+    for (size_t i = 0; i < j->cap; i++) {
+        j->slots[i].data = j->slots[i].inl;
+        j->slots[i].cap = JSLOT_INLINE;
+    }
     j->t0_us = fr__mono_us();
     srv->journal = j;
 }
@@ -468,12 +481,12 @@ int fr__journal_select(struct fr_jring *j, const fr_journal_query *q, long long 
     if (jpat_compile(q ? q->command : NULL, &pat) < 0)
         return FR_ERR_PARSE;
     uint64_t since = q ? q->since : 0;
-    uint64_t first = j->seq > j->cap ? j->seq - j->cap + 1 : 1;
-    if (first <= j->cleared)
-        first = j->cleared + 1;
-    uint64_t lost = since + 1 < first && j->seq > j->cap ? first - (since + 1) : 0;
-    if (since + 1 > first)
-        first = since + 1;
+    /* the oldest entry the ring still holds; before it, entries asked for
+     * (after since) and not cleared were lost to the bound */
+    uint64_t ring_first = j->seq > j->cap ? j->seq - j->cap + 1 : 1;
+    uint64_t wanted_from = since + 1 > j->cleared + 1 ? since + 1 : j->cleared + 1;
+    uint64_t lost = wanted_from < ring_first ? ring_first - wanted_from : 0;
+    uint64_t first = ring_first > wanted_from ? ring_first : wanted_from;
     size_t limit = q && q->limit ? q->limit : SIZE_MAX;
     fr_journal *jr = NULL;
     if (out) {

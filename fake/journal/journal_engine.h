@@ -19,6 +19,7 @@
 /* One ring slot. data holds the client name, then the kept arguments (a
  * u32 length before each), then the text: an error reply's line, a
  * connect's address, a fault's rule. */
+#define JSLOT_INLINE 56 /* bytes of an entry kept in its slot (a slot: 160) */
 typedef struct fr_jslot fr_jslot;
 struct fr_jslot {
     uint64_t seq; /* 0: empty */
@@ -31,8 +32,12 @@ struct fr_jslot {
     int argc, nargv;
     uint64_t faults[4];
     uint32_t name_len, text_off, text_len;
-    char *data;
     uint32_t len, cap;
+    char *data; /* inl, or the heap once an entry outgrew it */
+    /* most commands fit here: the ring is one sequential block of memory
+     * (a miss per command for a separate buffer would cost more than the
+     * rest of the journal) */
+    char inl[JSLOT_INLINE];
 };
 
 /* Per connection: when its last bytes were read (one clock read per read,
@@ -55,8 +60,6 @@ struct fr_jring {
     uint64_t seq;      /* the newest entry's */
     uint64_t cleared;  /* entries up to this seq were cleared */
     int64_t t0_us;
-    uint64_t cur_conn; /* the connection whose command is running (faults
-                          reported now belong to its entry) */
 };
 
 /* Make srv->journal with room for size entries (0: the default). */

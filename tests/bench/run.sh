@@ -46,6 +46,7 @@
 #   MEMSTREAM  entries of the stream whose RSS is measured     [1000000]
 #   REDIS      redis-server binary                            [redis-server]
 #   JOURNAL_TESTS  redis-benchmark tests of the journal part   [ping_mbulk,set,get,incr,lpush]
+#   JOURNAL_NP     requests per journal test at -P > 1         [500000]
 #   FIXTURE_ROUNDS tests per fixture kind                      [300]
 set -euo pipefail
 
@@ -282,36 +283,51 @@ part_throughput() {
 
 # ------------------------------------------------------------------- journal
 # Two fakes, one with the journal (the default) and one without; the same
-# redis-benchmark runs against both, alternating who goes first.
+# redis-benchmark test runs against both, alternating who goes first. Two
+# ratios per test: throughput (on/off) and the server's CPU time per
+# request (off/on, from /proc: steadier than throughput on a shared box).
+# Both >= 0.95 means the journal costs under 5%.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
 part_journal() {
-    part_begin "journal: the fake with its journal vs without, requests/s"
-    echo "tests=$JOURNAL_TESTS pipelines=\"$PIPELINES\" rounds=$ROUNDS n=$N np=$NP clients=$CLIENTS"
+    part_begin "journal: the fake with its journal vs without"
+    local np=${JOURNAL_NP:-500000}
+    echo "tests=$JOURNAL_TESTS pipelines=\"$PIPELINES\" rounds=$ROUNDS n=$N np=$np clients=$CLIENTS"
     start_fake --journal-size 0
-    local off_port=$FAKE_PORT
+    local off_port=$FAKE_PORT off_pid=$FAKE_PID
     REDIS_PID=$FAKE_PID # so stop_servers stops both
     start_fake
-    local on_port=$FAKE_PORT
+    local on_port=$FAKE_PORT on_pid=$FAKE_PID
     : >"$WORK/results"
-    local round p n
+    : >"$WORK/cpu"
+    local round p n t side port pid c0 c1
     for ((round = 1; round <= ROUNDS; round++)); do
         for p in $PIPELINES; do
             n=$N
-            [ "$p" -gt 1 ] && n=$NP
-            local common=(-h 127.0.0.1 -c "$CLIENTS" -P "$p" -n "$n" -t "$JOURNAL_TESTS")
-            if ((round % 2)); then
-                rb_csv "$round" off "$p" "" "" "" -- -p "$off_port" "${common[@]}"
-                rb_csv "$round" on "$p" "" "" "" -- -p "$on_port" "${common[@]}"
-            else
-                rb_csv "$round" on "$p" "" "" "" -- -p "$on_port" "${common[@]}"
-                rb_csv "$round" off "$p" "" "" "" -- -p "$off_port" "${common[@]}"
-            fi
+            [ "$p" -gt 1 ] && n=$np
+            for t in ${JOURNAL_TESTS//,/ }; do
+                local order="off on"
+                ((round % 2)) || order="on off"
+                for side in $order; do
+                    if [ "$side" = on ]; then port=$on_port pid=$on_pid; else port=$off_port pid=$off_pid; fi
+                    c0=$(cpu_ticks "$pid")
+                    rb_csv "$round" "$side" "$p" "" "" "" -- -h 127.0.0.1 -p "$port" -c "$CLIENTS" \
+                        -P "$p" -n "$n" -t "$t"
+                    c1=$(cpu_ticks "$pid")
+                    printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$side" "$p" "$t" \
+                        "$(awk -v c=$((c1 - c0)) -v n="$n" 'BEGIN { printf "%.9f", c / 100 / n }')" \
+                        >>"$WORK/cpu"
+                done
+            done
         done
         echo "bench: journal round $round/$ROUNDS done" >&2
     done
     stop_servers
-    echo "median of $ROUNDS rounds; ratio: median of per-round on/off (>= 0.95: the journal costs under 5%)"
-    printf '%-16s %8s %14s %14s %10s\n' test pipeline "no journal" "journal" on/off
-    local t o j ratio
+    echo "median of $ROUNDS rounds; ratios: medians of per-round on/off for requests/s and"
+    echo "off/on for the server's CPU time per request (both >= 0.95: under 5%)"
+    printf '%-12s %4s %12s %12s %8s %10s %10s %8s\n' test -P "rps off" "rps on" rps \
+        "cpu us off" "cpu us on" cpu
+    local o j ratio co cj cratio
     cut -f3,4 "$WORK/results" | awk '!seen[$0]++' | sort -t$'\t' -s -k1,1n |
     while IFS=$'\t' read -r p t; do
         o=$(sel_rounds off "$p" "$t" | cut -d' ' -f2 | median)
@@ -319,7 +335,16 @@ part_journal() {
         ratio=$(join <(sel_rounds off "$p" "$t" | sort -k1,1) \
                      <(sel_rounds on "$p" "$t" | sort -k1,1) |
             awk '$2 > 0 { print $3 / $2 }' | median)
-        printf '%-16s %8s %14.0f %14.0f %10.3f\n' "$t" "$p" "$o" "$j" "$ratio"
+        # the CPU rows are named by -t (lower case), the results by redis-benchmark
+        local tl
+        tl=$(echo "$t" | tr 'A-Z' 'a-z')
+        co=$(awk -F'\t' -v p="$p" -v t="$tl" '$2 == "off" && $3 == p && $4 == t { print $5 * 1e6 }' "$WORK/cpu" | median)
+        cj=$(awk -F'\t' -v p="$p" -v t="$tl" '$2 == "on" && $3 == p && $4 == t { print $5 * 1e6 }' "$WORK/cpu" | median)
+        cratio=$(join <(awk -F'\t' -v p="$p" -v t="$tl" '$2 == "off" && $3 == p && $4 == t { print $1, $5 }' "$WORK/cpu" | sort -k1,1) \
+                      <(awk -F'\t' -v p="$p" -v t="$tl" '$2 == "on" && $3 == p && $4 == t { print $1, $5 }' "$WORK/cpu" | sort -k1,1) |
+            awk '$3 > 0 { print $2 / $3 }' | median)
+        printf '%-12s %4s %12.0f %12.0f %8.3f %10.3f %10.3f %8.3f\n' "$t" "$p" "$o" "$j" "$ratio" \
+            "$co" "$cj" "$cratio"
     done
     part_end journal
 }
