@@ -221,6 +221,10 @@ static int resubscribed(fr_server *srv, void *ctx, char *seen, size_t cap)
         return 0;
     }
     int ok = l->count[FR_SUB_CHANNEL] == 2 && l->count[FR_SUB_PATTERN] == 1;
+    char *text = NULL;
+    fr_sub_list_format(l, &text);
+    snprintf(seen, cap, "%s", text ? text : "");
+    free(text);
     fr_sub_list_free(l);
     return ok;
 }

@@ -263,7 +263,10 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
     c->argv = NULL;
     c->argc = 0;
     fr__stage_after_command(srv); /* blocked clients whose keys are ready */
-    fr__notify(srv);
+    /* not for fr_exec: a wait checking its condition with fr_get would wake
+     * itself for ever */
+    if (!(c->flags & FR_CONN_PSEUDO))
+        fr__notify(srv);
 }
 
 const fr_cmd *fr__cmd_index_table(const fr_cmd_index *ix, size_t *n)

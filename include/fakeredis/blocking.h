@@ -72,6 +72,9 @@ FR_API long long fr_blocked_count(fr_server *srv);
  * there it checks once and returns FR_OK or FR_ERR_TIMEOUT at once.
  */
 FR_API int fr_blocked_wait(fr_server *srv, size_t n, int timeout_ms);
+/* fr_wait_blocked() and fr_wait_blocked_on() (fakeredis/harness.h) wait
+ * for the same on the server's events instead of polling, and can run the
+ * test's event_base meanwhile. */
 
 #ifdef __cplusplus
 }

@@ -84,7 +84,8 @@ FR_API int fr_server_resume_processing(fr_server *srv);
  * ------------------------------------------------------------------------ */
 
 /** Called on the server's loop thread, once per loop iteration in which
- *  something changed: a command ran, a client connected or was freed,
+ *  something changed: a client's command ran (fr_exec's do not count), a
+ *  client connected or was freed,
  *  listening started or stopped, the 100 ms cron ran (keys may have
  *  expired), the clock was moved. It must be short and must not call into
  *  the server; typically it wakes a waiting thread (a condition variable,
