@@ -5,11 +5,16 @@
 #   scripts/deps.sh          to build and run the tests (the default): adds
 #                            hiredis, cmocka, the reference redis-server and
 #                            tcpdump (the pcap import's live capture test)
+#   scripts/deps.sh fuzz     the tests' packages, and clang with its
+#                            libFuzzer and sanitizer runtimes (tests/fuzz)
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libevent-dev)
 if [ "${1:-test}" != "server" ]; then
   packages+=(libhiredis-dev libcmocka-dev redis-server redis-tools python3-redis tcpdump)
+fi
+if [ "${1:-test}" = "fuzz" ]; then
+  packages+=(clang libclang-rt-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -62,7 +62,9 @@ enum fr_conn_flag {
     FR_CONN_READ_PAUSED = 1u << 17, /* not reading its socket (faults) */
     /* in MONITOR mode: Redis makes such a client a replica-like one that
      * may not touch the keyspace and never times out */
-    FR_CONN_MONITOR = 1u << 18
+    FR_CONN_MONITOR = 1u << 18,
+    FR_CONN_YIELDED = 1u << 19      /* used its turn: the rest of its input
+                                       runs in the next loop iteration */
 };
 
 struct fr_conn {
@@ -73,6 +75,7 @@ struct fr_conn {
     int resp; /* 2 or 3 */
     int db;
     struct event *rev, *wev;
+    struct event *turn_ev; /* its next turn after a yield (made at the first) */
 
     fr_buf in;        /* bytes read; the unconsumed part starts at in_off */
     size_t in_off;
@@ -98,6 +101,7 @@ struct fr_conn {
 
     fr_conn *prev, *next;     /* srv->conns */
     fr_conn *pending_next;    /* srv->pending, conns with output to write */
+    fr_conn **pending_pprev;  /* what points to this conn in that list */
     int pending;
     fr_conn *close_next;      /* srv->to_close */
 

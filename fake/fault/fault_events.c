@@ -69,6 +69,9 @@ static void come_back(fr_server *srv)
     struct fr_faults *fs = srv->faults;
     fs->down = 0;
     fs->restart_stage = 0;
+    /* a restarted server is a new process: it listens again, whatever
+     * FAKE.LISTEN OFF said before (refuse rules, being rules, still hold) */
+    fs->listen_off = 0;
     fr__fault_update_listening(srv); /* on failure errstr says why; we stay down */
 }
 
