@@ -31,8 +31,7 @@ static int elem_cmp(double s1, const char *a, size_t alen, double s2, const char
 
 /* ---- the listpack encoding: a pack of member, score, member, score... -- */
 
-/* The pair at off into *e (may be NULL); returns the offset after it. */
-static size_t zlp_pair(const fr_pack *pk, size_t off, fr_zelem *e)
+__attribute__((noinline)) static size_t zlp_pair_slow(const fr_pack *pk, size_t off, fr_zelem *e)
 {
     fr_pent m, s;
     off += fr__pack_get(pk, off, &m);
@@ -43,6 +42,23 @@ static size_t zlp_pair(const fr_pack *pk, size_t off, fr_zelem *e)
         e->score = s.num;
     }
     return off;
+}
+
+/* The pair at off into *e (may be NULL); returns the offset after it. */
+static inline size_t zlp_pair(const fr_pack *pk, size_t off, fr_zelem *e)
+{
+    const char *p;
+    size_t len;
+    double num;
+    size_t next = fr__pack_try_str_num(pk, off, &p, &len, &num);
+    if (!next)
+        return zlp_pair_slow(pk, off, e);
+    if (e) {
+        e->p = p;
+        e->len = len;
+        e->score = num;
+    }
+    return next;
 }
 
 /* The offset of member's pair and its index, or -1. */
@@ -440,17 +456,11 @@ static void zit_refill(fr_zit *it, const fr_pack *pk)
     it->nwin = k;
 }
 
-int fr__zit_next(fr_zit *it, fr_zelem *e)
+/* fr__zit_next but a forward walk of a pack. */
+__attribute__((noinline)) static int zit_next_other(fr_zit *it, fr_zelem *e)
 {
-    if (!it->left)
-        return 0;
-    it->left--;
     if (it->o->enc == FR_ENC_LISTPACK) {
         const fr_pack *pk = it->o->v.ptr;
-        if (!it->rev) {
-            it->off = zlp_pair(pk, it->off, e);
-            return 1;
-        }
         if (!it->nwin)
             zit_refill(it, pk);
         zlp_pair(pk, it->win[--it->nwin], e);
@@ -474,6 +484,18 @@ int fr__zit_next(fr_zit *it, fr_zelem *e)
     if (it->leaf && it->left)
         zit_prefetch(it);
     return 1;
+}
+
+int fr__zit_next(fr_zit *it, fr_zelem *e)
+{
+    if (!it->left)
+        return 0;
+    it->left--;
+    if (it->o->enc == FR_ENC_LISTPACK && !it->rev) {
+        it->off = zlp_pair(it->o->v.ptr, it->off, e);
+        return 1;
+    }
+    return zit_next_other(it, e);
 }
 
 uint64_t fr__zset_rand(fr_obj *o)
