@@ -405,6 +405,15 @@ size_t fr__zset_prefix(const fr_obj *o, fr_zpred *pred, const void *ctx)
     return i;
 }
 
+/* Ask for an entry's member: a typical entry (48 bytes on glibc) may
+ * straddle two cache lines. A prefetch never faults, so the second
+ * address may lie past a short entry. */
+static inline void prefetch_entry(const fr_dict_entry *e)
+{
+    __builtin_prefetch(e);
+    __builtin_prefetch((const void *)((uintptr_t)e + 47));
+}
+
 /* Ask for the entries the walk will read next in this leaf (up to 16):
  * each is a cache miss in a big set, and fetched together they cost about
  * one instead of one each (ZRANGE of 10 at 1M members). */
@@ -414,10 +423,10 @@ static void zit_prefetch(const fr_zit *it)
     size_t k = it->left < 16 ? it->left : 16;
     if (it->rev) {
         for (uint32_t s = it->slot + 1; s-- > 0 && k--;)
-            __builtin_prefetch(l->ent[s]);
+            prefetch_entry(l->ent[s]);
     } else {
         for (uint32_t s = it->slot; s < l->n && k--; s++)
-            __builtin_prefetch(l->ent[s]);
+            prefetch_entry(l->ent[s]);
     }
 }
 
