@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define HEAP_TAG 0xff
-#define NODE_MIN_CAP 32u
+#define NODE_MIN_CAP 40u /* fills an 80-byte glibc chunk with the header */
 
 struct fr_lnode {
     fr_lnode *prev, *next;
