@@ -177,17 +177,6 @@ size_t fr__pack_get_slow(const fr_pack *pk, size_t off, fr_pent *e)
     return h + len;
 }
 
-int fr__pack_str_eq(const fr_pack *pk, size_t off, const void *p, size_t len)
-{
-    /* The common case, a short string, without decoding the rest. */
-    unsigned b = pk->d[off];
-    if (b <= STR_SHORT_MAX)
-        return b == len && (len == 0 || memcmp(pk->d + off + 1, p, len) == 0);
-    fr_pent e;
-    fr__pack_get(pk, off, &e);
-    return e.p && e.len == len && (len == 0 || memcmp(e.p, p, len) == 0);
-}
-
 fr_pack *fr__pack_splice(fr_pack *pk, size_t off, size_t del, size_t add, long dn)
 {
     size_t tail = pk->bytes - off - del;

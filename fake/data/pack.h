@@ -109,9 +109,6 @@ static inline size_t fr__pack_try_str_num(const fr_pack *pk, size_t off, const c
     return off + 2 + b + (t == 0xc1);
 }
 
-/* Is the string entry at off equal to p[0..len)? (A number never is.) */
-int fr__pack_str_eq(const fr_pack *pk, size_t off, const void *p, size_t len);
-
 /* Replace the del bytes at off with add bytes of room (left for the caller
  * to fill) and change the entry count by dn. Returns the pack, which may
  * have moved. */
