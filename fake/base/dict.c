@@ -10,6 +10,7 @@
 #include "clock.h"
 
 #define MIN_SIZE 4
+#define SMALL_MOVE 64
 
 /* A multiply-xorshift hash over 8-byte words. Flooding resistance does
  * not matter for a test double; speed and a good spread do. */
@@ -163,6 +164,12 @@ static void start_resize(fr_dict *d, size_t size)
     d->t[1] = fr__xcalloc(size, sizeof *d->t[1]);
     d->size[1] = size;
     d->rehash_idx = 0;
+    /* A small table moves at once (at most SMALL_MOVE chains, about a
+     * microsecond): left to the incremental steps, a small set or hash
+     * that stops changing keeps both tables forever (80 of the ~890 bytes
+     * of a 10-member set). */
+    if (d->size[0] <= SMALL_MOVE && !d->pause_rehash)
+        fr__dict_rehash(d, SMALL_MOVE);
 }
 
 static void maybe_grow(fr_dict *d)

@@ -1,4 +1,4 @@
-/* The small PRNG behind random members, fields and skiplist levels
+/* The small PRNG behind random members and fields
  * (xorshift64*): fast, good enough for picking, and its state lives in
  * each collection, so there is no global state. */
 #ifndef FR_RNG_H

@@ -103,8 +103,7 @@ static void push_generic(fr_conn *c, int where, int only_existing)
         o = fr__list_obj_new();
         fr__db_add(srv->ks, c->db, key->p, key->len, o);
     }
-    for (int i = 2; i < c->argc; i++)
-        fr__list_push(L(o), where, c->argv[i].p, c->argv[i].len);
+    fr__list_push_many(L(o), where, &c->argv[2], (size_t)(c->argc - 2));
     fr__add_ll(c, (long long)fr__list_len(L(o)));
     fr__keyspace_modified(srv->ks, c->db, key->p, key->len);
     notify(srv, where == FR_LIST_HEAD ? "lpush" : "rpush", c->db, key->p, key->len);

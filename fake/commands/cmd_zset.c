@@ -1159,9 +1159,8 @@ void fr__cmd_zintercard(fr_conn *c)
 
 static void scan_cb(void *priv, const fr_dict_entry *e)
 {
-    const fr_zsl_node *x = e->v.p;
     char num[64];
-    int n = fr__fmt_double(num, sizeof num, x->score);
+    int n = fr__fmt_double(num, sizeof num, e->v.d);
     fr__scan_acc_add(priv, e->key, e->klen);
     fr__scan_acc_add(priv, num, (size_t)n);
 }

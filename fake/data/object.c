@@ -40,6 +40,17 @@ fr_obj *fr__obj_new(int type, int enc, void *ptr)
     return o;
 }
 
+uint64_t fr__obj_rand(fr_obj *o)
+{
+    if (!o->rng)
+        o->rng = (uint32_t)(fr__rng_seed(o) >> 16) | 1;
+    o->rng += 0x9E3779B9u;
+    uint64_t z = ((uint64_t)o->rng << 32) | o->rng;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
 void fr__obj_free(fr_obj *o)
 {
     if (!o)

@@ -66,7 +66,10 @@ typedef struct fr_obj {
     unsigned type : 4;
     unsigned enc : 4;
     unsigned lru : 24; /* clock seconds of the last access, mod 2^24 */
-    uint32_t emb_len;  /* embstr: how many bytes follow the header */
+    union {
+        uint32_t emb_len; /* embstr: how many bytes follow the header */
+        uint32_t rng;     /* packed collections: see fr__obj_rand */
+    };
     /* embstr: the bytes start here instead (the union is not allocated) */
     union {
         void *ptr;
@@ -119,6 +122,10 @@ const char *fr__enc_name(int enc);
 
 /* A header for a non-string object; the caller sets v.ptr. */
 fr_obj *fr__obj_new(int type, int enc, void *ptr);
+/* A random number for a collection whose encoding has no room for a
+ * generator of its own (a pack): 32 bits of state in the header, a Weyl
+ * sequence (period 2^32) through a 64-bit mixer, seeded at first use. */
+uint64_t fr__obj_rand(fr_obj *o);
 void fr__obj_free(fr_obj *o);
 fr_obj *fr__obj_dup(const fr_obj *o);
 

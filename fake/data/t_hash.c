@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "pack.h"
 
 static void hval_free(fr_dict_val v, void *ctx)
 {
@@ -24,42 +25,37 @@ static fr_hval *hval_new(const char *p, size_t n)
     return h;
 }
 
-static fr_hlp *lp_new(void)
-{
-    fr_hlp *lp = fr__xcalloc(1, sizeof *lp);
-    lp->rng = fr__rng_seed(lp);
-    return lp;
-}
+/* ---- the pack: field, value, field, value... ---------------------------- */
 
-static void lp_free(fr_hlp *lp)
+/* The offset of field's entry, or -1. */
+static long long lp_find(const fr_pack *pk, const char *f, size_t flen)
 {
-    for (size_t i = 0; i < lp->n; i++) {
-        free(lp->a[i].f);
-        free(lp->a[i].v);
+    size_t off = 0;
+    while (off < pk->bytes) {
+        fr_pent e;
+        size_t voff = off + fr__pack_get(pk, off, &e);
+        if (e.len == flen && (flen == 0 || memcmp(e.p, f, flen) == 0))
+            return (long long)off;
+        off = voff + fr__pack_get(pk, voff, NULL);
     }
-    free(lp->a);
-    free(lp);
-}
-
-static long long lp_find(const fr_hlp *lp, const char *f, size_t flen)
-{
-    for (size_t i = 0; i < lp->n; i++)
-        if (lp->a[i].flen == flen && memcmp(lp->a[i].f, f, flen) == 0)
-            return (long long)i;
     return -1;
 }
 
-static void lp_append(fr_hlp *lp, const char *f, size_t flen, const char *v, size_t vlen)
+static fr_pack *lp_append(fr_pack *pk, const char *f, size_t flen, const char *v, size_t vlen)
 {
-    if (lp->n == lp->cap) {
-        lp->cap = lp->cap ? lp->cap * 2 : 4;
-        lp->a = fr__xrealloc(lp->a, lp->cap * sizeof *lp->a);
-    }
-    fr_hlp_ent *e = &lp->a[lp->n++];
-    e->f = fr__xmemdup(f, flen);
-    e->flen = (uint32_t)flen;
-    e->v = fr__xmemdup(v, vlen);
-    e->vlen = (uint32_t)vlen;
+    size_t fs = fr__pack_str_size(flen), vs = fr__pack_str_size(vlen);
+    size_t at = pk->bytes;
+    pk = fr__pack_splice(pk, at, 0, fs + vs, 2);
+    fr__pack_put_str(pk->d + at, f, flen);
+    fr__pack_put_str(pk->d + at + fs, v, vlen);
+    return pk;
+}
+
+/* The pair at off: field and value, and the offset after them. */
+static size_t lp_pair(const fr_pack *pk, size_t off, fr_pent *f, fr_pent *v)
+{
+    off += fr__pack_get(pk, off, f);
+    return off + fr__pack_get(pk, off, v);
 }
 
 static fr_dict *ht_new(void)
@@ -69,38 +65,42 @@ static fr_dict *ht_new(void)
 
 static void to_hashtable(fr_obj *o)
 {
-    fr_hlp *lp = o->v.ptr;
+    fr_pack *pk = o->v.ptr;
     fr_dict *d = ht_new();
-    for (size_t i = 0; i < lp->n; i++) {
-        fr_dict_entry *e = fr__dict_add(d, lp->a[i].f, lp->a[i].flen, NULL);
-        e->v.p = hval_new(lp->a[i].v, lp->a[i].vlen);
+    fr_pent f, v;
+    for (size_t off = 0; off < pk->bytes;) {
+        off = lp_pair(pk, off, &f, &v);
+        fr_dict_entry *e = fr__dict_add(d, f.p, f.len, NULL);
+        e->v.p = hval_new(v.p, v.len);
     }
-    lp_free(lp);
+    free(pk);
     o->v.ptr = d;
     o->enc = FR_ENC_HT;
 }
 
 fr_obj *fr__hash_new(void)
 {
-    return fr__obj_new(FR_TYPE_HASH, FR_ENC_LISTPACK, lp_new());
+    return fr__obj_new(FR_TYPE_HASH, FR_ENC_LISTPACK, fr__pack_new());
 }
 
 size_t fr__hash_len(const fr_obj *o)
 {
     if (o->enc == FR_ENC_LISTPACK)
-        return ((const fr_hlp *)o->v.ptr)->n;
+        return ((const fr_pack *)o->v.ptr)->n / 2;
     return fr__dict_size(o->v.ptr);
 }
 
 int fr__hash_get(const fr_obj *o, const char *f, size_t flen, const char **v, size_t *vlen)
 {
     if (o->enc == FR_ENC_LISTPACK) {
-        const fr_hlp *lp = o->v.ptr;
-        long long i = lp_find(lp, f, flen);
-        if (i < 0)
+        const fr_pack *pk = o->v.ptr;
+        long long off = lp_find(pk, f, flen);
+        if (off < 0)
             return 0;
-        *v = lp->a[i].v;
-        *vlen = lp->a[i].vlen;
+        fr_pent fe, ve;
+        lp_pair(pk, (size_t)off, &fe, &ve);
+        *v = ve.p;
+        *vlen = ve.len;
         return 1;
     }
     fr_dict_entry *e = fr__dict_find(o->v.ptr, f, flen);
@@ -116,20 +116,22 @@ int fr__hash_set(const fr_enc_limits *cfg, fr_obj *o, const char *f, size_t flen
                  size_t vlen)
 {
     if (o->enc == FR_ENC_LISTPACK && (flen > (size_t)cfg->hash_max_listpack_value ||
-                                      vlen > (size_t)cfg->hash_max_listpack_value))
+                                      vlen > (size_t)cfg->hash_max_listpack_value ||
+                                      !fr__pack_safe_to_add(o->v.ptr, flen + vlen)))
         to_hashtable(o);
     if (o->enc == FR_ENC_LISTPACK) {
-        fr_hlp *lp = o->v.ptr;
-        long long i = lp_find(lp, f, flen);
-        if (i >= 0) {
-            fr_hlp_ent *e = &lp->a[i];
-            free(e->v);
-            e->v = fr__xmemdup(v, vlen);
-            e->vlen = (uint32_t)vlen;
+        fr_pack *pk = o->v.ptr;
+        long long off = lp_find(pk, f, flen);
+        if (off >= 0) {
+            size_t voff = (size_t)off + fr__pack_get(pk, (size_t)off, NULL);
+            size_t olds = fr__pack_get(pk, voff, NULL), news = fr__pack_str_size(vlen);
+            pk = fr__pack_splice(pk, voff, olds, news, 0);
+            fr__pack_put_str(pk->d + voff, v, vlen);
+            o->v.ptr = pk;
             return 0;
         }
-        lp_append(lp, f, flen, v, vlen);
-        if (lp->n > (size_t)cfg->hash_max_listpack_entries)
+        o->v.ptr = pk = lp_append(pk, f, flen, v, vlen);
+        if (pk->n / 2 > (size_t)cfg->hash_max_listpack_entries)
             to_hashtable(o);
         return 1;
     }
@@ -147,14 +149,12 @@ int fr__hash_set(const fr_enc_limits *cfg, fr_obj *o, const char *f, size_t flen
 int fr__hash_del(fr_obj *o, const char *f, size_t flen)
 {
     if (o->enc == FR_ENC_LISTPACK) {
-        fr_hlp *lp = o->v.ptr;
-        long long i = lp_find(lp, f, flen);
-        if (i < 0)
+        fr_pack *pk = o->v.ptr;
+        long long off = lp_find(pk, f, flen);
+        if (off < 0)
             return 0;
-        free(lp->a[i].f);
-        free(lp->a[i].v);
-        memmove(&lp->a[i], &lp->a[i + 1], (lp->n - (size_t)i - 1) * sizeof *lp->a);
-        lp->n--;
+        size_t end = lp_pair(pk, (size_t)off, NULL, NULL);
+        o->v.ptr = fr__pack_splice(pk, (size_t)off, end - (size_t)off, 0, -2);
         return 1;
     }
     return fr__dict_delete(o->v.ptr, f, flen);
@@ -164,12 +164,16 @@ void fr__hash_try_convert(const fr_enc_limits *cfg, fr_obj *o, const fr_arg *arg
 {
     if (o->enc != FR_ENC_LISTPACK)
         return;
+    size_t sum = 0;
     for (int i = 0; i < n; i++) {
         if (args[i].len > (size_t)cfg->hash_max_listpack_value) {
             to_hashtable(o);
             return;
         }
+        sum += args[i].len;
     }
+    if (!fr__pack_safe_to_add(o->v.ptr, sum))
+        to_hashtable(o);
 }
 
 void fr__hash_iter_start(fr_hash_iter *it, const fr_obj *o)
@@ -183,14 +187,15 @@ void fr__hash_iter_start(fr_hash_iter *it, const fr_obj *o)
 int fr__hash_iter_next(fr_hash_iter *it, const char **f, size_t *flen, const char **v, size_t *vlen)
 {
     if (it->o->enc == FR_ENC_LISTPACK) {
-        const fr_hlp *lp = it->o->v.ptr;
-        if (it->i >= lp->n)
+        const fr_pack *pk = it->o->v.ptr;
+        if (it->i >= pk->bytes)
             return 0;
-        const fr_hlp_ent *e = &lp->a[it->i++];
-        *f = e->f;
-        *flen = e->flen;
-        *v = e->v;
-        *vlen = e->vlen;
+        fr_pent fe, ve;
+        it->i = lp_pair(pk, it->i, &fe, &ve);
+        *f = fe.p;
+        *flen = fe.len;
+        *v = ve.p;
+        *vlen = ve.len;
         return 1;
     }
     fr_dict_entry *e = fr__dict_iter_next(&it->di);
@@ -213,12 +218,16 @@ void fr__hash_iter_end(fr_hash_iter *it)
 void fr__hash_random(fr_obj *o, const char **f, size_t *flen, const char **v, size_t *vlen)
 {
     if (o->enc == FR_ENC_LISTPACK) {
-        fr_hlp *lp = o->v.ptr;
-        const fr_hlp_ent *e = &lp->a[fr__rng_next(&lp->rng) % lp->n];
-        *f = e->f;
-        *flen = e->flen;
-        *v = e->v;
-        *vlen = e->vlen;
+        const fr_pack *pk = o->v.ptr;
+        size_t k = (size_t)(fr__obj_rand(o) % (pk->n / 2)), off = 0;
+        while (k--)
+            off = lp_pair(pk, off, NULL, NULL);
+        fr_pent fe, ve;
+        lp_pair(pk, off, &fe, &ve);
+        *f = fe.p;
+        *flen = fe.len;
+        *v = ve.p;
+        *vlen = ve.len;
         return;
     }
     fr_dict_entry *e = fr__dict_random(o->v.ptr);
@@ -232,7 +241,7 @@ void fr__hash_random(fr_obj *o, const char **f, size_t *flen, const char **v, si
 uint64_t fr__hash_rand(fr_obj *o)
 {
     if (o->enc == FR_ENC_LISTPACK)
-        return fr__rng_next(&((fr_hlp *)o->v.ptr)->rng);
+        return fr__obj_rand(o);
     fr_dict *d = o->v.ptr;
     if (!d->rng)
         d->rng = 0x9E3779B97F4A7C15ULL;
@@ -244,7 +253,7 @@ uint64_t fr__hash_rand(fr_obj *o)
 static void hash_free(fr_obj *o)
 {
     if (o->enc == FR_ENC_LISTPACK)
-        lp_free(o->v.ptr);
+        free(o->v.ptr);
     else
         fr__dict_free(o->v.ptr);
 }
@@ -253,11 +262,7 @@ static fr_obj *hash_dup(const fr_obj *o)
 {
     fr_obj *d;
     if (o->enc == FR_ENC_LISTPACK) {
-        const fr_hlp *src = o->v.ptr;
-        fr_hlp *lp = lp_new();
-        for (size_t i = 0; i < src->n; i++)
-            lp_append(lp, src->a[i].f, src->a[i].flen, src->a[i].v, src->a[i].vlen);
-        d = fr__obj_new(FR_TYPE_HASH, FR_ENC_LISTPACK, lp);
+        d = fr__obj_new(FR_TYPE_HASH, FR_ENC_LISTPACK, fr__pack_dup(o->v.ptr));
     } else {
         fr_dict *dd = ht_new();
         fr_hash_iter it;
@@ -325,7 +330,7 @@ static fr_obj *hash_load(const char **p, const char *end, int enc_hint)
             return NULL;
         }
         if (o->enc == FR_ENC_LISTPACK)
-            lp_append(o->v.ptr, f, fl, v, vl);
+            o->v.ptr = lp_append(o->v.ptr, f, fl, v, vl);
         else
             fr__dict_add(o->v.ptr, f, fl, NULL)->v.p = hval_new(v, vl);
     }

@@ -3,9 +3,10 @@
  * Two encodings, as Redis 7.0 (OBJECT ENCODING shows them), converted one
  * way only:
  *   listpack   up to hash-max-listpack-entries fields, no field or value
- *              longer than hash-max-listpack-value: an array of pairs in
- *              insertion order (Redis' listpack order, which HGETALL,
- *              HKEYS and HSCAN show);
+ *              longer than hash-max-listpack-value: a pack (pack.h) of
+ *              field, value, field, value... in insertion order (Redis'
+ *              listpack order, which HGETALL, HKEYS and HSCAN show), one
+ *              allocation;
  *   hashtable  a dict field -> value, in no particular order.
  * All on the loop thread. */
 #ifndef FR_T_HASH_H
@@ -23,17 +24,6 @@ typedef struct fr_hval {
     uint32_t len;
     char p[]; /* len bytes + NUL */
 } fr_hval;
-
-typedef struct fr_hlp_ent {
-    char *f, *v; /* owned, NUL-terminated */
-    uint32_t flen, vlen;
-} fr_hlp_ent;
-
-typedef struct fr_hlp {
-    size_t n, cap;
-    fr_hlp_ent *a;
-    uint64_t rng;
-} fr_hlp;
 
 extern const fr_type_ops fr__hash_ops;
 extern const fr_type_elem_ops fr__hash_elem_ops; /* SORT BY/GET key->field */
@@ -56,7 +46,7 @@ void fr__hash_try_convert(const fr_enc_limits *cfg, fr_obj *o, const fr_arg *arg
  * iteration is open the hash must not change. */
 typedef struct fr_hash_iter {
     const fr_obj *o;
-    size_t i;
+    size_t i; /* listpack: the next entry's offset */
     fr_dict_iter di;
 } fr_hash_iter;
 void fr__hash_iter_start(fr_hash_iter *it, const fr_obj *o);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define HEAP_TAG 0xff
-#define NODE_MIN_CAP 32u
+#define NODE_MIN_CAP 40u /* fills an 80-byte glibc chunk with the header */
 
 struct fr_lnode {
     fr_lnode *prev, *next;
@@ -124,9 +124,14 @@ static int same(const char *a, size_t an, const void *b, size_t bn)
 
 /* ---- nodes ------------------------------------------------------------ */
 
+/* A buffer size of at least n for which a node wastes nothing: glibc's
+ * chunks are multiples of 16 bytes holding 8 of its own, so the node's
+ * header plus cap plus 8 should be a multiple of 16 (rounding cap itself
+ * to 16, as before, left 8 bytes unused in every node). */
 static uint32_t round16(size_t n)
 {
-    return (uint32_t)((n + 15) & ~(size_t)15);
+    size_t chunk = (sizeof(fr_lnode) + n + 8 + 15) & ~(size_t)15;
+    return (uint32_t)(chunk - 8 - sizeof(fr_lnode));
 }
 
 static fr_lnode *node_alloc(uint32_t cap, uint32_t at)
@@ -176,7 +181,6 @@ static void node_link_after(fr_list *l, fr_lnode *at, fr_lnode *n)
         at->next = n;
     else
         l->head = n;
-    l->nodes++;
 }
 
 static void node_unlink_free(fr_list *l, fr_lnode *n)
@@ -189,7 +193,6 @@ static void node_unlink_free(fr_list *l, fr_lnode *n)
         n->next->prev = n->prev;
     else
         l->tail = n->prev;
-    l->nodes--;
     free(n);
 }
 
@@ -361,6 +364,30 @@ void fr__list_push(fr_list *l, int where, const void *p, size_t len)
     put_entry(n->d + off, p, len);
     n->count++;
     l->len++;
+}
+
+void fr__list_push_many(fr_list *l, int where, const fr_arg *args, size_t n)
+{
+    /* Room for all of them at once when they fit one node: an exact
+     * buffer rather than one grown by half as they come (a new list of
+     * 10 small elements: 192 bytes instead of 240). */
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += esize(args[i].len);
+    int front = where == FR_LIST_HEAD;
+    fr_lnode *nd = front ? l->head : l->tail;
+    if (n > 1 && total <= FR_LIST_NODE_BYTES) {
+        if (!nd) {
+            uint32_t cap = round16(total);
+            node_link_after(l, NULL, node_alloc(cap, front ? cap : 0));
+        } else if (USED(nd) + total <= FR_LIST_NODE_BYTES &&
+                   (front ? nd->start : nd->cap - nd->end) < total) {
+            uint32_t used = USED(nd), cap = round16((size_t)used + total);
+            node_resize(l, nd, cap, front ? cap - used : 0);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        fr__list_push(l, where, args[i].p, args[i].len);
 }
 
 void fr__list_push_entry(fr_list *l, int where, fr_lentry *e)

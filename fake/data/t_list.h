@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "object.h"
+#include "resp.h"
 
 #define FR_LIST_HEAD 0
 #define FR_LIST_TAIL 1
@@ -49,7 +50,6 @@ typedef struct fr_lnode fr_lnode;
 typedef struct fr_list {
     fr_lnode *head, *tail;
     size_t len;
-    size_t nodes;
 } fr_list;
 
 fr_list *fr__list_new(void);
@@ -74,6 +74,8 @@ static inline const char *fr__lentry_bytes(const fr_lentry *e, size_t *n)
 
 /* Push a copy of p[0..n) at where (FR_LIST_HEAD/TAIL). */
 void fr__list_push(fr_list *l, int where, const void *p, size_t n);
+/* Push copies of args[0..n) one after the other, as RPUSH/LPUSH do. */
+void fr__list_push_many(fr_list *l, int where, const fr_arg *args, size_t n);
 /* Pop into *out (0 when empty); push an entry's bytes and free it. */
 void fr__list_push_entry(fr_list *l, int where, fr_lentry *e);
 int fr__list_pop_entry(fr_list *l, int where, fr_lentry *out);

@@ -1,5 +1,5 @@
-/* Sorted sets: the skiplist, the listpack array, and the operations over
- * either. See t_zset.h. */
+/* Sorted sets: the listpack (a pack) and the skiplist (a dict and a
+ * B+tree) encodings, and the operations over either. See t_zset.h. */
 #include "t_zset.h"
 
 #include <errno.h>
@@ -10,22 +10,13 @@
 #include <string.h>
 
 #include "base.h"
+#include "pack.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static uint64_t seed_for(const void *p)
-{
-    return fr__rng_seed(p);
-}
-
-/* Members compare as Redis' sdscmp: bytes, then the shorter first. */
 static int memb_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-    size_t n = alen < blen ? alen : blen;
-    int r = n ? memcmp(a, b, n) : 0;
-    if (r)
-        return r;
-    return alen < blen ? -1 : alen > blen ? 1 : 0;
+    return fr__zbt_memb_cmp(a, alen, b, blen);
 }
 
 /* (score, member) order. */
@@ -38,347 +29,150 @@ static int elem_cmp(double s1, const char *a, size_t alen, double s2, const char
     return memb_cmp(a, alen, b, blen);
 }
 
-/* ---- the skiplist ------------------------------------------------------ */
+/* ---- the listpack encoding: a pack of member, score, member, score... -- */
 
-/* Compare x's next at level i with (score, member) without loading next
- * unless the scores tie: <0 next is before, 0 equal, >0 after (or none). */
-static inline int next_cmp(const fr_zsl_node *x, int i, double score, const char *p, size_t len)
+__attribute__((noinline)) static size_t zlp_pair_slow(const fr_pack *pk, size_t off, fr_zelem *e)
 {
-    const fr_zsl_node *n = x->lv[i].next;
-    if (!n)
-        return 1;
-    double ns = x->lv[i].nscore;
-    if (ns < score)
-        return -1;
-    if (ns > score)
-        return 1;
-    return memb_cmp(n->ele, n->len, p, len);
-}
-
-static fr_zsl_node *node_new(int level, double score, const char *p, size_t len)
-{
-    size_t hdr = sizeof(fr_zsl_node) + (size_t)level * sizeof(((fr_zsl_node *)0)->lv[0]);
-    fr_zsl_node *x = fr__xmalloc(hdr + len + 1);
-    x->score = score;
-    x->back = NULL;
-    x->nlevel = level;
-    x->ele = (char *)x + hdr;
-    x->len = (uint32_t)len;
-    if (len)
-        memcpy(x->ele, p, len);
-    x->ele[len] = '\0';
-    for (int i = 0; i < level; i++) {
-        x->lv[i].next = NULL;
-        x->lv[i].span = 0;
-        x->lv[i].nscore = 0;
+    fr_pent m, s;
+    off += fr__pack_get(pk, off, &m);
+    off += fr__pack_get(pk, off, &s);
+    if (e) {
+        e->p = m.p;
+        e->len = m.len;
+        e->score = s.num;
     }
-    return x;
+    return off;
 }
 
-void fr__zsl_init(fr_zsl *zsl, uint64_t seed)
+/* The pair at off into *e (may be NULL); returns the offset after it. */
+static inline size_t zlp_pair(const fr_pack *pk, size_t off, fr_zelem *e)
 {
-    zsl->level = 1;
-    zsl->len = 0;
-    zsl->head = node_new(FR_ZSL_MAXLEVEL, 0, NULL, 0);
-    zsl->tail = NULL;
-    zsl->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
-    zsl->rank_moves = 0;
-}
-
-void fr__zsl_free(fr_zsl *zsl)
-{
-    fr_zsl_node *x = zsl->head->lv[0].next;
-    free(zsl->head);
-    while (x) {
-        fr_zsl_node *next = x->lv[0].next;
-        free(x);
-        x = next;
+    const char *p;
+    size_t len;
+    double num;
+    size_t next = fr__pack_try_str_num(pk, off, &p, &len, &num);
+    if (!next)
+        return zlp_pair_slow(pk, off, e);
+    if (e) {
+        e->p = p;
+        e->len = len;
+        e->score = num;
     }
-    zsl->head = zsl->tail = NULL;
-    zsl->len = 0;
+    return next;
 }
 
-static int random_level(fr_zsl *zsl)
+/* The offset of member's pair and its index, or -1. */
+static long long zlp_find(const fr_pack *pk, const char *p, size_t len, size_t *idx)
 {
-    /* Each further level with probability 1/2, where Redis uses 1/4: a
-     * search makes ~1 move per level instead of ~3, and in a big set
-     * the moves through the lower levels are cache misses, which is what
-     * ZRANK at 1M members costs (1/2: ~18 moves, ~6 cold; 1/4: ~27, ~9
-     * cold), for 16 more bytes per member on average. */
-    uint64_t r = fr__rng_next(&zsl->rng);
-    int level = 1, bits = 64;
-    while (level < FR_ZSL_MAXLEVEL && (r & 1) == 0) {
-        level++;
-        r >>= 1;
-        if (--bits == 0) {
-            r = fr__rng_next(&zsl->rng);
-            bits = 64;
+    size_t i = 0;
+    for (size_t off = 0; off < pk->bytes; i++) {
+        fr_pent m;
+        size_t soff = off + fr__pack_get(pk, off, &m);
+        if (m.len == len && (len == 0 || memcmp(m.p, p, len) == 0)) {
+            if (idx)
+                *idx = i;
+            return (long long)off;
         }
+        off = soff + fr__pack_get(pk, soff, NULL);
     }
-    return level;
-}
-
-fr_zsl_node *fr__zsl_insert(fr_zsl *zsl, double score, const char *p, size_t len)
-{
-    fr_zsl_node *update[FR_ZSL_MAXLEVEL];
-    size_t rank[FR_ZSL_MAXLEVEL];
-    fr_zsl_node *x = zsl->head;
-    for (int i = zsl->level - 1; i >= 0; i--) {
-        rank[i] = i == zsl->level - 1 ? 0 : rank[i + 1];
-        while (next_cmp(x, i, score, p, len) < 0) {
-            rank[i] += x->lv[i].span;
-            x = x->lv[i].next;
-        }
-        update[i] = x;
-    }
-    int level = random_level(zsl);
-    if (level > zsl->level) {
-        for (int i = zsl->level; i < level; i++) {
-            rank[i] = 0;
-            update[i] = zsl->head;
-            update[i]->lv[i].span = zsl->len;
-        }
-        zsl->level = level;
-    }
-    x = node_new(level, score, p, len);
-    for (int i = 0; i < level; i++) {
-        x->lv[i].next = update[i]->lv[i].next;
-        x->lv[i].nscore = update[i]->lv[i].nscore;
-        update[i]->lv[i].next = x;
-        update[i]->lv[i].nscore = score;
-        /* the span of update[i] is split around the new node */
-        x->lv[i].span = update[i]->lv[i].span - (rank[0] - rank[i]);
-        update[i]->lv[i].span = (rank[0] - rank[i]) + 1;
-    }
-    for (int i = level; i < zsl->level; i++)
-        update[i]->lv[i].span++;
-    x->back = update[0] == zsl->head ? NULL : update[0];
-    if (x->lv[0].next)
-        x->lv[0].next->back = x;
-    else
-        zsl->tail = x;
-    zsl->len++;
-    return x;
-}
-
-static void unlink_node(fr_zsl *zsl, fr_zsl_node *x, fr_zsl_node **update)
-{
-    for (int i = 0; i < zsl->level; i++) {
-        if (update[i]->lv[i].next == x) {
-            update[i]->lv[i].span += x->lv[i].span - 1;
-            update[i]->lv[i].next = x->lv[i].next;
-            update[i]->lv[i].nscore = x->lv[i].nscore;
-        } else {
-            update[i]->lv[i].span--;
-        }
-    }
-    if (x->lv[0].next)
-        x->lv[0].next->back = x->back;
-    else
-        zsl->tail = x->back;
-    while (zsl->level > 1 && zsl->head->lv[zsl->level - 1].next == NULL)
-        zsl->level--;
-    zsl->len--;
-}
-
-int fr__zsl_delete(fr_zsl *zsl, double score, const char *p, size_t len)
-{
-    fr_zsl_node *update[FR_ZSL_MAXLEVEL];
-    fr_zsl_node *x = zsl->head;
-    for (int i = zsl->level - 1; i >= 0; i--) {
-        while (next_cmp(x, i, score, p, len) < 0)
-            x = x->lv[i].next;
-        update[i] = x;
-    }
-    x = x->lv[0].next;
-    if (!x || elem_cmp(x->score, x->ele, x->len, score, p, len) != 0)
-        return 0;
-    unlink_node(zsl, x, update);
-    free(x);
-    return 1;
-}
-
-size_t fr__zsl_rank(fr_zsl *zsl, double score, const char *p, size_t len)
-{
-    size_t rank = 0;
-    const fr_zsl_node *x = zsl->head;
-    for (int i = zsl->level - 1; i >= 0; i--) {
-        int c;
-        /* Stop on the move that lands on the member: checking x after each
-         * level would read x's member, often a cache line of its own. */
-        while ((c = next_cmp(x, i, score, p, len)) <= 0) {
-            rank += x->lv[i].span;
-            x = x->lv[i].next;
-            zsl->rank_moves++;
-            if (c == 0)
-                return rank;
-        }
-    }
-    return 0;
-}
-
-/* Is n, a node other than t, before t? Decided by the cached score of n
- * (ns); members are read only on a tie. */
-static inline int before_node(const fr_zsl_node *n, double ns, const fr_zsl_node *t)
-{
-    if (ns != t->score)
-        return ns < t->score;
-    return memb_cmp(n->ele, n->len, t->ele, t->len) < 0;
-}
-
-/* The search from the head, stopping when it lands on t. */
-static size_t rank_from_head(fr_zsl *zsl, const fr_zsl_node *t)
-{
-    size_t rank = 0;
-    const fr_zsl_node *x = zsl->head;
-    for (int i = zsl->level - 1; i >= 0; i--) {
-        for (;;) {
-            const fr_zsl_node *n = x->lv[i].next;
-            if (!n || (n != t && !before_node(n, x->lv[i].nscore, t)))
-                break;
-            rank += x->lv[i].span;
-            zsl->rank_moves++;
-            if (n == t)
-                return rank;
-            x = n;
-        }
-    }
-    return 0;
-}
-
-size_t fr__zsl_rank_node(fr_zsl *zsl, const fr_zsl_node *t)
-{
-    return rank_from_head(zsl, t);
-}
-
-fr_zsl_node *fr__zsl_at(const fr_zsl *zsl, size_t rank)
-{
-    if (rank == 0 || rank > zsl->len)
-        return NULL;
-    size_t traversed = 0;
-    fr_zsl_node *x = zsl->head;
-    for (int i = zsl->level - 1; i >= 0; i--) {
-        while (x->lv[i].next && traversed + x->lv[i].span <= rank) {
-            traversed += x->lv[i].span;
-            x = x->lv[i].next;
-        }
-        if (traversed == rank)
-            return x;
-    }
-    return NULL;
-}
-
-static size_t zsl_prefix(const fr_zsl *zsl, fr_zpred *pred, const void *ctx)
-{
-    size_t traversed = 0;
-    const fr_zsl_node *x = zsl->head;
-    for (int i = zsl->level - 1; i >= 0; i--) {
-        while (x->lv[i].next) {
-            const fr_zsl_node *n = x->lv[i].next;
-            fr_zelem e = {n->ele, n->len, n->score};
-            if (!pred(ctx, &e))
-                break;
-            traversed += x->lv[i].span;
-            x = n;
-        }
-    }
-    return traversed;
-}
-
-/* ---- the listpack array ------------------------------------------------ */
-
-/* Index of the first entry not below (score, member). */
-static size_t lp_lower(const fr_zlp *lp, double score, const char *p, size_t len)
-{
-    size_t lo = 0, hi = lp->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const fr_zlp_ent *e = &lp->a[mid];
-        if (elem_cmp(e->score, e->p, e->len, score, p, len) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static long long lp_find(const fr_zlp *lp, const char *p, size_t len)
-{
-    for (size_t i = 0; i < lp->n; i++)
-        if (lp->a[i].len == len && memcmp(lp->a[i].p, p, len) == 0)
-            return (long long)i;
     return -1;
 }
 
-static void lp_insert(fr_zlp *lp, double score, const char *p, size_t len)
+/* The offset of the pair at index i (<= members). */
+static size_t zlp_at(const fr_pack *pk, size_t i)
+{
+    size_t off = 0;
+    while (i--)
+        off = zlp_pair(pk, off, NULL);
+    return off;
+}
+
+static fr_pack *zlp_insert(fr_pack *pk, double score, const char *p, size_t len)
 {
     if (score == 0)
         score = 0; /* Redis' listpack stores -0 as the integer 0 */
-    if (lp->n == lp->cap) {
-        lp->cap = lp->cap ? lp->cap * 2 : 4;
-        lp->a = fr__xrealloc(lp->a, lp->cap * sizeof *lp->a);
+    size_t off = 0;
+    while (off < pk->bytes) {
+        fr_zelem e;
+        size_t next = zlp_pair(pk, off, &e);
+        if (elem_cmp(e.score, e.p, e.len, score, p, len) >= 0)
+            break;
+        off = next;
     }
-    size_t at = lp_lower(lp, score, p, len);
-    memmove(&lp->a[at + 1], &lp->a[at], (lp->n - at) * sizeof *lp->a);
-    lp->a[at].score = score;
-    lp->a[at].len = (uint32_t)len;
-    lp->a[at].p = fr__xmemdup(p, len);
-    lp->n++;
+    size_t ms = fr__pack_str_size(len), ss = fr__pack_num_size(score);
+    pk = fr__pack_splice(pk, off, 0, ms + ss, 2);
+    fr__pack_put_str(pk->d + off, p, len);
+    fr__pack_put_num(pk->d + off + ms, score);
+    return pk;
 }
 
-static void lp_remove_at(fr_zlp *lp, size_t i)
+/* Remove the pairs of indexes [i, i + k) starting at offset off. */
+static fr_pack *zlp_remove(fr_pack *pk, size_t off, size_t k)
 {
-    free(lp->a[i].p);
-    memmove(&lp->a[i], &lp->a[i + 1], (lp->n - i - 1) * sizeof *lp->a);
-    lp->n--;
+    size_t end = off;
+    for (size_t j = 0; j < k; j++)
+        end = zlp_pair(pk, end, NULL);
+    return fr__pack_splice(pk, off, end - off, 0, -2 * (long)k);
 }
 
-static fr_zlp *lp_new(void)
-{
-    fr_zlp *lp = fr__xcalloc(1, sizeof *lp);
-    lp->rng = seed_for(lp);
-    return lp;
-}
-
-static void lp_free(fr_zlp *lp)
-{
-    for (size_t i = 0; i < lp->n; i++)
-        free(lp->a[i].p);
-    free(lp->a);
-    free(lp);
-}
+/* ---- the skiplist encoding: a dict and a B+tree over its entries ------- */
 
 static fr_zsk *sk_new(void)
 {
     fr_zsk *zs = fr__xmalloc(sizeof *zs);
     fr__dict_init(&zs->dict, NULL, NULL);
-    fr__zsl_init(&zs->zsl, seed_for(zs));
+    fr__zbt_init(&zs->tree);
+    zs->rng = fr__rng_seed(zs);
     return zs;
 }
 
 static void sk_free(fr_zsk *zs)
 {
+    fr__zbt_clear(&zs->tree);
     fr__dict_clear(&zs->dict);
-    fr__zsl_free(&zs->zsl);
     free(zs);
+}
+
+/* A dict entry for a member that is not there yet (the tree not told). */
+static fr_dict_entry *sk_entry(fr_zsk *zs, double score, const char *p, size_t len)
+{
+    fr_dict_entry *e = fr__dict_add(&zs->dict, p, len, NULL);
+    e->v.d = score;
+    return e;
 }
 
 static void sk_insert(fr_zsk *zs, double score, const char *p, size_t len)
 {
-    fr_zsl_node *x = fr__zsl_insert(&zs->zsl, score, p, len);
-    fr_dict_entry *e = fr__dict_add(&zs->dict, p, len, NULL);
-    e->v.p = x;
+    fr__zbt_insert(&zs->tree, sk_entry(zs, score, p, len));
 }
 
 static void to_skiplist(fr_obj *o)
 {
-    fr_zlp *lp = o->v.ptr;
+    fr_pack *pk = o->v.ptr;
     fr_zsk *zs = sk_new();
-    for (size_t i = 0; i < lp->n; i++)
-        sk_insert(zs, lp->a[i].score, lp->a[i].p, lp->a[i].len);
-    lp_free(lp);
+    size_t n = pk->n / 2, i = 0;
+    fr_dict_entry **ents = fr__xmalloc((n ? n : 1) * sizeof *ents);
+    for (size_t off = 0; off < pk->bytes;) {
+        fr_zelem e;
+        off = zlp_pair(pk, off, &e);
+        ents[i++] = sk_entry(zs, e.score, e.p, e.len);
+    }
+    fr__zbt_build(&zs->tree, ents, n);
+    free(ents);
+    free(pk);
     o->v.ptr = zs;
     o->enc = FR_ENC_SKIPLIST;
+}
+
+/* The entries of a tree in order (n of them), for rebuilding. */
+static fr_dict_entry **tree_entries(const fr_zbt *t)
+{
+    fr_dict_entry **ents = fr__xmalloc((t->len ? t->len : 1) * sizeof *ents);
+    size_t i = 0;
+    for (const fr_zbt_leaf *l = t->first; l; l = l->next)
+        for (uint32_t s = 0; s < l->n; s++)
+            ents[i++] = l->ent[s];
+    return ents;
 }
 
 /* ---- the zset ---------------------------------------------------------- */
@@ -387,32 +181,34 @@ fr_obj *fr__zset_new(const fr_enc_limits *cfg, size_t size_hint, size_t maxlen_h
 {
     if (size_hint <= (size_t)cfg->zset_max_listpack_entries &&
         maxlen_hint <= (size_t)cfg->zset_max_listpack_value)
-        return fr__obj_new(FR_TYPE_ZSET, FR_ENC_LISTPACK, lp_new());
+        return fr__obj_new(FR_TYPE_ZSET, FR_ENC_LISTPACK, fr__pack_new());
     return fr__obj_new(FR_TYPE_ZSET, FR_ENC_SKIPLIST, sk_new());
 }
 
 size_t fr__zset_len(const fr_obj *o)
 {
     if (o->enc == FR_ENC_LISTPACK)
-        return ((const fr_zlp *)o->v.ptr)->n;
-    return ((const fr_zsk *)o->v.ptr)->zsl.len;
+        return ((const fr_pack *)o->v.ptr)->n / 2;
+    return ((const fr_zsk *)o->v.ptr)->tree.len;
 }
 
 int fr__zset_score(const fr_obj *o, const char *p, size_t len, double *score)
 {
     if (o->enc == FR_ENC_LISTPACK) {
-        const fr_zlp *lp = o->v.ptr;
-        long long i = lp_find(lp, p, len);
-        if (i < 0)
+        const fr_pack *pk = o->v.ptr;
+        long long off = zlp_find(pk, p, len, NULL);
+        if (off < 0)
             return 0;
-        *score = lp->a[i].score;
+        fr_zelem e;
+        zlp_pair(pk, (size_t)off, &e);
+        *score = e.score;
         return 1;
     }
     fr_zsk *zs = o->v.ptr;
     fr_dict_entry *e = fr__dict_find(&zs->dict, p, len);
     if (!e)
         return 0;
-    *score = ((fr_zsl_node *)e->v.p)->score;
+    *score = e->v.d;
     return 1;
 }
 
@@ -447,19 +243,16 @@ int fr__zset_add(const fr_enc_limits *cfg, fr_obj *o, double score, const char *
             *newscore = score;
         if (score != cur) {
             if (o->enc == FR_ENC_LISTPACK) {
-                fr_zlp *lp = o->v.ptr;
-                long long i = lp_find(lp, p, len);
-                char *keep = lp->a[i].p;
-                lp->a[i].p = NULL;
-                lp_remove_at(lp, (size_t)i);
-                lp_insert(lp, score, keep, len);
-                free(keep);
+                fr_pack *pk = o->v.ptr;
+                long long off = zlp_find(pk, p, len, NULL);
+                pk = zlp_remove(pk, (size_t)off, 1);
+                o->v.ptr = zlp_insert(pk, score, p, len);
             } else {
                 fr_zsk *zs = o->v.ptr;
                 fr_dict_entry *e = fr__dict_find(&zs->dict, p, len);
-                fr_zsl_node *x = e->v.p;
-                fr__zsl_delete(&zs->zsl, x->score, p, len);
-                e->v.p = fr__zsl_insert(&zs->zsl, score, p, len);
+                fr__zbt_delete(&zs->tree, e);
+                e->v.d = score;
+                fr__zbt_insert(&zs->tree, e);
             }
             *out = FR_ZADD_UPDATED;
         }
@@ -470,16 +263,15 @@ int fr__zset_add(const fr_enc_limits *cfg, fr_obj *o, double score, const char *
         return 1;
     }
     if (o->enc == FR_ENC_LISTPACK) {
-        fr_zlp *lp = o->v.ptr;
-        if (lp->n + 1 > (size_t)cfg->zset_max_listpack_entries ||
-            len > (size_t)cfg->zset_max_listpack_value)
+        fr_pack *pk = o->v.ptr;
+        if (pk->n / 2 + 1 > (size_t)cfg->zset_max_listpack_entries ||
+            len > (size_t)cfg->zset_max_listpack_value || !fr__pack_safe_to_add(pk, len))
             to_skiplist(o);
     }
-    if (o->enc == FR_ENC_LISTPACK) {
-        lp_insert(o->v.ptr, score, p, len);
-    } else {
+    if (o->enc == FR_ENC_LISTPACK)
+        o->v.ptr = zlp_insert(o->v.ptr, score, p, len);
+    else
         sk_insert(o->v.ptr, score, p, len);
-    }
     if (newscore)
         *newscore = score;
     *out = FR_ZADD_ADDED;
@@ -489,19 +281,18 @@ int fr__zset_add(const fr_enc_limits *cfg, fr_obj *o, double score, const char *
 int fr__zset_del(fr_obj *o, const char *p, size_t len)
 {
     if (o->enc == FR_ENC_LISTPACK) {
-        fr_zlp *lp = o->v.ptr;
-        long long i = lp_find(lp, p, len);
-        if (i < 0)
+        fr_pack *pk = o->v.ptr;
+        long long off = zlp_find(pk, p, len, NULL);
+        if (off < 0)
             return 0;
-        lp_remove_at(lp, (size_t)i);
+        o->v.ptr = zlp_remove(pk, (size_t)off, 1);
         return 1;
     }
     fr_zsk *zs = o->v.ptr;
     fr_dict_entry *e = fr__dict_unlink(&zs->dict, p, len);
     if (!e)
         return 0;
-    fr_zsl_node *x = e->v.p;
-    fr__zsl_delete(&zs->zsl, x->score, p, len);
+    fr__zbt_delete(&zs->tree, e);
     fr__dict_free_unlinked(&zs->dict, e);
     return 1;
 }
@@ -511,45 +302,48 @@ void fr__zset_del_range(fr_obj *o, size_t start, size_t end)
     if (end <= start)
         return;
     if (o->enc == FR_ENC_LISTPACK) {
-        fr_zlp *lp = o->v.ptr;
-        for (size_t i = start; i < end; i++)
-            free(lp->a[i].p);
-        memmove(&lp->a[start], &lp->a[end], (lp->n - end) * sizeof *lp->a);
-        lp->n -= end - start;
+        fr_pack *pk = o->v.ptr;
+        o->v.ptr = zlp_remove(pk, zlp_at(pk, start), end - start);
         return;
     }
     fr_zsk *zs = o->v.ptr;
-    fr_zsl *zsl = &zs->zsl;
-    /* find the node before start once, then unlink end-start nodes */
-    fr_zsl_node *update[FR_ZSL_MAXLEVEL];
-    size_t traversed = 0;
-    fr_zsl_node *x = zsl->head;
-    for (int i = zsl->level - 1; i >= 0; i--) {
-        while (x->lv[i].next && traversed + x->lv[i].span <= start) {
-            traversed += x->lv[i].span;
-            x = x->lv[i].next;
+    fr_zbt *t = &zs->tree;
+    size_t k = end - start;
+    if (k * 16 < t->len) {
+        /* a few: one by one, O(log n) each */
+        while (k--) {
+            uint32_t slot;
+            fr_dict_entry *e = fr__zbt_seek(t, start, &slot)->ent[slot];
+            fr__zbt_delete(t, e);
+            fr__dict_delete(&zs->dict, e->key, e->klen);
         }
-        update[i] = x;
+        return;
     }
-    x = x->lv[0].next;
-    for (size_t n = start; n < end && x; n++) {
-        fr_zsl_node *next = x->lv[0].next;
-        unlink_node(zsl, x, update);
-        fr__dict_delete(&zs->dict, x->ele, x->len);
-        free(x);
-        x = next;
+    /* many: keep the rest and rebuild, O(n) */
+    fr_dict_entry **ents = tree_entries(t);
+    size_t n = t->len, kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i >= start && i < end)
+            fr__dict_delete(&zs->dict, ents[i]->key, ents[i]->klen);
+        else
+            ents[kept++] = ents[i];
     }
+    fr__zbt_clear(t);
+    fr__zbt_build(t, ents, kept);
+    free(ents);
 }
 
 long long fr__zset_rank(fr_obj *o, const char *p, size_t len)
 {
-    if (o->enc == FR_ENC_LISTPACK)
-        return lp_find(o->v.ptr, p, len);
+    if (o->enc == FR_ENC_LISTPACK) {
+        size_t i;
+        return zlp_find(o->v.ptr, p, len, &i) < 0 ? -1 : (long long)i;
+    }
     fr_zsk *zs = o->v.ptr;
     fr_dict_entry *e = fr__dict_find(&zs->dict, p, len);
     if (!e)
         return -1;
-    return (long long)fr__zsl_rank_node(&zs->zsl, e->v.p) - 1;
+    return (long long)fr__zbt_rank(&zs->tree, e);
 }
 
 void fr__zset_shrink_if_small(const fr_enc_limits *cfg, fr_obj *o, size_t maxlen)
@@ -557,38 +351,83 @@ void fr__zset_shrink_if_small(const fr_enc_limits *cfg, fr_obj *o, size_t maxlen
     if (o->enc != FR_ENC_SKIPLIST)
         return;
     fr_zsk *zs = o->v.ptr;
-    if (zs->zsl.len > (size_t)cfg->zset_max_listpack_entries ||
+    const fr_zbt *t = &zs->tree;
+    if (t->len > (size_t)cfg->zset_max_listpack_entries ||
         maxlen > (size_t)cfg->zset_max_listpack_value)
         return;
-    fr_zlp *lp = lp_new();
-    lp->cap = zs->zsl.len ? zs->zsl.len : 1;
-    lp->a = fr__xmalloc(lp->cap * sizeof *lp->a);
-    for (fr_zsl_node *x = zs->zsl.head->lv[0].next; x; x = x->lv[0].next) {
-        fr_zlp_ent *e = &lp->a[lp->n++];
-        e->score = x->score == 0 ? 0 : x->score;
-        e->len = x->len;
-        e->p = fr__xmemdup(x->ele, x->len);
+    /* size the pack first: one allocation */
+    size_t bytes = 0;
+    for (const fr_zbt_leaf *l = t->first; l; l = l->next)
+        for (uint32_t s = 0; s < l->n; s++)
+            bytes += fr__pack_str_size(l->ent[s]->klen) +
+                     fr__pack_num_size(l->score[s] == 0 ? 0 : l->score[s]);
+    fr_pack *pk = fr__pack_splice(fr__pack_new(), 0, 0, bytes, 2 * (long)t->len);
+    size_t off = 0;
+    for (const fr_zbt_leaf *l = t->first; l; l = l->next) {
+        for (uint32_t s = 0; s < l->n; s++) {
+            const fr_dict_entry *e = l->ent[s];
+            off += fr__pack_put_str(pk->d + off, e->key, e->klen);
+            off += fr__pack_put_num(pk->d + off, l->score[s] == 0 ? 0 : l->score[s]);
+        }
     }
     sk_free(zs);
-    o->v.ptr = lp;
+    o->v.ptr = pk;
     o->enc = FR_ENC_LISTPACK;
+}
+
+/* fr_zpred over the tree's (score, entry). */
+typedef struct tree_pred_ctx {
+    fr_zpred *pred;
+    const void *ctx;
+} tree_pred_ctx;
+
+static int tree_pred(const void *ctx, double score, const fr_dict_entry *e)
+{
+    const tree_pred_ctx *tp = ctx;
+    fr_zelem z = {e->key, e->klen, score};
+    return tp->pred(tp->ctx, &z);
 }
 
 size_t fr__zset_prefix(const fr_obj *o, fr_zpred *pred, const void *ctx)
 {
-    if (o->enc == FR_ENC_SKIPLIST)
-        return zsl_prefix(&((const fr_zsk *)o->v.ptr)->zsl, pred, ctx);
-    const fr_zlp *lp = o->v.ptr;
-    size_t lo = 0, hi = lp->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        fr_zelem e = {lp->a[mid].p, lp->a[mid].len, lp->a[mid].score};
-        if (pred(ctx, &e))
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (o->enc == FR_ENC_SKIPLIST) {
+        tree_pred_ctx tp = {pred, ctx};
+        return fr__zbt_prefix(&((const fr_zsk *)o->v.ptr)->tree, tree_pred, &tp);
     }
-    return lo;
+    const fr_pack *pk = o->v.ptr;
+    size_t i = 0;
+    for (size_t off = 0; off < pk->bytes; i++) {
+        fr_zelem e;
+        off = zlp_pair(pk, off, &e);
+        if (!pred(ctx, &e))
+            break;
+    }
+    return i;
+}
+
+/* Ask for an entry's member: a typical entry (48 bytes on glibc) may
+ * straddle two cache lines. A prefetch never faults, so the second
+ * address may lie past a short entry. */
+static inline void prefetch_entry(const fr_dict_entry *e)
+{
+    __builtin_prefetch(e);
+    __builtin_prefetch((const void *)((uintptr_t)e + 47));
+}
+
+/* Ask for the entries the walk will read next in this leaf (up to 16):
+ * each is a cache miss in a big set, and fetched together they cost about
+ * one instead of one each (ZRANGE of 10 at 1M members). */
+static void zit_prefetch(const fr_zit *it)
+{
+    const fr_zbt_leaf *l = it->leaf;
+    size_t k = it->left < 16 ? it->left : 16;
+    if (it->rev) {
+        for (uint32_t s = it->slot + 1; s-- > 0 && k--;)
+            prefetch_entry(l->ent[s]);
+    } else {
+        for (uint32_t s = it->slot; s < l->n && k--; s++)
+            prefetch_entry(l->ent[s]);
+    }
 }
 
 void fr__zit_init(fr_zit *it, const fr_obj *o, size_t rank, int rev)
@@ -596,15 +435,64 @@ void fr__zit_init(fr_zit *it, const fr_obj *o, size_t rank, int rev)
     size_t n = fr__zset_len(o);
     it->o = o;
     it->rev = rev;
-    it->node = NULL;
+    it->leaf = NULL;
+    it->nwin = 0;
     it->left = rank < n ? n - rank : 0;
     if (!it->left)
         return;
     size_t fwd = rev ? n - 1 - rank : rank;
-    if (o->enc == FR_ENC_LISTPACK)
+    if (o->enc == FR_ENC_LISTPACK) {
         it->idx = fwd;
-    else
-        it->node = fr__zsl_at(&((const fr_zsk *)o->v.ptr)->zsl, fwd + 1);
+        if (!rev)
+            it->off = zlp_at(o->v.ptr, fwd);
+    } else {
+        it->leaf = fr__zbt_seek(&((const fr_zsk *)o->v.ptr)->tree, fwd, &it->slot);
+        zit_prefetch(it);
+    }
+}
+
+/* A reverse walk of a pack: the offsets of the members before and at idx,
+ * up to FR_ZIT_WIN of them, read from the front (O(n) per window). */
+static void zit_refill(fr_zit *it, const fr_pack *pk)
+{
+    size_t lo = it->idx + 1 > FR_ZIT_WIN ? it->idx + 1 - FR_ZIT_WIN : 0;
+    size_t off = zlp_at(pk, lo);
+    uint32_t k = 0;
+    for (size_t j = lo; j <= it->idx; j++) {
+        it->win[k++] = (uint32_t)off;
+        off = zlp_pair(pk, off, NULL);
+    }
+    it->nwin = k;
+}
+
+/* fr__zit_next but a forward walk of a pack. */
+__attribute__((noinline)) static int zit_next_other(fr_zit *it, fr_zelem *e)
+{
+    if (it->o->enc == FR_ENC_LISTPACK) {
+        const fr_pack *pk = it->o->v.ptr;
+        if (!it->nwin)
+            zit_refill(it, pk);
+        zlp_pair(pk, it->win[--it->nwin], e);
+        it->idx--;
+        return 1;
+    }
+    const fr_zbt_leaf *l = it->leaf;
+    uint32_t s = it->slot;
+    const fr_dict_entry *x = l->ent[s];
+    e->p = x->key;
+    e->len = x->klen;
+    e->score = l->score[s];
+    if (it->rev ? s > 0 : s + 1 < l->n) {
+        it->slot = it->rev ? s - 1 : s + 1;
+        if ((it->slot & 15) == (it->rev ? 15u : 0u) && it->left)
+            zit_prefetch(it);
+        return 1;
+    }
+    it->leaf = it->rev ? l->prev : l->next;
+    it->slot = !it->leaf ? 0 : it->rev ? it->leaf->n - 1 : 0;
+    if (it->leaf && it->left)
+        zit_prefetch(it);
+    return 1;
 }
 
 int fr__zit_next(fr_zit *it, fr_zelem *e)
@@ -612,47 +500,34 @@ int fr__zit_next(fr_zit *it, fr_zelem *e)
     if (!it->left)
         return 0;
     it->left--;
-    if (it->o->enc == FR_ENC_LISTPACK) {
-        const fr_zlp_ent *x = &((const fr_zlp *)it->o->v.ptr)->a[it->idx];
-        e->p = x->p;
-        e->len = x->len;
-        e->score = x->score;
-        if (it->rev)
-            it->idx--;
-        else
-            it->idx++;
+    if (it->o->enc == FR_ENC_LISTPACK && !it->rev) {
+        it->off = zlp_pair(it->o->v.ptr, it->off, e);
         return 1;
     }
-    fr_zsl_node *x = it->node;
-    e->p = x->ele;
-    e->len = x->len;
-    e->score = x->score;
-    it->node = it->rev ? x->back : x->lv[0].next;
-    return 1;
+    return zit_next_other(it, e);
 }
 
 uint64_t fr__zset_rand(fr_obj *o)
 {
     if (o->enc == FR_ENC_LISTPACK)
-        return fr__rng_next(&((fr_zlp *)o->v.ptr)->rng);
-    return fr__rng_next(&((fr_zsk *)o->v.ptr)->zsl.rng);
+        return fr__obj_rand(o);
+    return fr__rng_next(&((fr_zsk *)o->v.ptr)->rng);
 }
 
 void fr__zset_random(fr_obj *o, fr_zelem *e)
 {
     if (o->enc == FR_ENC_LISTPACK) {
-        fr_zlp *lp = o->v.ptr;
-        const fr_zlp_ent *x = &lp->a[fr__rng_next(&lp->rng) % lp->n];
-        e->p = x->p;
-        e->len = x->len;
-        e->score = x->score;
+        const fr_pack *pk = o->v.ptr;
+        zlp_pair(pk, zlp_at(pk, (size_t)(fr__obj_rand(o) % (pk->n / 2))), e);
         return;
     }
     fr_zsk *zs = o->v.ptr;
-    fr_zsl_node *x = fr__zsl_at(&zs->zsl, fr__rng_next(&zs->zsl.rng) % zs->zsl.len + 1);
-    e->p = x->ele;
-    e->len = x->len;
-    e->score = x->score;
+    uint32_t slot;
+    const fr_zbt_leaf *l =
+        fr__zbt_seek(&zs->tree, (size_t)(fr__rng_next(&zs->rng) % zs->tree.len), &slot);
+    e->p = l->ent[slot]->key;
+    e->len = l->ent[slot]->klen;
+    e->score = l->score[slot];
 }
 
 int fr__zset_lp_fmt_score(char *dst, size_t cap, double d)
@@ -770,8 +645,15 @@ int fr__zlexrange_keeps(const void *range, int rev, const fr_zelem *e)
 
 void fr__zset_score_span(const fr_obj *o, const fr_zrange *r, size_t *first, size_t *end)
 {
-    *first = fr__zset_prefix(o, below_min, r);
-    *end = fr__zset_prefix(o, not_above_max, r);
+    if (o->enc == FR_ENC_SKIPLIST) {
+        /* by the scores in the tree's nodes, reading no member */
+        const fr_zbt *t = &((const fr_zsk *)o->v.ptr)->tree;
+        *first = fr__zbt_count_below(t, r->min, r->minex);
+        *end = fr__zbt_count_below(t, r->max, !r->maxex);
+    } else {
+        *first = fr__zset_prefix(o, below_min, r);
+        *end = fr__zset_prefix(o, not_above_max, r);
+    }
     if (*end < *first)
         *end = *first;
 }
@@ -804,44 +686,32 @@ void fr__zset_lex_span(const fr_obj *o, const fr_zlexrange *r, int rev, size_t *
      * over members of different scores (which Redis leaves undefined)
      * still answers what Redis answers: find the first member inside from
      * the walking end, then go on while the members stay inside. */
-    const fr_zlp *lp = o->v.ptr;
+    const fr_pack *pk = o->v.ptr;
+    size_t n = pk->n / 2;
     *first = *end = 0;
-    if (!lp->n || !lex_bounds_ok(r))
+    if (!n || !lex_bounds_ok(r))
         return;
-    fr_zelem lo = {lp->a[0].p, lp->a[0].len, 0}, hi = {lp->a[lp->n - 1].p, lp->a[lp->n - 1].len, 0};
-    if (lex_below_min(r, &hi) || !lex_not_above_max(r, &lo))
+    /* the members in order, to walk from either end */
+    fr_zelem *a = fr__xmalloc(n * sizeof *a);
+    for (size_t k = 0, off = 0; k < n; k++)
+        off = zlp_pair(pk, off, &a[k]);
+    if (lex_below_min(r, &a[n - 1]) || !lex_not_above_max(r, &a[0])) {
+        free(a);
         return;
+    }
+    size_t i, j;
     if (!rev) {
-        size_t i = 0;
-        for (; i < lp->n; i++) {
-            fr_zelem e = {lp->a[i].p, lp->a[i].len, 0};
-            if (!lex_below_min(r, &e))
-                break;
-        }
-        size_t j = i;
-        while (j < lp->n) {
-            fr_zelem e = {lp->a[j].p, lp->a[j].len, 0};
-            if (!lex_not_above_max(r, &e))
-                break;
-            j++;
-        }
-        *first = i;
-        *end = j;
-        return;
+        for (i = 0; i < n && lex_below_min(r, &a[i]); i++)
+            ;
+        for (j = i; j < n && lex_not_above_max(r, &a[j]); j++)
+            ;
+    } else {
+        for (j = n; j > 0 && !lex_not_above_max(r, &a[j - 1]); j--)
+            ;
+        for (i = j; i > 0 && !lex_below_min(r, &a[i - 1]); i--)
+            ;
     }
-    size_t j = lp->n;
-    for (; j > 0; j--) {
-        fr_zelem e = {lp->a[j - 1].p, lp->a[j - 1].len, 0};
-        if (lex_not_above_max(r, &e))
-            break;
-    }
-    size_t i = j;
-    while (i > 0) {
-        fr_zelem e = {lp->a[i - 1].p, lp->a[i - 1].len, 0};
-        if (lex_below_min(r, &e))
-            break;
-        i--;
-    }
+    free(a);
     *first = i;
     *end = j;
 }
@@ -851,33 +721,23 @@ void fr__zset_lex_span(const fr_obj *o, const fr_zlexrange *r, int rev, size_t *
 static void zset_free(fr_obj *o)
 {
     if (o->enc == FR_ENC_LISTPACK)
-        lp_free(o->v.ptr);
+        free(o->v.ptr);
     else
         sk_free(o->v.ptr);
 }
 
 static fr_obj *zset_dup(const fr_obj *o)
 {
-    fr_obj *d;
-    if (o->enc == FR_ENC_LISTPACK) {
-        const fr_zlp *src = o->v.ptr;
-        fr_zlp *lp = lp_new();
-        lp->cap = src->n ? src->n : 1;
-        lp->a = fr__xmalloc(lp->cap * sizeof *lp->a);
-        for (size_t i = 0; i < src->n; i++) {
-            lp->a[i] = src->a[i];
-            lp->a[i].p = fr__xmemdup(src->a[i].p, src->a[i].len);
-        }
-        lp->n = src->n;
-        d = fr__obj_new(FR_TYPE_ZSET, FR_ENC_LISTPACK, lp);
-    } else {
-        const fr_zsk *src = o->v.ptr;
-        fr_zsk *zs = sk_new();
-        for (fr_zsl_node *x = src->zsl.head->lv[0].next; x; x = x->lv[0].next)
-            sk_insert(zs, x->score, x->ele, x->len);
-        d = fr__obj_new(FR_TYPE_ZSET, FR_ENC_SKIPLIST, zs);
-    }
-    return d;
+    if (o->enc == FR_ENC_LISTPACK)
+        return fr__obj_new(FR_TYPE_ZSET, FR_ENC_LISTPACK, fr__pack_dup(o->v.ptr));
+    const fr_zbt *src = &((const fr_zsk *)o->v.ptr)->tree;
+    fr_zsk *zs = sk_new();
+    fr_dict_entry **ents = tree_entries(src);
+    for (size_t i = 0; i < src->len; i++)
+        ents[i] = sk_entry(zs, ents[i]->v.d, ents[i]->key, ents[i]->klen);
+    fr__zbt_build(&zs->tree, ents, src->len);
+    free(ents);
+    return fr__obj_new(FR_TYPE_ZSET, FR_ENC_SKIPLIST, zs);
 }
 
 /* DUMP payload: count, then (member length, member, score as 8 bytes). */
@@ -905,7 +765,7 @@ static fr_obj *zset_load(const char **p, const char *end, int enc_hint)
     *p += sizeof n;
     fr_obj *o;
     if (enc_hint == FR_ENC_LISTPACK)
-        o = fr__obj_new(FR_TYPE_ZSET, FR_ENC_LISTPACK, lp_new());
+        o = fr__obj_new(FR_TYPE_ZSET, FR_ENC_LISTPACK, fr__pack_new());
     else
         o = fr__obj_new(FR_TYPE_ZSET, FR_ENC_SKIPLIST, sk_new());
     for (uint64_t i = 0; i < n; i++) {
@@ -923,10 +783,13 @@ static fr_obj *zset_load(const char **p, const char *end, int enc_hint)
         *p += sizeof score;
         if (isnan(score) || fr__zset_score(o, m, len, &(double){0}))
             goto bad;
-        if (o->enc == FR_ENC_LISTPACK)
-            lp_insert(o->v.ptr, score, m, len);
-        else
+        if (o->enc == FR_ENC_LISTPACK) {
+            if (!fr__pack_safe_to_add(o->v.ptr, len))
+                goto bad;
+            o->v.ptr = zlp_insert(o->v.ptr, score, m, len);
+        } else {
             sk_insert(o->v.ptr, score, m, len);
+        }
     }
     return o;
 bad:

@@ -3,11 +3,14 @@
  * Two encodings, chosen as Redis 7.0 chooses them (OBJECT ENCODING shows
  * them), and converted one way only, as Redis does:
  *   listpack  up to zset-max-listpack-entries members, none longer than
- *             zset-max-listpack-value bytes: one sorted array (Redis keeps
- *             the same order in its listpack). Scores are stored as Redis'
- *             listpack stores them: a -0 becomes 0.
- *   skiplist  a skiplist with spans (O(log n) insert, delete, rank, and
- *             access by rank) plus a dict member -> node for O(1) ZSCORE.
+ *             zset-max-listpack-value bytes: a pack (pack.h) of member,
+ *             score, member, score... in order (Redis keeps the same order
+ *             in its listpack), one allocation. Scores are stored as
+ *             Redis' listpack stores them: a -0 becomes 0.
+ *   skiplist  (Redis' name) a dict member -> score for O(1) ZSCORE, and
+ *             an order-statistic B+tree over the dict's entries
+ *             (zbtree.h) for O(log n) insert, delete, rank, and access by
+ *             rank.
  * Everything that reads a range works on ranks: a score or lex range is
  * turned into a rank interval by counting the members before it
  * (fr__zset_prefix), then walked with an iterator. All on the loop
@@ -20,68 +23,17 @@
 
 #include "base.h"
 #include "object.h"
+#include "zbtree.h"
 
-#define FR_ZSL_MAXLEVEL 32
-
-typedef struct fr_zsl_node fr_zsl_node;
-struct fr_zsl_node {
-    double score;
-    fr_zsl_node *back;
-    char *ele; /* points just past the levels, in the same block */
-    uint32_t len;
-    int nlevel;
-    struct {
-        fr_zsl_node *next;
-        size_t span;   /* members skipped by following next, counting it */
-        double nscore; /* next's score, so a search that stops here does
-                          not touch next (a cache miss in a big set) */
-    } lv[];
-};
-
-typedef struct fr_zsl {
-    fr_zsl_node *head, *tail;
-    size_t len;
-    int level;
-    uint64_t rng;
-    uint64_t rank_moves; /* nodes fr__zsl_rank moved through, ever: lets a
-                            test check the O(log n) cost without a clock */
-} fr_zsl;
-
-/* The skiplist encoding: v.p of a dict entry is its node. */
+/* The skiplist encoding: v.d of a dict entry is its score. */
 typedef struct fr_zsk {
     fr_dict dict;
-    fr_zsl zsl;
-} fr_zsk;
-
-/* The listpack encoding: a sorted array. */
-typedef struct fr_zlp_ent {
-    double score;
-    uint32_t len;
-    char *p; /* owned, NUL-terminated */
-} fr_zlp_ent;
-
-typedef struct fr_zlp {
-    size_t n, cap;
-    fr_zlp_ent *a;
+    fr_zbt tree;
     uint64_t rng;
-} fr_zlp;
+} fr_zsk;
 
 extern const fr_type_ops fr__zset_ops;
 extern const fr_type_elem_ops fr__zset_elem_ops; /* SORT */
-
-/* --- the skiplist alone (exported for the unit test) -------------------- */
-void fr__zsl_init(fr_zsl *zsl, uint64_t seed);
-void fr__zsl_free(fr_zsl *zsl);
-fr_zsl_node *fr__zsl_insert(fr_zsl *zsl, double score, const char *p, size_t len);
-/* Remove (score, member); returns 1 if it was there. The node is freed. */
-int fr__zsl_delete(fr_zsl *zsl, double score, const char *p, size_t len);
-/* 1-based rank of (score, member), 0 if absent. */
-size_t fr__zsl_rank(fr_zsl *zsl, double score, const char *p, size_t len);
-/* 1-based rank of a node of the list (ZRANK, after the dict found it):
- * the search stops by address, not comparing members. */
-size_t fr__zsl_rank_node(fr_zsl *zsl, const fr_zsl_node *t);
-/* The node at 1-based rank, NULL if out of range. */
-fr_zsl_node *fr__zsl_at(const fr_zsl *zsl, size_t rank);
 
 /* --- the sorted set, either encoding ----------------------------------- */
 
@@ -133,13 +85,21 @@ typedef int fr_zpred(const void *ctx, const fr_zelem *e);
 size_t fr__zset_prefix(const fr_obj *o, fr_zpred *pred, const void *ctx);
 
 /* Walk members from a rank, forward or in reverse (rank counted in the
- * walking direction). */
+ * walking direction). A pack is read forward only: a reverse walk reads
+ * the offsets of the next FR_ZIT_WIN members from the front at a time. */
+#define FR_ZIT_WIN 32
 typedef struct fr_zit {
     const fr_obj *o;
-    size_t idx; /* listpack: forward index; skiplist: remaining */
-    fr_zsl_node *node;
     int rev;
     size_t left; /* members left to visit */
+    /* skiplist: the next member's leaf and slot */
+    const fr_zbt_leaf *leaf;
+    uint32_t slot;
+    /* listpack: forward, the next member's offset; reverse, its index and
+     * the offsets of the members up to it */
+    size_t off, idx;
+    uint32_t nwin;
+    uint32_t win[FR_ZIT_WIN];
 } fr_zit;
 void fr__zit_init(fr_zit *it, const fr_obj *o, size_t rank, int rev);
 /* The current member into *e; 0 when the walk is over. Advances. */

@@ -323,10 +323,18 @@ static void test_dump_restore_roundtrip(void **state)
 {
     fr_server *srv = *state;
     const char *setup[] = {
-        "SET s1 12",         "SET s2 -70000",       "SET s3 hello",
-        "SET s4 12345678901234567890", "APPEND s5 rawstring", "RPUSH l a b c",
-        "HSET h f v g w",    "SADD st 1 2 3",       "SADD sx a b",
-        "ZADD z 1 a 2.5 b",  NULL,
+        "SET s1 12",
+        "SET s2 -70000",
+        "SET s3 hello",
+        "SET s4 12345678901234567890",
+        "APPEND s5 rawstring",
+        "RPUSH l a b c",
+        "HSET h f v g w",
+        "SADD st 1 2 3",
+        "SADD sx a b",
+        "ZADD z 1 a 2.5 b",
+        "ZADD zw -1 a 1.5 b 3000000000 c inf d -129 e 1e300 f",
+        NULL,
     };
     for (int i = 0; setup[i]; i++) {
         fr_reply *r = fr_execf(srv, setup[i]);
@@ -334,7 +342,17 @@ static void test_dump_restore_roundtrip(void **state)
         assert_int_not_equal(r->type, FR_REPLY_ERROR);
         fr_reply_free(r);
     }
-    const char *keys[] = {"s1", "s2", "s3", "s4", "s5", "l", "h", "st", "sx", "z", NULL};
+    /* a sorted set past the listpack limit: several tree leaves */
+    char big[8192];
+    size_t at = (size_t)snprintf(big, sizeof big, "ZADD zbig");
+    for (int i = 0; i < 300; i++)
+        at += (size_t)snprintf(big + at, sizeof big - at, " %d m%03d", (i * 37) % 101, i);
+    fr_reply *zr = fr_execf(srv, big);
+    assert_non_null(zr);
+    assert_int_equal(zr->integer, 300);
+    fr_reply_free(zr);
+    const char *keys[] = {"s1", "s2", "s3", "s4", "s5",   "l", "h",
+                          "st", "sx", "z",  "zw", "zbig", NULL};
     for (int i = 0; keys[i]; i++) {
         fr_reply *d = fr_execf(srv, "DUMP %s", keys[i]);
         assert_non_null(d);
@@ -378,6 +396,17 @@ static void test_dump_restore_roundtrip(void **state)
     free(dump);
     fr_reply *e = fr_execf(srv, "OBJECT ENCODING s1_copy");
     assert_string_equal(e->str, "int");
+    fr_reply_free(e);
+    e = fr_execf(srv, "OBJECT ENCODING zbig_copy");
+    assert_string_equal(e->str, "skiplist");
+    fr_reply_free(e);
+    e = fr_execf(srv, "OBJECT ENCODING zw_copy");
+    assert_string_equal(e->str, "listpack");
+    fr_reply_free(e);
+    e = fr_execf(srv, "ZRANK zbig_copy m150");
+    fr_reply *o = fr_execf(srv, "ZRANK zbig m150");
+    assert_int_equal(e->integer, o->integer);
+    fr_reply_free(o);
     fr_reply_free(e);
 }
 

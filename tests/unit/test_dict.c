@@ -119,6 +119,13 @@ static void test_rehash_grow_shrink(void **state)
         ;
     assert_true(d->size[0] < big);
     assert_true(d->size[0] <= 64);
+    /* growing from a small table does not leave two tables behind */
+    for (int i = 0; i < 200; i++) {
+        size_t n = keyname(k, 10000 + i);
+        fr__dict_add(d, k, n, NULL)->v.i = i;
+        if (d->size[0] <= 64)
+            assert_false(fr__dict_is_rehashing(d));
+    }
     for (int i = 4990; i < 5000; i++) {
         size_t n = keyname(k, i);
         assert_non_null(fr__dict_find(d, k, n));

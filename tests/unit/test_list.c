@@ -261,6 +261,41 @@ static void test_memory_bounded(void **state)
     fr__list_free(l);
 }
 
+/* A multi-element push (RPUSH/LPUSH with many arguments) keeps the order
+ * single pushes give and sizes its node once: no more than one malloc
+ * granule of slack. */
+static void test_push_many(void **state)
+{
+    (void)state;
+    const fr_arg args[] = {{"one", 3}, {"two", 3}, {"three", 5}, {"", 0}, {"five", 4}};
+    size_t n = sizeof args / sizeof args[0], used = 0;
+    for (size_t i = 0; i < n; i++)
+        used += 2 + args[i].len;
+    for (int where = 0; where < 2; where++) {
+        fr_list *many = fr__list_new(), *one = fr__list_new();
+        fr__list_push_many(many, where, args, n);
+        for (size_t i = 0; i < n; i++)
+            fr__list_push(one, where, args[i].p, args[i].len);
+        assert_int_equal(fr__list_len(many), n);
+        for (size_t i = 0; i < n; i++) {
+            const char *p, *q;
+            size_t pn, qn;
+            fr__list_index(many, i, &p, &pn);
+            fr__list_index(one, i, &q, &qn);
+            assert_int_equal(pn, qn);
+            assert_memory_equal(p, q, pn);
+        }
+        assert_true(fr__list_mem(many) <= fr__list_mem(one));
+        assert_true(fr__list_mem(many) <= sizeof(fr_list) + 32 + used + 16);
+        /* and onto a list that has elements already */
+        fr__list_push_many(many, where, args, n);
+        fr__list_push_many(many, !where, args, 2);
+        assert_int_equal(fr__list_len(many), 2 * n + 2);
+        fr__list_free(many);
+        fr__list_free(one);
+    }
+}
+
 /* Popped entries own their bytes, short ones inline, long ones on the
  * heap; moving one between lists (LMOVE), even onto the same list, loses
  * nothing. */
@@ -331,10 +366,10 @@ static void test_length_boundaries(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_random_small),    cmocka_unit_test(test_random_medium),
-        cmocka_unit_test(test_random_large),    cmocka_unit_test(test_norm_index),
-        cmocka_unit_test(test_memory_bounded),  cmocka_unit_test(test_entry_moves),
-        cmocka_unit_test(test_length_boundaries),
+        cmocka_unit_test(test_random_small),      cmocka_unit_test(test_random_medium),
+        cmocka_unit_test(test_random_large),      cmocka_unit_test(test_norm_index),
+        cmocka_unit_test(test_memory_bounded),    cmocka_unit_test(test_entry_moves),
+        cmocka_unit_test(test_length_boundaries), cmocka_unit_test(test_push_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

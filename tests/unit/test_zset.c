@@ -1,6 +1,7 @@
-/* The sorted set structure: the skiplist's order, ranks and spans, access
- * by rank, deletes, score and lex ranges, rank-range deletes, and long
- * random runs of both encodings checked against a naive sorted array. */
+/* The sorted set structures: the B+tree's order, ranks, counts and
+ * minima through splits, borrows and merges, its fill, access by rank;
+ * then both encodings: deletes, score and lex ranges, rank-range deletes,
+ * conversions, and long random runs checked against a naive sorted array. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,105 +115,223 @@ static fr_enc_limits cfg_with(long long entries)
     return cfg;
 }
 
-/* ---- the skiplist alone ------------------------------------------------ */
+/* ---- the B+tree alone ---------------------------------------------------- */
 
-static void test_skiplist_order_rank(void **state)
+/* An entry of d for member m with score s (the tree's element). */
+static fr_dict_entry *ent(fr_dict *d, const char *m, double s)
+{
+    fr_dict_entry *e = fr__dict_add(d, m, strlen(m), NULL);
+    assert_non_null(e);
+    e->v.d = s;
+    return e;
+}
+
+static void test_tree_order_rank(void **state)
 {
     (void)state;
-    fr_zsl zsl;
-    fr__zsl_init(&zsl, 42);
+    fr_dict d;
+    fr__dict_init(&d, NULL, NULL);
+    fr_zbt t;
+    fr__zbt_init(&t);
     /* equal scores order by member bytes, shorter first on a tie */
-    fr__zsl_insert(&zsl, 2, "b", 1);
-    fr__zsl_insert(&zsl, 1, "z", 1);
-    fr__zsl_insert(&zsl, 2, "a", 1);
-    fr__zsl_insert(&zsl, 2, "ab", 2);
-    fr__zsl_insert(&zsl, -1, "m", 1);
+    fr__zbt_insert(&t, ent(&d, "b", 2));
+    fr__zbt_insert(&t, ent(&d, "z", 1));
+    fr__zbt_insert(&t, ent(&d, "a", 2));
+    fr__zbt_insert(&t, ent(&d, "ab", 2));
+    fr__zbt_insert(&t, ent(&d, "m", -1));
     const char *want[] = {"m", "z", "a", "ab", "b"};
-    assert_int_equal(zsl.len, 5);
-    for (size_t r = 1; r <= 5; r++) {
-        fr_zsl_node *x = fr__zsl_at(&zsl, r);
-        assert_non_null(x);
-        assert_string_equal(x->ele, want[r - 1]);
-        assert_int_equal(fr__zsl_rank(&zsl, x->score, x->ele, x->len), r);
+    assert_int_equal(t.len, 5);
+    assert_true(fr__zbt_check(&t));
+    for (size_t r = 0; r < 5; r++) {
+        uint32_t slot;
+        fr_zbt_leaf *l = fr__zbt_seek(&t, r, &slot);
+        assert_string_equal(l->ent[slot]->key, want[r]);
+        assert_int_equal(fr__zbt_rank(&t, l->ent[slot]), r);
     }
-    assert_null(fr__zsl_at(&zsl, 0));
-    assert_null(fr__zsl_at(&zsl, 6));
-    assert_int_equal(fr__zsl_rank(&zsl, 2, "c", 1), 0);
-    assert_int_equal(fr__zsl_rank(&zsl, 3, "a", 1), 0);
-    /* backward links and the tail */
-    assert_string_equal(zsl.tail->ele, "b");
-    assert_string_equal(zsl.tail->back->ele, "ab");
-    assert_null(fr__zsl_at(&zsl, 1)->back);
-    assert_int_equal(fr__zsl_delete(&zsl, 2, "a", 1), 1);
-    assert_int_equal(fr__zsl_delete(&zsl, 2, "a", 1), 0);
-    assert_int_equal(fr__zsl_delete(&zsl, 9, "b", 1), 0);
-    assert_int_equal(zsl.len, 4);
-    assert_string_equal(fr__zsl_at(&zsl, 3)->ele, "ab");
-    assert_int_equal(fr__zsl_rank(&zsl, 2, "b", 1), 4);
-    assert_int_equal(fr__zsl_delete(&zsl, 2, "b", 1), 1);
-    assert_string_equal(zsl.tail->ele, "ab");
-    fr__zsl_free(&zsl);
+    assert_string_equal(t.first->ent[0]->key, "m");
+    assert_string_equal(t.last->ent[t.last->n - 1]->key, "b");
+    /* a score range by the stored scores */
+    assert_int_equal(fr__zbt_count_below(&t, 2, 0), 2);
+    assert_int_equal(fr__zbt_count_below(&t, 2, 1), 5);
+    assert_int_equal(fr__zbt_count_below(&t, -5, 1), 0);
+    fr_dict_entry *a = fr__dict_find(&d, "a", 1);
+    assert_int_equal(fr__zbt_delete(&t, a), 1);
+    assert_int_equal(fr__zbt_delete(&t, a), 0);
+    assert_int_equal(t.len, 4);
+    assert_int_equal(fr__zbt_rank(&t, fr__dict_find(&d, "b", 1)), 3);
+    assert_true(fr__zbt_check(&t));
+    fr__zbt_clear(&t);
+    assert_null(t.root);
+    fr__dict_clear(&d);
 }
 
-/* Spans stay right through many inserts and deletes: rank(at(r)) == r. */
-static void test_skiplist_spans(void **state)
+/* A sorted model of the tree: entries by (score, member). */
+static int ent_cmp(const void *x, const void *y)
+{
+    const fr_dict_entry *a = *(fr_dict_entry *const *)x, *b = *(fr_dict_entry *const *)y;
+    if (a->v.d != b->v.d)
+        return a->v.d < b->v.d ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+/* The tree holds exactly want[0..n) in order, with ranks to match. */
+static void tree_matches(fr_zbt *t, fr_dict_entry **want, size_t n)
+{
+    assert_true(fr__zbt_check(t));
+    assert_int_equal(t->len, n);
+    qsort(want, n, sizeof *want, ent_cmp);
+    size_t r = 0;
+    for (const fr_zbt_leaf *l = t->first; l; l = l->next)
+        for (uint32_t s = 0; s < l->n; s++, r++)
+            assert_ptr_equal(l->ent[s], want[r]);
+    assert_int_equal(r, n);
+    for (size_t k = 0; k < n; k += 1 + n / 200) {
+        uint32_t slot;
+        assert_ptr_equal(fr__zbt_seek(t, k, &slot)->ent[slot], want[k]);
+        assert_int_equal(fr__zbt_rank(t, want[k]), k);
+    }
+}
+
+/* Random inserts and deletes, growing to three levels of inner nodes and
+ * shrinking back to one leaf: every split, borrow and merge, checked
+ * against the model and the invariants (counts, minima, links). */
+static void test_tree_random(void **state)
 {
     (void)state;
-    fr_zsl zsl;
-    fr__zsl_init(&zsl, 7);
+    enum { KEYS = 40000 };
+    fr_dict d;
+    fr__dict_init(&d, NULL, NULL);
+    fr_zbt t;
+    fr__zbt_init(&t);
+    fr_dict_entry **ms = malloc(KEYS * sizeof *ms);
+    size_t n = 0;
+    uint64_t seed = 77;
     char m[16];
-    for (int i = 0; i < 5000; i++) {
-        int n = snprintf(m, sizeof m, "m%05d", i);
-        fr__zsl_insert(&zsl, (double)(i % 97), m, (size_t)n);
+    for (int phase = 0; phase < 2; phase++) {
+        for (int step = 0; step < 3 * KEYS; step++) {
+            uint64_t r = rnd(&seed);
+            snprintf(m, sizeof m, "k%u", (unsigned)(r % KEYS));
+            fr_dict_entry *e = fr__dict_find(&d, m, strlen(m));
+            /* growing: mostly inserts; shrinking: mostly deletes */
+            int del = (unsigned)(r >> 40) % 10 < (phase ? 8u : 2u);
+            if (e && del) {
+                assert_int_equal(fr__zbt_delete(&t, e), 1);
+                for (size_t k = 0; k < n; k++)
+                    if (ms[k] == e) {
+                        ms[k] = ms[--n];
+                        break;
+                    }
+                fr__dict_delete(&d, m, strlen(m));
+            } else if (e) {
+                /* a new score: out and back in */
+                assert_int_equal(fr__zbt_delete(&t, e), 1);
+                e->v.d = (double)((r >> 20) % 500);
+                fr__zbt_insert(&t, e);
+            } else if (!del) {
+                e = ent(&d, m, (double)((r >> 20) % 500));
+                fr__zbt_insert(&t, e);
+                ms[n++] = e;
+            }
+            if (step % 5000 == 0)
+                tree_matches(&t, ms, n);
+        }
+        tree_matches(&t, ms, n);
+        if (phase == 0)
+            assert_true(t.height >= 2);
     }
-    for (int i = 0; i < 5000; i += 3) {
-        int n = snprintf(m, sizeof m, "m%05d", i);
-        assert_int_equal(fr__zsl_delete(&zsl, (double)(i % 97), m, (size_t)n), 1);
+    /* delete the rest, checking on the way down to the empty tree */
+    while (n) {
+        fr_dict_entry *e = ms[--n];
+        assert_int_equal(fr__zbt_delete(&t, e), 1);
+        fr__dict_delete(&d, e->key, e->klen);
+        if (n % 97 == 0)
+            tree_matches(&t, ms, n);
     }
-    size_t r = 0;
-    double prev = -1;
-    for (fr_zsl_node *x = zsl.head->lv[0].next; x; x = x->lv[0].next) {
-        r++;
-        assert_true(x->score >= prev);
-        prev = x->score;
-        assert_ptr_equal(fr__zsl_at(&zsl, r), x);
-        assert_int_equal(fr__zsl_rank(&zsl, x->score, x->ele, x->len), r);
-        /* the cached score of each level's next is its real score */
-        for (int i = 0; i < x->nlevel; i++)
-            if (x->lv[i].next)
-                assert_true(x->lv[i].nscore == x->lv[i].next->score);
-    }
-    for (int i = 0; i < zsl.level; i++)
-        if (zsl.head->lv[i].next)
-            assert_true(zsl.head->lv[i].nscore == zsl.head->lv[i].next->score);
-    assert_int_equal(r, zsl.len);
-    fr__zsl_free(&zsl);
+    assert_null(t.root);
+    assert_true(fr__zbt_check(&t));
+    free(ms);
+    fr__dict_clear(&d);
 }
 
-/* ZRANK's cost, counted in nodes moved through rather than timed: it grows
- * with log n (1k -> 256k members is 8 -> 18 bits), far from the 256x of a
- * linear walk. */
-static double avg_rank_moves(long n, uint64_t *seed)
+/* Members added in order (either way) fill every leaf; a bulk build does
+ * too. Lots of equal scores: the order comes from the members. */
+static void test_tree_fill_and_build(void **state)
 {
-    fr_zsl zsl;
-    fr__zsl_init(&zsl, *seed);
-    double *scores = malloc((size_t)n * sizeof *scores);
+    (void)state;
+    enum { N = 5000 };
+    for (int how = 0; how < 3; how++) {
+        fr_dict d;
+        fr__dict_init(&d, NULL, NULL);
+        fr_zbt t;
+        fr__zbt_init(&t);
+        fr_dict_entry **es = malloc(N * sizeof *es);
+        char m[16];
+        for (int i = 0; i < N; i++) {
+            snprintf(m, sizeof m, "m%05d", i);
+            es[i] = ent(&d, m, (double)(i / 100));
+        }
+        if (how == 0)
+            for (int i = 0; i < N; i++)
+                fr__zbt_insert(&t, es[i]);
+        else if (how == 1)
+            for (int i = N - 1; i >= 0; i--)
+                fr__zbt_insert(&t, es[i]);
+        else
+            fr__zbt_build(&t, es, N);
+        size_t leaves = 0;
+        for (const fr_zbt_leaf *l = t.first; l; l = l->next)
+            leaves++;
+        assert_int_equal(leaves, (N + FR_ZBT_LEAF - 1) / FR_ZBT_LEAF);
+        tree_matches(&t, es, N);
+        fr__zbt_clear(&t);
+        free(es);
+        fr__dict_clear(&d);
+    }
+    /* small builds: every size up to a few leaves */
+    for (size_t n = 0; n < 3 * FR_ZBT_LEAF + 2; n++) {
+        fr_dict d;
+        fr__dict_init(&d, NULL, NULL);
+        fr_zbt t;
+        fr__zbt_init(&t);
+        fr_dict_entry *es[3 * FR_ZBT_LEAF + 2];
+        char m[16];
+        for (size_t i = 0; i < n; i++) {
+            snprintf(m, sizeof m, "m%03zu", i);
+            es[i] = ent(&d, m, 1);
+        }
+        fr__zbt_build(&t, es, n);
+        tree_matches(&t, es, n);
+        fr__zbt_clear(&t);
+        fr__dict_clear(&d);
+    }
+}
+
+/* ZRANK's cost, counted in nodes read rather than timed: one per level,
+ * the levels growing with log32 n (1k -> 256k members: 2 -> 4 nodes),
+ * far from the 256x of a linear walk. */
+static double avg_rank_visits(long n, uint64_t *seed)
+{
+    fr_dict d;
+    fr__dict_init(&d, NULL, NULL);
+    fr_zbt t;
+    fr__zbt_init(&t);
+    fr_dict_entry **es = malloc((size_t)n * sizeof *es);
     char m[24];
     for (long i = 0; i < n; i++) {
-        scores[i] = (double)(rnd(seed) % 1000000);
-        int len = snprintf(m, sizeof m, "m%ld", i);
-        fr__zsl_insert(&zsl, scores[i], m, (size_t)len);
+        snprintf(m, sizeof m, "m%ld", i);
+        es[i] = ent(&d, m, (double)(rnd(seed) % 1000000));
+        fr__zbt_insert(&t, es[i]);
     }
-    zsl.rank_moves = 0;
+    t.visits = 0;
     enum { Q = 10000 };
     for (int q = 0; q < Q; q++) {
         long i = (long)(rnd(seed) % (uint64_t)n);
-        int len = snprintf(m, sizeof m, "m%ld", i);
-        assert_true(fr__zsl_rank(&zsl, scores[i], m, (size_t)len) > 0);
+        assert_true(fr__zbt_rank(&t, es[i]) < (size_t)n);
     }
-    double avg = (double)zsl.rank_moves / Q;
-    free(scores);
-    fr__zsl_free(&zsl);
+    double avg = (double)t.visits / Q;
+    free(es);
+    fr__zbt_clear(&t);
+    fr__dict_clear(&d);
     return avg;
 }
 
@@ -220,10 +339,10 @@ static void test_rank_cost_logarithmic(void **state)
 {
     (void)state;
     uint64_t seed = 99;
-    double small = avg_rank_moves(1000, &seed), big = avg_rank_moves(256000, &seed);
-    print_message("ZRANK moves: %.1f at 1k, %.1f at 256k\n", small, big);
+    double small = avg_rank_visits(1000, &seed), big = avg_rank_visits(256000, &seed);
+    print_message("ZRANK nodes read: %.1f at 1k, %.1f at 256k\n", small, big);
     assert_true(big / small < 3.0);
-    assert_true(big < 2.5 * 18);
+    assert_true(big <= 5);
 }
 
 /* ---- the zset, both encodings ------------------------------------------ */
@@ -452,8 +571,9 @@ static void test_lp_score_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_skiplist_order_rank),
-        cmocka_unit_test(test_skiplist_spans),
+        cmocka_unit_test(test_tree_order_rank),
+        cmocka_unit_test(test_tree_random),
+        cmocka_unit_test(test_tree_fill_and_build),
         cmocka_unit_test(test_rank_cost_logarithmic),
         cmocka_unit_test(test_add_flags),
         cmocka_unit_test(test_conversion),
