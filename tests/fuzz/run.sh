@@ -25,7 +25,7 @@ dir=${FUZZ_BUILD_DIR:-build-fuzz}
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (apt-get install clang)" >&2; exit 1; }
 CC=$cc cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFR_FUZZ=ON \
-  -DFR_BUILD_TESTS=OFF -DFR_BUILD_EXAMPLES=OFF >/dev/null
+  -DFR_BUILD_TESTS=ON -DFR_BUILD_EXAMPLES=OFF >/dev/null
 targets_build=()
 for t in "${targets[@]}"; do targets_build+=(--target "fuzz_$t"); done
 cmake --build "$dir" -j 2 "${targets_build[@]}" >/dev/null
