@@ -19,6 +19,7 @@
 #define READ_CHUNK (16 * 1024)
 
 static void on_read(evutil_socket_t fd, short what, void *arg);
+static void on_turn(evutil_socket_t fd, short what, void *arg);
 static void on_write(evutil_socket_t fd, short what, void *arg);
 
 static void format_addr(const struct sockaddr_storage *ss, socklen_t len, char *out,
@@ -128,15 +129,15 @@ void fr__conn_set_peer(fr_conn *c, const void *sa, unsigned len)
     format_addr(sa, (socklen_t)len, c->addr, sizeof c->addr);
 }
 
+/* O(1): closing every client at once (FAKE.KILL ALL after a PUBLISH to
+ * all of them) must not walk the pending list once per client. */
 static void unlink_pending(fr_conn *c)
 {
     if (!c->pending)
         return;
-    fr_conn **pp = &c->srv->pending;
-    while (*pp && *pp != c)
-        pp = &(*pp)->pending_next;
-    if (*pp)
-        *pp = c->pending_next;
+    *c->pending_pprev = c->pending_next;
+    if (c->pending_next)
+        c->pending_next->pending_pprev = c->pending_pprev;
     c->pending = 0;
 }
 
@@ -157,6 +158,8 @@ void fr__conn_free(fr_conn *c)
         event_free(c->rev);
     if (c->wev)
         event_free(c->wev);
+    if (c->turn_ev)
+        event_free(c->turn_ev);
     if (c->fd >= 0)
         close(c->fd);
     evbuffer_free(c->out);
@@ -175,6 +178,8 @@ void fr__conn_close_async(fr_conn *c)
     if (c->flags & FR_CONN_CLOSE_ASAP)
         return;
     c->flags |= FR_CONN_CLOSE_ASAP;
+    if (c->turn_ev)
+        event_del(c->turn_ev);
     if (c->rev)
         event_del(c->rev);
     if (c->wev)
@@ -190,6 +195,9 @@ static void mark_pending(fr_conn *c)
         return;
     c->pending = 1;
     c->pending_next = c->srv->pending;
+    if (c->pending_next)
+        c->pending_next->pending_pprev = &c->pending_next;
+    c->pending_pprev = &c->srv->pending;
     c->srv->pending = c;
 }
 
@@ -273,6 +281,24 @@ static int write_obuf(fr_conn *c)
     return 1;
 }
 
+/* What one connection may make the loop do in one turn, so that one
+ * client cannot stall the others. Redis runs everything it read (16 KB)
+ * at once; 16 KB of "LRANGE big 0 -1" is a thousand replies of hundreds
+ * of KB, and a client that pipelined them without reading stalled every
+ * other client for seconds (issue 17's network fuzzer: 9 s). So a turn of
+ * input ends after 1 MB of new output or 5 ms of commands, and the rest
+ * runs in a later loop iteration, after the other ready clients; nothing
+ * more is read from that socket meanwhile, so TCP holds the pipeline
+ * back. Every command still runs, in order, as in Redis, and output is
+ * never a reason to stop reading (a client that pipelines everything
+ * before it reads a reply must not deadlock). A turn of output writes at
+ * most 1 MB (Redis: 64 KB, NET_MAX_WRITES_PER_EVENT), so a fast reader of
+ * a huge backlog does not stall the others either. */
+#define TURN_OUT_BYTES (1024 * 1024)
+#define TURN_US 5000
+/* the clock is read once per so many commands */
+#define TURN_CLOCK_EVERY 16
+
 static void write_out(fr_conn *c)
 {
     if (c->flags & FR_CONN_CLOSE_ASAP)
@@ -285,8 +311,9 @@ static void write_out(fr_conn *c)
             event_add(c->wev, NULL);
         return;
     }
-    while (evbuffer_get_length(c->out) > 0) {
-        int n = evbuffer_write(c->out, c->fd);
+    size_t turn = 0;
+    while (evbuffer_get_length(c->out) > 0 && turn < TURN_OUT_BYTES) {
+        int n = evbuffer_write_atmost(c->out, c->fd, (ev_ssize_t)(TURN_OUT_BYTES - turn));
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
                 event_add(c->wev, NULL);
@@ -298,6 +325,7 @@ static void write_out(fr_conn *c)
         if (n == 0)
             break;
         wrote(c, (size_t)n);
+        turn += (size_t)n;
     }
     if (evbuffer_get_length(c->out) == 0) {
         event_del(c->wev);
@@ -329,8 +357,7 @@ void fr__flush_pending(fr_server *srv)
 {
     fr_conn *c;
     while ((c = srv->pending)) {
-        srv->pending = c->pending_next;
-        c->pending = 0;
+        unlink_pending(c);
         write_out(c);
     }
 }
@@ -362,9 +389,46 @@ static void after_command(fr_conn *c)
     (FR_CONN_CLOSE_AFTER_REPLY | FR_CONN_CLOSE_ASAP | FR_CONN_BLOCKED |              \
      FR_CONN_POSTPONED)
 
+typedef struct turn {
+    size_t out0;
+    int64_t t0;
+    unsigned cmds;
+} turn;
+
+static int turn_over(fr_conn *c, turn *t)
+{
+    if (fr__conn_out_len(c) > t->out0 + TURN_OUT_BYTES)
+        return 1;
+    if (++t->cmds % TURN_CLOCK_EVERY)
+        return 0;
+    return fr__mono_us() - t->t0 >= TURN_US;
+}
+
+/* The rest of the input runs when a zero timer fires: libevent runs timers
+ * after the sockets its next poll finds ready, so every other client that
+ * is waiting goes first. (Activating the read event instead would put this
+ * connection ahead of them again.) */
+static void yield_turn(fr_conn *c)
+{
+    static const struct timeval now = {0, 0};
+    if (!c->turn_ev)
+        c->turn_ev = evtimer_new(c->srv->base, on_turn, c);
+    if (!c->turn_ev)
+        abort(); /* out of memory: as every allocation of the server */
+    c->flags |= FR_CONN_YIELDED;
+    /* nothing is read meanwhile: TCP holds the client back */
+    event_del(c->rev);
+    evtimer_add(c->turn_ev, &now);
+}
+
 void fr__conn_process_input(fr_conn *c)
 {
+    turn t = {fr__conn_out_len(c), fr__mono_us(), 0};
     while (!(c->flags & STOP_FLAGS) && c->in_off < c->in.len && !c->srv->shut_down) {
+        if (c->rev && turn_over(c, &t)) {
+            yield_turn(c);
+            break;
+        }
         if (fr__stage_hold_input(c))
             break;
         c->parser.auth_required = auth_required(c);
@@ -403,50 +467,71 @@ void fr__conn_process_input(fr_conn *c)
     }
 }
 
+/* Read what has arrived into c->in. Returns 0, or -1 when the connection
+ * is gone (EOF or an error: it is closing). */
+static int read_socket(fr_conn *c)
+{
+    /* keep the unconsumed bytes at the front so the buffer stays small */
+    if (c->in_off && c->in_off * 2 >= c->in.len) {
+        fr__buf_consume(&c->in, c->in_off);
+        c->in_off = 0;
+    }
+    /* A big argument still arriving is read in growing pieces (as much as
+     * has arrived so far, up to what is left of it), not 16 KB per wake-up
+     * of the loop: a 1 MB value takes 7 reads, not 64. A declared length
+     * alone allocates nothing: the piece is bounded by the bytes already
+     * received. */
+    size_t want = READ_CHUNK;
+    const fr_parser *ps = &c->parser;
+    if (ps->kind == 1 && ps->bulk_len >= 0) {
+        size_t have = c->in.len - c->in_off;
+        size_t need = ps->pos + (size_t)ps->bulk_len + 2;
+        size_t left = need > have ? need - have : 0;
+        if (left > want)
+            want = left < have ? left : (have > want ? have : want);
+    }
+    fr__buf_reserve(&c->in, want);
+    ssize_t n = read(c->fd, c->in.p + c->in.len, want);
+    if (n > 0) {
+        c->in.len += (size_t)n;
+        c->in.p[c->in.len] = '\0';
+        /* any bytes count as activity for `timeout`, as in Redis: a slow,
+         * long request is not idle */
+        c->last_ms = fr__real_ms();
+        c->tot_in += (uint64_t)n;
+        c->srv->stats.net_in += (uint64_t)n;
+        fr__stage_bytes_in(c, (size_t)n);
+    } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        fr__conn_close_async(c);
+        return -1;
+    }
+    return 0;
+}
+
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
     fr_conn *c = arg;
-    fr_server *srv = c->srv;
+    /* a connection that used its turn reads nothing until the next one */
+    if (c->flags & (FR_CONN_CLOSE_ASAP | FR_CONN_YIELDED))
+        return;
+    if (!(c->flags & FR_CONN_READ_PAUSED) && read_socket(c) < 0)
+        return;
+    fr__conn_process_input(c);
+    flush_soon(c->srv);
+}
+
+/* The next turn of a connection that yielded: what is buffered runs
+ * before anything more is read. */
+static void on_turn(evutil_socket_t fd, short what, void *arg)
+{
+    fr_conn *c = arg;
     if (c->flags & FR_CONN_CLOSE_ASAP)
         return;
-    if (!(c->flags & FR_CONN_READ_PAUSED)) {
-        /* keep the unconsumed bytes at the front so the buffer stays small */
-        if (c->in_off && c->in_off * 2 >= c->in.len) {
-            fr__buf_consume(&c->in, c->in_off);
-            c->in_off = 0;
-        }
-        /* A big argument still arriving is read in growing pieces (as
-         * much as has arrived so far, up to what is left of it), not 16 KB
-         * per wake-up of the loop: a 1 MB value takes 7 reads, not 64. A
-         * declared length alone allocates nothing: the piece is bounded by
-         * the bytes already received. */
-        size_t want = READ_CHUNK;
-        const fr_parser *ps = &c->parser;
-        if (ps->kind == 1 && ps->bulk_len >= 0) {
-            size_t have = c->in.len - c->in_off;
-            size_t need = ps->pos + (size_t)ps->bulk_len + 2;
-            size_t left = need > have ? need - have : 0;
-            if (left > want)
-                want = left < have ? left : (have > want ? have : want);
-        }
-        fr__buf_reserve(&c->in, want);
-        ssize_t n = read(fd, c->in.p + c->in.len, want);
-        if (n > 0) {
-            c->in.len += (size_t)n;
-            c->in.p[c->in.len] = '\0';
-            /* any bytes count as activity for `timeout`, as in Redis: a
-             * slow, long request is not idle */
-            c->last_ms = fr__real_ms();
-            c->tot_in += (uint64_t)n;
-            srv->stats.net_in += (uint64_t)n;
-            fr__stage_bytes_in(c, (size_t)n);
-        } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-            fr__conn_close_async(c);
-            return;
-        }
-    }
+    c->flags &= ~(unsigned)FR_CONN_YIELDED;
+    if (!(c->flags & FR_CONN_READ_PAUSED)) /* paused meanwhile (FAKE.PAUSE) */
+        event_add(c->rev, NULL);
     fr__conn_process_input(c);
-    flush_soon(srv);
+    flush_soon(c->srv);
 }
 
 void fr__on_flush(evutil_socket_t fd, short what, void *arg)

@@ -53,7 +53,9 @@ enum fr_conn_flag {
     FR_CONN_POSTPONED = 1u << 14, /* waiting for CLIENT PAUSE to end */
     FR_CONN_UNIX = 1u << 15,
     FR_CONN_EXECUTING = 1u << 16, /* inside EXEC: blocking acts non-blocking */
-    FR_CONN_READ_PAUSED = 1u << 17 /* not reading its socket (faults) */
+    FR_CONN_READ_PAUSED = 1u << 17, /* not reading its socket (faults) */
+    FR_CONN_YIELDED = 1u << 18      /* used its turn: the rest of its input
+                                       runs in the next loop iteration */
 };
 
 struct fr_conn {
@@ -64,6 +66,7 @@ struct fr_conn {
     int resp; /* 2 or 3 */
     int db;
     struct event *rev, *wev;
+    struct event *turn_ev; /* its next turn after a yield (made at the first) */
 
     fr_buf in;        /* bytes read; the unconsumed part starts at in_off */
     size_t in_off;
@@ -86,6 +89,7 @@ struct fr_conn {
 
     fr_conn *prev, *next;     /* srv->conns */
     fr_conn *pending_next;    /* srv->pending, conns with output to write */
+    fr_conn **pending_pprev;  /* what points to this conn in that list */
     int pending;
     fr_conn *close_next;      /* srv->to_close */
 
