@@ -4,11 +4,16 @@
 #   scripts/deps.sh server   to build and run fakeredis-server
 #   scripts/deps.sh          to build and run the tests (the default): adds
 #                            hiredis, cmocka and the reference redis-server
+#   scripts/deps.sh fuzz     the tests' packages, and clang with its
+#                            libFuzzer and sanitizer runtimes (tests/fuzz)
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libevent-dev)
 if [ "${1:-test}" != "server" ]; then
   packages+=(libhiredis-dev libcmocka-dev redis-server redis-tools)
+fi
+if [ "${1:-test}" = "fuzz" ]; then
+  packages+=(clang libclang-rt-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do
