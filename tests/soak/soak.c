@@ -1,7 +1,7 @@
 /* fakeredis-soak: the fault storm as a seeded, bounded program.
  *
  * It starts fakeredis-server on loopback (or uses one already listening,
- * --port), then for --seconds runs N client threads that write to keys of
+ * --port: it is flushed first), then for --seconds runs N client threads that write to keys of
  * their own (SET, INCR, RPUSH, HSET) and remember every write: acknowledged
  * (its true reply arrived), or of unknown outcome (an error, a lost or
  * mangled reply, a closed connection: it may or may not have run). A storm
@@ -266,7 +266,7 @@ static void violation(worker *w, const char *fmt, ...)
 }
 
 /* One write; returns 0 when the connection must be dropped. */
-static int one_write(run *r, worker *w, redisContext *c)
+static int one_write(worker *w, redisContext *c)
 {
     char key[64], val[64], field[16];
     const char *argv[4];
@@ -339,7 +339,6 @@ static int one_write(run *r, worker *w, redisContext *c)
     if (rep)
         freeReplyObject(rep);
     count(ok ? &w->acked : &w->unknown, 1);
-    (void)r;
     return ok;
 }
 
@@ -361,7 +360,7 @@ static void *worker_loop(void *arg)
                 break;
             w->reconnects++;
         }
-        if (!one_write(r, w, c)) {
+        if (!one_write(w, c)) {
             redisFree(c);
             c = NULL;
         }
