@@ -652,6 +652,20 @@ static void put_u(fr_buf *b, const char *key, uint64_t v)
     fr__buf_printf(b, "%s=%llu", key, (unsigned long long)v);
 }
 
+/* A double in the fewest digits that read back as the same double: 15
+ * keep prob=0.1 as it was written, but some values need up to 17, or the
+ * canonical form would parse to another rule. */
+static void put_double(fr_buf *b, const char *key, double v)
+{
+    char tmp[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    fr__buf_printf(b, "%s%s=%s", b->len ? " " : "", key, tmp);
+}
+
 static void put_pos(fr_buf *b, const char *key, const fr_fault_pos *p)
 {
     switch (p->kind) {
@@ -695,7 +709,7 @@ void fr__fault_format(const fr_fault_rule *r, fr_buf *b)
     if (r->after_bytes || r->on == FR_FAULT_ON_READ)
         put_u(&w, "after-bytes", r->after_bytes);
     if (r->prob > 0)
-        fr__buf_printf(&w, "%sprob=%.15g", w.len ? " " : "", r->prob);
+        put_double(&w, "prob", r->prob);
     if (r->seed)
         put_u(&w, "seed", r->seed);
     if ((unsigned)r->action < NACTIONS && r->action)

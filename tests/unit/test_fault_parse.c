@@ -204,6 +204,35 @@ static void test_round_trip(void **state)
     }
 }
 
+/* A probability round-trips exactly: its canonical form has as many digits
+ * as the double needs (with 15, 0.7777777777777777777 printed as
+ * 0.777777777777778, which is another double; tests/fuzz found it), and no
+ * more (0.1 stays 0.1). */
+static void test_prob_round_trip(void **state)
+{
+    const struct {
+        const char *in, *canon;
+    } cases[] = {
+        {"prob=0.1 action=drop", "prob=0.1 action=drop"},
+        {"prob=1 action=drop", "prob=1 action=drop"},
+        {"prob=0.77777777777777777777777777777777777 action=drop",
+         "prob=0.7777777777777778 action=drop"},
+        {"prob=0.30000000000000004 action=drop", "prob=0.30000000000000004 action=drop"},
+        {"prob=1e-300 action=drop", "prob=1e-300 action=drop"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fr_fault_spec s = parse_ok(cases[i].in);
+        fr_buf b = {0};
+        fr__fault_format(&s.r, &b);
+        assert_string_equal(b.p, cases[i].canon);
+        fr_fault_spec s2 = parse_ok(b.p);
+        assert_true(s2.r.prob == s.r.prob);
+        fr__buf_free(&b);
+        fr__fault_spec_free(&s);
+        fr__fault_spec_free(&s2);
+    }
+}
+
 /* Every duration has one bound in ms, whatever its unit: the largest one
  * round-trips through its canonical (ms) form, one more is refused in any
  * unit, and none is large enough to overflow what the engine adds. */
@@ -388,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_struct_format),
         cmocka_unit_test(test_words),         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_duration_bound),
+        cmocka_unit_test(test_prob_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
