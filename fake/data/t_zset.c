@@ -495,7 +495,7 @@ __attribute__((noinline)) static int zit_next_other(fr_zit *it, fr_zelem *e)
     return 1;
 }
 
-int fr__zit_next(fr_zit *it, fr_zelem *e)
+int fr__zit_next_slow(fr_zit *it, fr_zelem *e)
 {
     if (!it->left)
         return 0;

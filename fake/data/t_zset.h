@@ -23,6 +23,7 @@
 
 #include "base.h"
 #include "object.h"
+#include "pack.h"
 #include "zbtree.h"
 
 /* The skiplist encoding: v.d of a dict entry is its score. */
@@ -102,8 +103,30 @@ typedef struct fr_zit {
     uint32_t win[FR_ZIT_WIN];
 } fr_zit;
 void fr__zit_init(fr_zit *it, const fr_obj *o, size_t rank, int rev);
-/* The current member into *e; 0 when the walk is over. Advances. */
-int fr__zit_next(fr_zit *it, fr_zelem *e);
+/* The current member into *e; 0 when the walk is over. Advances. The
+ * forward walk of a pack is inline (ZRANGE of a small zset makes a call
+ * per member otherwise); the rest is fr__zit_next_slow. */
+int fr__zit_next_slow(fr_zit *it, fr_zelem *e);
+static inline int fr__zit_next(fr_zit *it, fr_zelem *e)
+{
+    if (!it->left)
+        return 0;
+    if (it->o->enc == FR_ENC_LISTPACK && !it->rev) {
+        const char *p;
+        size_t len;
+        double num;
+        size_t next = fr__pack_try_str_num(it->o->v.ptr, it->off, &p, &len, &num);
+        if (next) {
+            it->left--;
+            it->off = next;
+            e->p = p;
+            e->len = len;
+            e->score = num;
+            return 1;
+        }
+    }
+    return fr__zit_next_slow(it, e);
+}
 
 /* A random number from the zset's own generator (no global state). */
 uint64_t fr__zset_rand(fr_obj *o);
