@@ -37,7 +37,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -56,6 +59,10 @@
  * on it and moved on. */
 #define IO_TIMEOUT_MS 2000
 #define HOLD_MS 400
+/* The storm's and the checker's connection: control commands are never
+ * faulted, and a slow (sanitizer) server must not cost the storm its
+ * connection while the listener is off. */
+#define CONTROL_TIMEOUT_MS 20000
 
 #define NSTR 8
 #define NCTR 4
@@ -177,9 +184,9 @@ typedef struct run {
     uint64_t rules, fired, kills, killed, restarts, pauses, listen_offs;
 } run;
 
-static redisContext *connect_to(int port)
+static redisContext *connect_to(int port, int timeout_ms)
 {
-    struct timeval tv = {IO_TIMEOUT_MS / 1000, (IO_TIMEOUT_MS % 1000) * 1000};
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
     if (!c)
         return NULL;
@@ -208,10 +215,10 @@ static uint64_t counted(const uint64_t *n)
 
 /* Connect, retrying while the server restarts or refuses, until it works,
  * the run stops (when until_stop) or deadline_ms passes. */
-static redisContext *connect_retry(run *r, int until_stop, int64_t deadline_ms)
+static redisContext *connect_retry(run *r, int until_stop, int64_t deadline_ms, int timeout_ms)
 {
     for (;;) {
-        redisContext *c = connect_to(r->port);
+        redisContext *c = connect_to(r->port, timeout_ms);
         if (c)
             return c;
         if ((until_stop && stopping(r)) || mono_ms() > deadline_ms)
@@ -355,7 +362,7 @@ static void *worker_loop(void *arg)
     redisContext *c = NULL;
     while (!stopping(r)) {
         if (!c) {
-            c = connect_retry(r, 1, INT64_MAX);
+            c = connect_retry(r, 1, INT64_MAX, IO_TIMEOUT_MS);
             if (!c)
                 break;
             w->reconnects++;
@@ -377,9 +384,10 @@ static const char *const cmds[] = {"SET", "INCR", "RPUSH", "HSET", "ECHO", "*", 
 
 /* A random rule, its text in buf. Everything that holds is bounded by
  * HOLD_MS (the storm also removes each rule within HOLD_MS). */
-static void random_rule(uint64_t *s, char *buf, size_t cap)
+static void random_rule(uint64_t *s, char *buf, size_t cap, int *on_read)
 {
     int on = pick(s, 10);
+    *on_read = on == 1;
     char prob[64] = "";
     if (pick(s, 3))
         snprintf(prob, sizeof prob, " prob=0.%02d seed=%d", 1 + pick(s, 40), 1 + pick(s, 1000));
@@ -429,6 +437,7 @@ static void random_rule(uint64_t *s, char *buf, size_t cap)
 typedef struct live_rule {
     long long id;
     int64_t until;
+    int on_read; /* it may close any connection, the storm's too */
 } live_rule;
 
 /* A control command; NULL when the connection failed (then *c is freed
@@ -499,12 +508,17 @@ static void storm_tick(storm *st, redisContext **c, uint64_t *s)
     int ev = pick(s, 100);
     if (ev < 70 && st->nrules < 64) {
         char text[512];
-        random_rule(s, text, sizeof text);
+        int on_read;
+        random_rule(s, text, sizeof text, &on_read);
+        /* with the listener off, losing our connection would be for good */
+        if (on_read && st->listen_off)
+            return;
         redisReply *x = control(c, "FAKE.FAULT ADD %s", text);
         if (!x)
             return;
         if (x->type == REDIS_REPLY_INTEGER) {
-            st->rules[st->nrules++] = (live_rule){x->integer, now + 1 + pick(s, HOLD_MS)};
+            st->rules[st->nrules++] =
+                (live_rule){x->integer, now + 1 + pick(s, HOLD_MS), on_read};
             count(&r->rules, 1);
         } else {
             fprintf(stderr, "soak: rule refused: %s: %s\n", text,
@@ -539,6 +553,17 @@ static void storm_tick(storm *st, redisContext **c, uint64_t *s)
         freeReplyObject(x);
         r->pauses++;
     } else if (!st->listen_off) {
+        /* the rules that may close our connection go first: nobody could
+         * turn the listener on again */
+        for (int i = 0; i < st->nrules;) {
+            if (st->rules[i].on_read) {
+                if (!remove_rule(r, c, st->rules[i].id))
+                    return;
+                st->rules[i] = st->rules[--st->nrules];
+            } else {
+                i++;
+            }
+        }
         redisReply *x = control(c, "FAKE.LISTEN OFF");
         if (!x)
             return;
@@ -559,7 +584,7 @@ static void *storm_main(void *arg)
     redisContext *c = NULL;
     for (;;) {
         if (!c) {
-            c = connect_retry(r, 0, mono_ms() + 10000);
+            c = connect_retry(r, 0, mono_ms() + 10000, CONTROL_TIMEOUT_MS);
             if (!c) {
                 fprintf(stderr, "soak: the storm cannot reconnect\n");
                 exit(1);
@@ -772,15 +797,44 @@ static long long connected_clients(redisContext *c)
 
 /* ---- the server child --------------------------------------------------- */
 
-static pid_t start_server(const char *bin, int *port)
+/* A free loopback port below the kernel's ephemeral range (32768 and up
+ * by default). The storm closes the listener again and again, and a
+ * client's connect() during such a window may be given the server's own
+ * port as its local port (a TCP self-connect, which Linux allows): then
+ * the server cannot listen on it again. Below the range no connect()
+ * takes it. Returns 0 if none was found. */
+static int pick_port(uint64_t *s)
+{
+    for (int i = 0; i < 200; i++) {
+        int port = 20000 + pick(s, 12000);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return 0;
+        struct sockaddr_in sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons((uint16_t)port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+        close(fd);
+        if (ok)
+            return port;
+    }
+    return 0;
+}
+
+/* Start bin on port; its pid once it listens, or 0 when it exited (the
+ * port was taken meanwhile). */
+static pid_t start_server_on(const char *bin, int port)
 {
     char dir[] = "/tmp/fakeredis-soak-XXXXXX";
     if (!mkdtemp(dir)) {
         perror("soak: mkdtemp");
         exit(1);
     }
-    char pf[sizeof dir + 16];
+    char pf[sizeof dir + 16], ps[16];
     snprintf(pf, sizeof pf, "%s/port", dir);
+    snprintf(ps, sizeof ps, "%d", port);
     pid_t pid = fork();
     if (pid < 0) {
         perror("soak: fork");
@@ -792,35 +846,48 @@ static pid_t start_server(const char *bin, int *port)
          * reports) is */
         FILE *null = freopen("/dev/null", "w", stdout);
         (void)null;
-        execl(bin, bin, "--port", "0", "--port-file", pf, (char *)NULL);
+        execl(bin, bin, "--port", ps, "--port-file", pf, (char *)NULL);
         fprintf(stderr, "soak: cannot run %s: %s\n", bin, strerror(errno));
         _exit(127);
     }
     int64_t deadline = mono_ms() + 20000;
-    *port = 0;
-    while (!*port && mono_ms() < deadline) {
-        FILE *f = fopen(pf, "r");
-        if (f) {
-            if (fscanf(f, "%d", port) != 1)
-                *port = 0;
-            fclose(f);
+    int up = 0;
+    while (!up && mono_ms() < deadline) {
+        struct stat st;
+        up = stat(pf, &st) == 0;
+        int status;
+        if (!up && waitpid(pid, &status, WNOHANG) == pid) {
+            pid = 0;
+            break;
         }
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid) {
-            fprintf(stderr, "soak: the server exited at start\n");
-            exit(1);
-        }
-        if (!*port)
+        if (!up)
             sleep_ms(10);
     }
     unlink(pf);
     rmdir(dir);
-    if (!*port) {
-        fprintf(stderr, "soak: the server wrote no port within 20 s\n");
+    if (pid && !up) {
+        fprintf(stderr, "soak: the server did not listen within 20 s\n");
         kill(pid, SIGKILL);
         exit(1);
     }
     return pid;
+}
+
+static pid_t start_server(const char *bin, uint64_t seed, int *port)
+{
+    uint64_t s = seed * 0x2545f4914f6cdd1dULL + (uint64_t)getpid();
+    if (!s)
+        s = 1;
+    for (int tries = 0; tries < 5; tries++) {
+        *port = pick_port(&s);
+        if (!*port)
+            break;
+        pid_t pid = start_server_on(bin, *port);
+        if (pid)
+            return pid;
+    }
+    fprintf(stderr, "soak: the server could not start on a free port\n");
+    exit(1);
 }
 
 /* SIGTERM, then its exit status (-1: a signal ended it or it hung). */
@@ -890,11 +957,11 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     pid_t pid = 0;
     if (!r.port)
-        pid = start_server(bin, &r.port);
+        pid = start_server(bin, r.seed, &r.port);
     note("soak: seed %" PRIu64 ", %d clients, %d s, server on 127.0.0.1:%d\n", r.seed,
          r.nclients, r.seconds, r.port);
 
-    redisContext *chk = connect_retry(&r, 0, mono_ms() + 10000);
+    redisContext *chk = connect_retry(&r, 0, mono_ms() + 10000, CONTROL_TIMEOUT_MS);
     if (!chk) {
         fprintf(stderr, "soak: cannot connect\n");
         return 1;
@@ -953,7 +1020,7 @@ int main(int argc, char **argv)
     pthread_join(sth, NULL); /* it clears every rule and resumes */
 
     /* the checker */
-    chk = connect_retry(&r, 0, mono_ms() + 10000);
+    chk = connect_retry(&r, 0, mono_ms() + 10000, CONTROL_TIMEOUT_MS);
     if (!chk) {
         fprintf(stderr, "soak: the checker cannot connect\n");
         return 1;
