@@ -322,8 +322,8 @@ static int one_write(worker *w, redisContext *c)
         if (ok) {
             /* the acknowledged pushes are there, the unknown may be */
             if (rep->integer < (long long)l->nacked + 1 || rep->integer > (long long)l->pushed.n)
-                violation(w, "RPUSH %s answered length %lld, expected %zu..%zu", key,
-                          rep->integer, l->nacked + 1, l->pushed.n);
+                violation(w, "RPUSH %s answered length %lld, expected %zu..%zu", key, rep->integer,
+                          l->nacked + 1, l->pushed.n);
             l->acked[l->pushed.n - 1] = 1;
             l->nacked++;
         }
@@ -379,8 +379,8 @@ static void *worker_loop(void *arg)
 
 /* ---- the storm ---------------------------------------------------------- */
 
-static const char *const cmds[] = {"SET", "INCR", "RPUSH", "HSET", "ECHO", "*", "SET,INCR",
-                                   "RPUSH,HSET"};
+static const char *const cmds[] = {"SET",  "INCR", "RPUSH",    "HSET",
+                                   "ECHO", "*",    "SET,INCR", "RPUSH,HSET"};
 
 /* A random rule, its text in buf. Everything that holds is bounded by
  * HOLD_MS (the storm also removes each rule within HOLD_MS). */
@@ -410,26 +410,50 @@ static void random_rule(uint64_t *s, char *buf, size_t cap, int *on_read)
     const char *cmd = cmds[pick(s, (int)(sizeof cmds / sizeof cmds[0]))];
     char act[128];
     switch (pick(s, 14)) {
-    case 0: snprintf(act, sizeof act, "error err=%s", pick(s, 2) ? "busy" : "\"ERR soak\""); break;
-    case 1: snprintf(act, sizeof act, "error when=after"); break;
-    case 2: snprintf(act, sizeof act, "drop when=%s", pick(s, 2) ? "before" : "after"); break;
-    case 3: snprintf(act, sizeof act, "close when=%s", pick(s, 2) ? "before" : "after"); break;
-    case 4: snprintf(act, sizeof act, "reset when=%s", pick(s, 2) ? "before" : "after"); break;
-    case 5: snprintf(act, sizeof act, "halfclose when=%s", pick(s, 2) ? "before" : "after"); break;
+    case 0:
+        snprintf(act, sizeof act, "error err=%s", pick(s, 2) ? "busy" : "\"ERR soak\"");
+        break;
+    case 1:
+        snprintf(act, sizeof act, "error when=after");
+        break;
+    case 2:
+        snprintf(act, sizeof act, "drop when=%s", pick(s, 2) ? "before" : "after");
+        break;
+    case 3:
+        snprintf(act, sizeof act, "close when=%s", pick(s, 2) ? "before" : "after");
+        break;
+    case 4:
+        snprintf(act, sizeof act, "reset when=%s", pick(s, 2) ? "before" : "after");
+        break;
+    case 5:
+        snprintf(act, sizeof act, "halfclose when=%s", pick(s, 2) ? "before" : "after");
+        break;
     case 6:
         snprintf(act, sizeof act, "delay ms=%d jitter=%d when=%s", pick(s, HOLD_MS / 2),
                  pick(s, HOLD_MS / 4), pick(s, 2) ? "before" : "after");
         break;
-    case 7: snprintf(act, sizeof act, "slice size=%d gap=%d", 1 + pick(s, 8), pick(s, 3)); break;
+    case 7:
+        snprintf(act, sizeof act, "slice size=%d gap=%d", 1 + pick(s, 8), pick(s, 3));
+        break;
     case 8:
         snprintf(act, sizeof act, "cut at=%s then=%s", pick(s, 2) ? "half" : "1",
                  pick(s, 2) ? "close" : "reset");
         break;
-    case 9: snprintf(act, sizeof act, "corrupt how=%s", pick(s, 2) ? "flip" : "nolf"); break;
-    case 10: snprintf(act, sizeof act, "dup"); break;
-    case 11: snprintf(act, sizeof act, "insert text=soak"); break;
-    case 12: snprintf(act, sizeof act, "rate bps=%d", 2000 + pick(s, 20000)); break;
-    default: snprintf(act, sizeof act, "stall"); break;
+    case 9:
+        snprintf(act, sizeof act, "corrupt how=%s", pick(s, 2) ? "flip" : "nolf");
+        break;
+    case 10:
+        snprintf(act, sizeof act, "dup");
+        break;
+    case 11:
+        snprintf(act, sizeof act, "insert text=soak");
+        break;
+    case 12:
+        snprintf(act, sizeof act, "rate bps=%d", 2000 + pick(s, 20000));
+        break;
+    default:
+        snprintf(act, sizeof act, "stall");
+        break;
     }
     snprintf(buf, cap, "cmd=%s action=%s%s", cmd, act, prob);
 }
@@ -517,8 +541,7 @@ static void storm_tick(storm *st, redisContext **c, uint64_t *s)
         if (!x)
             return;
         if (x->type == REDIS_REPLY_INTEGER) {
-            st->rules[st->nrules++] =
-                (live_rule){x->integer, now + 1 + pick(s, HOLD_MS), on_read};
+            st->rules[st->nrules++] = (live_rule){x->integer, now + 1 + pick(s, HOLD_MS), on_read};
             count(&r->rules, 1);
         } else {
             fprintf(stderr, "soak: rule refused: %s: %s\n", text,
@@ -735,8 +758,8 @@ static void check_worker(redisContext *c, worker *w, totals *t)
         }
         for (; j < l->pushed.n; j++) {
             if (l->acked[j]) {
-                violation(w, "%s: acknowledged push c%d:%" PRIu64 " lost (at the end)", key,
-                          w->id, l->pushed.v[j]);
+                violation(w, "%s: acknowledged push c%d:%" PRIu64 " lost (at the end)", key, w->id,
+                          l->pushed.v[j]);
                 t->lost++;
             }
         }
@@ -772,8 +795,8 @@ static void check_keyspace(redisContext *c, run *r, totals *t)
             int id = -1, n = -1;
             char kind = 0;
             t->keys++;
-            if (sscanf(k, "soak:%d:%c%d", &id, &kind, &n) != 3 || id < 0 ||
-                id >= r->nclients || !strchr("snlh", kind)) {
+            if (sscanf(k, "soak:%d:%c%d", &id, &kind, &n) != 3 || id < 0 || id >= r->nclients ||
+                !strchr("snlh", kind)) {
                 fprintf(stderr, "soak: key '%s', which nobody wrote\n", k);
                 t->violations++;
             }
@@ -958,8 +981,8 @@ int main(int argc, char **argv)
     pid_t pid = 0;
     if (!r.port)
         pid = start_server(bin, r.seed, &r.port);
-    note("soak: seed %" PRIu64 ", %d clients, %d s, server on 127.0.0.1:%d\n", r.seed,
-         r.nclients, r.seconds, r.port);
+    note("soak: seed %" PRIu64 ", %d clients, %d s, server on 127.0.0.1:%d\n", r.seed, r.nclients,
+         r.seconds, r.port);
 
     redisContext *chk = connect_retry(&r, 0, mono_ms() + 10000, CONTROL_TIMEOUT_MS);
     if (!chk) {
@@ -1045,10 +1068,10 @@ int main(int argc, char **argv)
     }
     int status = pid ? stop_server(pid) : 0;
     printf("soak: seed %" PRIu64 ", %d clients, %d s: writes acknowledged %" PRIu64
-           ", unknown outcome %" PRIu64 ", lost %" PRIu64 ", violations %" PRIu64
-           "; rules %" PRIu64 ", faults fired %" PRIu64 ", kills %" PRIu64 " (%" PRIu64
-           " clients), restarts %" PRIu64 ", pauses %" PRIu64 ", listen-offs %" PRIu64
-           ", reconnects %" PRIu64 "; keys %" PRIu64 ", clients at the end %lld (baseline %lld)"
+           ", unknown outcome %" PRIu64 ", lost %" PRIu64 ", violations %" PRIu64 "; rules %" PRIu64
+           ", faults fired %" PRIu64 ", kills %" PRIu64 " (%" PRIu64 " clients), restarts %" PRIu64
+           ", pauses %" PRIu64 ", listen-offs %" PRIu64 ", reconnects %" PRIu64 "; keys %" PRIu64
+           ", clients at the end %lld (baseline %lld)"
            ", server exit %d\n",
            r.seed, r.nclients, r.seconds, acked, unknown, t.lost, t.violations, r.rules, r.fired,
            r.kills, r.killed, r.restarts, r.pauses, r.listen_offs, reconnects, t.keys, clients,
