@@ -33,10 +33,9 @@ static int rule_eq(const fr_fault_rule *a, const fr_fault_rule *b)
            a->after_bytes == b->after_bytes && a->prob == b->prob && a->seed == b->seed &&
            a->action == b->action && a->when == b->when && a->ms == b->ms &&
            a->jitter_ms == b->jitter_ms && a->size == b->size && a->gap_ms == b->gap_ms &&
-           a->bps == b->bps && pos_eq(&a->at, &b->at) && a->then == b->then &&
-           a->how == b->how && pos_eq(&a->pos, &b->pos) && a->byte == b->byte &&
-           str_eq(a->err, b->err) && str_eq(a->text, b->text) && a->times == b->times &&
-           a->for_ms == b->for_ms;
+           a->bps == b->bps && pos_eq(&a->at, &b->at) && a->then == b->then && a->how == b->how &&
+           pos_eq(&a->pos, &b->pos) && a->byte == b->byte && str_eq(a->err, b->err) &&
+           str_eq(a->text, b->text) && a->times == b->times && a->for_ms == b->for_ms;
 }
 
 /* The words of a canonical form, as a client sends them one argument

@@ -87,8 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fr_monitor_line b;
     if (fr_monitor_parse_line(line, n, &b) != 1)
         abort(); /* the printed line does not parse */
-    if (b.time_us != a.time_us || b.db != a.db || strcmp(b.addr, a.addr) != 0 ||
-        b.argc != a.argc)
+    if (b.time_us != a.time_us || b.db != a.db || strcmp(b.addr, a.addr) != 0 || b.argc != a.argc)
         abort();
     for (int i = 0; i < a.argc; i++)
         if (b.argvlen[i] != a.argvlen[i] || memcmp(b.argv[i], a.argv[i], a.argvlen[i]) != 0)

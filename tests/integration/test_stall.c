@@ -133,8 +133,8 @@ static long long flood_and_ping(fr_server *srv, const char *req, size_t nreq)
         sum += ms;
         pings++;
     }
-    print_message("%zu x '%.*s': %zu bytes sent, %lld pings, worst %lld ms, mean %.2f ms\n",
-                  nreq, (int)(rl - 2), req, sent, pings, worst,
+    print_message("%zu x '%.*s': %zu bytes sent, %lld pings, worst %lld ms, mean %.2f ms\n", nreq,
+                  (int)(rl - 2), req, sent, pings, worst,
                   pings ? (double)sum / (double)pings : 0.0);
     free(all);
     close(pinger);

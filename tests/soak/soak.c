@@ -37,7 +37,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -56,6 +59,10 @@
  * on it and moved on. */
 #define IO_TIMEOUT_MS 2000
 #define HOLD_MS 400
+/* The storm's and the checker's connection: control commands are never
+ * faulted, and a slow (sanitizer) server must not cost the storm its
+ * connection while the listener is off. */
+#define CONTROL_TIMEOUT_MS 20000
 
 #define NSTR 8
 #define NCTR 4
@@ -177,9 +184,9 @@ typedef struct run {
     uint64_t rules, fired, kills, killed, restarts, pauses, listen_offs;
 } run;
 
-static redisContext *connect_to(int port)
+static redisContext *connect_to(int port, int timeout_ms)
 {
-    struct timeval tv = {IO_TIMEOUT_MS / 1000, (IO_TIMEOUT_MS % 1000) * 1000};
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
     if (!c)
         return NULL;
@@ -208,10 +215,10 @@ static uint64_t counted(const uint64_t *n)
 
 /* Connect, retrying while the server restarts or refuses, until it works,
  * the run stops (when until_stop) or deadline_ms passes. */
-static redisContext *connect_retry(run *r, int until_stop, int64_t deadline_ms)
+static redisContext *connect_retry(run *r, int until_stop, int64_t deadline_ms, int timeout_ms)
 {
     for (;;) {
-        redisContext *c = connect_to(r->port);
+        redisContext *c = connect_to(r->port, timeout_ms);
         if (c)
             return c;
         if ((until_stop && stopping(r)) || mono_ms() > deadline_ms)
@@ -315,8 +322,8 @@ static int one_write(worker *w, redisContext *c)
         if (ok) {
             /* the acknowledged pushes are there, the unknown may be */
             if (rep->integer < (long long)l->nacked + 1 || rep->integer > (long long)l->pushed.n)
-                violation(w, "RPUSH %s answered length %lld, expected %zu..%zu", key,
-                          rep->integer, l->nacked + 1, l->pushed.n);
+                violation(w, "RPUSH %s answered length %lld, expected %zu..%zu", key, rep->integer,
+                          l->nacked + 1, l->pushed.n);
             l->acked[l->pushed.n - 1] = 1;
             l->nacked++;
         }
@@ -355,7 +362,7 @@ static void *worker_loop(void *arg)
     redisContext *c = NULL;
     while (!stopping(r)) {
         if (!c) {
-            c = connect_retry(r, 1, INT64_MAX);
+            c = connect_retry(r, 1, INT64_MAX, IO_TIMEOUT_MS);
             if (!c)
                 break;
             w->reconnects++;
@@ -372,14 +379,15 @@ static void *worker_loop(void *arg)
 
 /* ---- the storm ---------------------------------------------------------- */
 
-static const char *const cmds[] = {"SET", "INCR", "RPUSH", "HSET", "ECHO", "*", "SET,INCR",
-                                   "RPUSH,HSET"};
+static const char *const cmds[] = {"SET",  "INCR", "RPUSH",    "HSET",
+                                   "ECHO", "*",    "SET,INCR", "RPUSH,HSET"};
 
 /* A random rule, its text in buf. Everything that holds is bounded by
  * HOLD_MS (the storm also removes each rule within HOLD_MS). */
-static void random_rule(uint64_t *s, char *buf, size_t cap)
+static void random_rule(uint64_t *s, char *buf, size_t cap, int *on_read)
 {
     int on = pick(s, 10);
+    *on_read = on == 1;
     char prob[64] = "";
     if (pick(s, 3))
         snprintf(prob, sizeof prob, " prob=0.%02d seed=%d", 1 + pick(s, 40), 1 + pick(s, 1000));
@@ -408,26 +416,50 @@ static void random_rule(uint64_t *s, char *buf, size_t cap)
     const char *cmd = cmds[pick(s, (int)(sizeof cmds / sizeof cmds[0]))];
     char act[128];
     switch (pick(s, 14)) {
-    case 0: snprintf(act, sizeof act, "error err=%s", pick(s, 2) ? "busy" : "\"ERR soak\""); break;
-    case 1: snprintf(act, sizeof act, "error when=after"); break;
-    case 2: snprintf(act, sizeof act, "drop when=%s", pick(s, 2) ? "before" : "after"); break;
-    case 3: snprintf(act, sizeof act, "close when=%s", pick(s, 2) ? "before" : "after"); break;
-    case 4: snprintf(act, sizeof act, "reset when=%s", pick(s, 2) ? "before" : "after"); break;
-    case 5: snprintf(act, sizeof act, "halfclose when=%s", pick(s, 2) ? "before" : "after"); break;
+    case 0:
+        snprintf(act, sizeof act, "error err=%s", pick(s, 2) ? "busy" : "\"ERR soak\"");
+        break;
+    case 1:
+        snprintf(act, sizeof act, "error when=after");
+        break;
+    case 2:
+        snprintf(act, sizeof act, "drop when=%s", pick(s, 2) ? "before" : "after");
+        break;
+    case 3:
+        snprintf(act, sizeof act, "close when=%s", pick(s, 2) ? "before" : "after");
+        break;
+    case 4:
+        snprintf(act, sizeof act, "reset when=%s", pick(s, 2) ? "before" : "after");
+        break;
+    case 5:
+        snprintf(act, sizeof act, "halfclose when=%s", pick(s, 2) ? "before" : "after");
+        break;
     case 6:
         snprintf(act, sizeof act, "delay ms=%d jitter=%d when=%s", pick(s, HOLD_MS / 2),
                  pick(s, HOLD_MS / 4), pick(s, 2) ? "before" : "after");
         break;
-    case 7: snprintf(act, sizeof act, "slice size=%d gap=%d", 1 + pick(s, 8), pick(s, 3)); break;
+    case 7:
+        snprintf(act, sizeof act, "slice size=%d gap=%d", 1 + pick(s, 8), pick(s, 3));
+        break;
     case 8:
         snprintf(act, sizeof act, "cut at=%s then=%s", pick(s, 2) ? "half" : "1",
                  pick(s, 2) ? "close" : "reset");
         break;
-    case 9: snprintf(act, sizeof act, "corrupt how=%s", pick(s, 2) ? "flip" : "nolf"); break;
-    case 10: snprintf(act, sizeof act, "dup"); break;
-    case 11: snprintf(act, sizeof act, "insert text=soak"); break;
-    case 12: snprintf(act, sizeof act, "rate bps=%d", 2000 + pick(s, 20000)); break;
-    default: snprintf(act, sizeof act, "stall"); break;
+    case 9:
+        snprintf(act, sizeof act, "corrupt how=%s", pick(s, 2) ? "flip" : "nolf");
+        break;
+    case 10:
+        snprintf(act, sizeof act, "dup");
+        break;
+    case 11:
+        snprintf(act, sizeof act, "insert text=soak");
+        break;
+    case 12:
+        snprintf(act, sizeof act, "rate bps=%d", 2000 + pick(s, 20000));
+        break;
+    default:
+        snprintf(act, sizeof act, "stall");
+        break;
     }
     snprintf(buf, cap, "cmd=%s action=%s%s", cmd, act, prob);
 }
@@ -435,6 +467,7 @@ static void random_rule(uint64_t *s, char *buf, size_t cap)
 typedef struct live_rule {
     long long id;
     int64_t until;
+    int on_read; /* it may close any connection, the storm's too */
 } live_rule;
 
 /* A control command; NULL when the connection failed (then *c is freed
@@ -505,12 +538,16 @@ static void storm_tick(storm *st, redisContext **c, uint64_t *s)
     int ev = pick(s, 100);
     if (ev < 70 && st->nrules < 64) {
         char text[512];
-        random_rule(s, text, sizeof text);
+        int on_read;
+        random_rule(s, text, sizeof text, &on_read);
+        /* with the listener off, losing our connection would be for good */
+        if (on_read && st->listen_off)
+            return;
         redisReply *x = control(c, "FAKE.FAULT ADD %s", text);
         if (!x)
             return;
         if (x->type == REDIS_REPLY_INTEGER) {
-            st->rules[st->nrules++] = (live_rule){x->integer, now + 1 + pick(s, HOLD_MS)};
+            st->rules[st->nrules++] = (live_rule){x->integer, now + 1 + pick(s, HOLD_MS), on_read};
             count(&r->rules, 1);
         } else {
             fprintf(stderr, "soak: rule refused: %s: %s\n", text,
@@ -545,6 +582,17 @@ static void storm_tick(storm *st, redisContext **c, uint64_t *s)
         freeReplyObject(x);
         r->pauses++;
     } else if (!st->listen_off) {
+        /* the rules that may close our connection go first: nobody could
+         * turn the listener on again */
+        for (int i = 0; i < st->nrules;) {
+            if (st->rules[i].on_read) {
+                if (!remove_rule(r, c, st->rules[i].id))
+                    return;
+                st->rules[i] = st->rules[--st->nrules];
+            } else {
+                i++;
+            }
+        }
         redisReply *x = control(c, "FAKE.LISTEN OFF");
         if (!x)
             return;
@@ -565,7 +613,7 @@ static void *storm_main(void *arg)
     redisContext *c = NULL;
     for (;;) {
         if (!c) {
-            c = connect_retry(r, 0, mono_ms() + 10000);
+            c = connect_retry(r, 0, mono_ms() + 10000, CONTROL_TIMEOUT_MS);
             if (!c) {
                 fprintf(stderr, "soak: the storm cannot reconnect\n");
                 exit(1);
@@ -716,8 +764,8 @@ static void check_worker(redisContext *c, worker *w, totals *t)
         }
         for (; j < l->pushed.n; j++) {
             if (l->acked[j]) {
-                violation(w, "%s: acknowledged push c%d:%" PRIu64 " lost (at the end)", key,
-                          w->id, l->pushed.v[j]);
+                violation(w, "%s: acknowledged push c%d:%" PRIu64 " lost (at the end)", key, w->id,
+                          l->pushed.v[j]);
                 t->lost++;
             }
         }
@@ -753,8 +801,8 @@ static void check_keyspace(redisContext *c, run *r, totals *t)
             int id = -1, n = -1;
             char kind = 0;
             t->keys++;
-            if (sscanf(k, "soak:%d:%c%d", &id, &kind, &n) != 3 || id < 0 ||
-                id >= r->nclients || !strchr("snlh", kind)) {
+            if (sscanf(k, "soak:%d:%c%d", &id, &kind, &n) != 3 || id < 0 || id >= r->nclients ||
+                !strchr("snlh", kind)) {
                 fprintf(stderr, "soak: key '%s', which nobody wrote\n", k);
                 t->violations++;
             }
@@ -778,15 +826,44 @@ static long long connected_clients(redisContext *c)
 
 /* ---- the server child --------------------------------------------------- */
 
-static pid_t start_server(const char *bin, int *port)
+/* A free loopback port below the kernel's ephemeral range (32768 and up
+ * by default). The storm closes the listener again and again, and a
+ * client's connect() during such a window may be given the server's own
+ * port as its local port (a TCP self-connect, which Linux allows): then
+ * the server cannot listen on it again. Below the range no connect()
+ * takes it. Returns 0 if none was found. */
+static int pick_port(uint64_t *s)
+{
+    for (int i = 0; i < 200; i++) {
+        int port = 20000 + pick(s, 12000);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return 0;
+        struct sockaddr_in sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons((uint16_t)port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+        close(fd);
+        if (ok)
+            return port;
+    }
+    return 0;
+}
+
+/* Start bin on port; its pid once it listens, or 0 when it exited (the
+ * port was taken meanwhile). */
+static pid_t start_server_on(const char *bin, int port)
 {
     char dir[] = "/tmp/fakeredis-soak-XXXXXX";
     if (!mkdtemp(dir)) {
         perror("soak: mkdtemp");
         exit(1);
     }
-    char pf[sizeof dir + 16];
+    char pf[sizeof dir + 16], ps[16];
     snprintf(pf, sizeof pf, "%s/port", dir);
+    snprintf(ps, sizeof ps, "%d", port);
     pid_t pid = fork();
     if (pid < 0) {
         perror("soak: fork");
@@ -798,35 +875,48 @@ static pid_t start_server(const char *bin, int *port)
          * reports) is */
         FILE *null = freopen("/dev/null", "w", stdout);
         (void)null;
-        execl(bin, bin, "--port", "0", "--port-file", pf, (char *)NULL);
+        execl(bin, bin, "--port", ps, "--port-file", pf, (char *)NULL);
         fprintf(stderr, "soak: cannot run %s: %s\n", bin, strerror(errno));
         _exit(127);
     }
     int64_t deadline = mono_ms() + 20000;
-    *port = 0;
-    while (!*port && mono_ms() < deadline) {
-        FILE *f = fopen(pf, "r");
-        if (f) {
-            if (fscanf(f, "%d", port) != 1)
-                *port = 0;
-            fclose(f);
+    int up = 0;
+    while (!up && mono_ms() < deadline) {
+        struct stat st;
+        up = stat(pf, &st) == 0;
+        int status;
+        if (!up && waitpid(pid, &status, WNOHANG) == pid) {
+            pid = 0;
+            break;
         }
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid) {
-            fprintf(stderr, "soak: the server exited at start\n");
-            exit(1);
-        }
-        if (!*port)
+        if (!up)
             sleep_ms(10);
     }
     unlink(pf);
     rmdir(dir);
-    if (!*port) {
-        fprintf(stderr, "soak: the server wrote no port within 20 s\n");
+    if (pid && !up) {
+        fprintf(stderr, "soak: the server did not listen within 20 s\n");
         kill(pid, SIGKILL);
         exit(1);
     }
     return pid;
+}
+
+static pid_t start_server(const char *bin, uint64_t seed, int *port)
+{
+    uint64_t s = seed * 0x2545f4914f6cdd1dULL + (uint64_t)getpid();
+    if (!s)
+        s = 1;
+    for (int tries = 0; tries < 5; tries++) {
+        *port = pick_port(&s);
+        if (!*port)
+            break;
+        pid_t pid = start_server_on(bin, *port);
+        if (pid)
+            return pid;
+    }
+    fprintf(stderr, "soak: the server could not start on a free port\n");
+    exit(1);
 }
 
 /* SIGTERM, then its exit status (-1: a signal ended it or it hung). */
@@ -896,11 +986,11 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     pid_t pid = 0;
     if (!r.port)
-        pid = start_server(bin, &r.port);
-    note("soak: seed %" PRIu64 ", %d clients, %d s, server on 127.0.0.1:%d\n", r.seed,
-         r.nclients, r.seconds, r.port);
+        pid = start_server(bin, r.seed, &r.port);
+    note("soak: seed %" PRIu64 ", %d clients, %d s, server on 127.0.0.1:%d\n", r.seed, r.nclients,
+         r.seconds, r.port);
 
-    redisContext *chk = connect_retry(&r, 0, mono_ms() + 10000);
+    redisContext *chk = connect_retry(&r, 0, mono_ms() + 10000, CONTROL_TIMEOUT_MS);
     if (!chk) {
         fprintf(stderr, "soak: cannot connect\n");
         return 1;
@@ -959,7 +1049,7 @@ int main(int argc, char **argv)
     pthread_join(sth, NULL); /* it clears every rule and resumes */
 
     /* the checker */
-    chk = connect_retry(&r, 0, mono_ms() + 10000);
+    chk = connect_retry(&r, 0, mono_ms() + 10000, CONTROL_TIMEOUT_MS);
     if (!chk) {
         fprintf(stderr, "soak: the checker cannot connect\n");
         return 1;
@@ -984,10 +1074,10 @@ int main(int argc, char **argv)
     }
     int status = pid ? stop_server(pid) : 0;
     printf("soak: seed %" PRIu64 ", %d clients, %d s: writes acknowledged %" PRIu64
-           ", unknown outcome %" PRIu64 ", lost %" PRIu64 ", violations %" PRIu64
-           "; rules %" PRIu64 ", faults fired %" PRIu64 ", kills %" PRIu64 " (%" PRIu64
-           " clients), restarts %" PRIu64 ", pauses %" PRIu64 ", listen-offs %" PRIu64
-           ", reconnects %" PRIu64 "; keys %" PRIu64 ", clients at the end %lld (baseline %lld)"
+           ", unknown outcome %" PRIu64 ", lost %" PRIu64 ", violations %" PRIu64 "; rules %" PRIu64
+           ", faults fired %" PRIu64 ", kills %" PRIu64 " (%" PRIu64 " clients), restarts %" PRIu64
+           ", pauses %" PRIu64 ", listen-offs %" PRIu64 ", reconnects %" PRIu64 "; keys %" PRIu64
+           ", clients at the end %lld (baseline %lld)"
            ", server exit %d\n",
            r.seed, r.nclients, r.seconds, acked, unknown, t.lost, t.violations, r.rules, r.fired,
            r.kills, r.killed, r.restarts, r.pauses, r.listen_offs, reconnects, t.keys, clients,
