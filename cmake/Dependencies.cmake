@@ -3,6 +3,10 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 pkg_check_modules(LIBEVENT_CORE REQUIRED IMPORTED_TARGET libevent_core)
+# Lua scripting (fake/script): Debian's Lua 5.1 with its cjson and bitop
+# modules, linked in (their luaopen_ functions are opened into each server's
+# own state).
+pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.1 lua5.1-cjson lua5.1-bitop)
 
 if(FR_BUILD_TESTS OR FR_BUILD_EXAMPLES)
   find_package(hiredis CONFIG QUIET)

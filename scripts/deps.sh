@@ -9,7 +9,7 @@
 #                            libFuzzer and sanitizer runtimes (tests/fuzz)
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libevent-dev)
+packages=(build-essential cmake pkg-config libevent-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 if [ "${1:-test}" != "server" ]; then
   packages+=(libhiredis-dev libcmocka-dev redis-server redis-tools python3-redis tcpdump)
 fi

@@ -12,5 +12,6 @@
 #include "glob.h"
 #include "ldouble.h"
 #include "rng.h"
+#include "sha1.h"
 
 #endif

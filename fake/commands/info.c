@@ -10,6 +10,7 @@
 #include "blocking_engine.h"
 #include "data.h"
 #include "pubsub_engine.h"
+#include "script_engine.h"
 
 static long long rss_bytes(void)
 {
@@ -90,6 +91,7 @@ static void sec_memory(fr_server *srv, fr_buf *o)
                    "used_memory_peak:%lld\r\nmaxmemory:%lld\r\nmaxmemory_human:%s\r\n"
                    "maxmemory_policy:%s\r\nmem_allocator:libc\r\n",
                    rss, h1, rss, h2, rss, srv->cfg.maxmemory, h3, srv->cfg.maxmemory_policy);
+    fr__script_info_memory(srv, o);
 }
 
 static void sec_persistence(fr_server *srv, fr_buf *o)

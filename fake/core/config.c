@@ -68,6 +68,8 @@ static const param params[] = {
     {"slowlog-log-slower-than", NULL, P_LL, OFF(slowlog_slower_than), -1, LLONG_MAX, 0, NULL,
      S_NONE},
     {"slowlog-max-len", NULL, P_LL, OFF(slowlog_max_len), 0, LONG_MAX, 0, NULL, S_NONE},
+    {"busy-reply-threshold", "lua-time-limit", P_LL, OFF(busy_reply_threshold), 0, LONG_MAX, 0,
+     NULL, S_NONE},
     {"latency-monitor-threshold", NULL, P_LL, OFF(latency_threshold), 0, LLONG_MAX, 0, NULL,
      S_NONE},
     {"list-max-listpack-size", "list-max-ziplist-size", P_LL, OFF(enc.list_max_listpack_size),
@@ -123,6 +125,7 @@ void fr__config_defaults(fr_config *cfg)
     cfg->tcp_backlog = 511;
     cfg->slowlog_slower_than = 10000;
     cfg->slowlog_max_len = 128;
+    cfg->busy_reply_threshold = 5000;
     cfg->enc.list_max_listpack_size = -2;
     /* 7.0.15's compiled-in defaults, as CONFIG GET shows them */
     cfg->enc.hash_max_listpack_entries = 512;

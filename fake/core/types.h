@@ -40,6 +40,7 @@ struct fr_watcher;
 struct fr_monitors;
 struct fr_proxy;
 struct fr_proxy_conn;
+struct fr_scripting;
 
 enum fr_conn_flag {
     FR_CONN_AUTHED = 1u << 0,
@@ -63,8 +64,9 @@ enum fr_conn_flag {
     /* in MONITOR mode: Redis makes such a client a replica-like one that
      * may not touch the keyspace and never times out */
     FR_CONN_MONITOR = 1u << 18,
-    FR_CONN_YIELDED = 1u << 19      /* used its turn: the rest of its input
+    FR_CONN_YIELDED = 1u << 19,     /* used its turn: the rest of its input
                                        runs in the next loop iteration */
+    FR_CONN_SCRIPT = 1u << 20       /* the client Lua scripts run commands as */
 };
 
 struct fr_conn {
@@ -192,6 +194,7 @@ struct fr_server {
     int notify_pending;
     struct fr_monitors *monitors; /* MONITOR clients (record/monitor.c); NULL: none yet */
     struct fr_proxy *proxy;       /* the upstream Redis (record/proxy.c); NULL: none */
+    struct fr_scripting *scripting; /* Lua scripts and functions (script/); NULL: none yet */
 };
 
 #endif

@@ -1,0 +1,102 @@
+/* Running one script or function: the error handler below it, KEYS and
+ * ARGV (EVAL), the instruction hook that notices a script running past
+ * busy-reply-threshold (then serves other clients with -BUSY, busy.c) and
+ * stops it on SCRIPT KILL, and the error reply as Redis 7.0 words it:
+ * "<error> script: <sha or name>, on <source>:<line>." */
+#include <stdlib.h>
+#include <string.h>
+
+#include "script_int.h"
+
+/* Redis' hook interval: cheap enough to leave on for every script. */
+#define HOOK_EVERY 100000
+
+static fr_scripting *hook_state(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, "fr_scripting");
+    fr_scripting *s = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return s;
+}
+
+static void hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    fr_scripting *s = hook_state(L);
+    fr_run *r = &s->run;
+    if (!r->busy && fr__mono_ms() - r->start_ms >= s->srv->cfg.busy_reply_threshold)
+        fr__busy_enter(s);
+    if (r->busy)
+        fr__busy_pump(s);
+    if (s->srv->shut_down)
+        r->killed = 1;
+    if (r->killed) {
+        /* the hook fires once more per line from here on, so a script in
+         * a tight loop of C calls still sees the error */
+        lua_sethook(L, hook, LUA_MASKLINE, 0);
+        fr__lua_raise(L, r->is_function ? "ERR Script killed by user with FUNCTION KILL..."
+                                        : "ERR Script killed by user with SCRIPT KILL...");
+    }
+}
+
+static void error_reply(fr_scripting *s, fr_conn *c, const char *name)
+{
+    lua_State *L = s->L;
+    fr_buf b = {0};
+    fr__buf_putc(&b, '-');
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "err");
+        lua_getfield(L, -2, "source");
+        lua_getfield(L, -3, "line");
+        const char *err = lua_isstring(L, -3) ? lua_tostring(L, -3) : NULL;
+        if (!err) {
+            fr__buf_printf(&b, "ERR Error running script (call to %s)", name);
+        } else if (lua_isstring(L, -2)) {
+            fr__buf_printf(&b, "%s script: %s, on %s:%s.", err, name, lua_tostring(L, -2),
+                           lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+        } else {
+            fr__buf_puts(&b, err);
+        }
+        lua_pop(L, 3);
+    } else {
+        const char *m = lua_tostring(L, -1);
+        fr__buf_printf(&b, "ERR Error running script (call to %s): %s", name, m ? m : "?");
+    }
+    for (size_t i = 0; i < b.len; i++)
+        if (b.p[i] == '\r' || b.p[i] == '\n')
+            b.p[i] = ' ';
+    fr__add_error(c, b.p);
+    fr__buf_free(&b);
+}
+
+void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *name,
+                    int is_function, unsigned flags, int ro)
+{
+    lua_State *L = s->L;
+    int fn = lua_gettop(L) - nargs;
+    lua_pushstring(L, "__redis__err__handler");
+    lua_rawget(L, LUA_GLOBALSINDEX);
+    lua_insert(L, fn);
+    fr_run *r = &s->run;
+    memset(r, 0, sizeof *r);
+    r->active = 1;
+    r->caller = caller;
+    r->name = name;
+    r->is_function = is_function;
+    r->flags = flags;
+    r->ro = ro || (flags & FR_SF_NO_WRITES);
+    r->resp = 2;
+    r->start_ms = fr__mono_ms();
+    s->lc->db = caller->db;
+    lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
+    int rc = lua_pcall(L, nargs, 1, fn);
+    lua_sethook(L, NULL, 0, 0);
+    if (rc == 0)
+        fr__lua_to_reply(caller, L, 0);
+    else
+        error_reply(s, caller, name);
+    lua_settop(L, fn - 1);
+    if (r->busy)
+        fr__busy_stage(s);
+    memset(r, 0, sizeof *r);
+}
