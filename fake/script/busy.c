@@ -63,10 +63,10 @@ static void stop(fr_server *srv)
     fr_scripting *s = srv->scripting;
     if (!s)
         return;
+    fr__functions_free(s); /* unrefs its functions: before the state goes */
     if (s->L)
         lua_close(s->L);
-    fr__functions_free(s);
-    fr__dict_free(&s->scripts);
+    fr__dict_clear(&s->scripts);
     if (s->lc) {
         fr__buf_free(&s->lc->reply);
         evbuffer_free(s->lc->out);

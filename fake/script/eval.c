@@ -264,7 +264,7 @@ void fr__script_load_cmd(fr_conn *c)
 {
     char sha[41], err[600];
     if (fr__script_load(c->srv, c->argv[2].p, c->argv[2].len, sha, err, sizeof err) < 0) {
-        fr__add_error(c, err);
+        fr__add_errorf(c, "-%s", err);
         return;
     }
     fr__add_bulk(c, sha, 40);

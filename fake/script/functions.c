@@ -499,8 +499,8 @@ static void flush_all(fr_scripting *s)
 void fr__functions_free(fr_scripting *s)
 {
     flush_all(s);
-    fr__dict_free(&s->libs);
-    fr__dict_free(&s->funcs);
+    fr__dict_clear(&s->libs);
+    fr__dict_clear(&s->funcs);
 }
 
 void fr__function_flush_cmd(fr_conn *c)

@@ -8,7 +8,8 @@
  * string=}}.
  *
  * A script's result: string -> bulk, number -> integer (truncated),
- * true -> 1 (RESP3: #t), false -> null (RESP3: #f), nil -> null, a table
+ * true -> 1, false -> null (after redis.setresp(3): a boolean, or 1 / 0
+ * to a RESP2 client), nil -> null, a table
  * with err / ok / double / big_number / verbatim_string / map / set ->
  * that type, any other table -> an array up to its first nil. */
 #include <stdlib.h>
@@ -163,7 +164,7 @@ static int field(lua_State *L, const char *name)
     return lua_type(L, -1);
 }
 
-static void table_to_reply(fr_conn *c, lua_State *L, int depth)
+static void table_to_reply(fr_conn *c, lua_State *L, int depth, int lresp)
 {
     size_t n;
     const char *s;
@@ -206,8 +207,10 @@ static void table_to_reply(fr_conn *c, lua_State *L, int depth)
     }
     lua_pop(L, 1);
     if (field(L, "verbatim_string") == LUA_TTABLE) {
-        int fmt_t = field(L, "format");
-        int str_t = field(L, "string");
+        lua_getfield(L, -1, "format");
+        int fmt_t = lua_type(L, -1);
+        lua_getfield(L, -2, "string");
+        int str_t = lua_type(L, -1);
         if (fmt_t == LUA_TSTRING && str_t == LUA_TSTRING) {
             size_t fl;
             const char *f = lua_tolstring(L, -2, &fl);
@@ -231,9 +234,9 @@ static void table_to_reply(fr_conn *c, lua_State *L, int depth)
         while (lua_next(L, -2)) {
             /* stack: ... t inner key value */
             lua_pushvalue(L, -2);
-            fr__lua_to_reply(c, L, depth + 1); /* the key (a copy) */
+            fr__lua_to_reply(c, L, depth + 1, lresp); /* the key (a copy) */
             if (is_map)
-                fr__lua_to_reply(c, L, depth + 1); /* the value */
+                fr__lua_to_reply(c, L, depth + 1, lresp); /* the value */
             else
                 lua_pop(L, 1);
             count++;
@@ -251,13 +254,13 @@ static void table_to_reply(fr_conn *c, lua_State *L, int depth)
             lua_pop(L, 1);
             break;
         }
-        fr__lua_to_reply(c, L, depth + 1);
+        fr__lua_to_reply(c, L, depth + 1, lresp);
         count++;
     }
     fr__set_deferred(c, h, '*', count);
 }
 
-void fr__lua_to_reply(fr_conn *c, lua_State *L, int depth)
+void fr__lua_to_reply(fr_conn *c, lua_State *L, int depth, int lresp)
 {
     if (depth > MAX_DEPTH || !lua_checkstack(L, 4)) {
         lua_pop(L, 1);
@@ -272,15 +275,18 @@ void fr__lua_to_reply(fr_conn *c, lua_State *L, int depth)
         fr__add_bulk(c, s, n);
         break;
     case LUA_TBOOLEAN:
-        if (c->resp >= 3)
+        /* booleans are booleans only for a script that asked for RESP3 */
+        if (lresp == 3 && c->resp >= 3)
             fr__buf_append(&c->reply, lua_toboolean(L, -1) ? "#t\r\n" : "#f\r\n", 4);
+        else if (lresp == 3)
+            fr__add_ll(c, lua_toboolean(L, -1));
         else if (lua_toboolean(L, -1))
             fr__add_ll(c, 1);
         else
             fr__add_null(c);
         break;
     case LUA_TNUMBER: fr__add_ll(c, (long long)lua_tonumber(L, -1)); break;
-    case LUA_TTABLE: table_to_reply(c, L, depth); break;
+    case LUA_TTABLE: table_to_reply(c, L, depth, lresp); break;
     default: fr__add_null(c); break;
     }
     lua_pop(L, 1);

@@ -80,6 +80,29 @@ static int l_loadstring(lua_State *L)
     return 2;
 }
 
+/* Redis' pcall: an error table raised by redis.call comes back as its
+ * err string, as scripts written for Redis expect. */
+static int l_pcall(lua_State *L)
+{
+    int argc = lua_gettop(L);
+    luaL_checkany(L, 1);
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) == 0)
+        return lua_gettop(L);
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "err");
+        if (lua_isstring(L, -1))
+            lua_replace(L, -2);
+        else
+            lua_pop(L, 1);
+    }
+    lua_pushboolean(L, 0);
+    lua_replace(L, 1);
+    lua_settop(L, 2);
+    return 2;
+}
+
 static int g_newindex(lua_State *L)
 {
     return luaL_error(L, "Attempt to modify a readonly table");
@@ -167,6 +190,8 @@ lua_State *fr__lua_new(fr_scripting *s)
     lua_pop(L, 1);
     lua_pushcfunction(L, l_loadstring);
     lua_setglobal(L, "loadstring");
+    lua_pushcfunction(L, l_pcall);
+    lua_setglobal(L, "pcall");
 
     fr__lua_register_redis(L, s, 0);
 

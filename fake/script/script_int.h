@@ -86,8 +86,9 @@ lua_State *fr__lua_new(fr_scripting *s);
 /* Conversions. Push the RESP reply in p[0..n) (one frame) as Lua sees
  * it with the given setresp version; returns the bytes used. */
 size_t fr__lua_push_reply(lua_State *L, const char *p, size_t n, int resp);
-/* Answer the Lua value at the top of the stack to c (popped). */
-void fr__lua_to_reply(fr_conn *c, lua_State *L, int depth);
+/* Answer the Lua value at the top of the stack to c (popped); lresp is
+ * the script's redis.setresp version. */
+void fr__lua_to_reply(fr_conn *c, lua_State *L, int depth, int lresp);
 
 /* Raise a Redis error table {err=msg} (never returns). */
 int fr__lua_raise(lua_State *L, const char *msg);

@@ -92,7 +92,7 @@ void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *nam
     int rc = lua_pcall(L, nargs, 1, fn);
     lua_sethook(L, NULL, 0, 0);
     if (rc == 0)
-        fr__lua_to_reply(caller, L, 0);
+        fr__lua_to_reply(caller, L, 0, r->resp);
     else
         error_reply(s, caller, name);
     lua_settop(L, fn - 1);
