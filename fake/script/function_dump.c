@@ -6,6 +6,7 @@
  * that shrink, so a payload of a long library differs in bytes from
  * Redis'); RESTORE reads both, LZF-compressed strings included. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -161,7 +162,10 @@ void fr__function_restore_cmd(fr_conn *c)
 {
     int policy = 0; /* 0 append, 1 replace, 2 flush */
     if (c->argc > 4) {
-        fr__add_error(c, "syntax error");
+        fr__add_errorf(c,
+                       "unknown subcommand or wrong number of arguments for '%.*s'. Try "
+                       "FUNCTION HELP.",
+                       (int)c->argv[1].len, c->argv[1].p);
         return;
     }
     if (c->argc == 4) {
@@ -185,7 +189,7 @@ void fr__function_restore_cmd(fr_conn *c)
                                (uint64_t)p[n - 6] << 16 | (uint64_t)p[n - 5] << 24 |
                                (uint64_t)p[n - 4] << 32 | (uint64_t)p[n - 3] << 40 |
                                (uint64_t)p[n - 2] << 48 | (uint64_t)p[n - 1] << 56)) {
-        fr__add_error(c, "payload version or checksum are wrong");
+        fr__add_error(c, "DUMP payload version or checksum are wrong");
         return;
     }
     /* collect the codes first: a bad payload changes nothing */
@@ -229,7 +233,12 @@ void fr__function_restore_cmd(fr_conn *c)
         char buf[600];
         for (size_t i = 0; i < ncodes; i++) {
             if (fr__function_load(c->srv, codes[i], lens[i], policy == 1, buf, sizeof buf) < 0) {
-                fr__add_error(c, buf);
+                /* RESTORE names a clashing library without LOAD's quotes */
+                char name[256];
+                if (sscanf(buf, "ERR Library '%255[^']' already exists", name) == 1)
+                    fr__add_errorf(c, "Library %s already exists", name);
+                else
+                    fr__add_errorf(c, "-%s", buf);
                 err = "";
                 break;
             }

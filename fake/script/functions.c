@@ -449,7 +449,7 @@ void fr__function_load_cmd(fr_conn *c)
     char err[600];
     const fr_arg *code = &c->argv[c->argc - 1];
     if (fr__function_load(c->srv, code->p, code->len, replace, err, sizeof err) < 0) {
-        fr__add_error(c, err);
+        fr__add_errorf(c, "-%s", err);
         return;
     }
     char name[256];
@@ -530,7 +530,7 @@ static void add_flags(fr_conn *c, unsigned flags)
     fr__add_set(c, n);
     for (size_t i = 0; i < 5; i++)
         if (flags & names[i].f)
-            fr__add_bulk_cstr(c, names[i].name);
+            fr__add_status(c, names[i].name);
 }
 
 void fr__function_list_cmd(fr_conn *c)
@@ -540,7 +540,7 @@ void fr__function_list_cmd(fr_conn *c)
     for (int i = 2; i < c->argc; i++) {
         if (arg_is(&c->argv[i], "withcode")) {
             if (withcode) {
-                fr__add_error(c, "Unknown argument withcode");
+                fr__add_errorf(c, "Unknown argument %.*s", (int)c->argv[i].len, c->argv[i].p);
                 return;
             }
             withcode = 1;
