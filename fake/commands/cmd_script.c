@@ -170,3 +170,12 @@ void fr__cmd_function_help(fr_conn *c)
         NULL};
     fr__add_help(c, "FUNCTION", lines);
 }
+
+void fr__cmd_fake_scriptbusy(fr_conn *c)
+{
+    long long ms;
+    if (!fr__arg_ll(c, &c->argv[1], &ms))
+        return;
+    fr__script_fake_busy(c->srv, ms);
+    fr__add_ok(c);
+}

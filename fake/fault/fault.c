@@ -8,6 +8,7 @@
  * when the reply comes later (blocking commands). The output queue that
  * carries out reply actions is fault_out.c; the public API, fault_api.c. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,6 +356,29 @@ static int any_arg(const char *pat, const fr_arg *argv, int from, int to)
     return 0;
 }
 
+/* The script a command runs: EVAL's body by its SHA1, EVALSHA's SHA (any
+ * case, as Redis takes it), FCALL's function. */
+static int match_script(const char *pat, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    if (!cmd || argc < 2)
+        return 0;
+    char sha[41];
+    if (!strcmp(cmd->name, "eval") || !strcmp(cmd->name, "eval_ro")) {
+        fr__sha1_hex(argv[1].p, argv[1].len, sha);
+        return glob(pat, sha, 40);
+    }
+    if (!strcmp(cmd->name, "evalsha") || !strcmp(cmd->name, "evalsha_ro")) {
+        if (argv[1].len != 40)
+            return glob(pat, argv[1].p, argv[1].len);
+        for (int i = 0; i < 40; i++)
+            sha[i] = (char)tolower((unsigned char)argv[1].p[i]);
+        return glob(pat, sha, 40);
+    }
+    if (!strcmp(cmd->name, "fcall") || !strcmp(cmd->name, "fcall_ro"))
+        return glob(pat, argv[1].p, argv[1].len);
+    return 0;
+}
+
 static int match_keys(const char *pat, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     if (!cmd || cmd->first_key <= 0)
@@ -531,6 +555,8 @@ int fr__fault_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv
         if (r->channel && !match_channels(r->channel, cmd, argc, argv))
             continue;
         if (r->arg && !any_arg(r->arg, argv, 1, argc))
+            continue;
+        if (r->script && !match_script(r->script, cmd, argc, argv))
             continue;
         if (!fire(f, before ? bf == NULL : af == NULL))
             continue;

@@ -29,7 +29,7 @@
 /* A parsed rule: the public struct plus the strings it points to, owned. */
 typedef struct fr_fault_spec {
     fr_fault_rule r;
-    char *strings[8]; /* cmd key channel arg client addr err text */
+    char *strings[9]; /* cmd key channel arg client addr err text script */
 } fr_fault_spec;
 
 /* Parse the text form. Returns 0, or -1 with err naming the bad word:

@@ -45,6 +45,7 @@ enum key {
     K_TEXT,
     K_TIMES,
     K_FOR,
+    K_SCRIPT,
     K_NKEYS
 };
 
@@ -52,7 +53,7 @@ static const char *const key_names[K_NKEYS] = {
     "on",     "cmd",        "key",         "channel", "arg",  "client", "id",   "addr",
     "nth",    "after-cmds", "after-bytes", "prob",    "seed", "action", "when", "ms",
     "jitter", "size",       "gap",         "bps",     "at",   "then",   "how",  "pos",
-    "byte",   "err",        "text",        "times",   "for",
+    "byte",   "err",        "text",        "times",   "for",    "script",
 };
 
 static const char *const action_names[] = {
@@ -117,12 +118,13 @@ static int on_allows_key(fr_fault_on on, int k)
     switch (on) {
     case FR_FAULT_ON_ACCEPT:
         return k != K_CMD && k != K_KEY && k != K_CHANNEL && k != K_ARG && k != K_CLIENT &&
-               k != K_ID && k != K_AFTER_CMDS && k != K_AFTER_BYTES && k != K_WHEN;
+               k != K_ID && k != K_AFTER_CMDS && k != K_AFTER_BYTES && k != K_WHEN &&
+               k != K_SCRIPT;
     case FR_FAULT_ON_READ:
         return k != K_CMD && k != K_KEY && k != K_CHANNEL && k != K_ARG && k != K_AFTER_CMDS &&
-               k != K_WHEN;
+               k != K_WHEN && k != K_SCRIPT;
     case FR_FAULT_ON_PUSH:
-        return k != K_KEY && k != K_AFTER_CMDS && k != K_AFTER_BYTES;
+        return k != K_KEY && k != K_AFTER_CMDS && k != K_AFTER_BYTES && k != K_SCRIPT;
     default:
         return 1;
     }
@@ -346,6 +348,9 @@ static int set_word(pstate *ps, size_t wi, const char *w)
         break;
     case K_TEXT:
         r->text = keep(ps, 7, v);
+        break;
+    case K_SCRIPT:
+        r->script = keep(ps, 8, v);
         break;
     case K_ID:
     case K_NTH:
@@ -711,6 +716,7 @@ void fr__fault_format(const fr_fault_rule *r, fr_buf *b)
     put_str(&w, "key", r->key);
     put_str(&w, "channel", r->channel);
     put_str(&w, "arg", r->arg);
+    put_str(&w, "script", r->script);
     put_str(&w, "client", r->client);
     if (r->client_id)
         put_u(&w, "id", r->client_id);

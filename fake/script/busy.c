@@ -21,6 +21,11 @@ static const char busy_script[] =
 static const char busy_function[] =
     "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 
+const char *fr__busy_text(int function)
+{
+    return function ? busy_function : busy_script;
+}
+
 static int fake_busy(fr_scripting *s)
 {
     if (!s->fake_busy_until)

@@ -100,8 +100,8 @@ int fr__parse_shebang(const char *body, size_t len, unsigned *flags, char *err, 
                 const char *c = memchr(f, ',', (size_t)(fe - f));
                 const char *e = c ? c : fe;
                 if (fr__parse_flag_word(f, (size_t)(e - f), flags) < 0) {
-                    snprintf(err, errlen, "Unexpected flag in script shebang: %.*s",
-                             (int)(e - f), f);
+                    snprintf(err, errlen, "Unexpected flag in script shebang: %.*s", (int)(e - f),
+                             f);
                     return -1;
                 }
                 f = c ? c + 1 : fe;
@@ -116,8 +116,8 @@ int fr__parse_shebang(const char *body, size_t len, unsigned *flags, char *err, 
 
 /* Compile body into the registry as f_<sha>. 0, or -1 with the reply's
  * error text in err. */
-static fr_script *create(fr_scripting *s, const char *body, size_t len, const char *sha,
-                         char *err, size_t errlen)
+static fr_script *create(fr_scripting *s, const char *body, size_t len, const char *sha, char *err,
+                         size_t errlen)
 {
     unsigned flags;
     if (fr__parse_shebang(body, len, &flags, err, errlen) < 0)
@@ -321,15 +321,15 @@ void fr__script_kill_cmd(fr_conn *c, int function)
         return;
     }
     if (s->run.wrote) {
-        fr__add_error(c,
-                      "-UNKILLABLE Sorry the script already executed write commands against "
-                      "the dataset. You can either wait the script termination or kill the "
-                      "server in a hard way using the SHUTDOWN NOSAVE command.");
+        fr__add_error(c, "-UNKILLABLE Sorry the script already executed write commands against "
+                         "the dataset. You can either wait the script termination or kill the "
+                         "server in a hard way using the SHUTDOWN NOSAVE command.");
         return;
     }
     if (function != s->run.is_function) {
-        fr__add_error(c, function ? "-NOTBUSY No scripts in execution right now."
-                                  : "-NOTBUSY No scripts in execution right now.");
+        /* the other kind of KILL: Redis answers with the busy text that
+         * names the right one */
+        fr__add_error(c, fr__busy_text(s->run.is_function));
         return;
     }
     s->run.killed = 1;
@@ -367,8 +367,8 @@ void fr__script_info_memory(fr_server *srv, fr_buf *o)
     fr_scripting *s = srv->scripting;
     long long vm_eval = s && s->L ? (long long)lua_gc(s->L, LUA_GCCOUNT, 0) * 1024 : 31744;
     long long scripts = s ? (long long)fr__dict_size(&s->scripts) : 0;
-    long long eval_bytes = s ? (long long)(s->scripts_bytes + scripts * (sizeof(fr_script) + 64))
-                             : 0;
+    long long eval_bytes =
+        s ? (long long)(s->scripts_bytes + scripts * (sizeof(fr_script) + 64)) : 0;
     long long nfuncs = s ? (long long)fr__dict_size(&s->funcs) : 0;
     long long nlibs = s ? (long long)fr__dict_size(&s->libs) : 0;
     long long fn_bytes = s ? (long long)s->libs_bytes : 0;

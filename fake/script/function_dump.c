@@ -71,7 +71,9 @@ static int get_len(const unsigned char **p, const unsigned char *end, size_t *ou
     (*p)++;
     *special = 0;
     switch (t >> 6) {
-    case 0: *out = t & 0x3f; return 0;
+    case 0:
+        *out = t & 0x3f;
+        return 0;
     case 1:
         if (*p >= end)
             return -1;
@@ -82,18 +84,19 @@ static int get_len(const unsigned char **p, const unsigned char *end, size_t *ou
         if (t == 0x80) {
             if (end - *p < 4)
                 return -1;
-            *out = (size_t)(*p)[0] << 24 | (size_t)(*p)[1] << 16 | (size_t)(*p)[2] << 8 |
-                   (*p)[3];
+            *out = (size_t)(*p)[0] << 24 | (size_t)(*p)[1] << 16 | (size_t)(*p)[2] << 8 | (*p)[3];
             *p += 4;
             return 0;
         }
         return -1;
-    default: *special = 1; *out = t & 0x3f; return 0;
+    default:
+        *special = 1;
+        *out = t & 0x3f;
+        return 0;
     }
 }
 
-static int lzf_decompress(const unsigned char *in, size_t inlen, unsigned char *out,
-                          size_t outlen)
+static int lzf_decompress(const unsigned char *in, size_t inlen, unsigned char *out, size_t outlen)
 {
     size_t i = 0, o = 0;
     while (i < inlen) {
@@ -185,10 +188,10 @@ void fr__function_restore_cmd(fr_conn *c)
     const unsigned char *p = (const unsigned char *)c->argv[2].p;
     size_t n = c->argv[2].len;
     if (n < 10 || (p[n - 10] | p[n - 9] << 8) > RDB_VERSION ||
-        crc64(0, p, n - 8) != ((uint64_t)p[n - 8] | (uint64_t)p[n - 7] << 8 |
-                               (uint64_t)p[n - 6] << 16 | (uint64_t)p[n - 5] << 24 |
-                               (uint64_t)p[n - 4] << 32 | (uint64_t)p[n - 3] << 40 |
-                               (uint64_t)p[n - 2] << 48 | (uint64_t)p[n - 1] << 56)) {
+        crc64(0, p, n - 8) !=
+            ((uint64_t)p[n - 8] | (uint64_t)p[n - 7] << 8 | (uint64_t)p[n - 6] << 16 |
+             (uint64_t)p[n - 5] << 24 | (uint64_t)p[n - 4] << 32 | (uint64_t)p[n - 3] << 40 |
+             (uint64_t)p[n - 2] << 48 | (uint64_t)p[n - 1] << 56)) {
         fr__add_error(c, "DUMP payload version or checksum are wrong");
         return;
     }

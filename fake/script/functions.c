@@ -99,8 +99,8 @@ static int l_register(lua_State *L)
                         break;
                     }
                     size_t fl;
-                    const char *fw = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &fl)
-                                                                    : NULL;
+                    const char *fw =
+                        lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &fl) : NULL;
                     if (!fw || fr__parse_flag_word(fw, fl, &flags) < 0)
                         return fr__lua_raise(L, "ERR unknown flag given");
                     lua_pop(L, 1);
@@ -211,9 +211,9 @@ static void setup_env(fr_scripting *s)
     lua_pushcfunction(L, l_log_load);
     lua_setfield(L, -2, "log");
     lua_getglobal(L, "redis");
-    static const char *const copied[] = {"LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE",
-                                         "LOG_WARNING", "REDIS_VERSION", "REDIS_VERSION_NUM",
-                                         "setresp", NULL};
+    static const char *const copied[] = {
+        "LOG_DEBUG",     "LOG_VERBOSE",       "LOG_NOTICE", "LOG_WARNING",
+        "REDIS_VERSION", "REDIS_VERSION_NUM", "setresp",    NULL};
     for (int i = 0; copied[i]; i++) {
         lua_getfield(L, -1, copied[i]);
         lua_setfield(L, -3, copied[i]);
@@ -221,8 +221,8 @@ static void setup_env(fr_scripting *s)
     lua_pop(L, 1);
     protect(L);
     lua_setfield(L, -2, "redis");
-    static const char *const libs[] = {"string", "math", "table", "bit", "cjson", "cmsgpack",
-                                       "struct", NULL};
+    static const char *const libs[] = {"string", "math",     "table",  "bit",
+                                       "cjson",  "cmsgpack", "struct", NULL};
     for (int i = 0; libs[i]; i++) {
         lua_getglobal(L, libs[i]);
         lua_setfield(L, -2, libs[i]);
@@ -505,8 +505,8 @@ void fr__functions_free(fr_scripting *s)
 
 void fr__function_flush_cmd(fr_conn *c)
 {
-    if (c->argc > 3 || (c->argc == 3 && !arg_is(&c->argv[2], "sync") &&
-                        !arg_is(&c->argv[2], "async"))) {
+    if (c->argc > 3 ||
+        (c->argc == 3 && !arg_is(&c->argv[2], "sync") && !arg_is(&c->argv[2], "async"))) {
         fr__add_error(c, "FUNCTION FLUSH only supports SYNC|ASYNC option");
         return;
     }
@@ -593,6 +593,10 @@ void fr__function_list_cmd(fr_conn *c)
 void fr__function_stats_cmd(fr_conn *c)
 {
     fr_scripting *s = fr__scripting(c->srv);
+    if (s->run.busy && !s->run.is_function) {
+        fr__add_error(c, fr__busy_text(0)); /* as Redis: not while an EVAL runs */
+        return;
+    }
     fr__add_map(c, 2);
     fr__add_bulk_cstr(c, "running_script");
     if (s->run.active && s->run.is_function) {

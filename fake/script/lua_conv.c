@@ -76,7 +76,9 @@ static size_t push_frame(lua_State *L, const char *p, const char *end, int resp)
         lua_pushlstring(L, p, (size_t)(e - p));
         lua_setfield(L, -2, "err");
         break;
-    case ':': lua_pushnumber(L, (lua_Number)parse_ll(p, e)); break;
+    case ':':
+        lua_pushnumber(L, (lua_Number)parse_ll(p, e));
+        break;
     case '$':
     case '=': {
         long long n = parse_ll(p, e);
@@ -109,8 +111,12 @@ static size_t push_frame(lua_State *L, const char *p, const char *end, int resp)
         }
         return push_aggregate(L, start, next, end, n, t == '>' ? '*' : t, resp);
     }
-    case '_': lua_pushnil(L); break;
-    case '#': lua_pushboolean(L, *p == 't'); break;
+    case '_':
+        lua_pushnil(L);
+        break;
+    case '#':
+        lua_pushboolean(L, *p == 't');
+        break;
     case ',': {
         lua_newtable(L);
         char tmp[64];
@@ -135,7 +141,9 @@ static size_t push_frame(lua_State *L, const char *p, const char *end, int resp)
         }
         return (size_t)(q - start) + push_frame(L, q, end, resp);
     }
-    default: lua_pushnil(L); break;
+    default:
+        lua_pushnil(L);
+        break;
     }
     return (size_t)(next - start);
 }
@@ -285,9 +293,15 @@ void fr__lua_to_reply(fr_conn *c, lua_State *L, int depth, int lresp)
         else
             fr__add_null(c);
         break;
-    case LUA_TNUMBER: fr__add_ll(c, (long long)lua_tonumber(L, -1)); break;
-    case LUA_TTABLE: table_to_reply(c, L, depth, lresp); break;
-    default: fr__add_null(c); break;
+    case LUA_TNUMBER:
+        fr__add_ll(c, (long long)lua_tonumber(L, -1));
+        break;
+    case LUA_TTABLE:
+        table_to_reply(c, L, depth, lresp);
+        break;
+    default:
+        fr__add_null(c);
+        break;
     }
     lua_pop(L, 1);
 }

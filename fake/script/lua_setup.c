@@ -13,12 +13,40 @@
 
 /* Globals a script sees, as Redis 7.0 leaves them; the rest of what the
  * base library opens (print, dofile, loadfile, ...) is removed. */
-static const char *const kept_globals[] = {
-    "_G", "_VERSION", "assert", "bit", "cjson", "cmsgpack", "collectgarbage", "coroutine",
-    "error", "gcinfo", "getmetatable", "ipairs", "load", "loadstring", "math", "next", "pairs",
-    "pcall", "rawequal", "rawget", "rawset", "redis", "select", "setmetatable", "string",
-    "struct", "table", "tonumber", "tostring", "type", "unpack", "xpcall",
-    "__redis__err__handler", NULL};
+static const char *const kept_globals[] = {"_G",
+                                           "_VERSION",
+                                           "assert",
+                                           "bit",
+                                           "cjson",
+                                           "cmsgpack",
+                                           "collectgarbage",
+                                           "coroutine",
+                                           "error",
+                                           "gcinfo",
+                                           "getmetatable",
+                                           "ipairs",
+                                           "load",
+                                           "loadstring",
+                                           "math",
+                                           "next",
+                                           "pairs",
+                                           "pcall",
+                                           "rawequal",
+                                           "rawget",
+                                           "rawset",
+                                           "redis",
+                                           "select",
+                                           "setmetatable",
+                                           "string",
+                                           "struct",
+                                           "table",
+                                           "tonumber",
+                                           "tostring",
+                                           "type",
+                                           "unpack",
+                                           "xpcall",
+                                           "__redis__err__handler",
+                                           NULL};
 
 /* Redis' rand48 generator: x' = (0x5DEECE66D x + 0xB) mod 2^48, 31 bits
  * out of the top, starting from the state Redis starts with. The state
@@ -35,7 +63,9 @@ static int l_random(lua_State *L)
     uint64_t *x = lua_touserdata(L, lua_upvalueindex(1));
     lua_Number r = (lua_Number)(rand48_next(x) % (int32_t)RAND48_MAX) / RAND48_MAX;
     switch (lua_gettop(L)) {
-    case 0: lua_pushnumber(L, r); break;
+    case 0:
+        lua_pushnumber(L, r);
+        break;
     case 1: {
         int u = luaL_checkint(L, 1);
         luaL_argcheck(L, 1 <= u, 1, "interval is empty");
@@ -48,7 +78,8 @@ static int l_random(lua_State *L)
         lua_pushnumber(L, (lua_Number)(int)(r * (u - l + 1)) + l);
         break;
     }
-    default: return luaL_error(L, "wrong number of arguments");
+    default:
+        return luaL_error(L, "wrong number of arguments");
     }
     return 1;
 }
@@ -174,8 +205,7 @@ lua_State *fr__lua_new(fr_scripting *s)
     lua_settop(L, 0);
 
     static const char *const struct_fns[] = {"pack", "unpack", "size", NULL};
-    static const char *const msgpack_fns[] = {"pack", "unpack", "unpack_one", "unpack_limit",
-                                              NULL};
+    static const char *const msgpack_fns[] = {"pack", "unpack", "unpack_one", "unpack_limit", NULL};
     missing_lib(L, "struct", struct_fns);
     missing_lib(L, "cmsgpack", msgpack_fns);
 

@@ -54,12 +54,12 @@ typedef struct fr_run {
     fr_conn *caller;
     const char *name; /* the SHA, or the function's name */
     int is_function;
-    int ro;          /* no writes: _RO command or the no-writes flag */
+    int ro; /* no writes: _RO command or the no-writes flag */
     unsigned flags;
-    int resp;        /* redis.setresp: what redis.call replies convert from */
-    int wrote;       /* a write command ran: SCRIPT KILL can't stop it */
-    int killed;      /* SCRIPT KILL / FUNCTION KILL / SHUTDOWN asked */
-    int busy;        /* past busy-reply-threshold: others get -BUSY */
+    int resp;   /* redis.setresp: what redis.call replies convert from */
+    int wrote;  /* a write command ran: SCRIPT KILL can't stop it */
+    int killed; /* SCRIPT KILL / FUNCTION KILL / SHUTDOWN asked */
+    int busy;   /* past busy-reply-threshold: others get -BUSY */
     int64_t start_ms;
 } fr_run;
 
@@ -69,8 +69,8 @@ typedef struct fr_scripting {
     fr_conn *lc;     /* the pseudo client scripts run commands as */
     fr_dict scripts; /* sha -> fr_script */
     size_t scripts_bytes;
-    fr_dict libs;    /* name -> fr_lib */
-    fr_dict funcs;   /* name -> fr_func */
+    fr_dict libs;  /* name -> fr_lib */
+    fr_dict funcs; /* name -> fr_func */
     size_t libs_bytes;
     fr_run run;
     int64_t fake_busy_until; /* mono ms: a fault makes it look busy */
@@ -96,8 +96,8 @@ void fr__lua_push_err(lua_State *L, const char *msg);
 
 /* Run the function at the top of L's stack (args below it are nargs) as
  * the script `name` for caller; answers its result or error to caller. */
-void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *name,
-                    int is_function, unsigned flags, int ro);
+void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *name, int is_function,
+                    unsigned flags, int ro);
 /* The redis library functions (lua_redis.c). */
 void fr__lua_register_redis(lua_State *L, fr_scripting *s, int for_functions);
 
@@ -109,6 +109,8 @@ int fr__parse_flag_word(const char *w, size_t n, unsigned *flags);
 /* Busy mode: make sure other clients are answered while a long script
  * runs (busy.c). */
 void fr__busy_enter(fr_scripting *s);
+/* The -BUSY text naming SCRIPT KILL or FUNCTION KILL. */
+const char *fr__busy_text(int function);
 void fr__busy_pump(fr_scripting *s);
 void fr__busy_stage(fr_scripting *s);
 void fr__functions_init(fr_scripting *s);

@@ -34,8 +34,7 @@ static void hook(lua_State *L, lua_Debug *ar)
         /* the hook fires once more per line from here on, so a script in
          * a tight loop of C calls still sees the error */
         lua_sethook(L, hook, LUA_MASKLINE, 0);
-        fr__lua_raise(L, r->is_function ? "ERR Script killed by user with FUNCTION KILL..."
-                                        : "ERR Script killed by user with SCRIPT KILL...");
+        fr__lua_raise(L, "ERR Script killed by user with SCRIPT KILL...");
     }
 }
 
@@ -69,8 +68,8 @@ static void error_reply(fr_scripting *s, fr_conn *c, const char *name)
     fr__buf_free(&b);
 }
 
-void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *name,
-                    int is_function, unsigned flags, int ro)
+void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *name, int is_function,
+                    unsigned flags, int ro)
 {
     lua_State *L = s->L;
     int fn = lua_gettop(L) - nargs;

@@ -199,6 +199,9 @@ typedef struct fr_fault_rule {
     uint64_t times; /**< fire at most this many times; 0: forever */
     int64_t for_ms; /**< remove the rule this long after adding it;
                          0: until cleared */
+    const char *script; /**< glob on the script a command runs: the SHA1
+                             of EVAL's body or EVALSHA's argument (and
+                             their _RO forms), FCALL's function name */
 } fr_fault_rule;
 
 /**
