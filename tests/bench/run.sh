@@ -18,6 +18,8 @@
 #               (--journal-size 0): redis-benchmark at PIPELINES, ratio on/off
 #   fixture     the harness' fixture inside cmocka: start + connect + PING +
 #               stop per test, and the group fixture's reset
+#   scripting   EVALSHA of a cached redis.call('INCR', KEYS[1]) at each of
+#               PIPELINES, and RSS per cached script (SCRIPTS loaded)
 # Every ratio printed is oriented so that > 1 means the fake is better:
 # throughput fake/redis, cost (time, bytes) redis/fake; with rounds, it is
 # the median of the per-round ratios.
@@ -48,9 +50,10 @@
 #   JOURNAL_TESTS  redis-benchmark tests of the journal part   [ping_mbulk,set,get,incr,lpush]
 #   JOURNAL_NP     requests per journal test at -P > 1         [500000]
 #   FIXTURE_ROUNDS tests per fixture kind                      [300]
+#   SCRIPTS    scripts SCRIPT LOADed for the memory figure     [10000]
 set -euo pipefail
 
-ALL_PARTS="throughput pubsub startstop memory conns scale streams journal fixture"
+ALL_PARTS="throughput pubsub startstop memory conns scale streams journal fixture scripting"
 is_part() { case " $ALL_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 BUILD=./build
@@ -541,6 +544,60 @@ part_streams() {
         mem_row "1 stream, XADD N-1 field value:N" stream "$MEMSTREAM" 0 "$MEMSTREAM" entry
     fi
     part_end streams
+}
+
+# ----------------------------------------------------------------- scripting
+# EVALSHA of one small cached script, both servers, alternating who goes
+# first; then the RSS growth of SCRIPTS distinct cached scripts.
+SCRIPTS=${SCRIPTS:-10000}
+INCR_LUA="return redis.call('INCR', KEYS[1])"
+part_scripting() {
+    part_begin "scripting: EVALSHA of $INCR_LUA, -c $CLIENTS, requests/s"
+    start_servers
+    local sha port round t0 p s
+    for port in "$REDIS_PORT" "$FAKE_PORT"; do
+        sha=$(redis-cli -p "$port" script load "$INCR_LUA") || die "SCRIPT LOAD failed on $port"
+    done
+    : >"$WORK/results"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        t0=$SECONDS
+        for p in $PIPELINES; do
+            local n=$N
+            [ "$p" -gt 1 ] && n=$NP
+            for s in redis fake; do
+                ((round % 2)) || s=$([ "$s" = redis ] && echo fake || echo redis)
+                port=$REDIS_PORT
+                [ "$s" = fake ] && port=$FAKE_PORT
+                rb_csv "$round" "$s" "$p" EVALSHA_INCR "" "" -- -h 127.0.0.1 -p "$port" \
+                    -c "$CLIENTS" -P "$p" -n "$n" EVALSHA "$sha" 1 fr:bench:counter
+            done
+        done
+        echo "bench: scripting round $round/$ROUNDS done ($((SECONDS - t0)) s)" >&2
+    done
+    printf '%-32s %12s %12s %10s\n' test redis fake fake/redis
+    local r f ratio
+    for p in $PIPELINES; do
+        r=$(sel_rounds redis "$p" EVALSHA_INCR | cut -d' ' -f2 | median)
+        f=$(sel_rounds fake "$p" EVALSHA_INCR | cut -d' ' -f2 | median)
+        ratio=$(join <(sel_rounds redis "$p" EVALSHA_INCR | sort -k1,1) \
+                     <(sel_rounds fake "$p" EVALSHA_INCR | sort -k1,1) |
+            awk '$2 > 0 { print $3 / $2 }' | median)
+        printf '%-32s %12.0f %12.0f %10.2f\n' "EVALSHA incr rps (-P $p)" "$r" "$f" "$ratio"
+    done
+    # memory: SCRIPTS distinct scripts of the same size, loaded through one pipe
+    local r0 f0 r1 f1 i
+    r0=$(rss_kb "$REDIS_PID") f0=$(rss_kb "$FAKE_PID")
+    for port in "$REDIS_PORT" "$FAKE_PORT"; do
+        for ((i = 0; i < SCRIPTS; i++)); do
+            printf 'SCRIPT LOAD "return redis.call(\x27INCR\x27, KEYS[1]) + %08d"\n' "$i"
+        done | redis-cli -p "$port" >/dev/null
+    done
+    r1=$(rss_kb "$REDIS_PID") f1=$(rss_kb "$FAKE_PID")
+    awk -v r=$((r1 - r0)) -v f=$((f1 - f0)) -v n="$SCRIPTS" 'BEGIN {
+        printf "%-32s %12.0f %12.0f %10.2f\n", "RSS bytes per cached script", r * 1024 / n,
+            f * 1024 / n, (f > 0 ? r / f : 0) }'
+    stop_servers
+    part_end scripting
 }
 
 echo "redis-server $("$REDIS" --version | sed 's/.*v=\([^ ]*\).*/\1/') against $FAKE;" \
