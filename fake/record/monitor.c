@@ -112,7 +112,9 @@ static void format_line(fr_buf *b, const fr_conn *c, const fr_cmd *cmd, int argc
         frac += 1000000;
     }
     fr__buf_printf(b, "+%lld.%06lld [%d ", (long long)sec, (long long)frac, c->db);
-    if (c->flags & FR_CONN_UNIX)
+    if (c->flags & FR_CONN_SCRIPT) /* a command a Lua script runs */
+        fr__buf_puts(b, "lua] ");
+    else if (c->flags & FR_CONN_UNIX)
         fr__buf_printf(b, "unix:%s] ", c->srv->unixsocket ? c->srv->unixsocket : "");
     else
         fr__buf_printf(b, "%s] ", fr__conn_addr(c));
@@ -127,13 +129,34 @@ static void format_line(fr_buf *b, const fr_conn *c, const fr_cmd *cmd, int argc
     fr__buf_append(b, "\r\n", 2);
 }
 
+static void feed(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+
 static void st_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     struct fr_monitors *m = c->srv->monitors;
     /* FAKE.* are the test steering the fake, not traffic Redis would see */
-    if (!m || !m->n || (c->flags & FR_CONN_PSEUDO) ||
+    if (!m || !m->n || ((c->flags & FR_CONN_PSEUDO) && !(c->flags & FR_CONN_SCRIPT)) ||
         (cmd->flags & (FR_CMD_ADMIN | FR_CMD_SKIP_MONITOR | FR_CMD_CONTROL)))
         return;
+    feed(c, cmd, argc, argv);
+}
+
+/* EVAL and FCALL skip the feed after the call: Redis shows them before
+ * they run, so that the commands of the script ("[0 lua]") follow them. */
+static int st_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    struct fr_monitors *m = c->srv->monitors;
+    if (!m || !m->n || !cmd || (c->flags & (FR_CONN_PSEUDO | FR_CONN_MULTI)) ||
+        (cmd->flags & (FR_CMD_ADMIN | FR_CMD_CONTROL)) || !(cmd->flags & FR_CMD_SKIP_MONITOR) ||
+        (cmd->arity > 0 && argc != cmd->arity) || argc < -cmd->arity)
+        return 0;
+    feed(c, cmd, argc, argv);
+    return 0;
+}
+
+static void feed(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    struct fr_monitors *m = c->srv->monitors;
     fr_buf line = {0};
     format_line(&line, c, cmd, argc, argv);
     for (size_t i = 0; i < m->n; i++) {
@@ -159,6 +182,7 @@ static void st_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *arg
 static const fr_stage_ops monitor_stage = {
     .name = "monitor",
     .order = 15, /* after the recorder, which only looks at commands */
+    .before_command = st_before,
     .called = st_called,
     .close = st_close,
     .stop = stop_all,

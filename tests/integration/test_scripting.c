@@ -232,6 +232,14 @@ static void test_inspection_api(void **state)
     /* the script loaded from the test runs by its SHA */
     redisContext *c = tu_connect(srv);
     tu_cmd_str(c, REDIS_REPLY_STRING, "x", "EVALSHA %s 0", sha);
+    /* INFO counts them */
+    redisReply *r = tu_cmd(c, "INFO memory");
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    assert_non_null(strstr(r->str, "\r\nnumber_of_cached_scripts:1\r\n"));
+    assert_non_null(strstr(r->str, "\r\nnumber_of_functions:2\r\n"));
+    assert_non_null(strstr(r->str, "\r\nnumber_of_libraries:1\r\n"));
+    assert_non_null(strstr(r->str, "\r\nused_memory_scripts_eval:"));
+    freeReplyObject(r);
     redisFree(c);
 }
 
