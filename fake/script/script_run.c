@@ -28,7 +28,9 @@ static void hook(lua_State *L, lua_Debug *ar)
         fr__busy_enter(s);
     if (r->busy)
         fr__busy_pump(s);
-    if (s->srv->shut_down)
+    /* SHUTDOWN, or fr_server_stop from the test: the script must end for
+     * the loop to */
+    if (s->srv->shut_down || __atomic_load_n(&s->srv->stop_requested, __ATOMIC_ACQUIRE))
         r->killed = 1;
     if (r->killed) {
         /* the hook fires once more per line from here on, so a script in
