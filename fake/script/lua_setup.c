@@ -146,11 +146,12 @@ static int g_index(lua_State *L)
                       k ? k : "?");
 }
 
-/* A library Debian does not ship (struct, cmsgpack): any use says so. */
+/* A library Debian does not ship and the fake does not have (struct):
+ * any use says so. */
 static int l_missing(lua_State *L)
 {
     const char *lib = lua_tostring(L, lua_upvalueindex(1));
-    lua_pushfstring(L, "ERR the '%s' library is not available in fakeredis", lib);
+    lua_pushfstring(L, "the '%s' library is not available in fakeredis", lib);
     return lua_error(L);
 }
 
@@ -205,9 +206,8 @@ lua_State *fr__lua_new(fr_scripting *s)
     lua_settop(L, 0);
 
     static const char *const struct_fns[] = {"pack", "unpack", "size", NULL};
-    static const char *const msgpack_fns[] = {"pack", "unpack", "unpack_one", "unpack_limit", NULL};
     missing_lib(L, "struct", struct_fns);
-    missing_lib(L, "cmsgpack", msgpack_fns);
+    fr__lua_open_cmsgpack(L);
 
     lua_getglobal(L, "math");
     uint64_t *x = lua_newuserdata(L, sizeof *x);

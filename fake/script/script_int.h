@@ -98,6 +98,8 @@ void fr__lua_push_err(lua_State *L, const char *msg);
  * the script `name` for caller; answers its result or error to caller. */
 void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *name, int is_function,
                     unsigned flags, int ro);
+/* cmsgpack (lua_cmsgpack.c), as a global table. */
+void fr__lua_open_cmsgpack(lua_State *L);
 /* The redis library functions (lua_redis.c). */
 void fr__lua_register_redis(lua_State *L, fr_scripting *s, int for_functions);
 
