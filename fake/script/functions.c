@@ -147,6 +147,21 @@ static int l_missing_global(lua_State *L)
                       k ? k : "?");
 }
 
+/* A function's globals at run time: what EVAL scripts see, but for the
+ * KEYS and ARGV an EVAL left behind (functions get theirs as arguments). */
+static int l_runtime_global(lua_State *L)
+{
+    const char *k = lua_tostring(L, 2);
+    if (k && strcmp(k, "KEYS") && strcmp(k, "ARGV")) {
+        lua_pushvalue(L, 2);
+        lua_rawget(L, LUA_GLOBALSINDEX);
+        if (!lua_isnil(L, -1))
+            return 1;
+    }
+    return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
+                      k ? k : "?");
+}
+
 static int l_readonly(lua_State *L)
 {
     return luaL_error(L, "Attempt to modify a readonly table");
@@ -247,7 +262,7 @@ static void env_index(lua_State *L, int loading_now)
     if (loading_now)
         lua_getfield(L, LUA_REGISTRYINDEX, LOAD_API);
     else
-        lua_pushvalue(L, LUA_GLOBALSINDEX);
+        lua_pushcfunction(L, l_runtime_global);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 2);
 }
