@@ -146,26 +146,6 @@ static int g_index(lua_State *L)
                       k ? k : "?");
 }
 
-/* A library Debian does not ship and the fake does not have (struct):
- * any use says so. */
-static int l_missing(lua_State *L)
-{
-    const char *lib = lua_tostring(L, lua_upvalueindex(1));
-    lua_pushfstring(L, "the '%s' library is not available in fakeredis", lib);
-    return lua_error(L);
-}
-
-static void missing_lib(lua_State *L, const char *name, const char *const *fns)
-{
-    lua_newtable(L);
-    for (int i = 0; fns[i]; i++) {
-        lua_pushstring(L, name);
-        lua_pushcclosure(L, l_missing, 1);
-        lua_setfield(L, -2, fns[i]);
-    }
-    lua_setglobal(L, name);
-}
-
 static void open_lib(lua_State *L, lua_CFunction f, const char *name)
 {
     lua_pushcfunction(L, f);
@@ -205,8 +185,7 @@ lua_State *fr__lua_new(fr_scripting *s)
     open_lib(L, luaopen_bit, "bit");
     lua_settop(L, 0);
 
-    static const char *const struct_fns[] = {"pack", "unpack", "size", NULL};
-    missing_lib(L, "struct", struct_fns);
+    fr__lua_open_struct(L);
     fr__lua_open_cmsgpack(L);
 
     lua_getglobal(L, "math");

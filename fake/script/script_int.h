@@ -100,6 +100,8 @@ void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *nam
                     unsigned flags, int ro);
 /* cmsgpack (lua_cmsgpack.c), as a global table. */
 void fr__lua_open_cmsgpack(lua_State *L);
+/* struct (lua_struct.c), as a global table. */
+void fr__lua_open_struct(lua_State *L);
 /* The redis library functions (lua_redis.c). */
 void fr__lua_register_redis(lua_State *L, fr_scripting *s, int for_functions);
 
