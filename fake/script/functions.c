@@ -345,6 +345,21 @@ static int parse_meta(const char *code, size_t len, char *name, size_t cap, char
     return 0;
 }
 
+/* Library code that loops: Redis gives it 500 ms. */
+#define LOAD_TIMEOUT_MS 500
+
+static void load_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_getfield(L, LUA_REGISTRYINDEX, "fr_scripting");
+    fr_scripting *s = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (fr__mono_ms() - s->load_start_ms > LOAD_TIMEOUT_MS) {
+        lua_sethook(L, load_hook, LUA_MASKLINE, 0);
+        fr__lua_raise(L, "ERR FUNCTION LOAD timeout");
+    }
+}
+
 /* Compile and run the library's code; on success the new library (not
  * yet linked), else NULL with the error. */
 static fr_lib *build(fr_scripting *s, const char *code, size_t len, const char *name, char *err,
@@ -374,8 +389,10 @@ static fr_lib *build(fr_scripting *s, const char *code, size_t len, const char *
     lua_pushstring(L, "__redis__err__handler");
     lua_rawget(L, LUA_GLOBALSINDEX);
     lua_insert(L, base);
-    /* loading code can loop too: the same hook as a script guards it */
+    s->load_start_ms = fr__mono_ms();
+    lua_sethook(L, load_hook, LUA_MASKCOUNT, 100000);
     rc = lua_pcall(L, 0, 0, base);
+    lua_sethook(L, NULL, 0, 0);
     env_index(L, 0);
     ld->lib = NULL;
     if (rc) {

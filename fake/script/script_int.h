@@ -76,6 +76,7 @@ typedef struct fr_scripting {
     int64_t fake_busy_until; /* mono ms: a fault makes it look busy */
     int fake_busy_function;
     int stage_on;
+    int64_t load_start_ms; /* FUNCTION LOAD running the library's code */
 } fr_scripting;
 
 /* The state (and the Lua state) of srv, made on first use. */
