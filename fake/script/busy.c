@@ -10,7 +10,9 @@
  *
  * A fault can also make the server look busy for a while without any
  * script (fr__script_fake_busy): the same stage answers -BUSY until the
- * time is up or SCRIPT KILL ends it. */
+ * time is up or SCRIPT KILL ends it. The stage is registered with the
+ * scripting state, and its stop callback frees that state with the
+ * server. */
 #include <poll.h>
 #include <stdlib.h>
 
