@@ -39,6 +39,9 @@ fr_scripting *fr__scripting(fr_server *srv)
     if (s->L) {
         lua_pushlightuserdata(s->L, s);
         lua_setfield(s->L, LUA_REGISTRYINDEX, "fr_scripting");
+        lua_pushstring(s->L, "__redis__err__handler");
+        lua_rawget(s->L, LUA_GLOBALSINDEX);
+        s->errh_ref = luaL_ref(s->L, LUA_REGISTRYINDEX);
     }
     fr__busy_stage(s);
     return s;
@@ -114,8 +117,8 @@ int fr__parse_shebang(const char *body, size_t len, unsigned *flags, char *err, 
     return 0;
 }
 
-/* Compile body into the registry as f_<sha>. 0, or -1 with the reply's
- * error text in err. */
+/* Compile body into the registry (a reference: no name to intern per call). 0, or -1 with the
+ * reply's error text in err. */
 static fr_script *create(fr_scripting *s, const char *body, size_t len, const char *sha, char *err,
                          size_t errlen)
 {
@@ -139,10 +142,9 @@ static fr_script *create(fr_scripting *s, const char *body, size_t len, const ch
         lua_pop(L, 1);
         return NULL;
     }
-    char fname[43] = "f_";
-    memcpy(fname + 2, sha, 41);
-    lua_setfield(L, LUA_REGISTRYINDEX, fname);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     fr_script *sc = fr__xcalloc(1, sizeof *sc);
+    sc->ref = ref;
     memcpy(sc->sha, sha, 41);
     sc->body = fr__xmemdup(body, len);
     sc->len = len;
@@ -252,9 +254,7 @@ void fr__script_eval(fr_conn *c, int by_sha, int ro)
     lua_State *L = s->L;
     set_array(L, "KEYS", c->argv + 3, (int)numkeys);
     set_array(L, "ARGV", c->argv + 3 + numkeys, c->argc - 3 - (int)numkeys);
-    char fname[43] = "f_";
-    memcpy(fname + 2, sc->sha, 41);
-    lua_getfield(L, LUA_REGISTRYINDEX, fname);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, sc->ref);
     char name[41];
     memcpy(name, sc->sha, 41); /* a SCRIPT FLUSH inside can't free it */
     fr__script_run(s, c, 0, name, 0, sc->flags, ro);
@@ -294,12 +294,8 @@ void fr__script_flush_cmd(fr_conn *c)
     if (s && s->L) {
         fr_dict_iter it;
         fr__dict_iter_start(&it, &s->scripts);
-        for (fr_dict_entry *e; (e = fr__dict_iter_next(&it));) {
-            char fname[43] = "f_";
-            memcpy(fname + 2, e->key, 41);
-            lua_pushnil(s->L);
-            lua_setfield(s->L, LUA_REGISTRYINDEX, fname);
-        }
+        for (fr_dict_entry *e; (e = fr__dict_iter_next(&it));)
+            luaL_unref(s->L, LUA_REGISTRYINDEX, ((fr_script *)e->v.p)->ref);
         fr__dict_iter_end(&it);
         fr__dict_clear(&s->scripts);
         s->scripts_bytes = 0;

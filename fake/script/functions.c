@@ -386,8 +386,7 @@ static fr_lib *build(fr_scripting *s, const char *code, size_t len, const char *
     ld->lib = lib;
     env_index(L, 1);
     int base = lua_gettop(L);
-    lua_pushstring(L, "__redis__err__handler");
-    lua_rawget(L, LUA_GLOBALSINDEX);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->errh_ref);
     lua_insert(L, base);
     s->load_start_ms = fr__mono_ms();
     lua_sethook(L, load_hook, LUA_MASKCOUNT, 100000);

@@ -22,9 +22,10 @@ enum {
 };
 
 /* One EVAL script of the cache: its function lives in the Lua registry
- * under "f_<sha>". */
+ * (ref). */
 typedef struct fr_script {
     char sha[41];
+    int ref;
     char *body;
     size_t len;
     unsigned flags;
@@ -76,6 +77,7 @@ typedef struct fr_scripting {
     int64_t fake_busy_until; /* mono ms: a fault makes it look busy */
     int fake_busy_function;
     int stage_on;
+    int errh_ref;          /* the registry's reference to __redis__err__handler */
     int64_t load_start_ms; /* FUNCTION LOAD running the library's code */
 } fr_scripting;
 

@@ -75,8 +75,7 @@ void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *nam
 {
     lua_State *L = s->L;
     int fn = lua_gettop(L) - nargs;
-    lua_pushstring(L, "__redis__err__handler");
-    lua_rawget(L, LUA_GLOBALSINDEX);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->errh_ref);
     lua_insert(L, fn);
     fr_run *r = &s->run;
     memset(r, 0, sizeof *r);
