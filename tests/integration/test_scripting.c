@@ -119,6 +119,44 @@ static void test_script_kill_ends_busy_script(void **state)
     redisFree(b);
 }
 
+/* A busy function: the texts name FUNCTION KILL; SCRIPT KILL is refused
+ * with them; the C API (clock, faults) is served while it runs. */
+static void test_function_kill_and_api_while_busy(void **state)
+{
+    fr_server *srv = *state;
+    redisContext *a = tu_connect(srv), *b = tu_connect(srv);
+    tu_cmd_ok(b, "CONFIG SET busy-reply-threshold 50");
+    const char lib[] = "#!lua name=spin\n"
+                       "redis.register_function('spin', function() while true do end end)";
+    assert_int_equal(fr_function_load(srv, lib, sizeof lib - 1, 0), FR_OK);
+    redisAppendCommand(a, "FCALL spin 0");
+    int done = 0;
+    assert_int_equal(redisBufferWrite(a, &done), REDIS_OK);
+    const char busy_fn[] =
+        "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+    redisReply *r = await_busy(b);
+    assert_string_equal(r->str, busy_fn);
+    freeReplyObject(r);
+    /* the loop thread is inside the function, yet the API answers */
+    assert_int_equal(fr_clock_freeze(srv), FR_OK);
+    assert_int_equal(fr_clock_advance(srv, 1000), FR_OK);
+    assert_int_equal(fr_fault_add_text(srv, "cmd=GET action=error err=loading", NULL), FR_OK);
+    tu_cmd_str(b, REDIS_REPLY_ERROR, busy_fn, "SCRIPT KILL");
+    r = tu_cmd(b, "FUNCTION STATS");
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->element[1]->type, REDIS_REPLY_ARRAY); /* running_script */
+    assert_string_equal(r->element[1]->element[1]->str, "spin");
+    freeReplyObject(r);
+    tu_cmd_ok(b, "FUNCTION KILL");
+    r = tu_next_reply(a);
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    assert_non_null(strstr(r->str, "Script killed by user with SCRIPT KILL... script: spin"));
+    freeReplyObject(r);
+    tu_cmd_str(b, REDIS_REPLY_ERROR, "LOADING Redis is loading the dataset in memory", "GET k");
+    redisFree(a);
+    redisFree(b);
+}
+
 static void test_script_that_wrote_is_unkillable(void **state)
 {
     fr_server *srv = *state;
@@ -266,6 +304,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_script_error_inside_multi, fr_fixture_setup,
                                         fr_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_script_kill_ends_busy_script, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_function_kill_and_api_while_busy, fr_fixture_setup,
                                         fr_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_script_that_wrote_is_unkillable, fr_fixture_setup,
                                         fr_fixture_teardown),
