@@ -83,6 +83,8 @@ static const param params[] = {
      OFF(enc.zset_max_listpack_entries), 0, LONG_MAX, 0, NULL, S_NONE},
     {"zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, OFF(enc.zset_max_listpack_value),
      0, LONG_MAX, 0, NULL, S_NONE},
+    {"hll-sparse-max-bytes", NULL, P_MEM, OFF(hll_sparse_max_bytes), 0, LONG_MAX, 0, NULL,
+     S_NONE},
     {"stream-node-max-bytes", NULL, P_MEM, OFF(enc.stream_node_max_bytes), 0, LONG_MAX, 0, NULL,
      S_NONE},
     {"stream-node-max-entries", NULL, P_LL, OFF(enc.stream_node_max_entries), 0, LLONG_MAX, 0,
@@ -131,6 +133,7 @@ void fr__config_defaults(fr_config *cfg)
     cfg->enc.zset_max_listpack_entries = 128;
     cfg->enc.zset_max_listpack_value = 64;
     cfg->enc.stream_node_max_bytes = 4096;
+    cfg->hll_sparse_max_bytes = 3000;
     cfg->enc.stream_node_max_entries = 100;
     cfg->activerehashing = 1;
     cfg->protected_mode = 1;
