@@ -421,6 +421,8 @@ int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *
     case P_MEM: {
         long long x;
         int ok = p->type == P_MEM ? fr__parse_memory(v.p, v.len, &x) : fr__str2ll(v.p, v.len, &x);
+        if (p->type == P_MEM && ok && x < 0) /* Redis reads memory values unsigned */
+            ok = 0;
         if (!ok) {
             snprintf(err, errlen, p->type == P_MEM ? "argument must be a memory value"
                                                    : "argument couldn't be parsed into an integer");

@@ -164,16 +164,18 @@ fr_obj *fr__hll_new(void)
 }
 
 /* Visit the runs of a sparse code: fn(ctx, first, run, value) with value
- * 0 for zeros. Stops at a VAL run that would pass the last register.
- * Returns 0 when the runs cover exactly every register, else -1. */
+ * 0 for zeros. With `stop`, stops at a VAL run that would pass the last
+ * register (so a code with one VAL too many still covers every register:
+ * Redis merges such a value but refuses to count it). Returns 0 when the
+ * runs cover exactly every register, else -1. */
 typedef void run_fn(void *ctx, long first, long run, unsigned value);
-static int sparse_walk(const uint8_t *p, const uint8_t *end, run_fn *fn, void *ctx)
+static int sparse_walk(const uint8_t *p, const uint8_t *end, run_fn *fn, void *ctx, int stop)
 {
     long idx = 0, run;
     while (p < end) {
         unsigned value = OP_IS_ZERO(*p) || OP_IS_XZERO(*p) ? 0 : VAL_VALUE(*p);
         p += op_read(p, end, &run);
-        if (value && idx + run > FR_HLL_REGISTERS)
+        if (stop && value && idx + run > FR_HLL_REGISTERS)
             break;
         fn(ctx, idx, run, value);
         idx += run;
@@ -212,7 +214,7 @@ int fr__hll_to_dense(fr_obj *o)
     uint8_t *dense = fr__xcalloc(1, FR_HLL_DENSE_SIZE + 1);
     memcpy(dense, b, FR_HLL_HDR);
     dense[4] = FR_HLL_DENSE;
-    if (sparse_walk(b + FR_HLL_HDR, b + s->len, run_to_dense, dense + FR_HLL_HDR) < 0) {
+    if (sparse_walk(b + FR_HLL_HDR, b + s->len, run_to_dense, dense + FR_HLL_HDR, 1) < 0) {
         free(dense);
         return -1;
     }
@@ -311,7 +313,9 @@ static int sparse_set(fr_obj *o, size_t sparse_max, long index, unsigned count)
     if (delta > 0 && s->len + (size_t)delta > sparse_max)
         return promote_and_set(o, index, count);
     uint8_t *next = p + oplen;
-    if (delta)
+    /* a truncated last XZERO has no next: Redis then just moves the
+     * length, cutting the tail of the new sequence (corrupt either way) */
+    if (delta && next < end)
         memmove(next + delta, next, (size_t)(end - next));
     memcpy(p, seq, seqlen);
     s->len = (size_t)((long)s->len + delta);
@@ -353,7 +357,7 @@ int fr__hll_merge(uint8_t regs[FR_HLL_REGISTERS], const void *p, size_t len)
         }
         return 0;
     }
-    return sparse_walk(b + FR_HLL_HDR, b + len, run_to_max, regs);
+    return sparse_walk(b + FR_HLL_HDR, b + len, run_to_max, regs, 1);
 }
 
 /* Ertl's sigma and tau ("New cardinality estimation algorithms for
@@ -407,7 +411,7 @@ uint64_t fr__hll_count(const void *p, size_t len, int *invalid)
     if (b[4] == FR_HLL_DENSE) {
         for (long i = 0; i < FR_HLL_REGISTERS; i++)
             histo[fr__hll_dense_get(b + FR_HLL_HDR, i)]++;
-    } else if (sparse_walk(b + FR_HLL_HDR, b + len, run_to_histo, histo) < 0) {
+    } else if (sparse_walk(b + FR_HLL_HDR, b + len, run_to_histo, histo, 0) < 0) {
         *invalid = 1;
         return 0;
     }
