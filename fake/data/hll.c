@@ -164,19 +164,17 @@ fr_obj *fr__hll_new(void)
 }
 
 /* Visit the runs of a sparse code: fn(ctx, first, run, value) with value
- * 0 for zeros. With `stop`, stops at a VAL run that would pass the last
- * register (so a code with one VAL too many still covers every register:
- * Redis merges such a value but refuses to count it). Returns 0 when the
- * runs cover exactly every register, else -1. */
+ * 0 for zeros. Returns 0 when the runs cover exactly every register, else
+ * -1 (a VAL run past the last register stops the walk at once). */
 typedef void run_fn(void *ctx, long first, long run, unsigned value);
-static int sparse_walk(const uint8_t *p, const uint8_t *end, run_fn *fn, void *ctx, int stop)
+static int sparse_walk(const uint8_t *p, const uint8_t *end, run_fn *fn, void *ctx)
 {
     long idx = 0, run;
     while (p < end) {
         unsigned value = OP_IS_ZERO(*p) || OP_IS_XZERO(*p) ? 0 : VAL_VALUE(*p);
         p += op_read(p, end, &run);
-        if (stop && value && idx + run > FR_HLL_REGISTERS)
-            break;
+        if (value && idx + run > FR_HLL_REGISTERS)
+            return -1;
         fn(ctx, idx, run, value);
         idx += run;
     }
@@ -214,7 +212,7 @@ int fr__hll_to_dense(fr_obj *o)
     uint8_t *dense = fr__xcalloc(1, FR_HLL_DENSE_SIZE + 1);
     memcpy(dense, b, FR_HLL_HDR);
     dense[4] = FR_HLL_DENSE;
-    if (sparse_walk(b + FR_HLL_HDR, b + s->len, run_to_dense, dense + FR_HLL_HDR, 1) < 0) {
+    if (sparse_walk(b + FR_HLL_HDR, b + s->len, run_to_dense, dense + FR_HLL_HDR) < 0) {
         free(dense);
         return -1;
     }
@@ -357,7 +355,7 @@ int fr__hll_merge(uint8_t regs[FR_HLL_REGISTERS], const void *p, size_t len)
         }
         return 0;
     }
-    return sparse_walk(b + FR_HLL_HDR, b + len, run_to_max, regs, 1);
+    return sparse_walk(b + FR_HLL_HDR, b + len, run_to_max, regs);
 }
 
 /* Ertl's sigma and tau ("New cardinality estimation algorithms for
@@ -411,7 +409,7 @@ uint64_t fr__hll_count(const void *p, size_t len, int *invalid)
     if (b[4] == FR_HLL_DENSE) {
         for (long i = 0; i < FR_HLL_REGISTERS; i++)
             histo[fr__hll_dense_get(b + FR_HLL_HDR, i)]++;
-    } else if (sparse_walk(b + FR_HLL_HDR, b + len, run_to_histo, histo, 0) < 0) {
+    } else if (sparse_walk(b + FR_HLL_HDR, b + len, run_to_histo, histo) < 0) {
         *invalid = 1;
         return 0;
     }
