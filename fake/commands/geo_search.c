@@ -334,7 +334,7 @@ static void search(fr_conn *c, int src, int flags)
         return;
     }
     size_t n = r.count == 0 || ps.n < (size_t)r.count ? ps.n : (size_t)r.count;
-    if (r.sort != SORT_NONE) {
+    if (r.sort != SORT_NONE && ps.n > 1) {
         int (*cmp)(const void *, const void *) = r.sort == SORT_ASC ? by_dist_asc : by_dist_desc;
         /* Redis sorts all with qsort, or only the first n with its
          * partial quicksort: equal distances come out in that order */
