@@ -313,7 +313,7 @@ void fr__cmd_command_info(fr_conn *c)
         if (cmd && visible(c, cmd))
             add_command_info(c, cmd);
         else
-            fr__add_null_array(c);
+            fr__add_null(c); /* RESP2: $-1, as Redis */
     }
 }
 

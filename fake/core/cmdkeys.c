@@ -79,7 +79,8 @@ static int arg_ll(const fr_arg *a, long long *out)
     char tmp[24];
     memcpy(tmp, a->p, a->len);
     tmp[a->len] = '\0';
-    if (tmp[0] == '+' || (tmp[0] == '0' && a->len > 1) || (tmp[0] == '-' && tmp[1] == '0'))
+    if (!(tmp[0] == '-' || (tmp[0] >= '0' && tmp[0] <= '9')) || (tmp[0] == '0' && a->len > 1) ||
+        (tmp[0] == '-' && !(tmp[1] >= '1' && tmp[1] <= '9')))
         return 0;
     char *end;
     long long v = strtoll(tmp, &end, 10);
@@ -126,7 +127,8 @@ static int spec_keys(const fr_cmd_meta *m, const fr_keyspec *s, int argc, const 
         if (first + s->a >= argc || !arg_ll(&argv[first + s->a], &nk) || nk < 0)
             return -1;
         first += s->b;
-        last = first + (int)nk - 1;
+        /* Redis takes the count as an int: 2^32+1 keys are 1 */
+        last = first + (int)(int32_t)(uint32_t)(unsigned long long)nk - 1;
         step = s->c;
     } else {
         return -1;
@@ -241,10 +243,54 @@ static int keys_georadius(int argc, const fr_arg *argv, fr_keylist *out)
     return out->n;
 }
 
+/* The commands that give a count of keys, where their specs fail (a count
+ * that is not a plain number): the count as atoi reads it ("01", "1x"),
+ * at least 1 and no more than the arguments after it; the keys come
+ * without flags, a destination after the others. */
+static const struct keynum_rule {
+    const char *name;
+    int numidx; /* where the count is */
+    int dest;   /* 1: a destination key at 1 */
+} keynum_rules[] = {
+    {"zunionstore", 2, 1}, {"zinterstore", 2, 1}, {"zdiffstore", 2, 1}, {"zunion", 1, 0},
+    {"zinter", 1, 0},      {"zdiff", 1, 0},       {"zintercard", 1, 0}, {"sintercard", 1, 0},
+    {"lmpop", 1, 0},       {"zmpop", 1, 0},       {"blmpop", 2, 0},     {"bzmpop", 2, 0},
+    {"eval", 2, 0},        {"evalsha", 2, 0},     {"eval_ro", 2, 0},    {"evalsha_ro", 2, 0},
+    {"fcall", 2, 0},       {"fcall_ro", 2, 0}};
+
+static const struct keynum_rule *keynum_rule_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof keynum_rules / sizeof keynum_rules[0]; i++)
+        if (!strcmp(name, keynum_rules[i].name))
+            return &keynum_rules[i];
+    return NULL;
+}
+
+static int keys_keynum(const struct keynum_rule *r, int argc, const fr_arg *argv, fr_keylist *out)
+{
+    if (r->numidx >= argc)
+        return 0;
+    char tmp[32];
+    size_t len = argv[r->numidx].len < sizeof tmp - 1 ? argv[r->numidx].len : sizeof tmp - 1;
+    memcpy(tmp, argv[r->numidx].p, len);
+    tmp[len] = '\0';
+    int num = (int)(int32_t)(uint32_t)(unsigned long)strtol(tmp, NULL, 10); /* atoi */
+    if (num < 1 || num > argc - r->numidx - 1)
+        return 0;
+    for (int i = 0; i < num; i++)
+        keys_add(out, r->numidx + 1 + i, 0);
+    if (r->dest)
+        keys_add(out, 1, 0);
+    return out->n;
+}
+
 static int own_rule(const char *name, int argc, const fr_arg *argv, fr_keylist *out)
 {
     if (argc < 2)
         return -1;
+    const struct keynum_rule *kr = keynum_rule_of(name);
+    if (kr)
+        return keys_keynum(kr, argc, argv, out);
     if (!strcmp(name, "set"))
         return keys_set(argc, argv, out);
     if (!strcmp(name, "bitfield"))
