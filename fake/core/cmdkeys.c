@@ -149,6 +149,8 @@ static int spec_keys(const fr_cmd_meta *m, const fr_keyspec *s, int argc, const 
 static int from_specs(const fr_cmd_meta *m, int argc, const fr_arg *argv, fr_keylist *out)
 {
     for (int i = 0; i < m->nspecs; i++) {
+        if (m->specs[i].flags & FR_KS_NOT_KEY)
+            continue; /* a channel (SPUBLISH), not a key */
         if (spec_keys(m, &m->specs[i], argc, argv, out) < 0) {
             out->n = 0;
             return -1;
