@@ -126,9 +126,14 @@ static void add_subcommands(fr_conn *c, const fr_cmd *container, int docs)
 /* ---- the fake's own commands: described from the table ---- */
 
 static const char *const flag_names[] = {
-    "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading",
-    "stale", "skip_monitor", "skip_slowlog", "fast", "no_auth",
-    NULL /* may_replicate: Redis hides it on purpose */, "no_multi", "allow_busy"};
+    "write",        "readonly",
+    "denyoom",      "admin",
+    "pubsub",       "noscript",
+    "blocking",     "loading",
+    "stale",        "skip_monitor",
+    "skip_slowlog", "fast",
+    "no_auth",      NULL /* may_replicate: Redis hides it on purpose */,
+    "no_multi",     "allow_busy"};
 
 static void add_table_key_specs(fr_conn *c, const fr_cmd *cmd)
 {

@@ -13,9 +13,9 @@
 
 #include "command.h"
 
-static const char *const ks_names[] = {"RO",     "RW",     "OW",     "RM",
-                                       "access", "update", "insert", "delete",
-                                       "not_key", "incomplete", "variable_flags"};
+static const char *const ks_names[] = {
+    "RO",     "RW",     "OW",      "RM",         "access",        "update",
+    "insert", "delete", "not_key", "incomplete", "variable_flags"};
 
 void fr__ks_flag_names(uint32_t flags, char *buf, size_t len)
 {
@@ -253,12 +253,12 @@ static const struct keynum_rule {
     const char *name;
     int numidx; /* where the count is */
     int dest;   /* 1: a destination key at 1 */
-} keynum_rules[] = {
-    {"zunionstore", 2, 1}, {"zinterstore", 2, 1}, {"zdiffstore", 2, 1}, {"zunion", 1, 0},
-    {"zinter", 1, 0},      {"zdiff", 1, 0},       {"zintercard", 1, 0}, {"sintercard", 1, 0},
-    {"lmpop", 1, 0},       {"zmpop", 1, 0},       {"blmpop", 2, 0},     {"bzmpop", 2, 0},
-    {"eval", 2, 0},        {"evalsha", 2, 0},     {"eval_ro", 2, 0},    {"evalsha_ro", 2, 0},
-    {"fcall", 2, 0},       {"fcall_ro", 2, 0}};
+} keynum_rules[] = {{"zunionstore", 2, 1}, {"zinterstore", 2, 1}, {"zdiffstore", 2, 1},
+                    {"zunion", 1, 0},      {"zinter", 1, 0},      {"zdiff", 1, 0},
+                    {"zintercard", 1, 0},  {"sintercard", 1, 0},  {"lmpop", 1, 0},
+                    {"zmpop", 1, 0},       {"blmpop", 2, 0},      {"bzmpop", 2, 0},
+                    {"eval", 2, 0},        {"evalsha", 2, 0},     {"eval_ro", 2, 0},
+                    {"evalsha_ro", 2, 0},  {"fcall", 2, 0},       {"fcall_ro", 2, 0}};
 
 static const struct keynum_rule *keynum_rule_of(const char *name)
 {
@@ -308,8 +308,8 @@ static int own_rule(const char *name, int argc, const fr_arg *argv, fr_keylist *
 
 static int has_own_rule(const char *name)
 {
-    static const char *const names[] = {"set",     "bitfield",  "sort", "sort_ro",
-                                        "migrate", "georadius", "georadiusbymember"};
+    static const char *const names[] = {
+        "set", "bitfield", "sort", "sort_ro", "migrate", "georadius", "georadiusbymember"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(name, names[i]))
             return 1;
@@ -342,13 +342,13 @@ static int legacy_keys(const fr_cmd *cmd, int argc, fr_keylist *out)
     int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
     int step = cmd->key_step > 0 ? cmd->key_step : 1;
     for (int i = cmd->first_key; i <= last && i < argc; i += step)
-        keys_add(out, i, (cmd->flags & FR_CMD_WRITE) ? FR_KS_RW | FR_KS_UPDATE
-                                                     : FR_KS_RO | FR_KS_ACCESS);
+        keys_add(out, i,
+                 (cmd->flags & FR_CMD_WRITE) ? FR_KS_RW | FR_KS_UPDATE : FR_KS_RO | FR_KS_ACCESS);
     return out->n;
 }
 
 int fr__command_keys(const fr_cmd_index *ix, const fr_cmd *cmd, int argc, const fr_arg *argv,
-                 fr_keylist *out)
+                     fr_keylist *out)
 {
     out->n = 0;
     const fr_cmd_meta *m = fr__cmd_meta(ix, cmd);

@@ -91,7 +91,7 @@ void fr__keys_free(fr_keylist *k);
  * Fills out (fr__keys_init first, fr__keys_free after) and returns the
  * number of keys. */
 int fr__command_keys(const fr_cmd_index *ix, const fr_cmd *cmd, int argc, const fr_arg *argv,
-                 fr_keylist *out);
+                     fr_keylist *out);
 /* Whether cmd takes keys at all (COMMAND GETKEYS: "The command has no key
  * arguments"). */
 int fr__command_has_keys(const fr_cmd_index *ix, const fr_cmd *cmd);

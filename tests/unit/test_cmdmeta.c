@@ -20,15 +20,21 @@
 static const struct {
     const char *word;
     uint32_t bit;
-} flag_bits[] = {
-    {"write", FR_CMD_WRITE},       {"readonly", FR_CMD_READONLY},
-    {"denyoom", FR_CMD_DENYOOM},   {"admin", FR_CMD_ADMIN},
-    {"pubsub", FR_CMD_PUBSUB},     {"noscript", FR_CMD_NOSCRIPT},
-    {"blocking", FR_CMD_BLOCKING}, {"loading", FR_CMD_LOADING},
-    {"stale", FR_CMD_STALE},       {"skip_monitor", FR_CMD_SKIP_MONITOR},
-    {"skip_slowlog", FR_CMD_SKIP_SLOWLOG}, {"fast", FR_CMD_FAST},
-    {"no_auth", FR_CMD_NO_AUTH},   {"no_multi", FR_CMD_NO_MULTI},
-    {"allow_busy", FR_CMD_ALLOW_BUSY}};
+} flag_bits[] = {{"write", FR_CMD_WRITE},
+                 {"readonly", FR_CMD_READONLY},
+                 {"denyoom", FR_CMD_DENYOOM},
+                 {"admin", FR_CMD_ADMIN},
+                 {"pubsub", FR_CMD_PUBSUB},
+                 {"noscript", FR_CMD_NOSCRIPT},
+                 {"blocking", FR_CMD_BLOCKING},
+                 {"loading", FR_CMD_LOADING},
+                 {"stale", FR_CMD_STALE},
+                 {"skip_monitor", FR_CMD_SKIP_MONITOR},
+                 {"skip_slowlog", FR_CMD_SKIP_SLOWLOG},
+                 {"fast", FR_CMD_FAST},
+                 {"no_auth", FR_CMD_NO_AUTH},
+                 {"no_multi", FR_CMD_NO_MULTI},
+                 {"allow_busy", FR_CMD_ALLOW_BUSY}};
 
 /* Newer than 7.0.15, kept on purpose (clients send them and ignore the
  * error); the FAKE.* family is the fake's own. */
@@ -192,8 +198,7 @@ static void test_keys_of_commands_to_come(void **state)
     assert_string_equal(keys_of(ix, "migrate h 1 '' 0 10 KEYS a keys b"),
                         "7:RW access delete 8:RW access delete 9:RW access delete");
     assert_string_equal(keys_of(ix, "migrate h 1 '' 0 10 auth keys x a"), "3:RW access delete");
-    assert_string_equal(keys_of(ix, "migrate h 1 '' 0 10 auth2 u keys x a"),
-                        "3:RW access delete");
+    assert_string_equal(keys_of(ix, "migrate h 1 '' 0 10 auth2 u keys x a"), "3:RW access delete");
     assert_string_equal(keys_of(ix, "migrate h 1 '' 0 10 auth p keys a"), "9:RW access delete");
     /* GEORADIUS: STORE/STOREDIST specs, and its own rule for a trailing one */
     assert_string_equal(keys_of(ix, "georadius k 0 0 1 km store d"), "1:RO access 7:OW update");
