@@ -99,6 +99,8 @@ def check_kinds(node, data):
     """The C walker re-encodes only these types."""
     if node.kind not in "%*~$+:":
         raise SystemExit("type %s not handled by the C walker" % node.kind)
+    if node.kind == "+" and len(node.val) >= 128:
+        raise SystemExit("status %r too long for the C walker" % node.val)
     if node.kind in "%*~":
         for item in node.val:
             check_kinds(item, data)
