@@ -189,8 +189,8 @@ static int keys_bitfield(int argc, const fr_arg *argv, fr_keylist *out)
     return 1;
 }
 
-/* The sorted key, and the last STORE's target; LIMIT, GET and BY skip
- * their arguments. */
+/* The sorted key, and the target of the last STORE; LIMIT, GET and BY
+ * skip their arguments, STORE does not (STORE STORE x stores to x). */
 static int keys_sort(int argc, const fr_arg *argv, fr_keylist *out, int ro)
 {
     int store = 0;
@@ -200,7 +200,7 @@ static int keys_sort(int argc, const fr_arg *argv, fr_keylist *out, int ro)
         else if (arg_is(&argv[i], "get") || arg_is(&argv[i], "by"))
             i += 1;
         else if (arg_is(&argv[i], "store") && i + 1 < argc)
-            store = ++i;
+            store = i + 1; /* its argument is looked at again, as Redis does */
     }
     keys_add(out, 1, FR_KS_RO | FR_KS_ACCESS);
     if (store)
@@ -286,6 +286,33 @@ static int keys_keynum(const struct keynum_rule *r, int argc, const fr_arg *argv
     return out->n;
 }
 
+/* XREAD and XREADGROUP where the spec fails: STREAMS found by walking
+ * the options (BLOCK and COUNT take one argument, GROUP two, NOACK none;
+ * anything else ends the walk), then half of what follows, without
+ * flags. */
+static int keys_xread(int argc, const fr_arg *argv, fr_keylist *out)
+{
+    int pos = -1;
+    for (int i = 1; i < argc; i++) {
+        if (arg_is(&argv[i], "block") || arg_is(&argv[i], "count")) {
+            i++;
+        } else if (arg_is(&argv[i], "group")) {
+            i += 2;
+        } else if (arg_is(&argv[i], "streams")) {
+            pos = i;
+            break;
+        } else if (!arg_is(&argv[i], "noack")) {
+            break;
+        }
+    }
+    int num = argc - pos - 1;
+    if (pos < 0 || num == 0 || num % 2)
+        return 0;
+    for (int i = 0; i < num / 2; i++)
+        keys_add(out, pos + 1 + i, 0);
+    return out->n;
+}
+
 static int own_rule(const char *name, int argc, const fr_arg *argv, fr_keylist *out)
 {
     if (argc < 2)
@@ -293,6 +320,8 @@ static int own_rule(const char *name, int argc, const fr_arg *argv, fr_keylist *
     const struct keynum_rule *kr = keynum_rule_of(name);
     if (kr)
         return keys_keynum(kr, argc, argv, out);
+    if (!strcmp(name, "xread") || !strcmp(name, "xreadgroup"))
+        return keys_xread(argc, argv, out);
     if (!strcmp(name, "set"))
         return keys_set(argc, argv, out);
     if (!strcmp(name, "bitfield"))

@@ -210,6 +210,8 @@ static void test_keys_of_commands_to_come(void **state)
     assert_string_equal(keys_of(ix, "georadiusbymember k m 1 km store d"),
                         "1:RO access 6:OW update");
     assert_string_equal(keys_of(ix, "georadiusbymember k m 1 store km"), "1:RO access");
+    assert_string_equal(keys_of(ix, "georadius k 0 0 1 km storedist storedist store"),
+                        "1:RO access 7:OW update");
     /* EVAL: numkeys; a count the spec refuses is read as atoi does */
     assert_string_equal(keys_of(ix, "eval s 2 a b"), "3:RW access update 4:RW access update");
     assert_string_equal(keys_of(ix, "eval s 0"), "-");
