@@ -99,9 +99,12 @@ static int spec_keys(const fr_cmd_meta *m, const fr_keyspec *s, int argc, const 
     if (s->bs == FR_BS_INDEX) {
         first = s->index;
     } else if (s->bs == FR_BS_KEYWORD) {
-        int start = s->index > 0 ? s->index : argc + s->index;
-        int end = s->index > 0 ? argc - 1 : 1;
-        for (int i = start; i != end + (start <= end ? 1 : -1); i += start <= end ? 1 : -1) {
+        /* forward from startfrom to the one before last (a keyword last
+         * has no key after it), or backward from argc+startfrom to 1 */
+        int fwd = s->index > 0;
+        int start = fwd ? s->index : argc + s->index;
+        int end = fwd ? argc - 1 : 0; /* exclusive */
+        for (int i = start; i != end; i += fwd ? 1 : -1) {
             if (i >= argc || i < 1)
                 break;
             if (arg_is(&argv[i], s->keyword)) {
