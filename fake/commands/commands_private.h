@@ -239,4 +239,15 @@ void fr__info_render(fr_server *srv, int argc, const fr_arg *args, fr_buf *out);
 int fr__valid_client_name(const fr_arg *name);
 void fr__set_client_name(fr_conn *c, const fr_arg *name);
 
+/* ==== cmd_keys.c ==== */
+
+/* A value's DUMP payload (what RESTORE reads back), appended to out. */
+void fr__key_dump_payload(const fr_obj *o, fr_buf *out);
+
+/* ==== cmd_repl.c ==== */
+
+struct fr_repl_hooks;
+/* What replication borrows from the commands (the DUMP codec). */
+const struct fr_repl_hooks *fr__repl_hooks(void);
+
 #endif
