@@ -55,6 +55,8 @@ static void usage(FILE *f)
             "                    recording with an error, and log it on stderr\n"
             "  --lenient         (with --playback) run a command off the recording on\n"
             "                    the fake instead, and log it\n"
+            "  --replicas N      also start N replicas of this server (ports --port+1..N,\n"
+            "                    or ephemeral with --port 0: listed in --port-file)\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -71,7 +73,7 @@ static void on_shutdown(void *base)
 
 /* Write the port through a temporary file and rename(), so a reader that
  * polls for the file never sees it half written. */
-static int write_port_file(const char *path, int port)
+static int write_port_file(const char *path, int port, const int *more, int nmore)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -79,6 +81,8 @@ static int write_port_file(const char *path, int port)
     if (!f)
         return -1;
     fprintf(f, "%d\n", port);
+    for (int i = 0; i < nmore; i++) /* --replicas: their ports, one a line */
+        fprintf(f, "%d\n", more[i]);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
         unlink(tmp);
         return -1;
@@ -175,6 +179,7 @@ typedef struct args {
     int proxy_port;
     const char *playback; /* --playback FILE */
     int lenient, strict;  /* --lenient, --strict */
+    int replicas;         /* --replicas N */
 } args;
 
 static void add_config(args *a, char *line)
@@ -389,6 +394,15 @@ static void parse_args(args *a, int argc, char **argv)
                 exit(1);
             }
             i++;
+        } else if (!strcmp(o, "--replicas")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 0 || n > 16) {
+                fprintf(stderr, "fakeredis-server: bad --replicas '%s' (expected 0 to 16)\n", v);
+                exit(1);
+            }
+            a->replicas = (int)n;
+            i++;
         } else if (!strcmp(o, "--fault")) {
             a->faults = realloc(a->faults, (a->nfaults + 1) * sizeof *a->faults);
             if (!a->faults) {
@@ -475,6 +489,28 @@ static int prepare(fr_server *srv, const args *a)
     return 0;
 }
 
+/* --replicas N: replicas of srv on the same loop, each on its own port,
+ * joined by REPLICAOF; they connect once the loop runs. */
+static int start_replicas(struct event_base *base, const args *a, fr_server *srv,
+                          fr_server **out, int *ports)
+{
+    for (int i = 0; i < a->replicas; i++) {
+        fr_options o = a->opts;
+        o.port = a->opts.port ? a->opts.port + 1 + i : 0;
+        o.unixsocket = NULL;
+        o.on_shutdown = NULL;
+        int st = fr_server_attach(base, &o, &out[i]);
+        if (st != FR_OK) {
+            fprintf(stderr, "fakeredis-server: replica %d: %s\n", i + 1, fr_strerror(st));
+            return -1;
+        }
+        ports[i] = fr_server_port(out[i]);
+        fr_reply *r = fr_execf(out[i], "REPLICAOF 127.0.0.1 %d", fr_server_port(srv));
+        fr_reply_free(r);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     args a;
@@ -496,6 +532,8 @@ int main(int argc, char **argv)
 
     int rc = 1;
     fr_server *srv = NULL;
+    fr_server *replicas[16] = {NULL};
+    int replica_ports[16] = {0};
     struct event *sigterm = NULL, *sigint = NULL;
     struct event_base *base = event_base_new();
     if (!base) {
@@ -514,6 +552,8 @@ int main(int argc, char **argv)
     }
     if (prepare(srv, &a) < 0)
         goto out;
+    if (start_replicas(base, &a, srv, replicas, replica_ports) < 0)
+        goto out;
     sigterm = evsignal_new(base, SIGTERM, on_signal, base);
     sigint = evsignal_new(base, SIGINT, on_signal, base);
     if (!sigterm || !sigint || event_add(sigterm, NULL) < 0 || event_add(sigint, NULL) < 0) {
@@ -526,7 +566,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.pidfile, strerror(errno));
         goto out;
     }
-    if (a.port_file && write_port_file(a.port_file, port) < 0) {
+    if (a.port_file && write_port_file(a.port_file, port, replica_ports, a.replicas) < 0) {
         fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.port_file, strerror(errno));
         goto out;
     }
@@ -536,6 +576,8 @@ int main(int argc, char **argv)
                    port);
         if (a.opts.unixsocket)
             printf("fakeredis listening on unix:%s\n", a.opts.unixsocket);
+        for (int i = 0; i < a.replicas; i++)
+            printf("fakeredis replica listening on 127.0.0.1:%d\n", replica_ports[i]);
         if (a.proxy_host)
             printf("fakeredis forwarding to %s:%d\n", a.proxy_host, a.proxy_port);
         if (a.playback)
@@ -550,6 +592,8 @@ int main(int argc, char **argv)
 out:
     if (a.pidfile && rc == 0)
         unlink(a.pidfile);
+    for (int i = 0; i < 16; i++)
+        fr_server_stop(replicas[i]);
     fr_server_stop(srv);
     if (sigterm)
         event_free(sigterm);

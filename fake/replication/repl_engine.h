@@ -61,6 +61,8 @@ void fr__repl_set_lag(fr_server *srv, const fr_repl_hooks *h, long long ms);
 void fr__repl_set_paused(fr_server *srv, const fr_repl_hooks *h, int paused);
 /* Bytes received from the master and not applied yet (-1: not a replica). */
 long long fr__repl_pending(const fr_server *srv);
+/* 1 when srv is a replica streaming from its master. */
+int fr__repl_link_up(const fr_server *srv);
 /* Replica links online on a master. */
 int fr__repl_connected_replicas(const fr_server *srv);
 /* The replication offset (applied, on a replica). */

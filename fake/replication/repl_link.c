@@ -363,3 +363,8 @@ long long fr__repl_pending(const fr_server *srv)
         return -1;
     return (long long)(r->in.len - r->in_off);
 }
+
+int fr__repl_link_up(const fr_server *srv)
+{
+    return srv->repl && srv->repl->master_host && srv->repl->link == FR_LINK_CONNECTED;
+}
