@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -344,15 +345,17 @@ static void parse_args(args *a, int argc, char **argv)
                 fprintf(stderr, "fakeredis-server: bad port '%s' (expected 0 to 65535)\n", v);
                 exit(1);
             }
+            /* as config lines too, after the file's: the command line wins */
+            add_config(a, join("port", v));
             i++;
         } else if (!strcmp(o, "--bind")) {
-            a->opts.bind = v;
+            add_config(a, join("bind", v));
             i++;
         } else if (!strcmp(o, "--unixsocket")) {
-            a->opts.unixsocket = v;
+            add_config(a, join("unixsocket", v));
             i++;
         } else if (!strcmp(o, "--requirepass")) {
-            a->opts.requirepass = v;
+            add_config(a, join("requirepass", v));
             i++;
         } else if (!strcmp(o, "--port-file")) {
             a->port_file = v;
@@ -489,26 +492,54 @@ static int prepare(fr_server *srv, const args *a)
     return 0;
 }
 
-/* --replicas N: replicas of srv on the same loop, each on its own port,
- * joined by REPLICAOF; they connect once the loop runs. */
+/* A config line that names the listener ("port 6380"): a replica has its
+ * own. */
+static int is_listener_line(const char *l, const char *name)
+{
+    size_t n = strlen(name);
+    return !strncasecmp(l, name, n) && (l[n] == ' ' || l[n] == '\t');
+}
+
+/* --replicas N: replicas of srv on the same loop, each on its own port
+ * (the master's + 1.., or ephemeral when the master's was 0), joined by
+ * REPLICAOF; they connect once the loop runs. */
 static int start_replicas(struct event_base *base, const args *a, fr_server *srv,
                           fr_server **out, int *ports)
 {
-    for (int i = 0; i < a->replicas; i++) {
+    int asked = a->opts.port;
+    const char **cfg = calloc(a->nconfig + 2, sizeof *cfg);
+    if (!cfg)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < a->nconfig; i++) {
+        if (is_listener_line(a->config[i], "port"))
+            asked = atoi(a->config[i] + 5 + (a->config[i][5] == '"')); /* join() quotes */
+        else if (!is_listener_line(a->config[i], "unixsocket"))
+            cfg[n++] = a->config[i];
+    }
+    int rc = 0;
+    for (int i = 0; i < a->replicas && rc == 0; i++) {
+        char port_line[32];
+        snprintf(port_line, sizeof port_line, "port %d", asked ? fr_server_port(srv) + 1 + i : 0);
+        cfg[n] = port_line;
+        cfg[n + 1] = NULL;
         fr_options o = a->opts;
-        o.port = a->opts.port ? a->opts.port + 1 + i : 0;
+        o.port = 0;
         o.unixsocket = NULL;
         o.on_shutdown = NULL;
+        o.config = cfg;
         int st = fr_server_attach(base, &o, &out[i]);
         if (st != FR_OK) {
             fprintf(stderr, "fakeredis-server: replica %d: %s\n", i + 1, fr_strerror(st));
-            return -1;
+            rc = -1;
+            break;
         }
         ports[i] = fr_server_port(out[i]);
         fr_reply *r = fr_execf(out[i], "REPLICAOF 127.0.0.1 %d", fr_server_port(srv));
         fr_reply_free(r);
     }
-    return 0;
+    free(cfg);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -572,10 +603,9 @@ int main(int argc, char **argv)
     }
     if (!a.daemonize) {
         if (port >= 0)
-            printf("fakeredis listening on %s:%d\n", a.opts.bind ? a.opts.bind : "127.0.0.1",
-                   port);
-        if (a.opts.unixsocket)
-            printf("fakeredis listening on unix:%s\n", a.opts.unixsocket);
+            printf("fakeredis listening on %s:%d\n", fr_server_bind(srv), port);
+        if (fr_server_unixsocket(srv))
+            printf("fakeredis listening on unix:%s\n", fr_server_unixsocket(srv));
         for (int i = 0; i < a.replicas; i++)
             printf("fakeredis replica listening on 127.0.0.1:%d\n", replica_ports[i]);
         if (a.proxy_host)
