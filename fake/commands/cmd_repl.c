@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "commands_private.h"
+#include "cluster_engine.h"
 #include "repl_engine.h"
 
 static const fr_repl_hooks hooks = {.dump = fr__key_dump_payload};
@@ -49,12 +50,12 @@ void fr__cmd_wait(fr_conn *c)
 
 void fr__cmd_readonly(fr_conn *c)
 {
-    fr__add_error(c, "This instance has cluster support disabled");
+    fr__cluster_cmd_readonly(c, 1); /* refused unless in cluster mode */
 }
 
 void fr__cmd_readwrite(fr_conn *c)
 {
-    fr__add_error(c, "This instance has cluster support disabled");
+    fr__cluster_cmd_readonly(c, 0);
 }
 
 void fr__cmd_replicaof(fr_conn *c)

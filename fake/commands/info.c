@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "commands_private.h"
+#include "cluster_engine.h"
 #include "repl_engine.h"
 #include "blocking_engine.h"
 #include "data.h"
@@ -153,7 +154,7 @@ static void sec_errorstats(fr_server *srv, fr_buf *o)
 
 static void sec_cluster(fr_server *srv, fr_buf *o)
 {
-    fr__buf_puts(o, "# Cluster\r\ncluster_enabled:0\r\n");
+    fr__buf_printf(o, "# Cluster\r\ncluster_enabled:%d\r\n", fr__cluster_enabled(srv));
 }
 
 static void sec_keyspace(fr_server *srv, fr_buf *o)

@@ -42,6 +42,8 @@ struct fr_proxy;
 struct fr_proxy_conn;
 struct fr_repl;
 struct fr_repl_conn;
+struct fr_cluster_view;
+struct fr_cluster_conn;
 
 enum fr_conn_flag {
     FR_CONN_AUTHED = 1u << 0,
@@ -114,6 +116,7 @@ struct fr_conn {
     struct fr_journal_conn *jconn;
     struct fr_proxy_conn *proxy; /* its upstream (record/proxy.c); NULL: served here */
     struct fr_repl_conn *repl;   /* a replica's link (replication/); NULL: none */
+    struct fr_cluster_conn *cluster; /* ASKING, READONLY (cluster/); NULL: neither */
 };
 
 /* Counters reported by INFO and reset by CONFIG RESETSTAT. */
@@ -196,6 +199,7 @@ struct fr_server {
     struct fr_monitors *monitors; /* MONITOR clients (record/monitor.c); NULL: none yet */
     struct fr_proxy *proxy;       /* the upstream Redis (record/proxy.c); NULL: none */
     struct fr_repl *repl;         /* replication (replication/); NULL: a plain master */
+    struct fr_cluster_view *cluster;   /* cluster mode (cluster/); NULL: standalone */
 };
 
 #endif

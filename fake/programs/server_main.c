@@ -23,6 +23,7 @@
 
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/fault.h"
+#include "fakeredis/cluster.h"
 #include "fakeredis/playback.h"
 #include "fakeredis/proxy.h"
 #include "fakeredis/record.h"
@@ -57,6 +58,8 @@ static void usage(FILE *f)
             "  --lenient         (with --playback) run a command off the recording on\n"
             "                    the fake instead, and log it\n"
             "  --replicas N      also start N replicas of this server (ports --port+1..N,\n"
+            "                    or ephemeral with --port 0: listed in --port-file)\n"
+            "  --cluster N       run a cluster of N masters instead (ports --port..+N-1,\n"
             "                    or ephemeral with --port 0: listed in --port-file)\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
@@ -181,6 +184,7 @@ typedef struct args {
     const char *playback; /* --playback FILE */
     int lenient, strict;  /* --lenient, --strict */
     int replicas;         /* --replicas N */
+    int cluster;          /* --cluster N */
 } args;
 
 static void add_config(args *a, char *line)
@@ -406,6 +410,15 @@ static void parse_args(args *a, int argc, char **argv)
             }
             a->replicas = (int)n;
             i++;
+        } else if (!strcmp(o, "--cluster")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 1 || n > 64) {
+                fprintf(stderr, "fakeredis-server: bad --cluster '%s' (expected 1 to 64)\n", v);
+                exit(1);
+            }
+            a->cluster = (int)n;
+            i++;
         } else if (!strcmp(o, "--fault")) {
             a->faults = realloc(a->faults, (a->nfaults + 1) * sizeof *a->faults);
             if (!a->faults) {
@@ -542,6 +555,33 @@ static int start_replicas(struct event_base *base, const args *a, fr_server *srv
     return rc;
 }
 
+/* --cluster N: N nodes on the loop covering the slots; ports[] gets the
+ * ports of nodes 1.. (node 0 is the one main() reports). */
+static int start_cluster(struct event_base *base, const args *a, fr_cluster **out, int *ports)
+{
+    int asked = a->opts.port;
+    const char **cfg = calloc(a->nconfig + 1, sizeof *cfg);
+    if (!cfg)
+        return FR_ERR_NOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < a->nconfig; i++) {
+        if (is_listener_line(a->config[i], "port"))
+            asked = atoi(a->config[i] + 5 + (a->config[i][5] == '"'));
+        else if (!is_listener_line(a->config[i], "unixsocket"))
+            cfg[n++] = a->config[i];
+    }
+    fr_options o = a->opts;
+    o.port = asked;
+    o.unixsocket = NULL;
+    o.config = cfg;
+    fr_cluster_options co = {.masters = a->cluster, .server = &o, .base = base};
+    int st = fr_cluster_start(&co, out);
+    free(cfg);
+    for (int i = 1; st == FR_OK && i < fr_cluster_size(*out); i++)
+        ports[i - 1] = fr_server_port(fr_cluster_node(*out, i));
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     args a;
@@ -564,7 +604,8 @@ int main(int argc, char **argv)
     int rc = 1;
     fr_server *srv = NULL;
     fr_server *replicas[16] = {NULL};
-    int replica_ports[16] = {0};
+    int replica_ports[64] = {0};
+    fr_cluster *cl = NULL;
     struct event *sigterm = NULL, *sigint = NULL;
     struct event_base *base = event_base_new();
     if (!base) {
@@ -576,14 +617,23 @@ int main(int argc, char **argv)
     char err[256] = "";
     a.opts.errbuf = err;
     a.opts.errbuf_len = sizeof err;
-    int st = fr_server_attach(base, &a.opts, &srv);
+    int st;
+    if (a.cluster) {
+        /* the first node is the one the rest of main() knows (faults,
+         * recording, SHUTDOWN); the others live in the cluster */
+        st = start_cluster(base, &a, &cl, replica_ports);
+        srv = cl ? fr_cluster_node(cl, 0) : NULL;
+        a.replicas = cl ? fr_cluster_size(cl) - 1 : 0;
+    } else {
+        st = fr_server_attach(base, &a.opts, &srv);
+    }
     if (st != FR_OK) {
         fprintf(stderr, "fakeredis-server: %s\n", err[0] ? err : fr_strerror(st));
         goto out;
     }
     if (prepare(srv, &a) < 0)
         goto out;
-    if (start_replicas(base, &a, srv, replicas, replica_ports) < 0)
+    if (!a.cluster && start_replicas(base, &a, srv, replicas, replica_ports) < 0)
         goto out;
     sigterm = evsignal_new(base, SIGTERM, on_signal, base);
     sigint = evsignal_new(base, SIGINT, on_signal, base);
@@ -607,7 +657,8 @@ int main(int argc, char **argv)
         if (fr_server_unixsocket(srv))
             printf("fakeredis listening on unix:%s\n", fr_server_unixsocket(srv));
         for (int i = 0; i < a.replicas; i++)
-            printf("fakeredis replica listening on 127.0.0.1:%d\n", replica_ports[i]);
+            printf("fakeredis %s listening on 127.0.0.1:%d\n",
+                   a.cluster ? "cluster node" : "replica", replica_ports[i]);
         if (a.proxy_host)
             printf("fakeredis forwarding to %s:%d\n", a.proxy_host, a.proxy_port);
         if (a.playback)
@@ -624,7 +675,10 @@ out:
         unlink(a.pidfile);
     for (int i = 0; i < 16; i++)
         fr_server_stop(replicas[i]);
-    fr_server_stop(srv);
+    if (cl)
+        fr_cluster_stop(cl);
+    else
+        fr_server_stop(srv);
     if (sigterm)
         event_free(sigterm);
     if (sigint)
