@@ -2,7 +2,8 @@
  * topostart: what a replication group costs a test: fr_group_start() of a
  * master and 2 replicas (three threaded fakes, two replication links with
  * their handshake and snapshot) until every replica streams, then
- * fr_group_stop(). Prints the median, p90 and max of ROUNDS rounds
+ * fr_group_stop(); and fr_cluster_start() of 3 masters (their slot views
+ * set) then fr_cluster_stop(). Prints the median, p90 and max of ROUNDS rounds
  * (default 50) in microseconds, beside one plain fr_server_start/stop.
  *
  * usage: topostart [ROUNDS]
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "fakeredis/cluster.h"
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/replication.h"
 
@@ -42,7 +44,8 @@ int main(int argc, char **argv)
         rounds = 1;
     int64_t *single = calloc((size_t)rounds, sizeof *single);
     int64_t *group = calloc((size_t)rounds, sizeof *group);
-    if (!single || !group)
+    int64_t *cluster = calloc((size_t)rounds, sizeof *cluster);
+    if (!single || !group || !cluster)
         return 1;
     for (int i = 0; i < rounds; i++) {
         int64_t t0 = now_ns();
@@ -61,10 +64,18 @@ int main(int argc, char **argv)
         }
         fr_group_stop(g);
         group[i] = now_ns() - t0;
+        t0 = now_ns();
+        fr_cluster *cl;
+        if (fr_cluster_start(NULL, &cl) != FR_OK)
+            return 1;
+        fr_cluster_stop(cl);
+        cluster[i] = now_ns() - t0;
     }
     report("one fake, start+stop", single, rounds);
     report("master + 2 replicas", group, rounds);
+    report("cluster of 3 masters", cluster, rounds);
     free(single);
     free(group);
+    free(cluster);
     return 0;
 }
