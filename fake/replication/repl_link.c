@@ -127,8 +127,10 @@ static void apply_ready(struct fr_repl *r)
     size_t ready = r->in_off, i = 0;
     while (i < r->nmarks && r->marks[i].at + r->lag_ms <= now)
         ready = r->marks[i++].end;
-    memmove(r->marks, r->marks + i, (r->nmarks - i) * sizeof *r->marks);
-    r->nmarks -= i;
+    if (i) {
+        memmove(r->marks, r->marks + i, (r->nmarks - i) * sizeof *r->marks);
+        r->nmarks -= i;
+    }
     if (ready > r->in_off) {
         long long used = run(r, &r->parser, r->in.p + r->in_off, ready - r->in_off, 1);
         if (used < 0) {

@@ -36,7 +36,9 @@ def main():
             run(ports)
         finally:
             srv.terminate()
-            srv.wait(10)
+            rc = srv.wait(10)
+        # a sanitizer build reports leaks and errors through the exit status
+        assert rc == 0, f"fakeredis-server exited with {rc}"
 
 
 def run(ports):

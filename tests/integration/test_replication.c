@@ -99,7 +99,9 @@ static void test_replica_applies_writes(void **state)
     tu_cmd_ok(m, "SET after-flush 1");
     assert_int_equal(fr_group_wait_synced(g, 2000), FR_OK);
     assert_int_equal(tu_cmd_int(r, "DBSIZE"), 1);
-    assert_int_equal(tu_cmd_int(node(g, 2), "EXISTS after-flush"), 1);
+    redisContext *r2 = node(g, 2);
+    assert_int_equal(tu_cmd_int(r2, "EXISTS after-flush"), 1);
+    redisFree(r2);
     redisFree(w);
     redisFree(m);
     redisFree(r);
