@@ -16,6 +16,7 @@
 struct fr_group {
     int n;
     fr_server *srv[1 + MAX_REPLICAS];
+    fr_server *sentinel; /* NULL: none */
 };
 
 typedef struct probe {
@@ -100,10 +101,86 @@ int fr_group_wait_synced(fr_group *g, int timeout_ms)
     }
 }
 
+fr_server *fr_group_sentinel(const fr_group *g)
+{
+    return g ? g->sentinel : NULL;
+}
+
+/* Promote the first replica in sync, re-point the others; tell the
+ * Sentinel when there is one (sentinel: called on its loop). */
+static int do_failover(fr_group *g, fr_server *sentinel)
+{
+    fr_server *old = fr_group_master(g), *target = NULL;
+    for (int i = 0; i < g->n && !target; i++) {
+        probe p = {0};
+        if (g->srv[i] != old && !fr_server_is_shut_down(g->srv[i]) &&
+            look(g->srv[i], &p) == FR_OK && p.is_replica && p.link_up)
+            target = g->srv[i];
+    }
+    if (!target)
+        return FR_ERR_STATE;
+    fr_reply_free(fr_execf(target, "REPLICAOF NO ONE"));
+    int tport = fr_server_port(target), ports[MAX_REPLICAS + 1], n = 0;
+    for (int i = 0; i < g->n; i++) {
+        if (g->srv[i] == target || fr_server_is_shut_down(g->srv[i]))
+            continue;
+        fr_reply_free(fr_execf(g->srv[i], "REPLICAOF 127.0.0.1 %d", tport));
+        ports[n++] = fr_server_port(g->srv[i]);
+    }
+    if (sentinel) {
+        fr__sentinel_set_replicas(sentinel, n, ports);
+        fr__sentinel_switch(sentinel, "127.0.0.1", tport);
+    }
+    return FR_OK;
+}
+
+static int sentinel_failover(fr_server *sentinel, void *ctx)
+{
+    return do_failover(ctx, sentinel);
+}
+
+typedef struct failover_job {
+    fr_group *g;
+    int rc;
+} failover_job;
+
+static void failover_on_loop(fr_server *sentinel, void *arg)
+{
+    failover_job *j = arg;
+    j->rc = do_failover(j->g, sentinel);
+}
+
+int fr_group_failover(fr_group *g)
+{
+    if (!g)
+        return FR_ERR_ARG;
+    if (!g->sentinel)
+        return do_failover(g, NULL);
+    failover_job j = {g, FR_OK};
+    int st = fr__run_on_loop(g->sentinel, failover_on_loop, &j);
+    return st == FR_OK ? j.rc : st;
+}
+
+typedef struct sentinel_job {
+    fr_group *g;
+} sentinel_job;
+
+static void sentinel_setup_on_loop(fr_server *sentinel, void *arg)
+{
+    fr_group *g = ((sentinel_job *)arg)->g;
+    int ports[MAX_REPLICAS];
+    for (int i = 1; i < g->n; i++)
+        ports[i - 1] = fr_server_port(g->srv[i]);
+    fr__sentinel_setup(sentinel, "mymaster", "127.0.0.1", fr_server_port(g->srv[0]),
+                       sentinel_failover, g);
+    fr__sentinel_set_replicas(sentinel, g->n - 1, ports);
+}
+
 void fr_group_stop(fr_group *g)
 {
     if (!g)
         return;
+    fr_server_stop(g->sentinel); /* first: its failover reaches the others */
     /* replicas first: the master then has no link to tear down mid-stream */
     for (int i = g->n - 1; i >= 0; i--)
         fr_server_stop(g->srv[i]);
@@ -135,6 +212,12 @@ int fr_group_start(const fr_group_options *opts, fr_group **out)
         if (!r || r->type == FR_REPLY_ERROR)
             st = r ? FR_ERR_REPLY : FR_ERR_STOPPED;
         fr_reply_free(r);
+    }
+    if (st == FR_OK && opts && opts->sentinel) {
+        st = fr_server_start(&so, &g->sentinel);
+        sentinel_job j = {g};
+        if (st == FR_OK)
+            st = fr__run_on_loop(g->sentinel, sentinel_setup_on_loop, &j);
     }
     if (st == FR_OK) {
         int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 5000;

@@ -250,4 +250,16 @@ struct fr_repl_hooks;
 /* What replication borrows from the commands (the DUMP codec). */
 const struct fr_repl_hooks *fr__repl_hooks(void);
 
+/* ==== cmd_sentinel.c ==== */
+
+/* Make srv a Sentinel watching one master named name at ip:port (copied);
+ * failover(srv, ctx) performs SENTINEL FAILOVER (the caller's: it moves
+ * the roles and then calls fr__sentinel_switch). Loop thread. */
+void fr__sentinel_setup(fr_server *srv, const char *name, const char *ip, int port,
+                        int (*failover)(fr_server *srv, void *ctx), void *ctx);
+/* The replicas the Sentinel reports (ip:port each), replacing the list. */
+void fr__sentinel_set_replicas(fr_server *srv, int n, const int *ports);
+/* The master moved: new address, and +switch-master published. */
+void fr__sentinel_switch(fr_server *srv, const char *ip, int port);
+
 #endif

@@ -43,6 +43,7 @@ struct fr_proxy_conn;
 struct fr_repl;
 struct fr_repl_conn;
 struct fr_cluster_view;
+struct fr_sentinel;
 struct fr_cluster_conn;
 
 enum fr_conn_flag {
@@ -200,6 +201,7 @@ struct fr_server {
     struct fr_proxy *proxy;       /* the upstream Redis (record/proxy.c); NULL: none */
     struct fr_repl *repl;         /* replication (replication/); NULL: a plain master */
     struct fr_cluster_view *cluster;   /* cluster mode (cluster/); NULL: standalone */
+    struct fr_sentinel *sentinel; /* sentinel mode (cmd_sentinel.c); NULL: a data server */
 };
 
 #endif

@@ -38,6 +38,9 @@ typedef struct fr_group_options {
     /** how long fr_group_start waits for every replica to be in sync,
      *  in ms (0: 5000) */
     int timeout_ms;
+    /** non-zero: also start a Sentinel watching the group under the name
+     *  "mymaster" (fr_group_sentinel) */
+    int sentinel;
 } fr_group_options;
 
 /**
@@ -49,6 +52,21 @@ typedef struct fr_group_options {
  * not connect in time (nothing is left running then; *out is NULL).
  */
 FR_API int fr_group_start(const fr_group_options *opts, fr_group **out);
+
+/** The group's Sentinel (fr_group_options.sentinel), or NULL. It answers
+ *  SENTINEL GET-MASTER-ADDR-BY-NAME, MASTERS, MASTER, REPLICAS (SLAVES),
+ *  SENTINELS, MYID, CKQUORUM and FAILOVER for "mymaster", and publishes
+ *  "+switch-master mymaster old-ip old-port new-ip new-port" when the
+ *  master moves. It reports the roles the group gives it; it does not
+ *  probe the servers. Owned by the group. */
+FR_API fr_server *fr_group_sentinel(const fr_group *g);
+
+/** Fail over as a Sentinel does: promote a replica in sync (REPLICAOF NO
+ *  ONE), point every other running server at it (the old master too, when
+ *  it still runs), and tell the Sentinel (+switch-master). FR_OK, or
+ *  FR_ERR_STATE when no replica can be promoted. The same as SENTINEL
+ *  FAILOVER mymaster on the Sentinel. */
+FR_API int fr_group_failover(fr_group *g);
 
 /** Stop every server of the group and free it. NULL is a no-op. */
 FR_API void fr_group_stop(fr_group *g);
