@@ -62,22 +62,25 @@ static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
     int asking = c->cluster && c->cluster->asking;
     if (c->cluster && !(cmd->name[0] == 'a' && !strcmp(cmd->name, "asking")))
         c->cluster->asking = 0; /* ASKING counts for the next command only */
-    if (cmd->first_key <= 0)
-        return 0;
-    int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
-    int step = cmd->key_step > 0 ? cmd->key_step : 1;
+    /* the keys as Redis finds them (key specs, numkeys, STREAMS...) */
+    fr_keylist kl;
+    fr__keys_init(&kl);
+    fr__command_keys(c->srv->cmds, cmd, argc, argv, &kl);
     int slot = -1, keys = 0, missing = 0;
-    for (int i = cmd->first_key; i <= last && i < argc; i += step) {
-        int s = fr__keyslot(argv[i].p, argv[i].len);
+    for (int j = 0; j < kl.n; j++) {
+        const fr_arg *k = &argv[kl.v[j].pos];
+        int s = fr__keyslot(k->p, k->len);
         if (slot >= 0 && s != slot) {
+            fr__keys_free(&kl);
             fr__reject(c, "-CROSSSLOT Keys in request don't hash to the same slot");
             return 1;
         }
         slot = s;
         keys++;
-        if ((cl->migrating[s] >= 0 || cl->importing[s] >= 0) && !key_exists(c->srv, &argv[i]))
+        if ((cl->migrating[s] >= 0 || cl->importing[s] >= 0) && !key_exists(c->srv, k))
             missing++;
     }
+    fr__keys_free(&kl);
     if (slot < 0)
         return 0;
     if (!fr__cluster_ok(cl)) {

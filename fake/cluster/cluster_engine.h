@@ -9,7 +9,7 @@
  * moves it: CLUSTER SETSLOT IMPORTING on the target, MIGRATING on the
  * source, the keys moved, then SETSLOT NODE on every node.
  *
- * Commands with keys (the table's first/last/step positions) are routed as
+ * Commands with keys (found from the key specs: fr__command_keys) are routed as
  * Redis routes them, at Redis' place in the checks (the admit stage):
  * -CROSSSLOT, -MOVED slot host:port, -ASK slot host:port (a migrating
  * slot's missing key, until ASKING on the target), -TRYAGAIN, -CLUSTERDOWN.

@@ -93,6 +93,10 @@ static void test_redirections_on_the_wire(void **state)
     raw_expect(p0, "*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n", want);
     raw_expect(p0, "*5\r\n$4\r\nMSET\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n",
                "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    /* keys found by the key specs: numkeys, STREAMS */
+    raw_expect(p0, "*5\r\n$11\r\nZUNIONSTORE\r\n$1\r\nd\r\n$1\r\n2\r\n$1\r\na\r\n$1\r\nb\r\n",
+               "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    raw_expect(p0, "*4\r\n$5\r\nXREAD\r\n$7\r\nSTREAMS\r\n$3\r\nfoo\r\n$1\r\n0\r\n", want);
     raw_expect(p0, "*2\r\n$6\r\nSELECT\r\n$1\r\n1\r\n",
                "-ERR SELECT is not allowed in cluster mode\r\n");
     raw_expect(p0, "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n", "+OK\r\n");
