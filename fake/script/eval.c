@@ -31,7 +31,9 @@ fr_scripting *fr__scripting(fr_server *srv)
     fr_conn *lc = fr__xcalloc(1, sizeof *lc);
     lc->srv = srv;
     lc->fd = -1;
-    lc->flags = FR_CONN_PSEUDO | FR_CONN_AUTHED | FR_CONN_EXECUTING | FR_CONN_SCRIPT;
+    /* PSEUDO: blocking commands act non-blocking; not EXECUTING, which
+     * replication would take for a transaction that never ends */
+    lc->flags = FR_CONN_PSEUDO | FR_CONN_AUTHED | FR_CONN_SCRIPT;
     lc->resp = 2;
     lc->out = evbuffer_new();
     s->lc = lc;
