@@ -94,8 +94,27 @@ static int in_list(const char *const *l, const char *name)
     return 0;
 }
 
-static int key_need(const fr_cmd *cmd, int argc, const fr_arg *argv)
+/* Commands whose first key is used otherwise than the others (a
+ * destination and its sources). */
+static const struct {
+    const char *name;
+    int first, rest;
+} two_kinds[] = {{"zinterstore", ACL_WRITE, ACL_READ}, {"zunionstore", ACL_WRITE, ACL_READ},
+                 {"zdiffstore", ACL_WRITE, ACL_READ},  {"zrangestore", ACL_WRITE, ACL_READ},
+                 {"sinterstore", ACL_WRITE, ACL_READ}, {"sunionstore", ACL_WRITE, ACL_READ},
+                 {"sdiffstore", ACL_WRITE, ACL_READ},  {"geosearchstore", ACL_WRITE, ACL_READ},
+                 {"bitop", ACL_WRITE, ACL_READ},       {"copy", ACL_READ, ACL_WRITE},
+                 {"rename", ACL_RW, ACL_WRITE},        {"renamenx", ACL_RW, ACL_WRITE},
+                 {"rpoplpush", ACL_RW, ACL_WRITE},     {"brpoplpush", ACL_RW, ACL_WRITE},
+                 {"lmove", ACL_RW, ACL_WRITE},         {"blmove", ACL_RW, ACL_WRITE},
+                 {"smove", ACL_RW, ACL_WRITE},         {"pfmerge", ACL_RW, ACL_READ}};
+
+/* The permission the ord-th key (from 0) of the command needs. */
+static int key_need(const fr_cmd *cmd, int argc, const fr_arg *argv, int ord)
 {
+    for (size_t i = 0; i < sizeof two_kinds / sizeof two_kinds[0]; i++)
+        if (!strcmp(two_kinds[i].name, cmd->name))
+            return ord ? two_kinds[i].rest : two_kinds[i].first;
     if (in_list(write_only, cmd->name))
         return ACL_WRITE;
     if (in_list(no_access, cmd->name))
@@ -109,6 +128,40 @@ static int key_need(const fr_cmd *cmd, int argc, const fr_arg *argv)
         return ACL_WRITE;
     }
     return ACL_RW;
+}
+
+/* Keys counted by a numkeys argument at argv[at], following it; for the
+ * commands whose table entry has no fixed key positions (or only the
+ * destination). Returns the count of keys from *first, 0 if none. */
+static int numkeys_range(const fr_cmd *cmd, int argc, const fr_arg *argv, int *first)
+{
+    static const struct {
+        const char *name;
+        int at;
+    } forms[] = {{"lmpop", 1},  {"zmpop", 1},       {"sintercard", 1},  {"zunion", 1},
+                 {"zinter", 1}, {"zdiff", 1},       {"zintercard", 1},  {"blmpop", 2},
+                 {"bzmpop", 2}, {"zunionstore", 2}, {"zinterstore", 2}, {"zdiffstore", 2},
+                 {"eval", 2},   {"evalsha", 2},     {"eval_ro", 2},     {"evalsha_ro", 2},
+                 {"fcall", 2},  {"fcall_ro", 2}};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        if (strcmp(forms[i].name, cmd->name) != 0)
+            continue;
+        long long n;
+        int at = forms[i].at;
+        if (at >= argc || !fr__str2ll(argv[at].p, argv[at].len, &n) || n <= 0)
+            return 0;
+        *first = at + 1;
+        return n > argc - at - 1 ? 0 : (int)n; /* Redis finds no keys then */
+    }
+    if (!strcmp(cmd->name, "xread") || !strcmp(cmd->name, "xreadgroup")) {
+        for (int i = 1; i < argc; i++) {
+            if (fr__arg_is(&argv[i], "streams")) {
+                *first = i + 1;
+                return (argc - i - 1) / 2;
+            }
+        }
+    }
+    return 0;
 }
 
 static int key_ok(const acl_sel *s, const fr_arg *key, int need)
@@ -167,15 +220,22 @@ static int sel_check(fr_acl *a, const acl_sel *s, const fr_cmd *cmd, int argc, c
         if (!ok)
             return ACL_DENIED_CMD;
     }
+    int ord = 0; /* keys seen */
     if (!(s->flags & SEL_ALLKEYS) && cmd->first_key > 0 && !(cmd->flags & FR_CMD_PUBSUB)) {
         int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
         int step = cmd->key_step > 0 ? cmd->key_step : 1;
-        int need = key_need(cmd, argc, argv);
-        for (int i = cmd->first_key; i <= last && i < argc; i += step) {
-            if (!key_ok(s, &argv[i], need)) {
+        for (int i = cmd->first_key; i <= last && i < argc; i += step, ord++) {
+            if (!key_ok(s, &argv[i], key_need(cmd, argc, argv, ord))) {
                 *idx = i;
                 return ACL_DENIED_KEY;
             }
+        }
+    }
+    int from = 0, nk = (s->flags & SEL_ALLKEYS) ? 0 : numkeys_range(cmd, argc, argv, &from);
+    for (int i = from; i < from + nk; i++, ord++) {
+        if (!key_ok(s, &argv[i], key_need(cmd, argc, argv, ord))) {
+            *idx = i;
+            return ACL_DENIED_KEY;
         }
     }
     int first, last, pattern;
@@ -227,6 +287,22 @@ static int permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
     int r = fr__acl_check(a, u, cmd, argc, argv, &idx);
     if (r == ACL_OK)
         return 0;
+    if (c->flags & FR_CONN_EXECUTING) {
+        static const char *const why[] = {
+            "", "no permission to execute the command or subcommand",
+            "no permission to touch the specified keys", "",
+            "no permission to access one of the channels used as arguments"};
+        if (r == ACL_DENIED_CMD)
+            fr__acl_log_add(a, c, r, cmd->name, strlen(cmd->name), u->name, u->nlen);
+        else
+            fr__acl_log_add(a, c, r, argv[idx].p, argv[idx].len, u->name, u->nlen);
+        fr__add_errorf(c,
+                       "-NOPERM ACLs rules changed between the moment the transaction was "
+                       "accumulated and the EXEC call. This command is no longer allowed for "
+                       "the following reason: %s",
+                       why[r]);
+        return 1;
+    }
     if (r == ACL_DENIED_CMD) {
         fr__acl_log_add(a, c, r, cmd->name, strlen(cmd->name), u->name, u->nlen);
         fr_buf b = {0};

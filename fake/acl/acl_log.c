@@ -38,7 +38,7 @@ void fr__acl_log_free(fr_acl *a)
 void fr__acl_log_add(fr_acl *a, fr_conn *c, int reason, const char *object, size_t olen,
                      const char *user, size_t ulen)
 {
-    int context = (c->flags & FR_CONN_MULTI) ? 1 : 0;
+    int context = (c->flags & (FR_CONN_MULTI | FR_CONN_EXECUTING)) ? 1 : 0;
     int64_t now = fr__real_ms();
     fr_buf info = {0};
     if (a->info)

@@ -42,8 +42,9 @@ typedef struct fr_stage_ops {
      * dispatcher then does nothing more with it. */
     int (*before_command)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
     /* After the dispatcher's arity and AUTH checks, before MULTI queueing
-     * (Redis' ACL check). Return 1 when the stage refused the command: it
-     * answered through fr__reject. */
+     * (Redis' ACL check), and again for each command EXEC runs (then
+     * FR_CONN_EXECUTING is set). Return 1 when the stage refused the
+     * command: it answered (through fr__reject when dispatching). */
     int (*permit)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
     /* A command's handler ran (cmd is known and passed every check): a
      * dispatched command, and each command EXEC runs. Its reply is in
