@@ -257,6 +257,10 @@ static int key_op(acl_sel *s, const char *op, size_t len, const char **err)
                 return -1;
             }
         }
+        if (!flags) { /* "%~x": no permission named */
+            *err = e_syntax;
+            return -1;
+        }
     } else {
         flags = ACL_RW;
     }
