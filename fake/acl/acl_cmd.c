@@ -38,30 +38,38 @@ static void insert_user(fr_acl *a, fr_acl_user *u)
 }
 
 /* Rules as ACL SETUSER takes them: a selector may span several arguments,
- * "(" to ")", joined with blanks. Returns the count, or -1 with *bad the
- * argument that opens an unclosed one. */
+ * from one that opens with "(" to one that ends with ")", joined with
+ * blanks; an opening argument inside one starts it again (as Redis
+ * does). Returns the count, or -1 - count with *bad the argument that
+ * opens an unclosed one. */
 static int merge_args(fr_conn *c, fr_buf **out, int *bad)
 {
-    int n = 0;
+    int n = 0, open = -1; /* open: the argument that opened the selector */
+    fr_buf sel = {0};
     *out = fr__xcalloc((size_t)c->argc, sizeof **out);
     for (int j = 3; j < c->argc; j++) {
         const fr_arg *a = &c->argv[j];
-        fr_buf *b = &(*out)[n++];
-        fr__buf_append(b, a->p, a->len);
-        if (a->len && a->p[0] == '(' && a->p[a->len - 1] != ')') {
-            int k = j + 1;
-            for (; k < c->argc; k++) {
-                fr__buf_putc(b, ' ');
-                fr__buf_append(b, c->argv[k].p, c->argv[k].len);
-                if (c->argv[k].len && c->argv[k].p[c->argv[k].len - 1] == ')')
-                    break;
+        int closes = a->len && a->p[a->len - 1] == ')';
+        if (a->len && a->p[0] == '(' && !closes) {
+            fr__buf_clear(&sel);
+            fr__buf_append(&sel, a->p, a->len);
+            open = j;
+        } else if (open >= 0) {
+            fr__buf_putc(&sel, ' ');
+            fr__buf_append(&sel, a->p, a->len);
+            if (closes) {
+                (*out)[n++] = sel;
+                sel = (fr_buf){0};
+                open = -1;
             }
-            if (k == c->argc) {
-                *bad = j;
-                return -1 - n;
-            }
-            j = k;
+        } else {
+            fr__buf_append(&(*out)[n++], a->p, a->len);
         }
+    }
+    fr__buf_free(&sel);
+    if (open >= 0) {
+        *bad = open;
+        return -1 - n;
     }
     return n;
 }
@@ -255,7 +263,7 @@ void fr__acl_cat(fr_conn *c)
     size_t h = fr__add_deferred(c);
     long long n = 0;
     for (size_t i = 0; i < a->ncmds; i++) {
-        if ((a->cats[i] & (1u << cat)) && !(a->table[i].flags & FR_CMD_CONTROL)) {
+        if ((a->cats[i] & (1u << cat)) && fr__acl_listed(&a->table[i])) {
             fr__add_bulk_cstr(c, a->table[i].name);
             n++;
         }

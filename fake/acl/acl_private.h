@@ -85,6 +85,10 @@ void fr__acl_sel_describe_keys(const acl_sel *s, fr_buf *out);
 void fr__acl_sel_describe_chans(const acl_sel *s, fr_buf *out);
 void fr__acl_user_refresh(fr_acl *a, fr_acl_user *u);
 int fr__acl_cat_by_name(const char *name, size_t len);
+/* Whether Redis 7.0 would list the command in its categories: not a
+ * FAKE.* control command, nor one of the later versions' commands the
+ * fake accepts (CLIENT SETINFO). */
+int fr__acl_listed(const fr_cmd *cmd);
 
 /* acl_check.c */
 /* The check of cmd with argv for u: ACL_OK or a denial, with *idx the

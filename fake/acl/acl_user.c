@@ -2,6 +2,7 @@
  * their description as ACL LIST and ACL GETUSER print it (Redis 7.0's
  * rules, its texts, its order). */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,6 +23,16 @@ int fr__acl_cat_by_name(const char *name, size_t len)
         if (strlen(fr__acl_cat_names[i]) == len && !strncasecmp(fr__acl_cat_names[i], name, len))
             return i;
     return -1;
+}
+
+int fr__acl_listed(const fr_cmd *cmd)
+{
+    if (cmd->flags & FR_CMD_CONTROL)
+        return 0;
+    int major = 0, minor = 0;
+    if (cmd->since && sscanf(cmd->since, "%d.%d", &major, &minor) == 2)
+        return major < 7 || (major == 7 && minor == 0);
+    return 1;
 }
 
 static acl_sel *sel_new(fr_acl *a)
@@ -504,7 +515,7 @@ static void count_cat(fr_acl *a, const acl_sel *s, int cat, size_t *on, size_t *
 {
     *on = *off = 0;
     for (size_t i = 0; i < a->ncmds; i++) {
-        if (!(a->cats[i] & (1u << cat)) || (a->table[i].flags & FR_CMD_CONTROL))
+        if (!(a->cats[i] & (1u << cat)) || !fr__acl_listed(&a->table[i]))
             continue;
         if (s->bits[i])
             (*on)++;
