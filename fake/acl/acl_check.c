@@ -84,7 +84,7 @@ static const char *const no_access[] = {"exists",
                                         "zcard",
                                         NULL};
 /* ...and these write commands only read their keys. */
-static const char *const read_only[] = {"xreadgroup", NULL};
+static const char *const read_only[] = {"xreadgroup", "sort", NULL};
 
 static int in_list(const char *const *l, const char *name)
 {
@@ -238,6 +238,13 @@ static int sel_check(fr_acl *a, const acl_sel *s, const fr_cmd *cmd, int argc, c
             return ACL_DENIED_KEY;
         }
     }
+    /* SORT ... STORE dest: the destination is written */
+    for (int i = 2; !strcmp(cmd->name, "sort") && !(s->flags & SEL_ALLKEYS) && i + 1 < argc; i++) {
+        if (fr__arg_is(&argv[i], "store") && !key_ok(s, &argv[++i], ACL_WRITE)) {
+            *idx = i;
+            return ACL_DENIED_KEY;
+        }
+    }
     int first, last, pattern;
     if (!(s->flags & SEL_ALLCHANNELS) && channel_args(cmd, argc, &first, &last, &pattern)) {
         for (int i = first; i <= last && i < argc; i++) {
@@ -269,6 +276,17 @@ int fr__acl_check(fr_acl *a, const fr_acl_user *u, const fr_cmd *cmd, int argc, 
     }
     *idx = worst_idx;
     return worst;
+}
+
+/* Redis' test for "full key access": "*" as a key, readable through a
+ * pattern of any selector. */
+static int key_all(const fr_acl_user *u)
+{
+    static const fr_arg star = {"*", 1};
+    for (size_t i = 0; i < u->nsels; i++)
+        if (key_ok(u->sels[i], &star, ACL_READ))
+            return 1;
+    return 0;
 }
 
 static fr_acl_user *conn_user(fr_acl *a, const fr_conn *c)
@@ -439,6 +457,15 @@ int fr__acl_auth(fr_conn *c, const fr_arg *user, const fr_arg *pass)
     fr__acl_log_add(a, c, ACL_DENIED_AUTH, cmd->p, cmd->len, user ? user->p : "default",
                     user ? user->len : 7);
     return 0;
+}
+
+int fr__acl_all_keys(const fr_conn *c)
+{
+    fr_acl *a = c->srv->acl;
+    if (!a || (c->flags & FR_CONN_PSEUDO))
+        return 1;
+    const fr_acl_user *u = c->user ? c->user : a->def;
+    return u->open || key_all(u);
 }
 
 const char *fr__acl_conn_user(const fr_conn *c)

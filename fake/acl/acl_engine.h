@@ -40,6 +40,9 @@ void fr__acl_requirepass_changed(fr_server *srv);
 
 /* The name of the user c is logged in as ("default" without ACL state). */
 const char *fr__acl_conn_user(const fr_conn *c);
+/* Whether c's user may read any key (SORT's BY and GET patterns need
+ * it): the key "*" matches one of its read patterns. */
+int fr__acl_all_keys(const fr_conn *c);
 /* Whether a user by that name exists. */
 int fr__acl_user_exists(fr_server *srv, const char *name, size_t len);
 
