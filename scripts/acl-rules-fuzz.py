@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Random ACL SETUSER sequences against a redis-server and a fakeredis-server.
+"""Random ACL SETUSER sequences against a redis-server and a fakeredis-server,
+then ACL DRYRUN of a list of key commands for a user with read, write and
+read-write key patterns.
 
 Usage: scripts/acl-rules-fuzz.py REDIS_PORT FAKE_PORT [SEED] [ROUNDS]
 
@@ -74,6 +76,38 @@ def normal(user):
     return d
 
 
+# key commands, K a key: each is tried with every combination of keys
+KEY_COMMANDS = [
+    'get K', 'set K v', 'set K v GET', 'getdel K', 'incr K', 'append K x', 'strlen K',
+    'exists K K', 'del K K', 'type K', 'expire K 10', 'mget K K', 'mset K v K v', 'lpush K a',
+    'lpop K', 'lrange K 0 -1', 'lmove K K LEFT RIGHT', 'lmpop 2 K K LEFT',
+    'blmpop 0 2 K K LEFT', 'hset K f v', 'hget K f', 'hincrby K f 1', 'sadd K m', 'scard K',
+    'smove K K m', 'sinterstore K K K', 'sintercard 2 K K', 'zadd K 1 m', 'zunionstore K 2 K K',
+    'zrangestore K K 0 -1', 'zmpop 2 K K MIN', 'zdiff 2 K K', 'xadd K * f v',
+    'xread STREAMS K K 0 0', 'xreadgroup GROUP g c STREAMS K 0', 'xgroup create K g $',
+    'copy K K', 'rename K K', 'bitop AND K K K', 'sort K', 'sort K STORE K', 'sort_ro K',
+    'object encoding K', 'touch K K', 'watch K K', 'lcs K K', 'restore K 0 x', 'publish K m',
+]
+
+
+def key_round(redis, fake):
+    import itertools
+    bad = 0
+    for c in (redis, fake):
+        c.cmd('ACL', 'SETUSER', 'fz', 'reset', 'on', 'nopass', '~k*', '%R~r*', '%W~w*', '+@all')
+    for t in KEY_COMMANDS:
+        words = t.split()
+        for keys in itertools.product(['k1', 'r1', 'w1', 'z1'], repeat=words.count('K')):
+            it = iter(keys)
+            args = [next(it) if w == 'K' else w for w in words]
+            a = redis.cmd('ACL', 'DRYRUN', 'fz', *args)
+            b = fake.cmd('ACL', 'DRYRUN', 'fz', *args)
+            if a != b:
+                print('DRYRUN', args, '\n  redis', a, '\n  fake ', b)
+                bad += 1
+    return bad
+
+
 def main():
     redis, fake = Conn(int(sys.argv[1])), Conn(int(sys.argv[2]))
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
@@ -94,6 +128,7 @@ def main():
         if rng.random() < 0.2:
             for c in (redis, fake):
                 c.cmd('ACL', 'DELUSER', 'fz')
+    bad += key_round(redis, fake)
     for c in (redis, fake):
         c.cmd('ACL', 'DELUSER', 'fz')
     print('acl-rules-fuzz: %d rounds, %d mismatches' % (rounds, bad))
