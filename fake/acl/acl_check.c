@@ -347,6 +347,18 @@ static const fr_stage_ops acl_stage = {
     .stop = stop,
 };
 
+void fr__acl_reset(fr_server *srv)
+{
+    if (!srv->acl)
+        return;
+    for (fr_conn *c = srv->conns; c; c = c->next)
+        c->user = NULL;
+    if (srv->exec_client)
+        srv->exec_client->user = NULL;
+    stop(srv);
+    fr__stage_unregister(srv, &acl_stage);
+}
+
 static void stop(fr_server *srv)
 {
     fr_acl *a = srv->acl;

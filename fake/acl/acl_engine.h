@@ -38,6 +38,11 @@ int fr__acl_default_nopass(fr_server *srv);
  * password, "" meaning nopass, as Redis does. */
 void fr__acl_requirepass_changed(fr_server *srv);
 
+/* Forget every user and the log: the server is back to the default user
+ * alone, requirepass its password, every permission (no state, no stage).
+ * Connections logged in as another user become the default user's. */
+void fr__acl_reset(fr_server *srv);
+
 /* The name of the user c is logged in as ("default" without ACL state). */
 const char *fr__acl_conn_user(const fr_conn *c);
 /* Whether c's user may read any key (SORT's BY and GET patterns need

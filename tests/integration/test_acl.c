@@ -99,8 +99,8 @@ static void test_acl_log_entries(void **state)
     /* inside MULTI the context says so */
     tu_cmd_ok(c, "MULTI");
     tu_cmd_str(c, REDIS_REPLY_ERROR, no_key, "GET zz");
-    tu_cmd_str(c, REDIS_REPLY_ERROR,
-               "EXECABORT Transaction discarded because of previous errors.", "EXEC");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, "EXECABORT Transaction discarded because of previous errors.",
+               "EXEC");
     log = tu_cmd(admin, "ACL LOG 1");
     assert_int_equal(log->elements, 1);
     assert_string_equal(field(log->element[0], "context")->str, "multi");
@@ -210,6 +210,37 @@ static void test_requirepass_is_default_user(void **state)
     fr_server_stop(srv);
 }
 
+/* A group fixture's reset puts the users back as at start. */
+static void test_fixture_reset_users(void **state)
+{
+    (void)state;
+    fr_fixture_config cfg = {.opts = {.requirepass = "pw"}};
+    fr_fixture *fx = NULL;
+    assert_int_equal(fr_fixture_open(&cfg, &fx), FR_OK);
+    fr_server *srv = fx->srv;
+    fr_reply_free(fr_execf(srv, "ACL SETUSER frank on >x +get"));
+    fr_reply_free(fr_execf(srv, "ACL SETUSER default -get resetpass >other (~a +set)"));
+    fr_reply_free(fr_execf(srv, "AUTH frank wrong")); /* an ACL log entry */
+    assert_int_equal(fr_fixture_reset(fx), FR_OK);
+
+    fr_reply *r = fr_execf(srv, "ACL LIST");
+    assert_int_equal(r->type, FR_REPLY_ARRAY);
+    assert_int_equal(r->elements, 1);
+    assert_string_equal(r->element[0]->str,
+                        "user default on "
+                        "#30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 ~* &* "
+                        "+@all");
+    fr_reply_free(r);
+    r = fr_execf(srv, "ACL LOG");
+    assert_int_equal(r->elements, 0);
+    fr_reply_free(r);
+    /* the password is requirepass again */
+    redisContext *c = tu_connect(srv);
+    tu_cmd_ok(c, "AUTH pw");
+    redisFree(c);
+    fr_fixture_close(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +252,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deleted_user_disconnected, fr_fixture_setup,
                                         fr_fixture_teardown),
         cmocka_unit_test(test_requirepass_is_default_user),
+        cmocka_unit_test(test_fixture_reset_users),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
