@@ -197,8 +197,7 @@ void fr__acl_deluser(fr_conn *c)
 {
     fr_acl *a = state(c);
     for (int j = 2; j < c->argc; j++) {
-        if (fr__arg_is(&c->argv[j], "default") && c->argv[j].len == 7 &&
-            !memcmp(c->argv[j].p, "default", 7)) {
+        if (c->argv[j].len == 7 && !memcmp(c->argv[j].p, "default", 7)) { /* exact case */
             fr__add_error(c, "The 'default' user cannot be removed");
             return;
         }

@@ -73,22 +73,40 @@ struct fr_acl {
 extern const char *const fr__acl_cat_names[ACL_NCATS];
 
 /* acl_user.c */
+acl_sel *fr__acl_sel_new(fr_acl *a);
+void fr__acl_sel_free(acl_sel *s);
+/* +@all (allow) or -@all */
+void fr__acl_sel_all(fr_acl *a, acl_sel *s, int allow);
+/* +@cat or -@cat */
+void fr__acl_sel_category(fr_acl *a, acl_sel *s, int cat, int allow);
+/* +cmd or -cmd by table index; a container takes its subcommands along */
+void fr__acl_sel_perm(fr_acl *a, acl_sel *s, size_t i, int allow);
 fr_acl_user *fr__acl_user_new(fr_acl *a, const char *name, size_t len);
 void fr__acl_user_free(fr_acl *a, fr_acl_user *u);
 fr_acl_user *fr__acl_user_dup(fr_acl *a, const fr_acl_user *u);
 fr_acl_user *fr__acl_find(fr_acl *a, const char *name, size_t len);
 /* Apply one rule; 0, or -1 with *err set to Redis' reason text. */
 int fr__acl_user_op(fr_acl *a, fr_acl_user *u, const char *op, size_t len, const char **err);
+void fr__acl_user_refresh(fr_acl *a, fr_acl_user *u);
+
+/* acl_describe.c: the texts of ACL LIST ("user NAME " + describe) and
+ * of GETUSER's commands, keys and channels fields */
 void fr__acl_user_describe(fr_acl *a, const fr_acl_user *u, fr_buf *out);
 void fr__acl_sel_describe_cmds(fr_acl *a, const acl_sel *s, fr_buf *out);
 void fr__acl_sel_describe_keys(const acl_sel *s, fr_buf *out);
 void fr__acl_sel_describe_chans(const acl_sel *s, fr_buf *out);
-void fr__acl_user_refresh(fr_acl *a, fr_acl_user *u);
 int fr__acl_cat_by_name(const char *name, size_t len);
 /* Whether Redis 7.0 would list the command in its categories: not a
  * FAKE.* control command, nor one of the later versions' commands the
  * fake accepts (CLIENT SETINFO). */
 int fr__acl_listed(const fr_cmd *cmd);
+
+/* acl_keys.c */
+/* Whether the selector's patterns allow key for need (ACL_READ/WRITE). */
+int fr__acl_key_ok(const acl_sel *s, const fr_arg *key, int need);
+/* The keys of cmd with argv against the selector: ACL_OK, or
+ * ACL_DENIED_KEY with *idx the refused key's argument index. */
+int fr__acl_sel_keys(const acl_sel *s, const fr_cmd *cmd, int argc, const fr_arg *argv, int *idx);
 
 /* acl_check.c */
 /* The check of cmd with argv for u: ACL_OK or a denial, with *idx the

@@ -35,7 +35,7 @@ int fr__acl_listed(const fr_cmd *cmd)
     return 1;
 }
 
-static acl_sel *sel_new(fr_acl *a)
+acl_sel *fr__acl_sel_new(fr_acl *a)
 {
     acl_sel *s = fr__xcalloc(1, sizeof *s);
     s->bits = fr__xcalloc(a->ncmds, 1);
@@ -60,7 +60,7 @@ static void fa_reset(acl_sel *s)
     s->nfa = 0;
 }
 
-static void sel_free(acl_sel *s)
+void fr__acl_sel_free(acl_sel *s)
 {
     if (!s)
         return;
@@ -106,7 +106,7 @@ fr_acl_user *fr__acl_user_new(fr_acl *a, const char *name, size_t len)
     u->nlen = len;
     u->flags = USER_OFF;
     u->sels = fr__xcalloc(1, sizeof *u->sels);
-    u->sels[0] = sel_new(a);
+    u->sels[0] = fr__acl_sel_new(a);
     u->nsels = 1;
     return u;
 }
@@ -117,7 +117,7 @@ void fr__acl_user_free(fr_acl *a, fr_acl_user *u)
     if (!u)
         return;
     for (size_t i = 0; i < u->nsels; i++)
-        sel_free(u->sels[i]);
+        fr__acl_sel_free(u->sels[i]);
     free(u->sels);
     free(u->pass);
     free(u->name);
@@ -168,7 +168,7 @@ static void fa_reset_cmd(acl_sel *s, size_t cmd)
 }
 
 /* A command allowed or denied; a container takes its subcommands along. */
-static void change_perm(fr_acl *a, acl_sel *s, size_t i, int allow)
+void fr__acl_sel_perm(fr_acl *a, acl_sel *s, size_t i, int allow)
 {
     set_bit(s, i, allow);
     fa_reset_cmd(s, i);
@@ -179,14 +179,14 @@ static void change_perm(fr_acl *a, acl_sel *s, size_t i, int allow)
             set_bit(s, j, allow);
 }
 
-static void set_category(fr_acl *a, acl_sel *s, int cat, int allow)
+void fr__acl_sel_category(fr_acl *a, acl_sel *s, int cat, int allow)
 {
     for (size_t i = 0; i < a->ncmds; i++)
         if (a->cats[i] & (1u << cat))
-            change_perm(a, s, i, allow);
+            fr__acl_sel_perm(a, s, i, allow);
 }
 
-static void set_all(fr_acl *a, acl_sel *s, int allow)
+void fr__acl_sel_all(fr_acl *a, acl_sel *s, int allow)
 {
     memset(s->bits, allow, a->ncmds);
     if (allow)
@@ -296,7 +296,7 @@ static int allow_cmd_op(fr_acl *a, acl_sel *s, const char *op, size_t len, const
             *err = e_unknown;
             return -1;
         }
-        change_perm(a, s, (size_t)(cmd - a->table), 1);
+        fr__acl_sel_perm(a, s, (size_t)(cmd - a->table), 1);
         return 0;
     }
     const fr_cmd *cmd = lookup(a, op + 1, (size_t)(bar - op - 1));
@@ -322,7 +322,7 @@ static int allow_cmd_op(fr_acl *a, acl_sel *s, const char *op, size_t len, const
             *err = e_unknown;
             return -1;
         }
-        change_perm(a, s, (size_t)(sub - a->table), 1);
+        fr__acl_sel_perm(a, s, (size_t)(sub - a->table), 1);
     } else {
         fa_add(s, (size_t)(cmd - a->table), bar + 1, sublen);
     }
@@ -352,9 +352,9 @@ static int sel_op(fr_acl *a, acl_sel *s, const char *op, size_t len, const char 
         s->chans = NULL;
         s->nchans = 0;
     } else if (is(op, len, "allcommands") || is(op, len, "+@all")) {
-        set_all(a, s, 1);
+        fr__acl_sel_all(a, s, 1);
     } else if (is(op, len, "nocommands") || is(op, len, "-@all")) {
-        set_all(a, s, 0);
+        fr__acl_sel_all(a, s, 0);
     } else if (op[0] == '~' || op[0] == '%') {
         return key_op(s, op, len, err);
     } else if (op[0] == '&') {
@@ -377,14 +377,14 @@ static int sel_op(fr_acl *a, acl_sel *s, const char *op, size_t len, const char 
             *err = e_unknown;
             return -1;
         }
-        change_perm(a, s, (size_t)(cmd - a->table), 0);
+        fr__acl_sel_perm(a, s, (size_t)(cmd - a->table), 0);
     } else if (op[0] == '+' || op[0] == '-') {
         int cat = fr__acl_cat_by_name(op + 2, len - 2);
         if (cat < 0) {
             *err = e_unknown;
             return -1;
         }
-        set_category(a, s, cat, op[0] == '+');
+        fr__acl_sel_category(a, s, cat, op[0] == '+');
     } else {
         *err = e_syntax;
         return -1;
@@ -395,7 +395,7 @@ static int sel_op(fr_acl *a, acl_sel *s, const char *op, size_t len, const char 
 /* "(rule rule ...)": a new selector, the words split on blanks */
 static int selector_op(fr_acl *a, fr_acl_user *u, const char *op, size_t len, const char **err)
 {
-    acl_sel *s = sel_new(a);
+    acl_sel *s = fr__acl_sel_new(a);
     size_t i = 1, end = len - 1;
     while (i < end) {
         while (i < end && isspace((unsigned char)op[i]))
@@ -404,7 +404,7 @@ static int selector_op(fr_acl *a, fr_acl_user *u, const char *op, size_t len, co
         while (j < end && !isspace((unsigned char)op[j]))
             j++;
         if (j > i && sel_op(a, s, op + i, j - i, err) < 0) {
-            sel_free(s);
+            fr__acl_sel_free(s);
             return -1;
         }
         i = j;
@@ -464,7 +464,7 @@ static int pass_op(fr_acl_user *u, const char *op, size_t len, const char **err)
 static void clear_selectors(fr_acl_user *u)
 {
     for (size_t i = 1; i < u->nsels; i++)
-        sel_free(u->sels[i]);
+        fr__acl_sel_free(u->sels[i]);
     u->nsels = 1;
 }
 
@@ -507,160 +507,6 @@ int fr__acl_user_op(fr_acl *a, fr_acl_user *u, const char *op, size_t len, const
         return sel_op(a, u->sels[0], op, len, err);
     }
     return 0;
-}
-
-/* ---- description ---- */
-
-static void count_cat(fr_acl *a, const acl_sel *s, int cat, size_t *on, size_t *off)
-{
-    *on = *off = 0;
-    for (size_t i = 0; i < a->ncmds; i++) {
-        if (!(a->cats[i] & (1u << cat)) || !fr__acl_listed(&a->table[i]))
-            continue;
-        if (s->bits[i])
-            (*on)++;
-        else
-            (*off)++;
-    }
-}
-
-static void describe_single(fr_acl *a, const acl_sel *s, acl_sel *fake, size_t i, fr_buf *out)
-{
-    if (s->bits[i] != fake->bits[i]) {
-        fr__buf_printf(out, "%c%s ", s->bits[i] ? '+' : '-', a->table[i].name);
-        change_perm(a, fake, i, s->bits[i]);
-    }
-    if (!a->table[i].parent) {
-        for (size_t j = 0; j < a->ncmds; j++)
-            if (a->table[j].parent && !strcmp(a->table[j].parent, a->table[i].name))
-                describe_single(a, s, fake, j, out);
-    }
-    if (!s->bits[i])
-        for (size_t k = 0; k < s->nfa; k++)
-            if (s->fa[k].cmd == i)
-                fr__buf_printf(out, "+%s|%s ", a->table[i].name, s->fa[k].arg);
-}
-
-/* As Redis 7.0: start from +@all or -@all, add (or take away) the
- * categories that are mostly right, the best fit first, then the single
- * commands that still differ. */
-void fr__acl_sel_describe_cmds(fr_acl *a, const acl_sel *s, fr_buf *out)
-{
-    int additive = !(s->flags & SEL_FUTURE);
-    size_t start = out->len;
-    fr__buf_puts(out, additive ? "-@all " : "+@all ");
-    acl_sel *fake = sel_new(a), *temp = sel_new(a);
-    set_all(a, fake, !additive);
-    memcpy(temp->bits, s->bits, a->ncmds);
-    int applied[ACL_NCATS] = {0};
-    for (;;) {
-        int best = -1;
-        size_t mindiff = (size_t)-1, maxsame = 0;
-        for (int j = 0; j < ACL_NCATS; j++) {
-            if (applied[j])
-                continue;
-            size_t on, off;
-            count_cat(a, temp, j, &on, &off);
-            size_t diff = additive ? off : on, same = additive ? on : off;
-            if (same > diff && (diff < mindiff || (diff == mindiff && same > maxsame))) {
-                best = j;
-                mindiff = diff;
-                maxsame = same;
-            }
-        }
-        if (best < 0)
-            break;
-        set_category(a, fake, best, additive);
-        set_category(a, temp, best, !additive);
-        fr__buf_printf(out, "%c@%s ", additive ? '+' : '-', fr__acl_cat_names[best]);
-        applied[best] = 1;
-    }
-    for (size_t i = 0; i < a->ncmds; i++)
-        if (!a->table[i].parent)
-            describe_single(a, s, fake, i, out);
-    if (out->len > start)
-        out->len--; /* the last blank */
-    out->p[out->len] = '\0';
-    sel_free(fake);
-    sel_free(temp);
-}
-
-static void cat_key(fr_buf *out, const acl_pat *p)
-{
-    if (p->flags == ACL_READ)
-        fr__buf_puts(out, "%R");
-    else if (p->flags == ACL_WRITE)
-        fr__buf_puts(out, "%W");
-    fr__buf_putc(out, '~');
-    fr__buf_append(out, p->s, p->len);
-}
-
-void fr__acl_sel_describe_keys(const acl_sel *s, fr_buf *out)
-{
-    if (s->flags & SEL_ALLKEYS) {
-        fr__buf_puts(out, "~*");
-        return;
-    }
-    for (size_t i = 0; i < s->nkeys; i++) {
-        if (i)
-            fr__buf_putc(out, ' ');
-        cat_key(out, &s->keys[i]);
-    }
-}
-
-void fr__acl_sel_describe_chans(const acl_sel *s, fr_buf *out)
-{
-    if (s->flags & SEL_ALLCHANNELS) {
-        fr__buf_puts(out, "&*");
-        return;
-    }
-    for (size_t i = 0; i < s->nchans; i++) {
-        if (i)
-            fr__buf_putc(out, ' ');
-        fr__buf_putc(out, '&');
-        fr__buf_append(out, s->chans[i].s, s->chans[i].len);
-    }
-}
-
-static void describe_sel(fr_acl *a, const acl_sel *s, fr_buf *out)
-{
-    if (s->flags & SEL_ALLKEYS) {
-        fr__buf_puts(out, "~* ");
-    } else {
-        for (size_t i = 0; i < s->nkeys; i++) {
-            cat_key(out, &s->keys[i]);
-            fr__buf_putc(out, ' ');
-        }
-    }
-    if (s->flags & SEL_ALLCHANNELS) {
-        fr__buf_puts(out, "&* ");
-    } else {
-        fr__buf_puts(out, "resetchannels ");
-        for (size_t i = 0; i < s->nchans; i++) {
-            fr__buf_putc(out, '&');
-            fr__buf_append(out, s->chans[i].s, s->chans[i].len);
-            fr__buf_putc(out, ' ');
-        }
-    }
-    fr__acl_sel_describe_cmds(a, s, out);
-}
-
-static const char *const flag_names[] = {"on", "off", "nopass", "skip-sanitize-payload",
-                                         "sanitize-payload"};
-
-void fr__acl_user_describe(fr_acl *a, const fr_acl_user *u, fr_buf *out)
-{
-    for (int i = 0; i < 5; i++)
-        if (u->flags & (1u << i))
-            fr__buf_printf(out, "%s ", flag_names[i]);
-    for (size_t i = 0; i < u->npass; i++)
-        fr__buf_printf(out, "#%s ", u->pass[i]);
-    describe_sel(a, u->sels[0], out);
-    for (size_t i = 1; i < u->nsels; i++) {
-        fr__buf_puts(out, " (");
-        describe_sel(a, u->sels[i], out);
-        fr__buf_putc(out, ')');
-    }
 }
 
 /* After a change: the fast path flag, and core's view of the default
