@@ -46,6 +46,8 @@ struct fr_cluster_view;
 struct fr_sentinel;
 struct fr_cluster_conn;
 struct fr_scripting;
+struct fr_acl;
+struct fr_acl_user;
 
 enum fr_conn_flag {
     FR_CONN_AUTHED = 1u << 0,
@@ -120,6 +122,7 @@ struct fr_conn {
     struct fr_proxy_conn *proxy; /* its upstream (record/proxy.c); NULL: served here */
     struct fr_repl_conn *repl;   /* a replica's link (replication/); NULL: none */
     struct fr_cluster_conn *cluster; /* ASKING, READONLY (cluster/); NULL: neither */
+    struct fr_acl_user *user;    /* logged in as (acl/); NULL: the default user */
 };
 
 /* Counters reported by INFO and reset by CONFIG RESETSTAT. */
@@ -205,6 +208,8 @@ struct fr_server {
     struct fr_cluster_view *cluster;   /* cluster mode (cluster/); NULL: standalone */
     struct fr_sentinel *sentinel; /* sentinel mode (cmd_sentinel.c); NULL: a data server */
     struct fr_scripting *scripting; /* Lua scripts and functions (script/); NULL: none yet */
+    struct fr_acl *acl;           /* users (acl/); NULL: only default, requirepass */
+    int default_locked; /* with acl: the default user has a password or is off */
 };
 
 #endif
