@@ -40,6 +40,8 @@ struct fr_watcher;
 struct fr_monitors;
 struct fr_proxy;
 struct fr_proxy_conn;
+struct fr_tracking;
+struct fr_tracking_conn;
 
 enum fr_conn_flag {
     FR_CONN_AUTHED = 1u << 0,
@@ -111,6 +113,7 @@ struct fr_conn {
     struct fr_fault_conn *fault;
     struct fr_journal_conn *jconn;
     struct fr_proxy_conn *proxy; /* its upstream (record/proxy.c); NULL: served here */
+    struct fr_tracking_conn *track; /* client-side caching (tracking/); NULL: never on */
 };
 
 /* Counters reported by INFO and reset by CONFIG RESETSTAT. */
@@ -192,6 +195,7 @@ struct fr_server {
     int notify_pending;
     struct fr_monitors *monitors; /* MONITOR clients (record/monitor.c); NULL: none yet */
     struct fr_proxy *proxy;       /* the upstream Redis (record/proxy.c); NULL: none */
+    struct fr_tracking *tracking; /* client-side caching (tracking/); NULL: never used */
 };
 
 #endif
