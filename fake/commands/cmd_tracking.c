@@ -21,7 +21,7 @@ static const char *check_on(fr_conn *c, unsigned opts, size_t nprefixes)
     if ((opts & FR_TRK_BCAST) && (opts & (FR_TRK_OPTIN | FR_TRK_OPTOUT)))
         return "OPTIN and OPTOUT are not compatible with BCAST";
     if ((opts & FR_TRK_OPTIN) && (opts & FR_TRK_OPTOUT))
-        return "You can't use both OPTIN and OPTOUT";
+        return "You can't specify both OPTIN mode and OPTOUT mode";
     if (((opts & FR_TRK_OPTIN) && (cur & FR_TRK_OPTOUT)) ||
         ((opts & FR_TRK_OPTOUT) && (cur & FR_TRK_OPTIN)))
         return "You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
