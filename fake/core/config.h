@@ -32,6 +32,7 @@ typedef struct fr_config {
     char *requirepass, *save, *dir, *dbfilename, *appendfilename, *logfile;
     char *loglevel, *maxmemory_policy, *enable_debug_command, *bind;
     char *unixsocket;
+    char *enable_module_command;
     char *record_dir; /* FAKE.RECORD START's directory, absolute; NULL: none */
     long long port;
     fr_obuf_limit obuf[FR_CLASS_COUNT];
