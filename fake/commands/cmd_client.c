@@ -20,7 +20,7 @@ static void describe(fr_conn *c, fr_buf *b)
         flags[nf++] = 'P';
     if (c->flags & FR_CONN_MULTI)
         flags[nf++] = 'x';
-    if (c->flags & FR_CONN_BLOCKED)
+    if ((c->flags & FR_CONN_BLOCKED) || c->pause_seq) /* held by CLIENT PAUSE too */
         flags[nf++] = 'b';
     nf += fr__tracking_flag_letters(c, flags + nf);
     if (c->flags & FR_CONN_NO_TOUCH)

@@ -71,7 +71,7 @@ static void debug_protocol(fr_conn *c)
 
 /* DEBUG LISTPACK / QUICKLIST <key>: Redis prints the structure on its
  * stdout; the fake checks the encoding the same way and prints nothing. */
-static void debug_encoding(fr_conn *c, const char *enc, const char *ok, const char *not)
+static void debug_encoding(fr_conn *c, const char *enc, const char *ok, const char * not )
 {
     const fr_arg *k = &c->argv[2];
     fr_obj *o = fr__db_lookup(c->srv->ks, c->db, k->p, k->len,
@@ -79,7 +79,7 @@ static void debug_encoding(fr_conn *c, const char *enc, const char *ok, const ch
     if (!o)
         fr__add_error(c, fr__err_no_such_key);
     else if (strcmp(fr__enc_name(o->enc), enc))
-        fr__add_error(c, not);
+        fr__add_error(c, not );
     else
         fr__add_status(c, ok);
 }

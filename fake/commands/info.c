@@ -64,7 +64,7 @@ static void sec_clients(fr_server *srv, fr_buf *o)
         if (c->flags & (FR_CONN_PSEUDO | FR_CONN_CLOSE_ASAP))
             continue;
         clients++;
-        if (c->flags & FR_CONN_BLOCKED)
+        if ((c->flags & FR_CONN_BLOCKED) || c->pause_seq) /* CLIENT PAUSE blocks, in Redis */
             blocked++;
         if (c->flags & FR_CONN_PUBSUB)
             pubsub++;

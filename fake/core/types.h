@@ -100,6 +100,7 @@ struct fr_conn {
     uint64_t tot_in, tot_out;
     uint64_t ncmds; /* commands dispatched on it, each once (a held one
                        counts when it finally runs) */
+    uint64_t pause_seq; /* held by CLIENT PAUSE, in this order; 0: not held */
 
     fr_conn *prev, *next;     /* srv->conns */
     fr_conn *pending_next;    /* srv->pending, conns with output to write */
@@ -158,6 +159,7 @@ struct fr_server {
     /* CLIENT PAUSE */
     int64_t paused_until_ms; /* 0: not paused */
     int pause_all;           /* ALL rather than WRITE */
+    uint64_t pause_seq;      /* the last fr_conn.pause_seq handed out */
     struct event *pause_ev;
 
     /* cross-thread calls (see marshal.c) */
