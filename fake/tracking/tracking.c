@@ -251,7 +251,13 @@ static int stage_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *a
 
 static void stage_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
-    if (!(cmd->flags & FR_CMD_READONLY) || !tracking_on(c))
+    if (!tracking_on(c))
+        return;
+    if (!strcmp(cmd->name, "reset")) { /* RESET turns tracking off, as in Redis */
+        fr__tracking_disable(c);
+        return;
+    }
+    if (!(cmd->flags & FR_CMD_READONLY))
         return;
     unsigned f = c->track->flags;
     if (f & FR_TRK_BCAST)
