@@ -45,4 +45,11 @@ done
 # hiredis-test exits 0 only when every test passed; --skips-as-fails makes
 # a skipped part (no unix socket, say) a failure too
 cd "$run"
-"$src/hiredis-test" -h 127.0.0.1 -p "$(cat "$run/port")" -s "$run/sock" --skips-as-fails
+rc=0
+"$src/hiredis-test" -h 127.0.0.1 -p "$(cat "$run/port")" -s "$run/sock" --skips-as-fails || rc=$?
+if [ "$rc" -ne 0 ]; then
+  echo "hiredis_suite: hiredis-test failed ($rc); the fake's output:"
+  cat "$run/server.log"
+  kill -0 "$pid" 2>/dev/null || echo "hiredis_suite: the fake is gone"
+fi
+exit "$rc"
