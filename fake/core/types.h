@@ -26,7 +26,7 @@ typedef struct fr_cmd_index fr_cmd_index;
 struct fr_keyspace;
 struct fr_watch_table;
 struct fr_stage_ops;
-#define FR_STAGE_MAX 12 /* registered stage tables per server (stage.h): room for every subsystem's */
+#define FR_STAGE_MAX 12 /* stage tables per server (stage.h): one per subsystem's ops */
 struct fr_pubsub;
 struct fr_pubsub_conn;
 struct fr_multi_state;
