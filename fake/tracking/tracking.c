@@ -197,46 +197,16 @@ static void remember(struct fr_tracking *t, fr_conn *c, const fr_arg *k)
         t->items++;
 }
 
-static int arg_count(const fr_arg *a, long long *n)
-{
-    return fr__str2ll(a->p, a->len, n) && *n > 0;
-}
-
-/* The keys of a read-only command: its key positions, or for the commands
- * whose keys follow a count (ZUNION, SINTERCARD...) or STREAMS (XREAD),
- * found the way Redis' key specs find them. */
+/* The keys of a read-only command, as Redis finds them (its key specs). */
 static void remember_keys(struct fr_tracking *t, fr_conn *c, const fr_cmd *cmd, int argc,
                           const fr_arg *argv)
 {
-    if (cmd->first_key > 0) {
-        int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
-        int step = cmd->key_step > 0 ? cmd->key_step : 1;
-        for (int i = cmd->first_key; i <= last && i < argc; i += step)
-            remember(t, c, &argv[i]);
-        return;
-    }
-    long long n;
-    if (!strcmp(cmd->name, "xread")) {
-        for (int i = 1; i < argc; i++) {
-            if (fr__arg_is(&argv[i], "streams")) {
-                int nk = (argc - i - 1) / 2;
-                for (int j = 0; j < nk; j++)
-                    remember(t, c, &argv[i + 1 + j]);
-                return;
-            }
-        }
-        return;
-    }
-    static const char *const counted[] = {"zunion",     "zinter",     "zdiff",
-                                          "sintercard", "zintercard", NULL};
-    for (int i = 0; counted[i]; i++) {
-        if (strcmp(cmd->name, counted[i]))
-            continue;
-        if (argc > 1 && arg_count(&argv[1], &n))
-            for (long long j = 0; j < n && 2 + j < argc; j++)
-                remember(t, c, &argv[2 + j]);
-        return;
-    }
+    fr_keylist keys;
+    fr__keys_init(&keys);
+    int n = fr__command_keys(c->srv->cmds, cmd, argc, argv, &keys);
+    for (int i = 0; i < n; i++)
+        remember(t, c, &argv[keys.v[i].pos]);
+    fr__keys_free(&keys);
 }
 
 /* ---- the stage ---------------------------------------------------------- */
