@@ -269,6 +269,8 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
         reject(c, "%s", fr__err_noauth);
     } else if ((c->flags & FR_CONN_MULTI) && (cmd->flags & FR_CMD_NO_MULTI)) {
         reject(c, "Command not allowed inside a transaction");
+    } else if (srv->nstages && fr__stage_admit(c, cmd, argc, argv)) {
+        /* refused by a stage (-READONLY on a replica) */
     } else if ((c->flags & FR_CONN_PUBSUB) && c->resp == 2 &&
                !(cmd->flags & FR_CMD_SUBSCRIBED_OK)) {
         reject(c,

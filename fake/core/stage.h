@@ -66,6 +66,11 @@ typedef struct fr_stage_ops {
     void (*stop)(fr_server *srv);
     /* The server started (on != 0) or stopped (0) accepting connections. */
     void (*listen)(fr_server *srv, int on);
+    /* A known command passed the checks Redis makes first (arity, auth, a
+     * command refused in MULTI): may it run here? Return 1 when the stage
+     * refused it with fr__reject (a read-only replica's -READONLY, a
+     * cluster's -MOVED), at Redis' place for those checks. */
+    int (*admit)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 } fr_stage_ops;
 
 
@@ -81,6 +86,7 @@ void fr__stage_open(fr_conn *c);
 int fr__stage_hold_input(fr_conn *c);
 void fr__stage_bytes_in(fr_conn *c, size_t n);
 int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+int fr__stage_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 void fr__stage_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 void fr__stage_after_command(fr_server *srv);
 int fr__stage_output(fr_conn *c, const void *p, size_t n);
