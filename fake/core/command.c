@@ -215,6 +215,8 @@ void fr__call(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
     c->argv = argv;
     srv->stats.commands++;
     c->last_cmd = cmd; /* CLIENT LIST shows the running command, as Redis */
+    if (srv->nstages)
+        fr__stage_calling(c, cmd); /* command statistics start its clock */
     cmd->proc(c);
     if (srv->nstages)
         fr__stage_called(c, cmd, argc, argv); /* MONITOR: after it ran, as Redis 7.0 */
@@ -249,6 +251,8 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
     } else if ((c->flags & FR_CONN_MONITOR) &&
                (cmd->flags & (FR_CMD_WRITE | FR_CMD_READONLY | FR_CMD_MAY_REPLICATE))) {
         reject(c, "Replica can't interact with the keyspace");
+    } else if (srv->nstages && fr__stage_admit(c, cmd, argc, argv)) {
+        /* refused by a stage (maxmemory), which answered */
     } else if (held_by_pause(c, cmd)) {
         c->flags |= FR_CONN_POSTPONED;
         return; /* the conn keeps the bytes and runs them on unpause */

@@ -86,6 +86,26 @@ int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_a
     return 0;
 }
 
+int fr__stage_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    EACH_STAGE(c->srv, admit)
+    {
+        if (STAGE(c->srv)->admit(c, cmd, argc, argv))
+            return 1;
+    }
+    return 0;
+}
+
+void fr__stage_calling(fr_conn *c, const fr_cmd *cmd)
+{
+    EACH_STAGE(c->srv, calling) STAGE(c->srv)->calling(c, cmd);
+}
+
+void fr__stage_error(fr_conn *c, const char *msg)
+{
+    EACH_STAGE(c->srv, error) STAGE(c->srv)->error(c, msg);
+}
+
 void fr__stage_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     EACH_STAGE(c->srv, called) STAGE(c->srv)->called(c, cmd, argc, argv);

@@ -7,7 +7,8 @@
  * their `order` field, at fixed points:
  *
  *   accept -> open -> read (hold_input, bytes_in) -> before_command ->
- *   [command -> called] -> after_command -> output (-> output_taken) ->
+ *   [admit -> calling -> command -> called] -> after_command -> output
+ *   (-> output_taken) ->
  *   wire -> close;   cron every 100 ms and after the clock moved;   event when a
  *   subsystem reports something worth recording;   stop at teardown.
  *
@@ -41,6 +42,17 @@ typedef struct fr_stage_ops {
      * Return 1 when the stage answered, dropped or held it: the
      * dispatcher then does nothing more with it. */
     int (*before_command)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+    /* A command passed the dispatcher's own checks (unknown, arity, auth,
+     * MULTI, subscribed mode) and is about to run or be queued: return 1
+     * when the stage refused it (it answered through fr__reject), as
+     * Redis' maxmemory check does after those checks. */
+    int (*admit)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+    /* A command's handler is about to run (dispatched, or inside EXEC):
+     * calling and called pair up, nested for EXEC. */
+    void (*calling)(fr_conn *c, const fr_cmd *cmd);
+    /* An error reply was added to c's reply (msg as fr__add_error got it:
+     * with or without the leading '-'); inside a command's call or not. */
+    void (*error)(fr_conn *c, const char *msg);
     /* A command's handler ran (cmd is known and passed every check): a
      * dispatched command, and each command EXEC runs. Its reply is in
      * c->reply, not yet committed; c->db is the database after it ran. */
@@ -81,6 +93,9 @@ void fr__stage_open(fr_conn *c);
 int fr__stage_hold_input(fr_conn *c);
 void fr__stage_bytes_in(fr_conn *c, size_t n);
 int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+int fr__stage_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+void fr__stage_calling(fr_conn *c, const fr_cmd *cmd);
+void fr__stage_error(fr_conn *c, const char *msg);
 void fr__stage_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 void fr__stage_after_command(fr_server *srv);
 int fr__stage_output(fr_conn *c, const void *p, size_t n);

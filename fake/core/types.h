@@ -40,6 +40,8 @@ struct fr_watcher;
 struct fr_monitors;
 struct fr_proxy;
 struct fr_proxy_conn;
+struct fr_cstats;
+struct fr_evict;
 
 enum fr_conn_flag {
     FR_CONN_AUTHED = 1u << 0,
@@ -192,6 +194,8 @@ struct fr_server {
     int notify_pending;
     struct fr_monitors *monitors; /* MONITOR clients (record/monitor.c); NULL: none yet */
     struct fr_proxy *proxy;       /* the upstream Redis (record/proxy.c); NULL: none */
+    struct fr_cstats *cstats; /* command stats, slowlog, latency (stats/); NULL: off */
+    struct fr_evict *evict;   /* maxmemory accounting and eviction (evict/); NULL: off */
 };
 
 #endif
