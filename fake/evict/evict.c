@@ -6,7 +6,6 @@
 #include "evict_engine.h"
 
 #define SAMPLES 5 /* Redis' MEMORY USAGE default, used for every key here */
-#define POOL 16   /* Redis' EVPOOL_SIZE */
 
 enum policy { NOEVICTION, V_LRU, V_LFU, V_RANDOM, V_TTL, A_LRU, A_LFU, A_RANDOM };
 
@@ -21,6 +20,8 @@ static int parse_policy(const char *p)
     return NOEVICTION;
 }
 
+static void pool_clear(struct fr_evict *ev);
+
 /* The policy as configured now; the keyspace keeps LFU data under an LFU
  * policy. A string compare: CONFIG SET has no hook to tell us. */
 static void sync_policy(fr_server *srv, struct fr_evict *ev)
@@ -31,6 +32,7 @@ static void sync_policy(fr_server *srv, struct fr_evict *ev)
     free((void *)ev->policy_seen);
     ev->policy_seen = fr__xstrdup(p ? p : "noeviction");
     ev->policy = parse_policy(p);
+    pool_clear(ev); /* scores of another policy */
     srv->ks->lfu = ev->policy == V_LFU || ev->policy == A_LFU;
 }
 
@@ -167,12 +169,14 @@ int64_t fr__evict_peak(fr_server *srv)
 
 /* ---- eviction ------------------------------------------------------------- */
 
-typedef struct cand {
+/* The eviction pool, as Redis': the best candidates seen so far, kept
+ * from one eviction to the next, best first. */
+struct cand {
     int db;
     uint64_t score; /* higher goes first */
     size_t klen;
     char *key;
-} cand;
+};
 
 static uint64_t score_of(fr_server *srv, int policy, int db, const fr_dict_entry *e)
 {
@@ -191,22 +195,39 @@ static uint64_t score_of(fr_server *srv, int policy, int db, const fr_dict_entry
     return fr__obj_idle_s(ks, o);
 }
 
-static void pool_offer(cand *pool, int *n, int db, const fr_dict_entry *e, uint64_t score)
+static void pool_drop(struct fr_evict *ev, int i)
 {
-    for (int i = 0; i < *n; i++)
-        if (pool[i].db == db && pool[i].klen == e->klen && !memcmp(pool[i].key, e->key, e->klen))
-            return;
-    int at = *n;
+    free(ev->pool[i].key);
+    memmove(&ev->pool[i], &ev->pool[i + 1], (size_t)(ev->npool - i - 1) * sizeof *ev->pool);
+    ev->npool--;
+}
+
+static void pool_offer(struct fr_evict *ev, int db, const fr_dict_entry *e, uint64_t score)
+{
+    struct cand *pool = ev->pool;
+    for (int i = 0; i < ev->npool; i++) {
+        if (pool[i].db == db && pool[i].klen == e->klen && !memcmp(pool[i].key, e->key, e->klen)) {
+            pool_drop(ev, i); /* offered again with its score of now */
+            break;
+        }
+    }
+    int at = ev->npool;
     while (at > 0 && pool[at - 1].score < score)
         at--;
-    if (at == POOL)
+    if (at == FR_EVICT_POOL)
         return;
-    if (*n == POOL)
-        free(pool[--*n].key);
-    memmove(&pool[at + 1], &pool[at], (size_t)(*n - at) * sizeof *pool);
-    pool[at] = (cand){db, score, e->klen, fr__xmalloc(e->klen + 1)};
+    if (ev->npool == FR_EVICT_POOL)
+        pool_drop(ev, FR_EVICT_POOL - 1);
+    memmove(&pool[at + 1], &pool[at], (size_t)(ev->npool - at) * sizeof *pool);
+    pool[at] = (struct cand){db, score, e->klen, fr__xmalloc(e->klen + 1)};
     memcpy(pool[at].key, e->key, e->klen);
-    (*n)++;
+    ev->npool++;
+}
+
+static void pool_clear(struct fr_evict *ev)
+{
+    while (ev->npool)
+        pool_drop(ev, ev->npool - 1);
 }
 
 static void evict_key(fr_server *srv, int db, const char *k, size_t n)
@@ -245,8 +266,6 @@ static int evict_one(fr_server *srv, struct fr_evict *ev)
         }
         return 0;
     }
-    cand pool[POOL + 1];
-    int n = 0;
     long long samples = srv->cfg.maxmemory_samples > 0 ? srv->cfg.maxmemory_samples : 5;
     for (int db = 0; db < ndbs; db++) {
         fr_dict *d = pick_dict(srv, policy, db);
@@ -254,18 +273,21 @@ static int evict_one(fr_server *srv, struct fr_evict *ev)
             continue;
         for (long long s = 0; s < samples; s++) {
             fr_dict_entry *e = fr__dict_random(d);
-            pool_offer(pool, &n, db, e, score_of(srv, policy, db, e));
+            pool_offer(ev, db, e, score_of(srv, policy, db, e));
         }
     }
-    int done = 0;
-    for (int i = 0; i < n; i++) {
-        if (!done && fr__dict_find(&srv->ks->dbs[pool[i].db]->keys, pool[i].key, pool[i].klen)) {
-            evict_key(srv, pool[i].db, pool[i].key, pool[i].klen);
-            done = 1;
-        }
-        free(pool[i].key);
+    /* the best that still exists (a pooled key may be gone since) */
+    while (ev->npool) {
+        struct cand *best = &ev->pool[0];
+        fr_dict *d = pick_dict(srv, policy, best->db);
+        int there = fr__dict_find(d, best->key, best->klen) != NULL;
+        if (there)
+            evict_key(srv, best->db, best->key, best->klen);
+        pool_drop(ev, 0);
+        if (there)
+            return 1;
     }
-    return done;
+    return 0;
 }
 
 /* Evict until under maxmemory: 1 when under it, 0 when stuck. */
@@ -326,6 +348,8 @@ static void st_stop(fr_server *srv)
     for (int i = 0; ev->sizes && i < srv->ks->n; i++)
         fr__dict_clear(&ev->sizes[i]);
     free(ev->sizes);
+    pool_clear(ev);
+    free(ev->pool);
     free((void *)ev->policy_seen);
     free(ev);
     srv->evict = NULL;
@@ -346,5 +370,6 @@ void fr__evict_enable(fr_server *srv)
     if (fr__stage_register(srv, &evict_stage) < 0)
         return;
     srv->evict = fr__xcalloc(1, sizeof *srv->evict);
+    srv->evict->pool = fr__xcalloc(FR_EVICT_POOL + 1, sizeof *srv->evict->pool);
     sync_policy(srv, srv->evict);
 }

@@ -34,6 +34,9 @@
 /* What Redis 7.0 uses right after start, with no key (INFO used_memory). */
 #define FR_MEM_STARTUP 871000
 
+#define FR_EVICT_POOL 16 /* Redis' EVPOOL_SIZE */
+struct cand;
+
 struct fr_evict {
     fr_dict *sizes; /* per database: key -> bytes (v.i), while tracking */
     int tracking;
@@ -42,6 +45,8 @@ struct fr_evict {
     const char *policy_seen; /* the policy string last parsed */
     int policy;
     unsigned next_db; /* random policies: the next database to try */
+    struct cand *pool; /* FR_EVICT_POOL + 1 candidates, best first */
+    int npool;
 };
 
 /* Register the evict stage (at start, by api/). Idempotent. */
