@@ -6,10 +6,13 @@
 #include "commands_private.h"
 #include "stats_engine.h"
 
-static void subcommand_syntax(fr_conn *c, const char *sub, const char *container)
+/* Redis' addReplySubcommandSyntaxError: the subcommand as the client wrote it */
+static void subcommand_syntax(fr_conn *c, const char *container)
 {
-    fr__add_errorf(c, "Unknown subcommand or wrong number of arguments for '%s'. Try %s HELP.", sub,
-                   container);
+    const fr_arg *sub = &c->argv[1];
+    int n = sub->len > 128 ? 128 : (int)sub->len;
+    fr__add_errorf(c, "unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP.",
+                   n, sub->p, container);
 }
 
 void fr__cmd_slowlog_get(fr_conn *c)
@@ -17,7 +20,7 @@ void fr__cmd_slowlog_get(fr_conn *c)
     struct fr_cstats *st = c->srv->cstats;
     long long count = 10;
     if (c->argc > 3) {
-        subcommand_syntax(c, "get", "SLOWLOG");
+        subcommand_syntax(c, "SLOWLOG");
         return;
     }
     if (c->argc == 3 && !fr__arg_ll_range(c, &c->argv[2], -1, LONG_MAX, &count,

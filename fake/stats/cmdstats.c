@@ -80,12 +80,17 @@ static void st_error(fr_conn *c, const char *msg)
     struct fr_cstats *st = c->srv->cstats;
     char code[32];
     error_code(msg, code, sizeof code);
+    /* kept in name order, as Redis' radix tree lists them */
     int i = 0;
-    while (i < st->nerr && strcmp(st->err[i].code, code) != 0)
+    while (i < st->nerr && strcmp(st->err[i].code, code) < 0)
         i++;
-    if (i == st->nerr && st->nerr < FR_ERRSTAT_MAX)
-        memcpy(st->err[st->nerr++].code, code, sizeof code);
-    if (i < st->nerr)
+    if ((i == st->nerr || strcmp(st->err[i].code, code) != 0) && st->nerr < FR_ERRSTAT_MAX) {
+        memmove(&st->err[i + 1], &st->err[i], (size_t)(st->nerr - i) * sizeof st->err[0]);
+        memcpy(st->err[i].code, code, sizeof code);
+        st->err[i].count = 0;
+        st->nerr++;
+    }
+    if (i < st->nerr && !strcmp(st->err[i].code, code))
         st->err[i].count++;
     /* refused while being dispatched, before it ran */
     if (st->depth == 0 && c->argv && c->cmd) {

@@ -67,6 +67,7 @@ void fr__slowlog_add(fr_server *srv, fr_conn *c, int argc, const fr_arg *argv, i
     long long max = srv->cfg.slowlog_max_len;
     if (max <= 0) {
         st->slow_next_id++; /* Redis counts the id even when it keeps nothing */
+        fr__slowlog_trim(st, 0);
         return;
     }
     fr__slowlog_trim(st, (size_t)max - 1); /* slowlog-max-len may have shrunk */
