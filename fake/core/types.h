@@ -27,6 +27,7 @@ struct fr_keyspace;
 struct fr_watch_table;
 struct fr_stage_ops;
 #define FR_STAGE_MAX 8 /* registered stage tables per server (stage.h) */
+#define FR_STAGE_NOPS 24 /* callbacks an fr_stage_ops may have, at most (stage.c checks) */
 struct fr_pubsub;
 struct fr_pubsub_conn;
 struct fr_multi_state;
@@ -173,9 +174,12 @@ struct fr_server {
     void *on_shutdown_ctx;
     char errstr[256];
 
-    /* registered stages, sorted by order (stage.h) */
+    /* registered stages, sorted by order (stage.h), and for each callback
+     * the stages that have it: a stage point walks only those */
     const struct fr_stage_ops *stages[FR_STAGE_MAX];
     int nstages;
+    uint8_t stage_n[FR_STAGE_NOPS];
+    const struct fr_stage_ops *stage_by_op[FR_STAGE_NOPS][FR_STAGE_MAX];
 
     struct fr_keyspace *ks;
     struct fr_watch_table *watch; /* WATCHed keys (multi.c); NULL: none yet */
