@@ -103,7 +103,7 @@ static void st_error(fr_conn *c, const char *msg)
 static void free_all(struct fr_cstats *st)
 {
     for (size_t i = 0; i < st->ncmds; i++)
-        free(st->cmd[i].hist);
+        fr__hist_free(st->cmd[i].hist);
     fr__slowlog_trim(st, 0);
     free(st->slow);
     free(st->cmd);
@@ -149,7 +149,7 @@ void fr__cstats_reset(fr_server *srv)
     if (!st)
         return;
     for (size_t i = 0; i < st->ncmds; i++) {
-        free(st->cmd[i].hist);
+        fr__hist_free(st->cmd[i].hist);
         memset(&st->cmd[i], 0, sizeof st->cmd[i]);
     }
     st->nerr = 0;

@@ -11,6 +11,21 @@ fr_hist *fr__hist_new(void)
     return fr__xcalloc(1, sizeof(fr_hist));
 }
 
+void fr__hist_free(fr_hist *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < FR_HIST_BUCKETS / FR_HIST_BLOCK; i++)
+        free(h->blk[i]);
+    free(h);
+}
+
+static uint32_t count_at(const fr_hist *h, int b)
+{
+    const uint32_t *blk = h->blk[b / FR_HIST_BLOCK];
+    return blk ? blk[b % FR_HIST_BLOCK] : 0;
+}
+
 static int bucket_of(int64_t v)
 {
     if (v < 256)
@@ -35,7 +50,10 @@ void fr__hist_record(fr_hist *h, int64_t ns)
     if (ns > FR_HIST_MAX_NS)
         ns = FR_HIST_MAX_NS;
     int b = bucket_of(ns);
-    h->n[b]++;
+    uint32_t **blk = &h->blk[b / FR_HIST_BLOCK];
+    if (!*blk)
+        *blk = fr__xcalloc(FR_HIST_BLOCK, sizeof **blk);
+    (*blk)[b % FR_HIST_BLOCK]++;
     h->total++;
     if (b > h->top)
         h->top = b;
@@ -50,7 +68,7 @@ int64_t fr__hist_percentile(const fr_hist *h, double p)
         want = 1;
     uint64_t cum = 0;
     for (int i = 0; i <= h->top; i++) {
-        cum += h->n[i];
+        cum += count_at(h, i);
         if (cum >= want)
             return highest_of(i);
     }
@@ -67,7 +85,7 @@ int fr__hist_log_buckets(const fr_hist *h, void (*fn)(void *ctx, int64_t us, uin
         if (last >= FR_HIST_BUCKETS)
             last = FR_HIST_BUCKETS - 1;
         for (; i <= last && i < FR_HIST_BUCKETS; i++)
-            cum += h->n[i];
+            cum += count_at(h, i);
         if (cum > prev) {
             fn(ctx, highest_of(last) / 1000, cum);
             out++;

@@ -3,8 +3,9 @@
  * that percentiles and the buckets of LATENCY HISTOGRAM are the values
  * Redis would print for the same durations: exact below 256 ns, then 128
  * buckets per power of two. Values are nanoseconds, clamped to the range.
- * Counts are 32-bit: 12 KB per histogram, made for a command at its
- * first call. */
+ * Counts are 32-bit, in blocks of 128 buckets (one power of two) made
+ * when first used: a command whose times span five powers of two costs
+ * under 3 KB, not the 12 KB of every bucket. */
 #ifndef FR_HISTOGRAM_H
 #define FR_HISTOGRAM_H
 
@@ -12,14 +13,16 @@
 
 #define FR_HIST_MAX_NS 1000000000LL
 #define FR_HIST_BUCKETS 3072
+#define FR_HIST_BLOCK 128
 
 typedef struct fr_hist {
     uint64_t total;
     int top; /* highest bucket used */
-    uint32_t n[FR_HIST_BUCKETS];
+    uint32_t *blk[FR_HIST_BUCKETS / FR_HIST_BLOCK];
 } fr_hist;
 
 fr_hist *fr__hist_new(void);
+void fr__hist_free(fr_hist *h); /* NULL: no-op */
 void fr__hist_record(fr_hist *h, int64_t ns);
 /* The highest value (ns) equivalent to the bucket holding percentile p
  * (0..100], as hdr_value_at_percentile; 0 when empty. */
