@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "commands_private.h"
+#include "evict_engine.h"
 #include "stats_engine.h"
 #include "core.h"
 #include "commands.h"
@@ -379,6 +380,7 @@ void fr__cmd_config_resetstat(fr_conn *c)
     memset(&c->srv->stats, 0, sizeof c->srv->stats);
     memset(&c->srv->ks->stats, 0, sizeof c->srv->ks->stats);
     fr__cstats_reset(c->srv);
+    fr__evict_reset_peak(c->srv);
     fr__add_ok(c);
 }
 

@@ -127,7 +127,7 @@ static void sec_stats(fr_server *srv, fr_buf *o)
                    "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
                    "pubsub_channels:%lld\r\npubsub_patterns:%lld\r\n"
                    "pubsubshard_channels:%lld\r\nclient_output_buffer_limit_disconnections:%llu\r\n"
-                   "total_error_replies:%llu\r\n",
+                   "unexpected_error_replies:0\r\ntotal_error_replies:%llu\r\n",
                    (unsigned long long)s->conns_received, (unsigned long long)s->commands,
                    (unsigned long long)s->net_in, (unsigned long long)s->net_out,
                    (unsigned long long)s->conns_rejected, (unsigned long long)ks->expired_keys,

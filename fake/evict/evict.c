@@ -167,6 +167,12 @@ int64_t fr__evict_peak(fr_server *srv)
     return srv->evict ? srv->evict->peak : used;
 }
 
+void fr__evict_reset_peak(fr_server *srv)
+{
+    if (srv->evict)
+        srv->evict->peak = 0;
+}
+
 /* ---- eviction ------------------------------------------------------------- */
 
 /* The eviction pool, as Redis': the best candidates seen so far, kept

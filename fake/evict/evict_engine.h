@@ -57,5 +57,7 @@ int64_t fr__evict_used_memory(fr_server *srv);
 int64_t fr__evict_dataset(fr_server *srv);
 int64_t fr__evict_overhead(fr_server *srv, int db, int64_t *main, int64_t *expires);
 int64_t fr__evict_peak(fr_server *srv);
+/* CONFIG RESETSTAT: the peak starts again from now. */
+void fr__evict_reset_peak(fr_server *srv);
 
 #endif
