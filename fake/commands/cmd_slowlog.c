@@ -11,8 +11,8 @@ static void subcommand_syntax(fr_conn *c, const char *container)
 {
     const fr_arg *sub = &c->argv[1];
     int n = sub->len > 128 ? 128 : (int)sub->len;
-    fr__add_errorf(c, "unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP.",
-                   n, sub->p, container);
+    fr__add_errorf(c, "unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP.", n,
+                   sub->p, container);
 }
 
 void fr__cmd_slowlog_get(fr_conn *c)

@@ -44,7 +44,7 @@ struct fr_evict {
     int64_t peak;
     const char *policy_seen; /* the policy string last parsed */
     int policy;
-    unsigned next_db; /* random policies: the next database to try */
+    unsigned next_db;  /* random policies: the next database to try */
     struct cand *pool; /* FR_EVICT_POOL + 1 candidates, best first */
     int npool;
 };
