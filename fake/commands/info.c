@@ -97,9 +97,8 @@ static void sec_memory(fr_server *srv, fr_buf *o)
                    "used_memory_startup:%d\r\nused_memory_dataset:%lld\r\n"
                    "maxmemory:%lld\r\nmaxmemory_human:%s\r\n"
                    "maxmemory_policy:%s\r\nmem_allocator:libc\r\n",
-                   used, h1, rss, h2, peak, h4, FR_MEM_STARTUP,
-                   (long long)fr__evict_dataset(srv), srv->cfg.maxmemory, h3,
-                   srv->cfg.maxmemory_policy);
+                   used, h1, rss, h2, peak, h4, FR_MEM_STARTUP, (long long)fr__evict_dataset(srv),
+                   srv->cfg.maxmemory, h3, srv->cfg.maxmemory_policy);
 }
 
 static void sec_persistence(fr_server *srv, fr_buf *o)

@@ -26,7 +26,7 @@ typedef struct fr_cmd_index fr_cmd_index;
 struct fr_keyspace;
 struct fr_watch_table;
 struct fr_stage_ops;
-#define FR_STAGE_MAX 8 /* registered stage tables per server (stage.h) */
+#define FR_STAGE_MAX 8   /* registered stage tables per server (stage.h) */
 #define FR_STAGE_NOPS 24 /* callbacks an fr_stage_ops may have, at most (stage.c checks) */
 struct fr_pubsub;
 struct fr_pubsub_conn;
