@@ -21,7 +21,7 @@ static void build_index(void)
 {
     size_t n;
     const fr_cmd *table = fr__cmd_table(&n);
-    shared_index = fr__cmd_index_new(table, n);
+    shared_index = fr__cmd_index_new(table, n, fr__meta_table);
 }
 
 static const fr_cmd_index *command_index(void)

@@ -1,6 +1,7 @@
 /* base/'s interface: the toolkit every layer above uses. Buffers and
  * allocation (buf.h), the hash table (dict.h), glob matching (glob.h),
- * long doubles as Redis reads and writes them (ldouble.h), the PRNG
+ * long doubles as Redis reads and writes them (ldouble.h), the partial
+ * sort Redis uses (pqsort.h), the PRNG
  * (rng.h) and the one clock module (clock.h). None of it
  * knows Redis' protocol, a key or a server. */
 #ifndef FR_BASE_H
@@ -11,6 +12,7 @@
 #include "dict.h"
 #include "glob.h"
 #include "ldouble.h"
+#include "pqsort.h"
 #include "rng.h"
 
 #endif

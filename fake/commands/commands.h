@@ -10,6 +10,9 @@
 /* The whole table, in commands.def order (subcommands included). Static
  * and read-only: every server indexes the same one. */
 const fr_cmd *fr__cmd_table(size_t *n);
+/* The reference server's metadata of every command (meta_data.c,
+ * generated), sorted by name. */
+const fr_cmd_meta *fr__meta_table(size_t *n);
 
 /* Every handler, declared once (defined in its group's cmd_*.c). */
 #define FR_CMD(name, proc, arity, flags, acl, fk, lk, step, group, since, summary) \

@@ -5,6 +5,7 @@
 #include "command.h"
 
 #include <ctype.h>
+#include "cmdmeta.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ struct fr_cmd_index {
     size_t mask;
     const fr_cmd **slots;
     unsigned char *is_container; /* by table index */
+    const fr_cmd_meta **meta;    /* by table index; NULL: none */
 };
 
 static uint64_t name_hash(const char *s, size_t n)
@@ -43,7 +45,7 @@ static int name_eq(const char *lower, const char *s, size_t n)
     return lower[n] == '\0';
 }
 
-fr_cmd_index *fr__cmd_index_new(const fr_cmd *table, size_t ncmds)
+fr_cmd_index *fr__cmd_index_new(const fr_cmd *table, size_t ncmds, fr_meta_table_fn *metas)
 {
     fr_cmd_index *ix = fr__xcalloc(1, sizeof *ix);
     ix->table = table;
@@ -69,6 +71,11 @@ fr_cmd_index *fr__cmd_index_new(const fr_cmd *table, size_t ncmds)
         if (parent)
             ix->is_container[parent - table] = 1;
     }
+    ix->meta = fr__xcalloc(ncmds ? ncmds : 1, sizeof *ix->meta);
+    size_t nm = 0;
+    const fr_cmd_meta *mt = metas ? metas(&nm) : NULL;
+    for (size_t i = 0; i < ncmds && mt; i++)
+        ix->meta[i] = fr__meta_find(mt, nm, table[i].name);
     return ix;
 }
 
@@ -78,6 +85,7 @@ void fr__cmd_index_free(fr_cmd_index *ix)
         return;
     free(ix->slots);
     free(ix->is_container);
+    free(ix->meta);
     free(ix);
 }
 
@@ -88,6 +96,27 @@ const fr_cmd *fr__cmd_lookup(const fr_cmd_index *ix, const char *name, size_t le
         if (name_eq(ix->slots[h]->name, name, len))
             return ix->slots[h];
         h = (h + 1) & ix->mask;
+    }
+    return NULL;
+}
+
+const fr_cmd_meta *fr__cmd_meta(const fr_cmd_index *ix, const fr_cmd *cmd)
+{
+    return ix->meta[cmd - ix->table];
+}
+
+const fr_cmd_meta *fr__meta_find(const fr_cmd_meta *t, size_t n, const char *name)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = strcmp(t[mid].name, name);
+        if (!d)
+            return &t[mid];
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }

@@ -14,6 +14,7 @@
 
 
 typedef void fr_cmd_fn(fr_conn *c);
+struct fr_cmd_meta; /* cmdmeta.h */
 
 /* Flags in the order Redis lists them in COMMAND INFO. */
 enum fr_cmd_flag {
@@ -54,8 +55,10 @@ struct fr_cmd {
 };
 
 /* Build a name index over table[0..n), which must outlive it (out of
- * memory aborts). */
-fr_cmd_index *fr__cmd_index_new(const fr_cmd *table, size_t n);
+ * memory aborts), pairing each command with its entry of the metadata
+ * table metas returns (cmdmeta.h; NULL: none). */
+fr_cmd_index *fr__cmd_index_new(const fr_cmd *table, size_t n,
+                                const struct fr_cmd_meta *(*metas)(size_t *n));
 void fr__cmd_index_free(fr_cmd_index *ix);
 const fr_cmd *fr__cmd_lookup(const fr_cmd_index *ix, const char *name, size_t len);
 /* A command by name as srv sees it: NULL if unknown, or a FAKE.* command

@@ -83,6 +83,8 @@ static const param params[] = {
      OFF(enc.zset_max_listpack_entries), 0, LONG_MAX, 0, NULL, S_NONE},
     {"zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, OFF(enc.zset_max_listpack_value),
      0, LONG_MAX, 0, NULL, S_NONE},
+    {"hll-sparse-max-bytes", NULL, P_MEM, OFF(hll_sparse_max_bytes), 0, LONG_MAX, 0, NULL,
+     S_NONE},
     {"stream-node-max-bytes", NULL, P_MEM, OFF(enc.stream_node_max_bytes), 0, LONG_MAX, 0, NULL,
      S_NONE},
     {"stream-node-max-entries", NULL, P_LL, OFF(enc.stream_node_max_entries), 0, LLONG_MAX, 0,
@@ -131,6 +133,7 @@ void fr__config_defaults(fr_config *cfg)
     cfg->enc.zset_max_listpack_entries = 128;
     cfg->enc.zset_max_listpack_value = 64;
     cfg->enc.stream_node_max_bytes = 4096;
+    cfg->hll_sparse_max_bytes = 3000;
     cfg->enc.stream_node_max_entries = 100;
     cfg->activerehashing = 1;
     cfg->protected_mode = 1;
@@ -418,6 +421,8 @@ int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *
     case P_MEM: {
         long long x;
         int ok = p->type == P_MEM ? fr__parse_memory(v.p, v.len, &x) : fr__str2ll(v.p, v.len, &x);
+        if (p->type == P_MEM && ok && x < 0) /* Redis reads memory values unsigned */
+            ok = 0;
         if (!ok) {
             snprintf(err, errlen, p->type == P_MEM ? "argument must be a memory value"
                                                    : "argument couldn't be parsed into an integer");

@@ -23,6 +23,7 @@ typedef struct fr_config {
     long long maxmemory, maxmemory_samples, tcp_keepalive, tcp_backlog;
     long long slowlog_slower_than, slowlog_max_len, latency_threshold;
     long long list_compress_depth;
+    long long hll_sparse_max_bytes;
     fr_enc_limits enc; /* what the types read (data/object.h) */
     long long client_query_buffer_limit, io_threads;
     int appendonly, activerehashing, lazyfree_user_flush, lazyfree_user_del;

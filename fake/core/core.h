@@ -6,6 +6,7 @@
 #ifndef FR_CORE_H
 #define FR_CORE_H
 
+#include "cmdmeta.h"
 #include "command.h"
 #include "config.h"
 #include "conn.h"

@@ -63,6 +63,11 @@ int fr_server_port(const fr_server *srv)
     return srv ? srv->port : -1;
 }
 
+const char *fr_server_bind(const fr_server *srv)
+{
+    return srv ? srv->bind_addr : NULL;
+}
+
 const char *fr_server_unixsocket(const fr_server *srv)
 {
     return srv ? srv->unixsocket : NULL;
@@ -182,6 +187,7 @@ static int tcp_listen(fr_server *srv, int port)
      * same port (faults) must not write it again */
     if (srv->port != real)
         srv->port = real;
+    srv->cfg.port = real; /* CONFIG GET port: the port picked for 0 */
     return fd;
 }
 
@@ -544,12 +550,20 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
     fr_server *srv = fr__xcalloc(1, sizeof *srv);
     srv->tcp_fd = srv->unix_fd = -1;
     srv->wake_fd = -1;
-    srv->port = opts->port;
-    srv->bind_addr = opts->bind ? fr__xstrdup(opts->bind) : NULL;
-    srv->unixsocket = opts->unixsocket ? fr__xstrdup(opts->unixsocket) : NULL;
     srv->start_ms = fr__real_ms();
     srv->lastsave_s = srv->start_ms / 1000;
     fr__config_defaults(&srv->cfg);
+    /* The options say where to listen unless a config line says otherwise
+     * (a config file's "port 7000"): the configuration is the one truth. */
+    srv->cfg.port = opts->port;
+    if (opts->bind) {
+        free(srv->cfg.bind);
+        srv->cfg.bind = fr__xstrdup(opts->bind);
+    }
+    if (opts->unixsocket) {
+        free(srv->cfg.unixsocket);
+        srv->cfg.unixsocket = fr__xstrdup(opts->unixsocket);
+    }
     if (opts->databases > 0)
         srv->cfg.databases = opts->databases;
     if (opts->requirepass) {
@@ -567,6 +581,9 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
             goto fail;
         }
     }
+    srv->port = (int)srv->cfg.port;
+    srv->bind_addr = fr__xstrdup(srv->cfg.bind);
+    srv->unixsocket = *srv->cfg.unixsocket ? fr__xstrdup(srv->cfg.unixsocket) : NULL;
     if (check_start(srv, opts) < 0) {
         *status = FR_ERR_ARG;
         goto fail;

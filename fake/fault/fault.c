@@ -355,16 +355,20 @@ static int any_arg(const char *pat, const fr_arg *argv, int from, int to)
     return 0;
 }
 
-static int match_keys(const char *pat, const fr_cmd *cmd, int argc, const fr_arg *argv)
+/* The key arguments as Redis finds them (key specs): XREAD's streams and
+ * ZUNIONSTORE's sources too. */
+static int match_keys(const char *pat, const fr_conn *c, const fr_cmd *cmd, int argc,
+                      const fr_arg *argv)
 {
-    if (!cmd || cmd->first_key <= 0)
+    if (!cmd)
         return 0;
-    int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
-    int step = cmd->key_step > 0 ? cmd->key_step : 1;
-    for (int i = cmd->first_key; i <= last && i < argc; i += step)
-        if (glob(pat, argv[i].p, argv[i].len))
-            return 1;
-    return 0;
+    fr_keylist keys;
+    fr__keys_init(&keys);
+    int n = fr__command_keys(c->srv->cmds, cmd, argc, argv, &keys), hit = 0;
+    for (int i = 0; i < n && !hit; i++)
+        hit = glob(pat, argv[keys.v[i].pos].p, argv[keys.v[i].pos].len);
+    fr__keys_free(&keys);
+    return hit;
 }
 
 static int match_channels(const char *pat, const fr_cmd *cmd, int argc, const fr_arg *argv)
@@ -526,7 +530,7 @@ int fr__fault_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv
             continue;
         if (r->after_bytes && start < r->after_bytes)
             continue;
-        if (r->key && !match_keys(r->key, cmd, argc, argv))
+        if (r->key && !match_keys(r->key, c, cmd, argc, argv))
             continue;
         if (r->channel && !match_channels(r->channel, cmd, argc, argv))
             continue;

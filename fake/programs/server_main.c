@@ -339,15 +339,17 @@ static void parse_args(args *a, int argc, char **argv)
                 fprintf(stderr, "fakeredis-server: bad port '%s' (expected 0 to 65535)\n", v);
                 exit(1);
             }
+            /* as config lines too, after the file's: the command line wins */
+            add_config(a, join("port", v));
             i++;
         } else if (!strcmp(o, "--bind")) {
-            a->opts.bind = v;
+            add_config(a, join("bind", v));
             i++;
         } else if (!strcmp(o, "--unixsocket")) {
-            a->opts.unixsocket = v;
+            add_config(a, join("unixsocket", v));
             i++;
         } else if (!strcmp(o, "--requirepass")) {
-            a->opts.requirepass = v;
+            add_config(a, join("requirepass", v));
             i++;
         } else if (!strcmp(o, "--port-file")) {
             a->port_file = v;
@@ -532,10 +534,9 @@ int main(int argc, char **argv)
     }
     if (!a.daemonize) {
         if (port >= 0)
-            printf("fakeredis listening on %s:%d\n", a.opts.bind ? a.opts.bind : "127.0.0.1",
-                   port);
-        if (a.opts.unixsocket)
-            printf("fakeredis listening on unix:%s\n", a.opts.unixsocket);
+            printf("fakeredis listening on %s:%d\n", fr_server_bind(srv), port);
+        if (fr_server_unixsocket(srv))
+            printf("fakeredis listening on unix:%s\n", fr_server_unixsocket(srv));
         if (a.proxy_host)
             printf("fakeredis forwarding to %s:%d\n", a.proxy_host, a.proxy_port);
         if (a.playback)

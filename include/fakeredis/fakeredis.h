@@ -159,6 +159,11 @@ FR_API int fr_server_port(const fr_server *srv);
 /** The unix socket path, or NULL. Owned by the server. Any thread. */
 FR_API const char *fr_server_unixsocket(const fr_server *srv);
 
+/** The address the TCP listener is bound to ("127.0.0.1" unless the
+ *  options or a config line said otherwise), or NULL for a NULL server.
+ *  Owned by the server, valid until fr_server_stop(). Any thread. */
+FR_API const char *fr_server_bind(const fr_server *srv);
+
 /** Nonzero once the server stopped serving (SHUTDOWN, or a fatal error);
  *  fr_server_stop() must still be called to free it. Any thread. */
 FR_API int fr_server_is_shut_down(const fr_server *srv);

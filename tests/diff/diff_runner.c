@@ -142,7 +142,8 @@ enum {
     F_RESP3 = 1 << 3,
     F_NOREPLY = 1 << 4,
     F_TYPES = 1 << 5,
-    F_MONITOR = 1 << 6
+    F_MONITOR = 1 << 6,
+    F_DEEP = 1 << 7 /* !unordered at every level */
 };
 
 typedef enum { ST_CMD, ST_READ, ST_RAW, ST_CONN, ST_SLEEP, ST_CLOSE } step_kind;
@@ -280,6 +281,8 @@ static int parse_step(const char *line, int lineno, step *st, const char **err)
     for (; i < ws.n; i++) {
         if (is_directive(&ws, i, "!unordered"))
             st->flags |= F_UNORDERED;
+        else if (is_directive(&ws, i, "!deepunordered"))
+            st->flags |= F_UNORDERED | F_DEEP;
         else if (is_directive(&ws, i, "!ignore"))
             st->flags |= F_IGNORE;
         else if (is_directive(&ws, i, "!resp2"))
@@ -903,6 +906,41 @@ static void canonical(const char *f, size_t n, bytes *out)
     free(u);
 }
 
+/* The frame with the elements of every aggregate, at every level, sorted
+ * (a map's as key+value pairs), each element canonical itself: for
+ * replies whose nested order is a hash table's (COMMAND INFO of a
+ * container lists its subcommands so). Returns the bytes consumed. */
+static size_t canonical_deep(const char *f, size_t n, bytes *out)
+{
+    size_t flen = (size_t)fr__resp_frame_len(f, n);
+    const char *nl = memchr(f, '\n', n);
+    long long count = 0;
+    if (!strchr("*~%>", f[0]) || !nl || (count = atoll(f + 1)) <= 0) {
+        bytes_add(out, f, flen);
+        return flen;
+    }
+    size_t hdr = (size_t)(nl - f) + 1, pos = hdr;
+    int group = f[0] == '%' ? 2 : 1;
+    bytes *parts = xrealloc(NULL, sizeof *parts * (size_t)count);
+    unit *u = xrealloc(NULL, sizeof *u * (size_t)count);
+    for (long long i = 0; i < count; i++) {
+        memset(&parts[i], 0, sizeof parts[i]);
+        for (int g = 0; g < group; g++)
+            pos += canonical_deep(f + pos, n - pos, &parts[i]);
+        u[i].p = parts[i].p;
+        u[i].n = parts[i].len;
+    }
+    qsort(u, (size_t)count, sizeof *u, unit_cmp);
+    bytes_add(out, f, hdr);
+    for (long long i = 0; i < count; i++)
+        bytes_add(out, u[i].p, u[i].n);
+    for (long long i = 0; i < count; i++)
+        bytes_free(&parts[i]);
+    free(parts);
+    free(u);
+    return pos;
+}
+
 /* The frame with every integer's digits replaced by '#': for replies
  * whose integers are times (XPENDING's idle, XINFO's seen-time). Strings,
  * lengths and every other type still compare exactly. The elements of a
@@ -1047,8 +1085,13 @@ static void expect_frames(run *r, const step *st)
             bytes_free(&b);
         } else if (st->flags & F_UNORDERED) {
             bytes a = {0}, b = {0};
-            canonical(c->rx[0].p, flen[0], &a);
-            canonical(c->rx[1].p, flen[1], &b);
+            if (st->flags & F_DEEP) {
+                canonical_deep(c->rx[0].p, flen[0], &a);
+                canonical_deep(c->rx[1].p, flen[1], &b);
+            } else {
+                canonical(c->rx[0].p, flen[0], &a);
+                canonical(c->rx[1].p, flen[1], &b);
+            }
             same = a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
             bytes_free(&a);
             bytes_free(&b);

@@ -132,6 +132,28 @@ static void test_error_refuses(void **state)
     fr_server_stop(srv);
 }
 
+/* key= looks at the keys Redis finds (the key specs): XREAD's streams
+ * after STREAMS, ZUNIONSTORE's sources after numkeys, not their IDs or
+ * options. */
+static void test_key_matches_key_specs(void **state)
+{
+    fr_server *srv = tu_start();
+    add(srv, "key=hot:* action=error err=\"MOVED 1 127.0.0.1:6381\"");
+    int fd = rs_connect_srv(srv);
+    rs_send(fd, "XREAD COUNT 1 STREAMS cold hot:1 0 0\r\n"
+                "XREAD STREAMS cold hot:1\r\n"
+                "ZUNIONSTORE dst 2 cold hot:2\r\n"
+                "ZUNIONSTORE dst 1 cold WEIGHTS 1\r\n"
+                "SET cold hot:3\r\n");
+    EXPECT(fd,
+           "-MOVED 1 127.0.0.1:6381\r\n"
+           "-ERR Invalid stream ID specified as stream command argument\r\n"
+           "-MOVED 1 127.0.0.1:6381\r\n:0\r\n+OK\r\n",
+           R_QUIET);
+    close(fd);
+    fr_server_stop(srv);
+}
+
 /* EXEC itself refused discards the transaction and says why, as Redis'
  * rejectCommand does (a -LOADING, a -READONLY on EXEC): the client must
  * start over, and the queued SET never runs. */
@@ -1319,6 +1341,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_refuses),
+        cmocka_unit_test(test_key_matches_key_specs),
         cmocka_unit_test(test_error_on_exec_discards),
         cmocka_unit_test(test_error_after),
         cmocka_unit_test(test_drop),

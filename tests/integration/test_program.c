@@ -157,6 +157,53 @@ static void test_config_file_long_line(void **state)
     free(pw);
 }
 
+/* Where to listen comes from the config file as from the flags, and a
+ * flag wins over the file (as redis-server: the command line is applied
+ * after the file). CONFIG GET port answers the port really bound. */
+static void test_config_file_listen(void **state)
+{
+    (void)state;
+    char sock[256], text[512];
+    snprintf(sock, sizeof sock, "%s/fr.sock", scratch());
+    /* the file's port loses to the --port 0 that tu_fakeredis_start adds */
+    int n = snprintf(text, sizeof text, "port 1\nunixsocket %s\n", sock);
+    char *path = scratch_file("listen.conf", text, (size_t)n);
+    int port;
+    pid_t pid = tu_fakeredis_start_config(FR_SERVER_BIN, path, NULL, &port);
+    assert_true(port > 1);
+    redisContext *c = redisConnectUnixWithTimeout(sock, (struct timeval){5, 0});
+    assert_non_null(c);
+    assert_int_equal(c->err, 0);
+    redisReply *r = tu_cmd(c, "CONFIG GET port");
+    assert_int_equal(r->elements, 2);
+    assert_int_equal(atoi(r->element[1]->str), port);
+    freeReplyObject(r);
+    redisFree(c);
+    assert_int_equal(tu_child_stop(pid, SIGTERM), 0);
+
+    /* without a --port flag, the file's port is the one */
+    n = snprintf(text, sizeof text, "port %d\n", port);
+    free(path);
+    path = scratch_file("port.conf", text, (size_t)n);
+    char *const argv[] = {(char *)FR_SERVER_BIN, path, NULL};
+    pid = tu_spawn(argv, 1);
+    c = NULL;
+    for (int i = 0; i < 500; i++) { /* up to 5 s for it to listen */
+        c = redisConnectWithTimeout("127.0.0.1", port, (struct timeval){1, 0});
+        if (c && !c->err)
+            break;
+        redisFree(c);
+        c = NULL;
+        usleep(10000);
+    }
+    assert_non_null(c);
+    tu_cmd_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
+    redisFree(c);
+    assert_int_equal(tu_child_stop(pid, SIGTERM), 0);
+    unlink(path);
+    free(path);
+}
+
 /* The same limit through the C API. */
 static void test_databases_option(void **state)
 {
@@ -228,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_flag_values),
         cmocka_unit_test(test_config_file_errors),
         cmocka_unit_test_teardown(test_config_file_long_line, tu_children_teardown),
+        cmocka_unit_test_teardown(test_config_file_listen, tu_children_teardown),
         cmocka_unit_test(test_databases_option),
         cmocka_unit_test(test_daemonize),
     };
