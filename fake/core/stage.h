@@ -12,7 +12,8 @@
  *   wire -> close;   cron every 100 ms and after the clock moved;   event when a
  *   subsystem reports something worth recording;   stop at teardown.
  *
- * A server on which nothing registered pays one compare per stage point.
+ * A point that no registered stage takes part in costs one compare (the
+ * table keeps, per callback, the stages that have it).
  * Every callback may be NULL. Loop thread only. */
 #ifndef FR_STAGE_H
 #define FR_STAGE_H
