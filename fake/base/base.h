@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "crc16.h"
 #include "dict.h"
 #include "glob.h"
 #include "ldouble.h"

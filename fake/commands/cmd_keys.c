@@ -1253,3 +1253,9 @@ void fr__cmd_sort_ro(fr_conn *c)
 {
     sort_generic(c, 1);
 }
+
+/* The DUMP payload, for replication's snapshot and effects. */
+void fr__key_dump_payload(const fr_obj *o, fr_buf *out)
+{
+    dump_payload(o, out);
+}

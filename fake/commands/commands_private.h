@@ -239,4 +239,27 @@ void fr__info_render(fr_server *srv, int argc, const fr_arg *args, fr_buf *out);
 int fr__valid_client_name(const fr_arg *name);
 void fr__set_client_name(fr_conn *c, const fr_arg *name);
 
+/* ==== cmd_keys.c ==== */
+
+/* A value's DUMP payload (what RESTORE reads back), appended to out. */
+void fr__key_dump_payload(const fr_obj *o, fr_buf *out);
+
+/* ==== cmd_repl.c ==== */
+
+struct fr_repl_hooks;
+/* What replication borrows from the commands (the DUMP codec). */
+const struct fr_repl_hooks *fr__repl_hooks(void);
+
+/* ==== cmd_sentinel.c ==== */
+
+/* Make srv a Sentinel watching one master named name at ip:port (copied);
+ * failover(srv, ctx) performs SENTINEL FAILOVER (the caller's: it moves
+ * the roles and then calls fr__sentinel_switch). Loop thread. */
+void fr__sentinel_setup(fr_server *srv, const char *name, const char *ip, int port,
+                        int (*failover)(fr_server *srv, void *ctx), void *ctx);
+/* The replicas the Sentinel reports (ip:port each), replacing the list. */
+void fr__sentinel_set_replicas(fr_server *srv, int n, const int *ports);
+/* The master moved: new address, and +switch-master published. */
+void fr__sentinel_switch(fr_server *srv, const char *ip, int port);
+
 #endif

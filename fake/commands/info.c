@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "commands_private.h"
+#include "cluster_engine.h"
+#include "repl_engine.h"
 #include "blocking_engine.h"
 #include "data.h"
 #include "evict_engine.h"
@@ -137,10 +139,7 @@ static void sec_stats(fr_server *srv, fr_buf *o)
 
 static void sec_replication(fr_server *srv, fr_buf *o)
 {
-    fr__buf_puts(o, "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n"
-                    "master_failover_state:no-failover\r\n"
-                    "master_replid:0000000000000000000000000000000000000000\r\n"
-                    "master_repl_offset:0\r\nrepl_backlog_active:0\r\n");
+    fr__repl_info(srv, o);
 }
 
 static void sec_cpu(fr_server *srv, fr_buf *o)
@@ -177,7 +176,7 @@ static void sec_latencystats(fr_server *srv, fr_buf *o)
 
 static void sec_cluster(fr_server *srv, fr_buf *o)
 {
-    fr__buf_puts(o, "# Cluster\r\ncluster_enabled:0\r\n");
+    fr__buf_printf(o, "# Cluster\r\ncluster_enabled:%d\r\n", fr__cluster_enabled(srv));
 }
 
 static void sec_keyspace(fr_server *srv, fr_buf *o)

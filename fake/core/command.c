@@ -271,6 +271,8 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
         reject(c, "%s", fr__err_noauth);
     } else if ((c->flags & FR_CONN_MULTI) && (cmd->flags & FR_CMD_NO_MULTI)) {
         reject(c, "Command not allowed inside a transaction");
+    } else if (srv->nstages && fr__stage_admit(c, cmd, argc, argv)) {
+        /* refused by a stage (-READONLY on a replica, -OOM), which answered */
     } else if ((c->flags & FR_CONN_PUBSUB) && c->resp == 2 &&
                !(cmd->flags & FR_CMD_SUBSCRIBED_OK)) {
         reject(c,
@@ -280,8 +282,6 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
     } else if ((c->flags & FR_CONN_MONITOR) &&
                (cmd->flags & (FR_CMD_WRITE | FR_CMD_READONLY | FR_CMD_MAY_REPLICATE))) {
         reject(c, "Replica can't interact with the keyspace");
-    } else if (srv->nstages && fr__stage_admit(c, cmd, argc, argv)) {
-        /* refused by a stage (maxmemory), which answered */
     } else if (held_by_pause(c, cmd)) {
         c->flags |= FR_CONN_POSTPONED;
         return; /* the conn keeps the bytes and runs them on unpause */

@@ -43,11 +43,6 @@ typedef struct fr_stage_ops {
      * Return 1 when the stage answered, dropped or held it: the
      * dispatcher then does nothing more with it. */
     int (*before_command)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
-    /* A command passed the dispatcher's own checks (unknown, arity, auth,
-     * MULTI, subscribed mode) and is about to run or be queued: return 1
-     * when the stage refused it (it answered through fr__reject), as
-     * Redis' maxmemory check does after those checks. */
-    int (*admit)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
     /* A command's handler is about to run (dispatched, or inside EXEC):
      * calling and called pair up, nested for EXEC. */
     void (*calling)(fr_conn *c, const fr_cmd *cmd);
@@ -79,6 +74,12 @@ typedef struct fr_stage_ops {
     void (*stop)(fr_server *srv);
     /* The server started (on != 0) or stopped (0) accepting connections. */
     void (*listen)(fr_server *srv, int on);
+    /* A known command passed the checks Redis makes first (arity, auth, a
+     * command refused in MULTI): may it run here? Return 1 when the stage
+     * refused it with fr__reject (a read-only replica's -READONLY, a
+     * cluster's -MOVED, maxmemory's -OOM), at Redis' place for those
+     * checks. */
+    int (*admit)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 } fr_stage_ops;
 
 

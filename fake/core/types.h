@@ -26,7 +26,7 @@ typedef struct fr_cmd_index fr_cmd_index;
 struct fr_keyspace;
 struct fr_watch_table;
 struct fr_stage_ops;
-#define FR_STAGE_MAX 8   /* registered stage tables per server (stage.h) */
+#define FR_STAGE_MAX 16  /* registered stage tables per server (stage.h) */
 #define FR_STAGE_NOPS 24 /* callbacks an fr_stage_ops may have, at most (stage.c checks) */
 struct fr_pubsub;
 struct fr_pubsub_conn;
@@ -41,6 +41,11 @@ struct fr_watcher;
 struct fr_monitors;
 struct fr_proxy;
 struct fr_proxy_conn;
+struct fr_repl;
+struct fr_repl_conn;
+struct fr_cluster_view;
+struct fr_sentinel;
+struct fr_cluster_conn;
 struct fr_cstats;
 struct fr_evict;
 
@@ -114,6 +119,8 @@ struct fr_conn {
     struct fr_fault_conn *fault;
     struct fr_journal_conn *jconn;
     struct fr_proxy_conn *proxy; /* its upstream (record/proxy.c); NULL: served here */
+    struct fr_repl_conn *repl;   /* a replica's link (replication/); NULL: none */
+    struct fr_cluster_conn *cluster; /* ASKING, READONLY (cluster/); NULL: neither */
 };
 
 /* Counters reported by INFO and reset by CONFIG RESETSTAT. */
@@ -198,6 +205,9 @@ struct fr_server {
     int notify_pending;
     struct fr_monitors *monitors; /* MONITOR clients (record/monitor.c); NULL: none yet */
     struct fr_proxy *proxy;       /* the upstream Redis (record/proxy.c); NULL: none */
+    struct fr_repl *repl;         /* replication (replication/); NULL: a plain master */
+    struct fr_cluster_view *cluster;   /* cluster mode (cluster/); NULL: standalone */
+    struct fr_sentinel *sentinel; /* sentinel mode (cmd_sentinel.c); NULL: a data server */
     struct fr_cstats *cstats; /* command stats, slowlog, latency (stats/); NULL: off */
     struct fr_evict *evict;   /* maxmemory accounting and eviction (evict/); NULL: off */
 };

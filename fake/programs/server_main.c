@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,6 +23,7 @@
 
 #include "fakeredis/fakeredis.h"
 #include "fakeredis/fault.h"
+#include "fakeredis/cluster.h"
 #include "fakeredis/playback.h"
 #include "fakeredis/proxy.h"
 #include "fakeredis/record.h"
@@ -55,6 +57,10 @@ static void usage(FILE *f)
             "                    recording with an error, and log it on stderr\n"
             "  --lenient         (with --playback) run a command off the recording on\n"
             "                    the fake instead, and log it\n"
+            "  --replicas N      also start N replicas of this server (ports --port+1..N,\n"
+            "                    or ephemeral with --port 0: listed in --port-file)\n"
+            "  --cluster N       run a cluster of N masters instead (ports --port..+N-1,\n"
+            "                    or ephemeral with --port 0: listed in --port-file)\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -71,7 +77,7 @@ static void on_shutdown(void *base)
 
 /* Write the port through a temporary file and rename(), so a reader that
  * polls for the file never sees it half written. */
-static int write_port_file(const char *path, int port)
+static int write_port_file(const char *path, int port, const int *more, int nmore)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -79,6 +85,8 @@ static int write_port_file(const char *path, int port)
     if (!f)
         return -1;
     fprintf(f, "%d\n", port);
+    for (int i = 0; i < nmore; i++) /* --replicas: their ports, one a line */
+        fprintf(f, "%d\n", more[i]);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
         unlink(tmp);
         return -1;
@@ -175,6 +183,8 @@ typedef struct args {
     int proxy_port;
     const char *playback; /* --playback FILE */
     int lenient, strict;  /* --lenient, --strict */
+    int replicas;         /* --replicas N */
+    int cluster;          /* --cluster N */
 } args;
 
 static void add_config(args *a, char *line)
@@ -391,6 +401,24 @@ static void parse_args(args *a, int argc, char **argv)
                 exit(1);
             }
             i++;
+        } else if (!strcmp(o, "--replicas")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 0 || n > 16) {
+                fprintf(stderr, "fakeredis-server: bad --replicas '%s' (expected 0 to 16)\n", v);
+                exit(1);
+            }
+            a->replicas = (int)n;
+            i++;
+        } else if (!strcmp(o, "--cluster")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 1 || n > 64) {
+                fprintf(stderr, "fakeredis-server: bad --cluster '%s' (expected 1 to 64)\n", v);
+                exit(1);
+            }
+            a->cluster = (int)n;
+            i++;
         } else if (!strcmp(o, "--fault")) {
             a->faults = realloc(a->faults, (a->nfaults + 1) * sizeof *a->faults);
             if (!a->faults) {
@@ -477,6 +505,83 @@ static int prepare(fr_server *srv, const args *a)
     return 0;
 }
 
+/* A config line that names the listener ("port 6380"): a replica has its
+ * own. */
+static int is_listener_line(const char *l, const char *name)
+{
+    size_t n = strlen(name);
+    return !strncasecmp(l, name, n) && (l[n] == ' ' || l[n] == '\t');
+}
+
+/* --replicas N: replicas of srv on the same loop, each on its own port
+ * (the master's + 1.., or ephemeral when the master's was 0), joined by
+ * REPLICAOF; they connect once the loop runs. */
+static int start_replicas(struct event_base *base, const args *a, fr_server *srv,
+                          fr_server **out, int *ports)
+{
+    int asked = a->opts.port;
+    const char **cfg = calloc(a->nconfig + 2, sizeof *cfg);
+    if (!cfg)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < a->nconfig; i++) {
+        if (is_listener_line(a->config[i], "port"))
+            asked = atoi(a->config[i] + 5 + (a->config[i][5] == '"')); /* join() quotes */
+        else if (!is_listener_line(a->config[i], "unixsocket"))
+            cfg[n++] = a->config[i];
+    }
+    int rc = 0;
+    for (int i = 0; i < a->replicas && rc == 0; i++) {
+        char port_line[32];
+        snprintf(port_line, sizeof port_line, "port %d", asked ? fr_server_port(srv) + 1 + i : 0);
+        cfg[n] = port_line;
+        cfg[n + 1] = NULL;
+        fr_options o = a->opts;
+        o.port = 0;
+        o.unixsocket = NULL;
+        o.on_shutdown = NULL;
+        o.config = cfg;
+        int st = fr_server_attach(base, &o, &out[i]);
+        if (st != FR_OK) {
+            fprintf(stderr, "fakeredis-server: replica %d: %s\n", i + 1, fr_strerror(st));
+            rc = -1;
+            break;
+        }
+        ports[i] = fr_server_port(out[i]);
+        fr_reply *r = fr_execf(out[i], "REPLICAOF 127.0.0.1 %d", fr_server_port(srv));
+        fr_reply_free(r);
+    }
+    free(cfg);
+    return rc;
+}
+
+/* --cluster N: N nodes on the loop covering the slots; ports[] gets the
+ * ports of nodes 1.. (node 0 is the one main() reports). */
+static int start_cluster(struct event_base *base, const args *a, fr_cluster **out, int *ports)
+{
+    int asked = a->opts.port;
+    const char **cfg = calloc(a->nconfig + 1, sizeof *cfg);
+    if (!cfg)
+        return FR_ERR_NOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < a->nconfig; i++) {
+        if (is_listener_line(a->config[i], "port"))
+            asked = atoi(a->config[i] + 5 + (a->config[i][5] == '"'));
+        else if (!is_listener_line(a->config[i], "unixsocket"))
+            cfg[n++] = a->config[i];
+    }
+    fr_options o = a->opts;
+    o.port = asked;
+    o.unixsocket = NULL;
+    o.config = cfg;
+    fr_cluster_options co = {.masters = a->cluster, .server = &o, .base = base};
+    int st = fr_cluster_start(&co, out);
+    free(cfg);
+    for (int i = 1; st == FR_OK && i < fr_cluster_size(*out); i++)
+        ports[i - 1] = fr_server_port(fr_cluster_node(*out, i));
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     args a;
@@ -498,6 +603,9 @@ int main(int argc, char **argv)
 
     int rc = 1;
     fr_server *srv = NULL;
+    fr_server *replicas[16] = {NULL};
+    int replica_ports[64] = {0};
+    fr_cluster *cl = NULL;
     struct event *sigterm = NULL, *sigint = NULL;
     struct event_base *base = event_base_new();
     if (!base) {
@@ -509,12 +617,23 @@ int main(int argc, char **argv)
     char err[256] = "";
     a.opts.errbuf = err;
     a.opts.errbuf_len = sizeof err;
-    int st = fr_server_attach(base, &a.opts, &srv);
+    int st;
+    if (a.cluster) {
+        /* the first node is the one the rest of main() knows (faults,
+         * recording, SHUTDOWN); the others live in the cluster */
+        st = start_cluster(base, &a, &cl, replica_ports);
+        srv = cl ? fr_cluster_node(cl, 0) : NULL;
+        a.replicas = cl ? fr_cluster_size(cl) - 1 : 0;
+    } else {
+        st = fr_server_attach(base, &a.opts, &srv);
+    }
     if (st != FR_OK) {
         fprintf(stderr, "fakeredis-server: %s\n", err[0] ? err : fr_strerror(st));
         goto out;
     }
     if (prepare(srv, &a) < 0)
+        goto out;
+    if (!a.cluster && start_replicas(base, &a, srv, replicas, replica_ports) < 0)
         goto out;
     sigterm = evsignal_new(base, SIGTERM, on_signal, base);
     sigint = evsignal_new(base, SIGINT, on_signal, base);
@@ -528,7 +647,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.pidfile, strerror(errno));
         goto out;
     }
-    if (a.port_file && write_port_file(a.port_file, port) < 0) {
+    if (a.port_file && write_port_file(a.port_file, port, replica_ports, a.replicas) < 0) {
         fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.port_file, strerror(errno));
         goto out;
     }
@@ -537,6 +656,9 @@ int main(int argc, char **argv)
             printf("fakeredis listening on %s:%d\n", fr_server_bind(srv), port);
         if (fr_server_unixsocket(srv))
             printf("fakeredis listening on unix:%s\n", fr_server_unixsocket(srv));
+        for (int i = 0; i < a.replicas; i++)
+            printf("fakeredis %s listening on 127.0.0.1:%d\n",
+                   a.cluster ? "cluster node" : "replica", replica_ports[i]);
         if (a.proxy_host)
             printf("fakeredis forwarding to %s:%d\n", a.proxy_host, a.proxy_port);
         if (a.playback)
@@ -551,7 +673,12 @@ int main(int argc, char **argv)
 out:
     if (a.pidfile && rc == 0)
         unlink(a.pidfile);
-    fr_server_stop(srv);
+    for (int i = 0; i < 16; i++)
+        fr_server_stop(replicas[i]);
+    if (cl)
+        fr_cluster_stop(cl);
+    else
+        fr_server_stop(srv);
     if (sigterm)
         event_free(sigterm);
     if (sigint)

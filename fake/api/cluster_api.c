@@ -1,0 +1,224 @@
+/* Clusters (fakeredis/cluster.h): N fakes with one view of the slots, and
+ * live slot migration driven from the test. Every change is made the way
+ * an operator makes it on a real cluster (CLUSTER SETSLOT on the nodes
+ * concerned, keys moved by DUMP/RESTORE/DEL), through fr_exec: in-process
+ * commands are never redirected. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster_engine.h"
+#include "core.h"
+#include "fakeredis/cluster.h"
+
+struct fr_cluster {
+    int n;
+    fr_server *srv[FR_CLUSTER_MAX_NODES];
+    char ids[FR_CLUSTER_MAX_NODES][41];
+    int ports[FR_CLUSTER_MAX_NODES];
+    int owner[FR_CLUSTER_SLOTS];
+    int mig_from[FR_CLUSTER_SLOTS]; /* -1: not migrating */
+    int mig_to[FR_CLUSTER_SLOTS];
+};
+
+typedef struct setup_job {
+    const fr_cluster *cl;
+    int me, rc;
+} setup_job;
+
+static void setup_on_loop(fr_server *srv, void *arg)
+{
+    setup_job *j = arg;
+    const char *ips[FR_CLUSTER_MAX_NODES], *ids[FR_CLUSTER_MAX_NODES];
+    for (int i = 0; i < j->cl->n; i++) {
+        ips[i] = "127.0.0.1";
+        ids[i] = j->cl->ids[i];
+    }
+    j->rc = fr__cluster_setup(srv, j->me, j->cl->n, ips, j->cl->ports, ids, j->cl->owner);
+}
+
+int fr_cluster_keyslot(const char *key, size_t len)
+{
+    return key ? fr__keyslot(key, len) : 0;
+}
+
+int fr_cluster_size(const fr_cluster *cl)
+{
+    return cl ? cl->n : 0;
+}
+
+fr_server *fr_cluster_node(const fr_cluster *cl, int i)
+{
+    return cl && i >= 0 && i < cl->n ? cl->srv[i] : NULL;
+}
+
+int fr_cluster_slot_owner(const fr_cluster *cl, int slot)
+{
+    if (!cl || slot < 0 || slot >= FR_CLUSTER_SLOTS)
+        return FR_ERR_ARG;
+    return cl->owner[slot];
+}
+
+void fr_cluster_stop(fr_cluster *cl)
+{
+    if (!cl)
+        return;
+    for (int i = 0; i < cl->n; i++)
+        fr_server_stop(cl->srv[i]);
+    free(cl);
+}
+
+int fr_cluster_start(const fr_cluster_options *opts, fr_cluster **out)
+{
+    if (!out)
+        return FR_ERR_ARG;
+    *out = NULL;
+    int n = opts && opts->masters ? opts->masters : 3;
+    if (n < 1 || n > FR_CLUSTER_MAX_NODES)
+        return FR_ERR_ARG;
+    fr_options so = {0};
+    if (opts && opts->server)
+        so = *opts->server;
+    int base_port = so.port;
+    fr_cluster *cl = fr__xcalloc(1, sizeof *cl);
+    static const char hex[] = "0123456789abcdef";
+    uint64_t rng = fr__rng_seed(cl);
+    int st = FR_OK;
+    for (int i = 0; i < n && st == FR_OK; i++) {
+        so.port = base_port ? base_port + i : 0;
+        st = opts && opts->base ? fr_server_attach(opts->base, &so, &cl->srv[i])
+                                : fr_server_start(&so, &cl->srv[i]);
+        if (st != FR_OK)
+            break;
+        cl->n++;
+        cl->ports[i] = fr_server_port(cl->srv[i]);
+        for (int k = 0; k < 40; k++)
+            cl->ids[i][k] = hex[fr__rng_next(&rng) >> 60];
+    }
+    /* redis-cli --cluster create's split: 16384/n slots a node, the
+     * boundaries rounded (0-5460, 5461-10922, 10923-16383 for 3) */
+    double per = (double)FR_CLUSTER_SLOTS / n, cursor = 0;
+    for (int i = 0, first = 0; i < n; i++, cursor += per) {
+        int last = (int)(cursor + per - 1 + 0.5);
+        if (last > FR_CLUSTER_SLOTS - 1 || i == n - 1)
+            last = FR_CLUSTER_SLOTS - 1;
+        if (last < first)
+            last = first;
+        for (int s = first; s <= last; s++)
+            cl->owner[s] = i;
+        first = last + 1;
+    }
+    for (int s = 0; s < FR_CLUSTER_SLOTS; s++)
+        cl->mig_from[s] = cl->mig_to[s] = -1;
+    for (int i = 0; i < cl->n && st == FR_OK; i++) {
+        setup_job j = {cl, i, 0};
+        st = fr__run_on_loop(cl->srv[i], setup_on_loop, &j);
+        if (st == FR_OK && j.rc < 0)
+            st = FR_ERR_ARG;
+    }
+    if (st != FR_OK) {
+        fr_cluster_stop(cl);
+        return st;
+    }
+    *out = cl;
+    return FR_OK;
+}
+
+/* Run a command on node i that must answer +OK. */
+static int exec_ok(fr_cluster *cl, int i, const char *fmt, int slot, const char *id)
+{
+    fr_reply *r = fr_execf(cl->srv[i], fmt, slot, id);
+    int st = !r ? FR_ERR_STOPPED : r->type == FR_REPLY_ERROR ? FR_ERR_REPLY : FR_OK;
+    fr_reply_free(r);
+    return st;
+}
+
+int fr_cluster_migrate_begin(fr_cluster *cl, int slot, int to)
+{
+    if (!cl || slot < 0 || slot >= FR_CLUSTER_SLOTS || to < 0 || to >= cl->n ||
+        cl->owner[slot] == to)
+        return FR_ERR_ARG;
+    if (cl->mig_from[slot] >= 0)
+        return FR_ERR_STATE;
+    int from = cl->owner[slot];
+    /* importing first, as redis-cli does: no window where the source sends
+     * -ASK to a target that would answer -MOVED */
+    int st = exec_ok(cl, to, "CLUSTER SETSLOT %d IMPORTING %s", slot, cl->ids[from]);
+    if (st == FR_OK)
+        st = exec_ok(cl, from, "CLUSTER SETSLOT %d MIGRATING %s", slot, cl->ids[to]);
+    if (st == FR_OK) {
+        cl->mig_from[slot] = from;
+        cl->mig_to[slot] = to;
+    }
+    return st;
+}
+
+static int move_key(fr_server *from, fr_server *to, const char *k, size_t n)
+{
+    fr_reply *d = fr_execf(from, "DUMP %b", k, n);
+    fr_reply *t = fr_execf(from, "PTTL %b", k, n);
+    int st = FR_OK;
+    if (d && t && d->type == FR_REPLY_STRING && t->type == FR_REPLY_INTEGER) {
+        char ttl[24];
+        snprintf(ttl, sizeof ttl, "%lld", t->integer > 0 ? t->integer : 0);
+        fr_reply *r = fr_execf(to, "RESTORE %b %s %b REPLACE", k, n, ttl, d->str, d->len);
+        st = !r ? FR_ERR_STOPPED : r->type == FR_REPLY_ERROR ? FR_ERR_REPLY : FR_OK;
+        fr_reply_free(r);
+        if (st == FR_OK)
+            fr_reply_free(fr_execf(from, "DEL %b", k, n));
+    }
+    fr_reply_free(d);
+    fr_reply_free(t);
+    return st;
+}
+
+int fr_cluster_migrate_keys(fr_cluster *cl, int slot, int max)
+{
+    if (!cl || slot < 0 || slot >= FR_CLUSTER_SLOTS || max < 0)
+        return FR_ERR_ARG;
+    int from = cl->mig_from[slot], to = cl->mig_to[slot];
+    if (from < 0)
+        return FR_ERR_STATE;
+    fr_reply *keys =
+        fr_execf(cl->srv[from], "CLUSTER GETKEYSINSLOT %d %d", slot, max ? max : 1 << 30);
+    if (!keys)
+        return FR_ERR_STOPPED;
+    int moved = 0, st = FR_OK;
+    for (size_t i = 0; keys->type == FR_REPLY_ARRAY && i < keys->elements && st == FR_OK; i++) {
+        st = move_key(cl->srv[from], cl->srv[to], keys->element[i]->str, keys->element[i]->len);
+        moved += st == FR_OK;
+    }
+    fr_reply_free(keys);
+    return st == FR_OK ? moved : st;
+}
+
+int fr_cluster_migrate_end(fr_cluster *cl, int slot)
+{
+    if (!cl || slot < 0 || slot >= FR_CLUSTER_SLOTS)
+        return FR_ERR_ARG;
+    int to = cl->mig_to[slot];
+    if (to < 0)
+        return FR_ERR_STATE;
+    int st = fr_cluster_migrate_keys(cl, slot, 0);
+    if (st < 0)
+        return st;
+    /* the target first, then the source, then the rest (redis-cli's order) */
+    int from = cl->mig_from[slot];
+    st = exec_ok(cl, to, "CLUSTER SETSLOT %d NODE %s", slot, cl->ids[to]);
+    if (st == FR_OK)
+        st = exec_ok(cl, from, "CLUSTER SETSLOT %d NODE %s", slot, cl->ids[to]);
+    for (int i = 0; i < cl->n && st == FR_OK; i++)
+        if (i != to && i != from)
+            st = exec_ok(cl, i, "CLUSTER SETSLOT %d NODE %s", slot, cl->ids[to]);
+    if (st == FR_OK) {
+        cl->owner[slot] = to;
+        cl->mig_from[slot] = cl->mig_to[slot] = -1;
+    }
+    return st;
+}
+
+int fr_cluster_move_slot(fr_cluster *cl, int slot, int to)
+{
+    int st = fr_cluster_migrate_begin(cl, slot, to);
+    return st == FR_OK ? fr_cluster_migrate_end(cl, slot) : st;
+}

@@ -1,0 +1,276 @@
+/* Replication groups (fakeredis/replication.h): a master and replicas as
+ * threaded fakes joined by REPLICAOF, and the test's control over a
+ * replica's lag. Waits poll the servers' state through the marshal every
+ * millisecond: a group's servers run on threads of their own. */
+#include <stdlib.h>
+#include <time.h>
+
+#include "commands.h"
+#include "commands_private.h"
+#include "core.h"
+#include "fakeredis/replication.h"
+#include "repl_engine.h"
+
+#define MAX_REPLICAS 16
+
+struct fr_group {
+    int n;
+    fr_server *srv[1 + MAX_REPLICAS];
+    fr_server *sentinel; /* NULL: none */
+};
+
+typedef struct probe {
+    int is_replica, link_up, replicas;
+    long long offset, pending;
+    int lag;
+    int op; /* 0: read; 1: set lag; 2: pause; 3: resume */
+} probe;
+
+static void on_loop(fr_server *srv, void *arg)
+{
+    probe *p = arg;
+    if (p->op == 1)
+        fr__repl_set_lag(srv, fr__repl_hooks(), p->lag);
+    else if (p->op == 2 || p->op == 3)
+        fr__repl_set_paused(srv, fr__repl_hooks(), p->op == 2);
+    p->is_replica = fr__repl_is_replica(srv);
+    p->link_up = fr__repl_link_up(srv);
+    p->replicas = fr__repl_connected_replicas(srv);
+    p->offset = fr__repl_offset(srv);
+    p->pending = fr__repl_pending(srv);
+}
+
+static int look(fr_server *srv, probe *p)
+{
+    if (!srv)
+        return FR_ERR_ARG;
+    return fr__run_on_loop(srv, on_loop, p);
+}
+
+static void nap_1ms(void)
+{
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+}
+
+int fr_group_size(const fr_group *g)
+{
+    return g ? g->n : 0;
+}
+
+fr_server *fr_group_server(const fr_group *g, int i)
+{
+    return g && i >= 0 && i < g->n ? g->srv[i] : NULL;
+}
+
+fr_server *fr_group_master(const fr_group *g)
+{
+    fr_server *best = NULL;
+    int most = -1;
+    for (int i = 0; g && i < g->n; i++) {
+        probe p = {0};
+        if (look(g->srv[i], &p) == FR_OK && !p.is_replica && p.replicas > most) {
+            best = g->srv[i];
+            most = p.replicas;
+        }
+    }
+    return best;
+}
+
+int fr_group_wait_synced(fr_group *g, int timeout_ms)
+{
+    if (!g || timeout_ms < 0)
+        return FR_ERR_ARG;
+    int64_t deadline = fr__mono_ms() + timeout_ms;
+    for (;;) {
+        fr_server *m = fr_group_master(g);
+        probe mp = {0};
+        int synced = m && look(m, &mp) == FR_OK;
+        for (int i = 0; synced && i < g->n; i++) {
+            probe p = {0};
+            if (g->srv[i] == m || look(g->srv[i], &p) != FR_OK)
+                continue;
+            if (p.is_replica && (!p.link_up || p.offset < mp.offset || p.pending > 0))
+                synced = 0;
+        }
+        if (synced && mp.replicas >= 0)
+            return FR_OK;
+        if (fr__mono_ms() >= deadline)
+            return FR_ERR_TIMEOUT;
+        nap_1ms();
+    }
+}
+
+fr_server *fr_group_sentinel(const fr_group *g)
+{
+    return g ? g->sentinel : NULL;
+}
+
+/* Promote the first replica in sync, re-point the others; tell the
+ * Sentinel when there is one (sentinel: called on its loop). */
+static int do_failover(fr_group *g, fr_server *sentinel)
+{
+    fr_server *old = fr_group_master(g), *target = NULL;
+    for (int i = 0; i < g->n && !target; i++) {
+        probe p = {0};
+        if (g->srv[i] != old && !fr_server_is_shut_down(g->srv[i]) &&
+            look(g->srv[i], &p) == FR_OK && p.is_replica && p.link_up)
+            target = g->srv[i];
+    }
+    if (!target)
+        return FR_ERR_STATE;
+    fr_reply_free(fr_execf(target, "REPLICAOF NO ONE"));
+    int tport = fr_server_port(target), ports[MAX_REPLICAS + 1], n = 0;
+    for (int i = 0; i < g->n; i++) {
+        if (g->srv[i] == target || fr_server_is_shut_down(g->srv[i]))
+            continue;
+        fr_reply_free(fr_execf(g->srv[i], "REPLICAOF 127.0.0.1 %d", tport));
+        ports[n++] = fr_server_port(g->srv[i]);
+    }
+    if (sentinel) {
+        fr__sentinel_set_replicas(sentinel, n, ports);
+        fr__sentinel_switch(sentinel, "127.0.0.1", tport);
+    }
+    return FR_OK;
+}
+
+static int sentinel_failover(fr_server *sentinel, void *ctx)
+{
+    return do_failover(ctx, sentinel);
+}
+
+typedef struct failover_job {
+    fr_group *g;
+    int rc;
+} failover_job;
+
+static void failover_on_loop(fr_server *sentinel, void *arg)
+{
+    failover_job *j = arg;
+    j->rc = do_failover(j->g, sentinel);
+}
+
+int fr_group_failover(fr_group *g)
+{
+    if (!g)
+        return FR_ERR_ARG;
+    if (!g->sentinel)
+        return do_failover(g, NULL);
+    failover_job j = {g, FR_OK};
+    int st = fr__run_on_loop(g->sentinel, failover_on_loop, &j);
+    return st == FR_OK ? j.rc : st;
+}
+
+typedef struct sentinel_job {
+    fr_group *g;
+} sentinel_job;
+
+static void sentinel_setup_on_loop(fr_server *sentinel, void *arg)
+{
+    fr_group *g = ((sentinel_job *)arg)->g;
+    int ports[MAX_REPLICAS];
+    for (int i = 1; i < g->n; i++)
+        ports[i - 1] = fr_server_port(g->srv[i]);
+    fr__sentinel_setup(sentinel, "mymaster", "127.0.0.1", fr_server_port(g->srv[0]),
+                       sentinel_failover, g);
+    fr__sentinel_set_replicas(sentinel, g->n - 1, ports);
+}
+
+void fr_group_stop(fr_group *g)
+{
+    if (!g)
+        return;
+    fr_server_stop(g->sentinel); /* first: its failover reaches the others */
+    /* replicas first: the master then has no link to tear down mid-stream */
+    for (int i = g->n - 1; i >= 0; i--)
+        fr_server_stop(g->srv[i]);
+    free(g);
+}
+
+int fr_group_start(const fr_group_options *opts, fr_group **out)
+{
+    if (!out)
+        return FR_ERR_ARG;
+    *out = NULL;
+    int n = opts && opts->replicas ? opts->replicas : 2;
+    fr_options so = {0};
+    if (opts && opts->server)
+        so = *opts->server;
+    if (n < 0 || n > MAX_REPLICAS || so.port != 0)
+        return FR_ERR_ARG;
+    so.errbuf = NULL;
+    so.errbuf_len = 0;
+    fr_group *g = fr__xcalloc(1, sizeof *g);
+    int st = FR_OK;
+    for (int i = 0; i <= n && st == FR_OK; i++) {
+        st = fr_server_start(&so, &g->srv[i]);
+        if (st == FR_OK)
+            g->n++;
+    }
+    for (int i = 1; i < g->n && st == FR_OK; i++) {
+        fr_reply *r = fr_execf(g->srv[i], "REPLICAOF 127.0.0.1 %d", fr_server_port(g->srv[0]));
+        if (!r || r->type == FR_REPLY_ERROR)
+            st = r ? FR_ERR_REPLY : FR_ERR_STOPPED;
+        fr_reply_free(r);
+    }
+    if (st == FR_OK && opts && opts->sentinel) {
+        st = fr_server_start(&so, &g->sentinel);
+        sentinel_job j = {g};
+        if (st == FR_OK)
+            st = fr__run_on_loop(g->sentinel, sentinel_setup_on_loop, &j);
+    }
+    if (st == FR_OK) {
+        int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 5000;
+        int64_t deadline = fr__mono_ms() + timeout;
+        probe p = {0};
+        while ((st = look(g->srv[0], &p)) == FR_OK && p.replicas < n) {
+            if (fr__mono_ms() >= deadline) {
+                st = FR_ERR_TIMEOUT;
+                break;
+            }
+            nap_1ms();
+        }
+        if (st == FR_OK)
+            st = fr_group_wait_synced(g, timeout);
+    }
+    if (st != FR_OK) {
+        fr_group_stop(g);
+        return st;
+    }
+    *out = g;
+    return FR_OK;
+}
+
+int fr_replica_set_lag(fr_server *srv, int ms)
+{
+    if (!srv || ms < 0)
+        return FR_ERR_ARG;
+    probe p = {.op = 1, .lag = ms};
+    return look(srv, &p);
+}
+
+int fr_replica_pause(fr_server *srv)
+{
+    probe p = {.op = 2};
+    return look(srv, &p);
+}
+
+int fr_replica_resume(fr_server *srv)
+{
+    probe p = {.op = 3};
+    return look(srv, &p);
+}
+
+long long fr_replica_pending(fr_server *srv)
+{
+    probe p = {0};
+    int st = look(srv, &p);
+    return st == FR_OK ? p.pending : st;
+}
+
+int fr_replication_replicas(fr_server *srv)
+{
+    probe p = {0};
+    int st = look(srv, &p);
+    return st == FR_OK ? p.replicas : st;
+}

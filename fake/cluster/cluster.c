@@ -1,0 +1,332 @@
+/* Cluster mode: the node's view, routing by key slot (MOVED, ASK,
+ * CROSSSLOT, TRYAGAIN, CLUSTERDOWN), ASKING and READONLY, SETSLOT, and the
+ * slot-counting subcommands. See cluster_engine.h. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cluster_private.h"
+
+static const char err_disabled[] = "This instance has cluster support disabled";
+
+int fr__cluster_enabled(const fr_server *srv)
+{
+    return srv->cluster != NULL;
+}
+
+int fr__cluster_ok(const struct fr_cluster_view *cl)
+{
+    for (int s = 0; s < FR_CLUSTER_SLOTS; s++)
+        if (cl->owner[s] < 0)
+            return 0;
+    return 1;
+}
+
+int fr__cluster_node_index(const fr_server *srv, const char *id, size_t len)
+{
+    const struct fr_cluster_view *cl = srv->cluster;
+    for (int i = 0; cl && i < cl->n; i++)
+        if (len == 40 && !strncasecmp(cl->nodes[i].id, id, 40))
+            return i;
+    return -1;
+}
+
+/* ---- routing ------------------------------------------------------------- */
+
+static struct fr_cluster_conn *conn_state(fr_conn *c)
+{
+    if (!c->cluster)
+        c->cluster = fr__xcalloc(1, sizeof *c->cluster);
+    return c->cluster;
+}
+
+static int key_exists(fr_server *srv, const fr_arg *k)
+{
+    fr_dict_entry *e = fr__dict_find(&fr__db(srv->ks, 0)->keys, k->p, k->len);
+    return e && !fr__db_is_expired(srv->ks, 0, k->p, k->len);
+}
+
+static void redirect(fr_conn *c, const char *kind, int slot, const fr_cluster_node *n)
+{
+    fr_buf b = {0};
+    fr__buf_printf(&b, "-%s %d %s:%d", kind, slot, n->ip, n->port);
+    fr__reject(c, b.p);
+    fr__buf_free(&b);
+}
+
+/* Redis' getNodeByQuery, for one command: 1 when c was answered with a
+ * redirection or an error. */
+static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    struct fr_cluster_view *cl = c->srv->cluster;
+    int asking = c->cluster && c->cluster->asking;
+    if (c->cluster && !(cmd->name[0] == 'a' && !strcmp(cmd->name, "asking")))
+        c->cluster->asking = 0; /* ASKING counts for the next command only */
+    /* the keys as Redis finds them (key specs, numkeys, STREAMS...) */
+    fr_keylist kl;
+    fr__keys_init(&kl);
+    fr__command_keys(c->srv->cmds, cmd, argc, argv, &kl);
+    int slot = -1, keys = 0, missing = 0;
+    for (int j = 0; j < kl.n; j++) {
+        const fr_arg *k = &argv[kl.v[j].pos];
+        int s = fr__keyslot(k->p, k->len);
+        if (slot >= 0 && s != slot) {
+            fr__keys_free(&kl);
+            fr__reject(c, "-CROSSSLOT Keys in request don't hash to the same slot");
+            return 1;
+        }
+        slot = s;
+        keys++;
+        if ((cl->migrating[s] >= 0 || cl->importing[s] >= 0) && !key_exists(c->srv, k))
+            missing++;
+    }
+    fr__keys_free(&kl);
+    if (slot < 0)
+        return 0;
+    if (!fr__cluster_ok(cl)) {
+        fr__reject(c, "-CLUSTERDOWN The cluster is down");
+        return 1;
+    }
+    int owner = cl->owner[slot];
+    if (owner < 0) {
+        fr__reject(c, "-CLUSTERDOWN Hash slot not served");
+        return 1;
+    }
+    if (owner == cl->me && cl->migrating[slot] >= 0 && missing) {
+        if (missing < keys)
+            fr__reject(c, "-TRYAGAIN Multiple keys request during rehashing of slot");
+        else
+            redirect(c, "ASK", slot, &cl->nodes[cl->migrating[slot]]);
+        return 1;
+    }
+    if (cl->importing[slot] >= 0 && asking) {
+        if (keys > 1 && missing) {
+            fr__reject(c, "-TRYAGAIN Multiple keys request during rehashing of slot");
+            return 1;
+        }
+        return 0;
+    }
+    if (owner != cl->me) {
+        redirect(c, "MOVED", slot, &cl->nodes[owner]);
+        return 1;
+    }
+    return 0;
+}
+
+static int on_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    if (c->flags & FR_CONN_PSEUDO)
+        return 0; /* fr_exec and a replica's master stream obey */
+    if (cmd->name[0] == 's' && !strcmp(cmd->name, "select") && argc == 2) {
+        long long db;
+        if (fr__str2ll(argv[1].p, argv[1].len, &db) && db != 0) {
+            fr__reject(c, "SELECT is not allowed in cluster mode");
+            return 1;
+        }
+    }
+    return route(c, cmd, argc, argv);
+}
+
+static void on_close(fr_conn *c)
+{
+    free(c->cluster);
+    c->cluster = NULL;
+}
+
+static void on_stop(fr_server *srv)
+{
+    free(srv->cluster);
+    srv->cluster = NULL;
+}
+
+static const fr_stage_ops cluster_stage = {
+    .name = "cluster",
+    .order = 55,
+    .admit = on_admit,
+    .close = on_close,
+    .stop = on_stop,
+};
+
+int fr__cluster_setup(fr_server *srv, int me, int n, const char *const *ips, const int *ports,
+                      const char *const *ids, const int *owner)
+{
+    if (n < 1 || n > FR_CLUSTER_MAX_NODES || me < 0 || me >= n)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (strlen(ids[i]) != 40 || strlen(ips[i]) >= sizeof srv->cluster->nodes[0].ip)
+            return -1;
+    struct fr_cluster_view *cl = srv->cluster;
+    if (!cl) {
+        cl = fr__xcalloc(1, sizeof *cl);
+        memset(cl->migrating, 0xff, sizeof cl->migrating);
+        memset(cl->importing, 0xff, sizeof cl->importing);
+        srv->cluster = cl;
+        fr__stage_register(srv, &cluster_stage);
+    }
+    cl->me = me;
+    cl->n = n;
+    for (int i = 0; i < n; i++) {
+        memcpy(cl->nodes[i].id, ids[i], 41);
+        strcpy(cl->nodes[i].ip, ips[i]);
+        cl->nodes[i].port = ports[i];
+    }
+    for (int s = 0; s < FR_CLUSTER_SLOTS; s++)
+        cl->owner[s] = (int16_t)(owner[s] >= 0 && owner[s] < n ? owner[s] : -1);
+    cl->epoch = (uint64_t)n;
+    return 0;
+}
+
+/* ---- commands ------------------------------------------------------------ */
+
+int fr__cluster_refuse_disabled(fr_conn *c)
+{
+    if (c->srv->cluster)
+        return 0;
+    fr__add_error(c, err_disabled);
+    return 1;
+}
+
+void fr__cluster_cmd_asking(fr_conn *c)
+{
+    if (fr__cluster_refuse_disabled(c))
+        return;
+    conn_state(c)->asking = 1;
+    fr__add_ok(c);
+}
+
+void fr__cluster_cmd_readonly(fr_conn *c, int on)
+{
+    if (fr__cluster_refuse_disabled(c))
+        return;
+    conn_state(c)->readonly = on;
+    fr__add_ok(c);
+}
+
+void fr__cluster_cmd_keyslot(fr_conn *c)
+{
+    if (fr__cluster_refuse_disabled(c))
+        return;
+    fr__add_ll(c, fr__keyslot(c->argv[2].p, c->argv[2].len));
+}
+
+typedef struct slot_keys {
+    int slot;
+    long long count, max;
+    fr_conn *c; /* NULL: count only */
+} slot_keys;
+
+static void count_keys(fr_server *srv, slot_keys *sk)
+{
+    fr_dict_iter it;
+    fr__dict_iter_start(&it, &fr__db(srv->ks, 0)->keys);
+    fr_dict_entry *e;
+    while ((e = fr__dict_iter_next(&it)) && (!sk->c || sk->count < sk->max)) {
+        if (fr__keyslot(e->key, e->klen) != sk->slot ||
+            fr__db_is_expired(srv->ks, 0, e->key, e->klen))
+            continue;
+        sk->count++;
+        if (sk->c)
+            fr__add_bulk(sk->c, e->key, e->klen);
+    }
+    fr__dict_iter_end(&it);
+}
+
+void fr__cluster_cmd_countkeysinslot(fr_conn *c)
+{
+    if (fr__cluster_refuse_disabled(c))
+        return;
+    long long slot;
+    if (!fr__arg_ll(c, &c->argv[2], &slot))
+        return;
+    if (slot < 0 || slot >= FR_CLUSTER_SLOTS) {
+        fr__add_error(c, "Invalid slot");
+        return;
+    }
+    slot_keys sk = {(int)slot, 0, 0, NULL};
+    count_keys(c->srv, &sk);
+    fr__add_ll(c, sk.count);
+}
+
+void fr__cluster_cmd_getkeysinslot(fr_conn *c)
+{
+    if (fr__cluster_refuse_disabled(c))
+        return;
+    long long slot, max;
+    if (!fr__arg_ll(c, &c->argv[2], &slot) || !fr__arg_ll(c, &c->argv[3], &max))
+        return;
+    if (slot < 0 || slot >= FR_CLUSTER_SLOTS || max < 0) {
+        fr__add_error(c, "Invalid slot or number of keys");
+        return;
+    }
+    size_t h = fr__add_deferred(c);
+    slot_keys sk = {(int)slot, 0, max, c};
+    count_keys(c->srv, &sk);
+    fr__set_deferred(c, h, '*', sk.count);
+}
+
+void fr__cluster_cmd_setslot(fr_conn *c)
+{
+    if (fr__cluster_refuse_disabled(c))
+        return;
+    struct fr_cluster_view *cl = c->srv->cluster;
+    long long slot;
+    if (!fr__str2ll(c->argv[2].p, c->argv[2].len, &slot) || slot < 0 || slot >= FR_CLUSTER_SLOTS) {
+        fr__add_error(c, "Invalid or out of range slot");
+        return;
+    }
+    const fr_arg *act = &c->argv[3];
+    int stable = fr__arg_is(act, "stable");
+    if (!(stable && c->argc == 4) &&
+        !(c->argc == 5 && (fr__arg_is(act, "migrating") || fr__arg_is(act, "importing") ||
+                           fr__arg_is(act, "node")))) {
+        fr__add_error(c, "Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP");
+        return;
+    }
+    if (stable) {
+        cl->migrating[slot] = cl->importing[slot] = -1;
+        fr__add_ok(c);
+        return;
+    }
+    const fr_arg *id = &c->argv[4];
+    int n = fr__cluster_node_index(c->srv, id->p, id->len);
+    if (fr__arg_is(act, "migrating")) {
+        if (cl->owner[slot] != cl->me) {
+            fr__add_errorf(c, "I'm not the owner of hash slot %lld", slot);
+        } else if (n < 0) {
+            fr__add_errorf(c, "I don't know about node %.*s", (int)id->len, id->p);
+        } else {
+            cl->migrating[slot] = (int16_t)n;
+            fr__add_ok(c);
+        }
+    } else if (fr__arg_is(act, "importing")) {
+        if (cl->owner[slot] == cl->me) {
+            fr__add_errorf(c, "I'm already the owner of hash slot %lld", slot);
+        } else if (n < 0) {
+            fr__add_errorf(c, "I don't know about node %.*s", (int)id->len, id->p);
+        } else {
+            cl->importing[slot] = (int16_t)n;
+            fr__add_ok(c);
+        }
+    } else if (n < 0) {
+        fr__add_errorf(c, "Unknown node %.*s", (int)id->len, id->p);
+    } else {
+        slot_keys sk = {(int)slot, 0, 0, NULL};
+        if (cl->owner[slot] == cl->me && n != cl->me)
+            count_keys(c->srv, &sk);
+        if (sk.count) {
+            fr__add_errorf(c,
+                           "Can't assign hashslot %lld to a different node while I still hold "
+                           "keys for this hash slot.",
+                           slot);
+            return;
+        }
+        cl->owner[slot] = (int16_t)n;
+        if (n != cl->me)
+            cl->migrating[slot] = -1;
+        if (n == cl->me && cl->importing[slot] >= 0) {
+            cl->importing[slot] = -1;
+            cl->epoch++;
+        }
+        fr__add_ok(c);
+    }
+}

@@ -1,0 +1,54 @@
+/* cluster/'s interface: a fake as one node of a Redis Cluster, as far as a
+ * client can see.
+ *
+ * Each node keeps its own view of the cluster, as a Redis node does: the
+ * nodes (id, address), which node serves each of the 16384 slots, and the
+ * slots it is migrating or importing. There is no gossip: whoever builds
+ * the cluster (fr_cluster_start, fakeredis-server --cluster N) gives every
+ * node the same view, and a slot moves the way redis-cli --cluster reshard
+ * moves it: CLUSTER SETSLOT IMPORTING on the target, MIGRATING on the
+ * source, the keys moved, then SETSLOT NODE on every node.
+ *
+ * Commands with keys (found from the key specs: fr__command_keys) are routed as
+ * Redis routes them, at Redis' place in the checks (the admit stage):
+ * -CROSSSLOT, -MOVED slot host:port, -ASK slot host:port (a migrating
+ * slot's missing key, until ASKING on the target), -TRYAGAIN, -CLUSTERDOWN.
+ * SELECT of a database other than 0 is refused. Clients without a socket
+ * (fr_exec, a replica's master stream) are never redirected.
+ *
+ * Loop thread only. */
+#ifndef FR_CLUSTER_ENGINE_H
+#define FR_CLUSTER_ENGINE_H
+
+#include "core.h"
+#include "data.h"
+
+#define FR_CLUSTER_MAX_NODES 64
+
+/* Turn cluster mode on with this view: nodes[0..n) as "ip", port and a
+ * 40-character id each; me is our index; owner[slot] a node index or -1
+ * for an unassigned slot (16384 entries). Again replaces the view.
+ * Returns 0, or -1 for a bad view. */
+int fr__cluster_setup(fr_server *srv, int me, int n, const char *const *ips, const int *ports,
+                      const char *const *ids, const int *owner);
+int fr__cluster_enabled(const fr_server *srv);
+/* 0 <= slot < 16384; -1 for none or an unknown id. */
+int fr__cluster_node_index(const fr_server *srv, const char *id, size_t len);
+
+/* The CLUSTER subcommands, ASKING, READONLY, READWRITE: each answers c
+ * (and the "cluster support disabled" error on a standalone fake). */
+void fr__cluster_cmd_info(fr_conn *c);
+void fr__cluster_cmd_myid(fr_conn *c);
+void fr__cluster_cmd_slots(fr_conn *c);
+void fr__cluster_cmd_shards(fr_conn *c);
+void fr__cluster_cmd_nodes(fr_conn *c);
+void fr__cluster_cmd_keyslot(fr_conn *c);
+void fr__cluster_cmd_countkeysinslot(fr_conn *c);
+void fr__cluster_cmd_getkeysinslot(fr_conn *c);
+void fr__cluster_cmd_setslot(fr_conn *c);
+void fr__cluster_cmd_asking(fr_conn *c);
+void fr__cluster_cmd_readonly(fr_conn *c, int on);
+/* A standalone fake's answer to every CLUSTER subcommand; 1 if it gave it. */
+int fr__cluster_refuse_disabled(fr_conn *c);
+
+#endif

@@ -1,0 +1,134 @@
+/* CLUSTER and ASKING: a standalone fake refuses them as Redis does without
+ * cluster-enabled; in cluster mode (fr_cluster_start, --cluster N) the
+ * node answers from its view (cluster/). Subcommands that change the
+ * cluster's shape by gossip in Redis (MEET, ADDSLOTS, FAILOVER...) are not
+ * implemented: the cluster's shape comes from who built it. */
+#include "cluster_engine.h"
+#include "commands.h"
+#include "commands_private.h"
+
+void fr__cmd_cluster_info(fr_conn *c)
+{
+    fr__cluster_cmd_info(c);
+}
+
+void fr__cmd_cluster_myid(fr_conn *c)
+{
+    fr__cluster_cmd_myid(c);
+}
+
+void fr__cmd_cluster_slots(fr_conn *c)
+{
+    fr__cluster_cmd_slots(c);
+}
+
+void fr__cmd_cluster_shards(fr_conn *c)
+{
+    fr__cluster_cmd_shards(c);
+}
+
+void fr__cmd_cluster_nodes(fr_conn *c)
+{
+    fr__cluster_cmd_nodes(c);
+}
+
+void fr__cmd_cluster_keyslot(fr_conn *c)
+{
+    fr__cluster_cmd_keyslot(c);
+}
+
+void fr__cmd_cluster_countkeysinslot(fr_conn *c)
+{
+    fr__cluster_cmd_countkeysinslot(c);
+}
+
+void fr__cmd_cluster_getkeysinslot(fr_conn *c)
+{
+    fr__cluster_cmd_getkeysinslot(c);
+}
+
+void fr__cmd_cluster_setslot(fr_conn *c)
+{
+    fr__cluster_cmd_setslot(c);
+}
+
+void fr__cmd_asking(fr_conn *c)
+{
+    fr__cluster_cmd_asking(c);
+}
+
+void fr__cmd_cluster_other(fr_conn *c)
+{
+    if (fr__cluster_refuse_disabled(c))
+        return;
+    fr__add_errorf(c,
+                   "CLUSTER %.*s is not implemented by fakeredis: the cluster's shape comes "
+                   "from fr_cluster_start or --cluster",
+                   (int)c->argv[1].len, c->argv[1].p);
+}
+
+void fr__cmd_cluster_help(fr_conn *c)
+{
+    if (fr__cluster_refuse_disabled(c))
+        return;
+    static const char *const lines[] = {
+        "ADDSLOTS <slot> [<slot> ...]",
+        "    Assign slots to current node.",
+        "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+        "    Assign slots which are between <start-slot> and <end-slot> to current node.",
+        "BUMPEPOCH",
+        "    Advance the cluster config epoch.",
+        "COUNT-FAILURE-REPORTS <node-id>",
+        "    Return number of failure reports for <node-id>.",
+        "COUNTKEYSINSLOT <slot>",
+        "    Return the number of keys in <slot>.",
+        "DELSLOTS <slot> [<slot> ...]",
+        "    Delete slots information from current node.",
+        "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+        "    Delete slots information which are between <start-slot> and <end-slot> from "
+        "current node.",
+        "FAILOVER [FORCE|TAKEOVER]",
+        "    Promote current replica node to being a master.",
+        "FORGET <node-id>",
+        "    Remove a node from the cluster.",
+        "GETKEYSINSLOT <slot> <count>",
+        "    Return key names stored by current node in a slot.",
+        "FLUSHSLOTS",
+        "    Delete current node own slots information.",
+        "INFO",
+        "    Return information about the cluster.",
+        "KEYSLOT <key>",
+        "    Return the hash slot for <key>.",
+        "MEET <ip> <port> [<bus-port>]",
+        "    Connect nodes into a working cluster.",
+        "MYID",
+        "    Return the node id.",
+        "NODES",
+        "    Return cluster configuration seen by node. Output format:",
+        "    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+        "REPLICATE <node-id>",
+        "    Configure current node as replica to <node-id>.",
+        "RESET [HARD|SOFT]",
+        "    Reset current node (default: soft).",
+        "SET-CONFIG-EPOCH <epoch>",
+        "    Set config epoch of current node.",
+        "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
+        "    Set slot state.",
+        "REPLICAS <node-id>",
+        "    Return <node-id> replicas.",
+        "SAVECONFIG",
+        "    Force saving cluster configuration on disk.",
+        "SLOTS",
+        "    Return information about slots range mappings. Each range is made of:",
+        "    start, end, master and replicas IP addresses, ports and ids",
+        "SHARDS",
+        "    Return information about slot range mappings and the nodes associated with them.",
+        "LINKS",
+        "    Return information about all network links between this node and its peers.",
+        "    Output format is an array where each array element is a map containing attributes "
+        "of a link",
+        "HELP",
+        "    Prints this help.",
+        NULL};
+    fr__add_help(c, "CLUSTER", lines);
+}

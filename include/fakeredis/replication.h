@@ -1,0 +1,119 @@
+/*
+ * fakeredis replication: a master and its replicas, each a full fake on its
+ * own port, in one process (README.md, "Replication").
+ *
+ * A replica is a fake that ran REPLICAOF: it connects to its master over
+ * TCP with Redis' handshake, loads the master's dataset, then applies the
+ * master's write commands in order, after a lag the test controls, and
+ * acknowledges them (so WAIT counts real acknowledgements). Writes to a
+ * replica answer "-READONLY You can't write against a read only replica.";
+ * ROLE, INFO replication, REPLICAOF/SLAVEOF and FAILOVER answer as Redis
+ * 7.0 does. The same from the wire: FAKE.REPLICATION LAG|PAUSE|RESUME|
+ * PENDING on a replica, and `fakeredis-server --replicas N`.
+ *
+ * Threads: every function may be called from any thread (calls are
+ * marshalled onto the servers' loop threads), except that the servers of a
+ * group are threaded ones (fr_server_start). Errors: FR_OK or a negative
+ * fr_status, as everywhere (fakeredis.h).
+ */
+#ifndef FAKEREDIS_REPLICATION_H
+#define FAKEREDIS_REPLICATION_H
+
+#include "fakeredis/fakeredis.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An opaque replication group: one master and its replicas. */
+typedef struct fr_group fr_group;
+
+/** Options of a group; all-zero means defaults. */
+typedef struct fr_group_options {
+    /** replicas of the master (0: 2; at most 16) */
+    int replicas;
+    /** options every server starts with (NULL: defaults). Its port must be
+     *  0 (each server gets its own ephemeral port); errbuf is ignored */
+    const fr_options *server;
+    /** how long fr_group_start waits for every replica to be in sync,
+     *  in ms (0: 5000) */
+    int timeout_ms;
+    /** non-zero: also start a Sentinel watching the group under the name
+     *  "mymaster" (fr_group_sentinel) */
+    int sentinel;
+} fr_group_options;
+
+/**
+ * Start a master and opts->replicas replicas of it (threaded servers on
+ * 127.0.0.1), and return once every replica has loaded the master's data
+ * and streams from it. *out is the caller's, freed by fr_group_stop().
+ * Returns FR_OK; FR_ERR_ARG (NULL out, a bad count or a non-zero port),
+ * any status of fr_server_start(), or FR_ERR_TIMEOUT when the replicas did
+ * not connect in time (nothing is left running then; *out is NULL).
+ */
+FR_API int fr_group_start(const fr_group_options *opts, fr_group **out);
+
+/** The group's Sentinel (fr_group_options.sentinel), or NULL. It answers
+ *  SENTINEL GET-MASTER-ADDR-BY-NAME, MASTERS, MASTER, REPLICAS (SLAVES),
+ *  SENTINELS, MYID, CKQUORUM and FAILOVER for "mymaster", and publishes
+ *  "+switch-master mymaster old-ip old-port new-ip new-port" when the
+ *  master moves. It reports the roles the group gives it; it does not
+ *  probe the servers. Owned by the group. */
+FR_API fr_server *fr_group_sentinel(const fr_group *g);
+
+/** Fail over as a Sentinel does: promote a replica in sync (REPLICAOF NO
+ *  ONE), point every other running server at it (the old master too, when
+ *  it still runs), and tell the Sentinel (+switch-master). FR_OK, or
+ *  FR_ERR_STATE when no replica can be promoted. The same as SENTINEL
+ *  FAILOVER mymaster on the Sentinel. */
+FR_API int fr_group_failover(fr_group *g);
+
+/** Stop every server of the group and free it. NULL is a no-op. */
+FR_API void fr_group_stop(fr_group *g);
+
+/** Servers in the group (1 + replicas). */
+FR_API int fr_group_size(const fr_group *g);
+
+/** The i-th server as started: 0 is the first master, 1.. the replicas.
+ *  Roles may have changed since (FAILOVER, REPLICAOF): see
+ *  fr_group_master(). Owned by the group; NULL when i is out of range. */
+FR_API fr_server *fr_group_server(const fr_group *g, int i);
+
+/** The server that is a master now and has the most replicas (after a
+ *  FAILOVER, the promoted one); NULL if every server is a replica or
+ *  stopped. Owned by the group. */
+FR_API fr_server *fr_group_master(const fr_group *g);
+
+/**
+ * Wait until every server that replicates from a master has applied all
+ * the master has streamed (its offset reached the master's). Returns
+ * FR_OK, or FR_ERR_TIMEOUT after timeout_ms. A paused replica never
+ * catches up: resume it first.
+ */
+FR_API int fr_group_wait_synced(fr_group *g, int timeout_ms);
+
+/** A replica applies its master's stream ms after it arrived (0: at
+ *  once). Any fake (also one not in a group). Returns FR_OK,
+ *  FR_ERR_ARG (ms < 0), FR_ERR_STOPPED. */
+FR_API int fr_replica_set_lag(fr_server *srv, int ms);
+
+/** A replica stops applying its master's stream (it still reads it and
+ *  is still "connected"): its data and its acknowledged offset stand
+ *  still, so WAIT does not count it. fr_replica_resume() applies what
+ *  arrived and goes on. FR_OK or FR_ERR_STOPPED. */
+FR_API int fr_replica_pause(fr_server *srv);
+FR_API int fr_replica_resume(fr_server *srv);
+
+/** Bytes of stream a replica received and has not applied yet (lag,
+ *  pause), >= 0; -1 when srv is not a replica; or a negative status. */
+FR_API long long fr_replica_pending(fr_server *srv);
+
+/** Replicas connected to srv (INFO's connected_slaves), or a negative
+ *  status. */
+FR_API int fr_replication_replicas(fr_server *srv);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

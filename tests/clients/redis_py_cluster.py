@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Debian's python3-redis RedisCluster against `fakeredis-server --cluster 3`
+through a live slot migration done over the wire as redis-cli --cluster
+reshard does it (SETSLOT IMPORTING/MIGRATING, keys moved with ASKING +
+RESTORE, SETSLOT NODE on every node): reads and writes keep working during
+(-ASK) and after (-MOVED) the move, and no key is lost.
+
+usage: redis_py_cluster.py FAKEREDIS-SERVER   (exit 77: no redis module)"""
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    import redis
+    from redis.cluster import RedisCluster
+except ImportError:
+    sys.exit(77)
+
+logging.disable(logging.CRITICAL)  # redis-py logs every redirection it follows
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        port_file = os.path.join(tmp, "ports")
+        srv = subprocess.Popen([sys.argv[1], "--port", "0", "--port-file", port_file,
+                                "--cluster", "3"], stdout=subprocess.DEVNULL)
+        try:
+            for _ in range(500):
+                if os.path.exists(port_file):
+                    break
+                time.sleep(0.01)
+            ports = [int(l) for l in open(port_file).read().split()]
+            run(ports)
+        finally:
+            srv.terminate()
+            rc = srv.wait(10)
+        # a sanitizer build reports leaks and errors through the exit status
+        assert rc == 0, f"fakeredis-server exited with {rc}"
+
+
+def run(ports):
+    rc = RedisCluster(host="127.0.0.1", port=ports[0])
+    for i in range(200):
+        rc.set(f"k{i}", i)
+    assert sum(int(rc.get(f"k{i}")) for i in range(200)) == sum(range(200))
+
+    def node(p):
+        return redis.Redis(host="127.0.0.1", port=p)
+
+    ids = {p: node(p).execute_command("CLUSTER", "MYID").decode() for p in ports}
+    slot = rc.keyslot("k1")
+    owner = [p for p in ports if node(p).execute_command("CLUSTER", "COUNTKEYSINSLOT", slot)][0]
+    target = [p for p in ports if p != owner][0]
+    src, dst = node(owner), node(target)
+    dst.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", ids[owner])
+    src.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", ids[target])
+    keys = src.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1000)
+    for k in keys:
+        pipe = dst.pipeline(transaction=False)  # one connection: ASKING, then RESTORE
+        pipe.execute_command("ASKING")
+        pipe.restore(k, 0, src.dump(k), replace=True)
+        pipe.execute()
+        src.delete(k)
+    assert rc.get("k1") == b"1", "read during the migration (-ASK)"
+    rc.set("k1", "during")
+    for p in [target, owner] + [p for p in ports if p not in (owner, target)]:
+        node(p).execute_command("CLUSTER", "SETSLOT", slot, "NODE", ids[target])
+    assert rc.get("k1") == b"during", "read after the migration (-MOVED)"
+    rc.set("k1", "after")
+    assert dst.get("k1") == b"after"
+    assert all(rc.get(f"k{i}") is not None for i in range(200)), "a key was lost"
+    print("redis-py RedisCluster followed the slot move:", len(keys), "keys")
+
+
+if __name__ == "__main__":
+    main()
