@@ -80,6 +80,8 @@ int fr_fixture_reset(fr_fixture *fx)
         return rc;
     if ((rc = fr_exec_select(srv, 0)) != FR_OK || (rc = fr_flushall(srv)) != FR_OK)
         return rc;
+    if ((rc = fr_acl_reset(srv)) != FR_OK)
+        return rc;
     struct timeval tv;
     gettimeofday(&tv, NULL);
     if ((rc = fr_clock_resume(srv)) != FR_OK ||

@@ -7,9 +7,9 @@
 #include "commands.h"
 #include "blocking_engine.h"
 #include "pubsub_engine.h"
+#include "acl_engine.h"
 
-/* One CLIENT LIST line for c into b (no trailing newline). */
-static void describe(fr_conn *c, fr_buf *b)
+void fr__client_describe(fr_conn *c, fr_buf *b)
 {
     char flags[16];
     int nf = 0;
@@ -44,7 +44,7 @@ static void describe(fr_conn *c, fr_buf *b)
                    "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s "
                    "db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu "
                    "argv-mem=%zu multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d omem=%zu "
-                   "tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d",
+                   "tot-mem=%zu events=%s cmd=%s user=%s redir=-1 resp=%d",
                    (unsigned long long)c->id, fr__conn_addr(c), fr__conn_laddr(c), c->fd,
                    c->name ? c->name : "", (long long)((now - c->ctime_ms) / 1000),
                    (long long)((now - c->last_ms) / 1000), flags, c->db, counts[0], counts[1],
@@ -52,7 +52,7 @@ static void describe(fr_conn *c, fr_buf *b)
                    c->reply.cap, c->reply.len, obl, obl ? 1 : 0, obl,
                    sizeof *c + c->in.cap + c->reply.cap + obl,
                    obl ? "rw" : "r",
-                   c->last_cmd ? c->last_cmd->name : "NULL", c->resp);
+                   c->last_cmd ? c->last_cmd->name : "NULL", fr__acl_conn_user(c), c->resp);
 }
 
 void fr__cmd_client_id(fr_conn *c)
@@ -131,7 +131,7 @@ void fr__cmd_client_list(fr_conn *c)
         for (int j = 0; j < nids; j++) {
             fr_conn *t = fr__conn_by_id(c->srv, (uint64_t)ids[j]);
             if (t && listed(t)) {
-                describe(t, &out);
+                fr__client_describe(t, &out);
                 fr__buf_putc(&out, '\n');
             }
         }
@@ -144,7 +144,7 @@ void fr__cmd_client_list(fr_conn *c)
         for (fr_conn *t = last; t; t = t->prev) {
             if (!listed(t) || (type >= 0 && conn_type(t) != type))
                 continue;
-            describe(t, &out);
+            fr__client_describe(t, &out);
             fr__buf_putc(&out, '\n');
         }
     }
@@ -155,7 +155,7 @@ void fr__cmd_client_list(fr_conn *c)
 void fr__cmd_client_info(fr_conn *c)
 {
     fr_buf out = {0};
-    describe(c, &out);
+    fr__client_describe(c, &out);
     fr__buf_putc(&out, '\n');
     fr__add_verbatim(c, out.p, out.len, "txt");
     fr__buf_free(&out);
@@ -229,7 +229,7 @@ void fr__cmd_client_kill(fr_conn *c)
             return;
         }
     }
-    if (user && !fr__arg_is(user, "default")) {
+    if (user && !fr__acl_user_exists(srv, user->p, user->len)) {
         fr__add_errorf(c, "No such user '%.*s'", (int)user->len, user->p);
         return;
     }
@@ -239,7 +239,9 @@ void fr__cmd_client_kill(fr_conn *c)
             continue;
         if ((id && t->id != (uint64_t)id) || (type >= 0 && conn_type(t) != type) ||
             (addr && !addr_is(fr__conn_addr(t), addr)) || (laddr && !addr_is(fr__conn_laddr(t), laddr)) ||
-            (skipme && t == c))
+            (skipme && t == c) ||
+            (user && (strlen(fr__acl_conn_user(t)) != user->len ||
+                      memcmp(fr__acl_conn_user(t), user->p, user->len))))
             continue;
         kill_conn(c, t);
         killed++;

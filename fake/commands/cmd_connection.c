@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "pubsub_engine.h"
 #include "record_engine.h"
+#include "acl_engine.h"
 
 void fr__cmd_ping(fr_conn *c)
 {
@@ -52,9 +53,9 @@ void fr__cmd_reset(fr_conn *c)
     c->name = NULL;
     c->flags &= ~(unsigned)(FR_CONN_PUBSUB | FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP_NEXT |
                             FR_CONN_NO_EVICT | FR_CONN_NO_TOUCH);
-    /* back to the default user's state: logged in only if it needs no
-     * password */
-    if (c->srv->cfg.requirepass[0] && !(c->flags & FR_CONN_PSEUDO))
+    /* back to the default user: logged in only if it needs no password */
+    c->user = NULL;
+    if (fr__default_locked(c->srv) && !(c->flags & FR_CONN_PSEUDO))
         c->flags &= ~(unsigned)FR_CONN_AUTHED;
     else
         c->flags |= FR_CONN_AUTHED;
@@ -75,16 +76,11 @@ void fr__set_client_name(fr_conn *c, const fr_arg *name)
     c->name = name->len ? fr__xmemdup(name->p, name->len) : NULL;
 }
 
-/* Without ACLs there is one user, "default", whose password is
- * requirepass (none: any password is accepted). */
+/* Log in as user (NULL: default) through acl/, which logs a failure. */
 static int check_password(fr_conn *c, const fr_arg *user, const fr_arg *pass)
 {
-    const char *want = c->srv->cfg.requirepass;
-    if (user && !fr__arg_is(user, "default"))
-        return 0;
-    if (!want[0])
-        return 1;
-    return pass->len == strlen(want) && memcmp(pass->p, want, pass->len) == 0;
+    fr__acl_here(c->srv);
+    return fr__acl_auth(c, user, pass);
 }
 
 static const char wrongpass[] =
@@ -96,7 +92,8 @@ void fr__cmd_auth(fr_conn *c)
         fr__add_error(c, fr__err_syntax);
         return;
     }
-    if (c->argc == 2 && !c->srv->cfg.requirepass[0]) {
+    fr__acl_here(c->srv);
+    if (c->argc == 2 && fr__acl_default_nopass(c->srv)) {
         fr__add_error(c, "AUTH <password> called without any password configured for the "
                          "default user. Are you sure your configuration is correct?");
         return;
@@ -107,7 +104,6 @@ void fr__cmd_auth(fr_conn *c)
         fr__add_error(c, wrongpass);
         return;
     }
-    c->flags |= FR_CONN_AUTHED;
     fr__add_ok(c);
 }
 
@@ -136,7 +132,6 @@ void fr__cmd_hello(fr_conn *c)
                 fr__add_error(c, wrongpass);
                 return;
             }
-            c->flags |= FR_CONN_AUTHED;
             j += 2;
         } else if (fr__arg_is(&c->argv[j], "SETNAME") && more) {
             name = &c->argv[j + 1];
@@ -152,7 +147,7 @@ void fr__cmd_hello(fr_conn *c)
             return;
         }
     }
-    if (c->srv->cfg.requirepass[0] && !(c->flags & FR_CONN_AUTHED)) {
+    if (fr__default_locked(c->srv) && !(c->flags & FR_CONN_AUTHED)) {
         fr__add_error(c, "-NOAUTH HELLO must be called with the client already authenticated, "
                          "otherwise the HELLO AUTH <user> <pass> option can be used to "
                          "authenticate the client and select the RESP protocol version at the "

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl_engine.h"
 #include "commands_private.h"
 #include "core.h"
 #include "commands.h"
@@ -1096,10 +1097,18 @@ static void sort_generic(fr_conn *c, int readonly)
             store = &c->argv[++j];
         } else if (fr__arg_is(a, "by") && left >= 1) {
             by = &c->argv[++j];
-            if (!memchr(by->p, '*', by->len))
+            if (!memchr(by->p, '*', by->len)) {
                 dontsort = 1;
+            } else if (!fr__acl_all_keys(c)) { /* the pattern may read any key */
+                fr__add_error(c, "BY option of SORT denied due to insufficient ACL permissions.");
+                syntax = 1;
+            }
         } else if (fr__arg_is(a, "get") && left >= 1) {
             gets[ngets++] = &c->argv[++j];
+            if (!fr__acl_all_keys(c)) {
+                fr__add_error(c, "GET option of SORT denied due to insufficient ACL permissions.");
+                syntax = 1;
+            }
         } else {
             fr__add_error(c, fr__err_syntax);
             syntax = 1;

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "acl_engine.h"
 #include "commands_private.h"
 #include "evict_engine.h"
 #include "stats_engine.h"
@@ -103,6 +104,9 @@ void fr__cmd_config_set(fr_conn *c)
             fr__add_errorf(c, "CONFIG SET failed (possibly related to argument '%.*s') - %s",
                            (int)name->len, name->p, err);
     } else {
+        for (int i = 0; i < n; i++)
+            if (fr__arg_is(&c->argv[2 + 2 * i], "requirepass"))
+                fr__acl_requirepass_changed(c->srv); /* the default user's password */
         fr__add_ok(c);
     }
     for (int i = 0; i < n; i++)

@@ -10,6 +10,14 @@
 #include "core.h"
 #include "data.h"
 
+/* ==== cmd_client.c, cmd_acl.c ==== */
+
+/* One CLIENT LIST line for c into b (no trailing newline). */
+void fr__client_describe(fr_conn *c, fr_buf *b);
+/* The server's ACL state (acl/), made on first use, with the ACL log
+ * describing clients as CLIENT LIST does. */
+struct fr_acl *fr__acl_here(fr_server *srv);
+
 /* ==== cmdutil.c ==== */
 
 /* Small helpers every command group shares (Redis' xxxOrReply style):

@@ -219,8 +219,7 @@ static void reject_unknown(fr_conn *c, int argc, const fr_arg *argv)
 
 static int auth_required(const fr_conn *c)
 {
-    const char *pass = c->srv->cfg.requirepass;
-    return pass && *pass && !(c->flags & FR_CONN_AUTHED);
+    return !(c->flags & FR_CONN_AUTHED) && fr__default_locked(c->srv);
 }
 
 /* CLIENT PAUSE holds back all commands, or only those that may write. */
@@ -269,6 +268,8 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
         reject(c, "wrong number of arguments for '%s' command", cmd->name);
     } else if (auth_required(c) && !(cmd->flags & FR_CMD_NO_AUTH)) {
         reject(c, "%s", fr__err_noauth);
+    } else if (srv->nstages && fr__stage_permit(c, cmd, argc, argv)) {
+        /* refused by a stage (ACL: NOPERM), which answered */
     } else if ((c->flags & FR_CONN_MULTI) && (cmd->flags & FR_CMD_NO_MULTI)) {
         reject(c, "Command not allowed inside a transaction");
     } else if (srv->nstages && fr__stage_admit(c, cmd, argc, argv)) {

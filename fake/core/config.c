@@ -45,6 +45,7 @@ static const char *const policies[] = {"volatile-lru", "volatile-lfu", "volatile
                                        "allkeys-random", "noeviction", NULL};
 static const char *const loglevels[] = {"debug", "verbose", "notice", "warning", NULL};
 static const char *const debug_modes[] = {"no", "yes", "local", NULL};
+static const char *const pubsub_defaults[] = {"allchannels", "resetchannels", NULL};
 
 static const param params[] = {
     {"databases", NULL, P_LL, OFF(databases), 1, FR_MAX_DATABASES, P_IMMUTABLE, NULL, S_NONE},
@@ -108,6 +109,10 @@ static const param params[] = {
     {"bind", NULL, P_STR, OFF(bind), 0, 0, 0, NULL, S_NONE},
     {"port", NULL, P_LL, OFF(port), 0, 65535, 0, NULL, S_NONE},
     {"unixsocket", NULL, P_STR, OFF(unixsocket), 0, 0, P_IMMUTABLE, NULL, S_NONE},
+    {"acl-pubsub-default", NULL, P_ENUM, OFF(acl_pubsub_default), 0, 0, 0, pubsub_defaults,
+     S_NONE},
+    {"acllog-max-len", NULL, P_LL, OFF(acllog_max_len), 0, LLONG_MAX, 0, NULL, S_NONE},
+    {"aclfile", NULL, P_STR, OFF(aclfile), 0, 0, P_IMMUTABLE, NULL, S_NONE},
 };
 
 #define NPARAMS (sizeof params / sizeof params[0])
@@ -153,6 +158,9 @@ void fr__config_defaults(fr_config *cfg)
     cfg->enable_debug_command = fr__xstrdup("yes");
     cfg->bind = fr__xstrdup("127.0.0.1");
     cfg->unixsocket = fr__xstrdup("");
+    cfg->acl_pubsub_default = fr__xstrdup("resetchannels");
+    cfg->aclfile = fr__xstrdup("");
+    cfg->acllog_max_len = 128;
     cfg->port = 6379;
     cfg->obuf[FR_CLASS_NORMAL] = (fr_obuf_limit){0, 0, 0};
     cfg->obuf[FR_CLASS_REPLICA] = (fr_obuf_limit){256LL << 20, 64LL << 20, 60};
@@ -164,7 +172,8 @@ void fr__config_free(fr_config *cfg)
     char **strs[] = {&cfg->requirepass, &cfg->save, &cfg->dir, &cfg->dbfilename,
                      &cfg->appendfilename, &cfg->logfile, &cfg->loglevel,
                      &cfg->maxmemory_policy, &cfg->enable_debug_command, &cfg->bind,
-                     &cfg->unixsocket, &cfg->record_dir};
+                     &cfg->unixsocket, &cfg->record_dir, &cfg->acl_pubsub_default,
+                     &cfg->aclfile};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         free(*strs[i]);
         *strs[i] = NULL;

@@ -33,6 +33,8 @@ typedef struct fr_config {
     char *requirepass, *save, *dir, *dbfilename, *appendfilename, *logfile;
     char *loglevel, *maxmemory_policy, *enable_debug_command, *bind;
     char *unixsocket;
+    char *acl_pubsub_default, *aclfile; /* acl/ reads them */
+    long long acllog_max_len;
     char *record_dir; /* FAKE.RECORD START's directory, absolute; NULL: none */
     long long port;
     fr_obuf_limit obuf[FR_CLASS_COUNT];

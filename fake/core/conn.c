@@ -63,7 +63,7 @@ fr_conn *fr__conn_new_peer(fr_server *srv, int fd, unsigned flags, const void *p
     c->flags = flags;
     /* As Redis: a client that connects while the default user needs no
      * password is logged in, and stays so if requirepass is set later. */
-    if (!srv->cfg.requirepass || !srv->cfg.requirepass[0])
+    if (!fr__default_locked(srv))
         c->flags |= FR_CONN_AUTHED;
     c->resp = 2;
     fr__parser_init(&c->parser);
@@ -419,8 +419,7 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 
 static int auth_required(const fr_conn *c)
 {
-    const char *pass = c->srv->cfg.requirepass;
-    return pass && *pass && !(c->flags & FR_CONN_AUTHED);
+    return !(c->flags & FR_CONN_AUTHED) && fr__default_locked(c->srv);
 }
 
 /* After each command: CLIENT REPLY SKIP silences exactly one reply. */

@@ -7,6 +7,14 @@
 
 #include "types.h"
 
+/* Whether a connection starts logged out (and AUTH is required): the
+ * default user has a password or is off. acl/ keeps srv->default_locked
+ * once it exists; before that requirepass is the default user's password. */
+static inline int fr__default_locked(const fr_server *srv)
+{
+    return srv->acl ? srv->default_locked : srv->cfg.requirepass && srv->cfg.requirepass[0];
+}
+
 fr_conn *fr__conn_new(fr_server *srv, int fd, unsigned flags);
 /* The same with the peer address already known (accept gave it), so the
  * open stage (the journal) sees it without a system call. */

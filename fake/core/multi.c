@@ -10,7 +10,7 @@
 #include "command.h"
 #include "data.h"
 #include "reply.h"
-
+#include "stage.h"
 
 typedef struct queued {
     const fr_cmd *cmd;
@@ -283,7 +283,6 @@ int fr__multi_watched_expired(fr_conn *c)
     return 0;
 }
 
-
 void fr__multi_free_server(fr_server *srv)
 {
     struct fr_watch_table *wt = srv->watch;
@@ -330,8 +329,13 @@ void fr__multi_exec(fr_conn *c)
     c->flags &= ~(unsigned)(FR_CONN_MULTI | FR_CONN_DIRTY_EXEC | FR_CONN_DIRTY_CAS);
     fr__add_array(c, m ? m->n : 0);
     c->flags |= FR_CONN_EXECUTING;
-    for (int i = 0; m && i < m->n; i++)
+    for (int i = 0; m && i < m->n; i++) {
+        /* permissions may have changed since it was queued: Redis checks
+         * again, and a refused command answers in its place */
+        if (c->srv->nstages && fr__stage_permit(c, m->q[i].cmd, m->q[i].argc, m->q[i].argv))
+            continue;
         fr__call(c, m->q[i].cmd, m->q[i].argc, m->q[i].argv);
+    }
     c->flags &= ~(unsigned)FR_CONN_EXECUTING;
     if (m) {
         for (int i = 0; i < m->n; i++)

@@ -108,25 +108,22 @@ void fr__stage_bytes_in(fr_conn *c, size_t n)
     EACH_STAGE(c->srv, bytes_in) STAGE(c->srv)->bytes_in(c, n);
 }
 
-int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
-{
-    EACH_STAGE(c->srv, before_command)
-    {
-        if (STAGE(c->srv)->before_command(c, cmd, argc, argv))
-            return 1;
+/* The three gates a command passes, at three places of the dispatcher: the
+ * first stage that answers, refuses or holds it ends the walk. */
+#define STAGE_GATE(point)                                                                  \
+    int fr__stage_##point(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)    \
+    {                                                                                      \
+        EACH_STAGE(c->srv, point)                                                          \
+        {                                                                                  \
+            if (STAGE(c->srv)->point(c, cmd, argc, argv))                                  \
+                return 1;                                                                  \
+        }                                                                                  \
+        return 0;                                                                          \
     }
-    return 0;
-}
 
-int fr__stage_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
-{
-    EACH_STAGE(c->srv, admit)
-    {
-        if (STAGE(c->srv)->admit(c, cmd, argc, argv))
-            return 1;
-    }
-    return 0;
-}
+STAGE_GATE(before_command)
+STAGE_GATE(permit)
+STAGE_GATE(admit)
 
 void fr__stage_calling(fr_conn *c, const fr_cmd *cmd)
 {

@@ -43,6 +43,11 @@ typedef struct fr_stage_ops {
      * Return 1 when the stage answered, dropped or held it: the
      * dispatcher then does nothing more with it. */
     int (*before_command)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+    /* After the dispatcher's arity and AUTH checks, before MULTI queueing
+     * (Redis' ACL check), and again for each command EXEC runs (then
+     * FR_CONN_EXECUTING is set). Return 1 when the stage refused the
+     * command: it answered (through fr__reject when dispatching). */
+    int (*permit)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
     /* A command's handler is about to run (dispatched, or inside EXEC):
      * calling and called pair up, nested for EXEC. */
     void (*calling)(fr_conn *c, const fr_cmd *cmd);
@@ -96,6 +101,7 @@ int fr__stage_hold_input(fr_conn *c);
 void fr__stage_bytes_in(fr_conn *c, size_t n);
 int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 int fr__stage_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+int fr__stage_permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 void fr__stage_calling(fr_conn *c, const fr_cmd *cmd);
 void fr__stage_error(fr_conn *c, const char *msg);
 void fr__stage_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);

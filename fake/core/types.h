@@ -46,6 +46,8 @@ struct fr_repl_conn;
 struct fr_cluster_view;
 struct fr_sentinel;
 struct fr_cluster_conn;
+struct fr_acl;
+struct fr_acl_user;
 struct fr_cstats;
 struct fr_evict;
 
@@ -121,6 +123,7 @@ struct fr_conn {
     struct fr_proxy_conn *proxy; /* its upstream (record/proxy.c); NULL: served here */
     struct fr_repl_conn *repl;   /* a replica's link (replication/); NULL: none */
     struct fr_cluster_conn *cluster; /* ASKING, READONLY (cluster/); NULL: neither */
+    struct fr_acl_user *user;    /* logged in as (acl/); NULL: the default user */
 };
 
 /* Counters reported by INFO and reset by CONFIG RESETSTAT. */
@@ -208,6 +211,8 @@ struct fr_server {
     struct fr_repl *repl;         /* replication (replication/); NULL: a plain master */
     struct fr_cluster_view *cluster;   /* cluster mode (cluster/); NULL: standalone */
     struct fr_sentinel *sentinel; /* sentinel mode (cmd_sentinel.c); NULL: a data server */
+    struct fr_acl *acl;           /* users (acl/); NULL: only default, requirepass */
+    int default_locked; /* with acl: the default user has a password or is off */
     struct fr_cstats *cstats; /* command stats, slowlog, latency (stats/); NULL: off */
     struct fr_evict *evict;   /* maxmemory accounting and eviction (evict/); NULL: off */
 };

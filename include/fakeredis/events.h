@@ -47,6 +47,13 @@ typedef struct fr_kill_filter {
  *  NULL) gets their number. FR_OK, FR_ERR_ARG, FR_ERR_STOPPED. */
 FR_API int fr_server_kill_clients(fr_server *srv, const fr_kill_filter *filter, size_t *killed);
 
+/** Forget the ACL users and the ACL log: the server has the default user
+ *  alone again, with every permission and requirepass as its password, as
+ *  at start. Connections logged in as another user go on as the default
+ *  user (fr_fixture_reset closes them first). FR_OK, FR_ERR_ARG (NULL
+ *  srv), FR_ERR_STOPPED. Any thread. */
+FR_API int fr_acl_reset(fr_server *srv);
+
 /**
  * Restart on the same port: close the listeners and every client (FIN),
  * flush the data if flush is nonzero, stay down down_ms (connects are

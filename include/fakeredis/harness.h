@@ -101,9 +101,11 @@ FR_API int fr_fixture_open(const fr_fixture_config *cfg, fr_fixture **out);
 FR_API void fr_fixture_close(fr_fixture *fx);
 /** Make the fake as new for the next test, without restarting it: close
  *  every client (and wait until they are gone), clear the fault rules,
- *  resume processing and listening, flush every database, clear the
- *  journal, set the clock back to real time (frozen again if the config
- *  froze it), select db 0 for fr_exec. FR_OK or a negative fr_status. */
+ *  resume processing and listening, flush every database, delete the ACL
+ *  users but default (which gets every permission back and requirepass
+ *  as its password) and clear the ACL log, clear the journal, set the
+ *  clock back to real time (frozen again if the config froze it), select
+ *  db 0 for fr_exec. FR_OK or a negative fr_status. */
 FR_API int fr_fixture_reset(fr_fixture *fx);
 
 /** cmocka setup: *state comes in as the fr_fixture_config (the prestate,
