@@ -8,6 +8,7 @@
 #include "blocking_engine.h"
 #include "pubsub_engine.h"
 #include "acl_engine.h"
+#include "tracking_engine.h"
 
 void fr__client_describe(fr_conn *c, fr_buf *b)
 {
@@ -19,8 +20,9 @@ void fr__client_describe(fr_conn *c, fr_buf *b)
         flags[nf++] = 'P';
     if (c->flags & FR_CONN_MULTI)
         flags[nf++] = 'x';
-    if (c->flags & FR_CONN_BLOCKED)
+    if ((c->flags & FR_CONN_BLOCKED) || c->pause_seq) /* held by CLIENT PAUSE too */
         flags[nf++] = 'b';
+    nf += fr__tracking_flag_letters(c, flags + nf);
     if (c->flags & FR_CONN_NO_TOUCH)
         flags[nf++] = 'T';
     if (c->flags & FR_CONN_DIRTY_CAS)
@@ -44,7 +46,7 @@ void fr__client_describe(fr_conn *c, fr_buf *b)
                    "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s "
                    "db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu "
                    "argv-mem=%zu multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d omem=%zu "
-                   "tot-mem=%zu events=%s cmd=%s user=%s redir=-1 resp=%d",
+                   "tot-mem=%zu events=%s cmd=%s user=%s redir=%lld resp=%d",
                    (unsigned long long)c->id, fr__conn_addr(c), fr__conn_laddr(c), c->fd,
                    c->name ? c->name : "", (long long)((now - c->ctime_ms) / 1000),
                    (long long)((now - c->last_ms) / 1000), flags, c->db, counts[0], counts[1],
@@ -52,7 +54,8 @@ void fr__client_describe(fr_conn *c, fr_buf *b)
                    c->reply.cap, c->reply.len, obl, obl ? 1 : 0, obl,
                    sizeof *c + c->in.cap + c->reply.cap + obl,
                    obl ? "rw" : "r",
-                   c->last_cmd ? c->last_cmd->name : "NULL", fr__acl_conn_user(c), c->resp);
+                   c->last_cmd ? c->last_cmd->name : "NULL", fr__acl_conn_user(c),
+                   fr__tracking_redir(c), c->resp);
 }
 
 void fr__cmd_client_id(fr_conn *c)
@@ -369,11 +372,6 @@ void fr__cmd_client_unblock(fr_conn *c)
     fr__add_ll(c, t && (t->flags & FR_CONN_BLOCKED) && fr__blocking_unblock(t, with_error));
 }
 
-void fr__cmd_client_getredir(fr_conn *c)
-{
-    fr__add_ll(c, -1); /* no client tracking: never redirected */
-}
-
 void fr__cmd_client_help(fr_conn *c)
 {
     static const char *const lines[] = {
@@ -390,7 +388,11 @@ void fr__cmd_client_help(fr_conn *c)
         "NO-EVICT ON|OFF", "    Exempt this connection from eviction.",
         "NO-TOUCH ON|OFF", "    Do not update access times of keys this connection reads.",
         "UNBLOCK <id> [TIMEOUT|ERROR]", "    Release a client blocked in a blocking command.",
-        "GETREDIR", "    Tracking redirection (always -1: no tracking).",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> ...] [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Client-side caching: invalidation messages for keys read or under prefixes.",
+        "CACHING (YES|NO)", "    Track (OPTIN) or skip (OPTOUT) the keys of the next command.",
+        "GETREDIR", "    The client invalidation messages are redirected to (-1: not tracking).",
+        "TRACKINGINFO", "    This connection's tracking mode, redirect and prefixes.",
         NULL};
     fr__add_help(c, "CLIENT", lines);
 }

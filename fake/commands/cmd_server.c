@@ -197,17 +197,38 @@ void fr__cmd_debug(fr_conn *c)
     } else if (fr__arg_is(sub, "object") && c->argc == 3) {
         fr__debug_object(c);
     } else if (fr__arg_is(sub, "set-active-expire") && c->argc == 3) {
-        c->srv->ks->active_expire_off = fr__arg_is(&c->argv[2], "0");
+        /* Redis reads it with atoi: anything but a leading non-zero number is off */
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "%.*s", (int)c->argv[2].len, c->argv[2].p);
+        c->srv->ks->active_expire_off = atoi(tmp) == 0;
         fr__add_ok(c);
-    } else if ((fr__arg_is(sub, "reload") || fr__arg_is(sub, "change-repl-id")) ) {
+    } else if (fr__arg_is(sub, "reload")) {
+        for (int j = 2; j < c->argc; j++) {
+            if (!fr__arg_is(&c->argv[j], "merge") && !fr__arg_is(&c->argv[j], "noflush") &&
+                !fr__arg_is(&c->argv[j], "nosave")) {
+                fr__add_error(c, "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+                return;
+            }
+        }
         fr__add_ok(c); /* the data never leaves memory: nothing to reload */
+    } else if (fr__arg_is(sub, "change-repl-id") && c->argc == 2) {
+        fr__add_ok(c);
+    } else if (fr__debug_more(c)) {
+        /* ERROR, PROTOCOL, LISTPACK, QUICKLIST...: cmd_debug.c */
     } else if (fr__arg_is(sub, "help") && c->argc == 2) {
         static const char *const lines[] = {
             "SLEEP <seconds>", "    Stop the server for <seconds> (decimals allowed).",
             "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named key:<num>.",
             "OBJECT <key>", "    Low-level details of the value at <key>.",
             "SET-ACTIVE-EXPIRE <0|1>", "    Turn the background expiry off or on.",
-            "RELOAD", "    Accepted; the data stays as it is.",
+            "RELOAD [MERGE] [NOFLUSH] [NOSAVE]", "    Accepted; the data stays as it is.",
+            "CHANGE-REPL-ID", "    Accepted.",
+            "ERROR <string>", "    Return a Redis protocol error with <string> as message.",
+            "PROTOCOL <type>", "    Reply with a test value of the specified type (string, integer,",
+            "    double, bignum, null, array, set, map, attrib, push, verbatim, true, false).",
+            "QUICKLIST-PACKED-THRESHOLD <size>", "    Accepted (4gb at most).",
+            "LISTPACK <key>", "    Check the value is listpack encoded (nothing is printed).",
+            "QUICKLIST <key> [<0|1>]", "    Check the value is quicklist encoded (nothing is printed).",
             NULL};
         fr__add_help(c, "DEBUG", lines);
     } else {

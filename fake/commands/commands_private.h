@@ -51,6 +51,9 @@ void fr__debug_populate(fr_conn *c);
  * encoding:embstr serializedlength:4 lru:... lru_seconds_idle:0", or
  * "no such key". Defined in cmd_keys.c. */
 void fr__debug_object(fr_conn *c);
+/* DEBUG ERROR, PROTOCOL, QUICKLIST-PACKED-THRESHOLD, LISTPACK, QUICKLIST
+ * (cmd_debug.c): 1 when it was one of them (answered), 0 otherwise. */
+int fr__debug_more(fr_conn *c);
 
 /* ==== scan.c ==== */
 

@@ -14,6 +14,7 @@
 #include "evict_engine.h"
 #include "pubsub_engine.h"
 #include "stats_engine.h"
+#include "tracking_engine.h"
 
 static long long rss_bytes(void)
 {
@@ -61,12 +62,13 @@ static void sec_server(fr_server *srv, fr_buf *o)
 
 static void sec_clients(fr_server *srv, fr_buf *o)
 {
-    long long clients = 0, blocked = 0, pubsub = 0;
+    long long clients = 0, blocked = 0, pubsub = 0, trk[4];
+    fr__tracking_counts(srv, &trk[0], &trk[1], &trk[2], &trk[3]);
     for (fr_conn *c = srv->conns; c; c = c->next) {
         if (c->flags & (FR_CONN_PSEUDO | FR_CONN_CLOSE_ASAP))
             continue;
         clients++;
-        if (c->flags & FR_CONN_BLOCKED)
+        if ((c->flags & FR_CONN_BLOCKED) || c->pause_seq) /* CLIENT PAUSE blocks, in Redis */
             blocked++;
         if (c->flags & FR_CONN_PUBSUB)
             pubsub++;
@@ -75,8 +77,8 @@ static void sec_clients(fr_server *srv, fr_buf *o)
                    "# Clients\r\nconnected_clients:%lld\r\ncluster_connections:0\r\n"
                    "maxclients:%lld\r\nclient_recent_max_input_buffer:0\r\n"
                    "client_recent_max_output_buffer:0\r\nblocked_clients:%lld\r\n"
-                   "tracking_clients:0\r\nclients_in_timeout_table:%lld\r\n",
-                   clients, srv->cfg.maxclients, blocked,
+                   "tracking_clients:%lld\r\nclients_in_timeout_table:%lld\r\n",
+                   clients, srv->cfg.maxclients, blocked, trk[0],
                    (long long)fr__blocking_timeout_count(srv));
     (void)pubsub;
 }
@@ -135,6 +137,10 @@ static void sec_stats(fr_server *srv, fr_buf *o)
                    (unsigned long long)ks->evicted_keys, (unsigned long long)ks->hits,
                    (unsigned long long)ks->misses, ps[0], ps[1], ps[2], (unsigned long long)s->pubsub_clients_killed,
                    (unsigned long long)s->errors);
+    long long trk[4];
+    fr__tracking_counts(srv, &trk[0], &trk[1], &trk[2], &trk[3]);
+    fr__buf_printf(o, "tracking_total_keys:%lld\r\ntracking_total_items:%lld\r\n"
+                      "tracking_total_prefixes:%lld\r\n", trk[1], trk[2], trk[3]);
 }
 
 static void sec_replication(fr_server *srv, fr_buf *o)

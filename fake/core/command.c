@@ -285,6 +285,10 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
         reject(c, "Replica can't interact with the keyspace");
     } else if (held_by_pause(c, cmd)) {
         c->flags |= FR_CONN_POSTPONED;
+        /* Redis blocks it: CLIENT LIST shows it blocked in that command,
+         * and unpause releases the held clients in the order they came */
+        c->pause_seq = ++srv->pause_seq;
+        c->last_cmd = cmd;
         return; /* the conn keeps the bytes and runs them on unpause */
     } else if ((c->flags & FR_CONN_MULTI) && !(cmd->flags & FR_CMD_NOT_QUEUED)) {
         fr__multi_queue(c, cmd, argc, argv);

@@ -106,6 +106,8 @@ static const param params[] = {
     {"loglevel", NULL, P_ENUM, OFF(loglevel), 0, 0, 0, loglevels, S_NONE},
     {"enable-debug-command", NULL, P_ENUM, OFF(enable_debug_command), 0, 0, P_IMMUTABLE,
      debug_modes, S_NONE},
+    {"enable-module-command", NULL, P_ENUM, OFF(enable_module_command), 0, 0, P_IMMUTABLE,
+     debug_modes, S_NONE},
     {"bind", NULL, P_STR, OFF(bind), 0, 0, 0, NULL, S_NONE},
     {"port", NULL, P_LL, OFF(port), 0, 65535, 0, NULL, S_NONE},
     {"unixsocket", NULL, P_STR, OFF(unixsocket), 0, 0, P_IMMUTABLE, NULL, S_NONE},
@@ -156,6 +158,7 @@ void fr__config_defaults(fr_config *cfg)
     cfg->maxmemory_policy = fr__xstrdup("noeviction");
     /* A test double wants DEBUG (SLEEP, POPULATE); Redis defaults to "no". */
     cfg->enable_debug_command = fr__xstrdup("yes");
+    cfg->enable_module_command = fr__xstrdup("no"); /* as Redis: MODULE LOAD refused */
     cfg->bind = fr__xstrdup("127.0.0.1");
     cfg->unixsocket = fr__xstrdup("");
     cfg->acl_pubsub_default = fr__xstrdup("resetchannels");
@@ -171,7 +174,7 @@ void fr__config_free(fr_config *cfg)
 {
     char **strs[] = {&cfg->requirepass, &cfg->save, &cfg->dir, &cfg->dbfilename,
                      &cfg->appendfilename, &cfg->logfile, &cfg->loglevel,
-                     &cfg->maxmemory_policy, &cfg->enable_debug_command, &cfg->bind,
+                     &cfg->maxmemory_policy, &cfg->enable_debug_command, &cfg->enable_module_command, &cfg->bind,
                      &cfg->unixsocket, &cfg->record_dir, &cfg->acl_pubsub_default,
                      &cfg->aclfile};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {

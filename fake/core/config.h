@@ -35,6 +35,7 @@ typedef struct fr_config {
     char *unixsocket;
     char *acl_pubsub_default, *aclfile; /* acl/ reads them */
     long long acllog_max_len;
+    char *enable_module_command;
     char *record_dir; /* FAKE.RECORD START's directory, absolute; NULL: none */
     long long port;
     fr_obuf_limit obuf[FR_CLASS_COUNT];

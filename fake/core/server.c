@@ -387,18 +387,36 @@ static void close_idle(fr_server *srv)
     }
 }
 
-/* CLIENT PAUSE ended (by time or UNPAUSE): run what was held back. */
+static int by_pause_seq(const void *a, const void *b)
+{
+    uint64_t x = (*(fr_conn *const *)a)->pause_seq, y = (*(fr_conn *const *)b)->pause_seq;
+    return (x > y) - (x < y);
+}
+
+/* CLIENT PAUSE ended (by time or UNPAUSE): run what was held back, in the
+ * order it was held, as Redis does; keys expire again. */
 void fr__server_unpause(fr_server *srv)
 {
     srv->paused_until_ms = 0;
+    srv->ks->expire_paused = 0;
     if (srv->pause_ev)
         event_del(srv->pause_ev);
-    for (fr_conn *c = srv->conns; c; c = c->next) {
-        if (c->flags & FR_CONN_POSTPONED) {
-            c->flags &= ~(unsigned)FR_CONN_POSTPONED;
-            fr__conn_resume(c);
-        }
+    size_t n = 0, i = 0;
+    for (fr_conn *c = srv->conns; c; c = c->next)
+        n += c->pause_seq != 0;
+    if (!n)
+        return;
+    fr_conn **held = fr__xmalloc(n * sizeof *held);
+    for (fr_conn *c = srv->conns; c; c = c->next)
+        if (c->pause_seq)
+            held[i++] = c;
+    qsort(held, n, sizeof *held, by_pause_seq);
+    for (i = 0; i < n; i++) {
+        held[i]->pause_seq = 0;
+        held[i]->flags &= ~(unsigned)FR_CONN_POSTPONED;
+        fr__conn_resume(held[i]); /* its read event runs in this order */
     }
+    free(held);
 }
 
 static void on_pause_end(evutil_socket_t fd, short what, void *arg)
@@ -413,6 +431,9 @@ void fr__server_pause(fr_server *srv, int64_t until_ms, int all)
     if (active && until_ms < srv->paused_until_ms)
         until_ms = srv->paused_until_ms;
     srv->paused_until_ms = until_ms;
+    /* Redis neither deletes nor counts expired keys while paused: they are
+     * only reported missing */
+    srv->ks->expire_paused = 1;
     /* an ended pause leaves no mode behind: WRITE after ALL is WRITE */
     srv->pause_all = all || (active && srv->pause_all);
     int64_t wait = until_ms - fr__real_ms();

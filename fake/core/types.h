@@ -48,6 +48,8 @@ struct fr_sentinel;
 struct fr_cluster_conn;
 struct fr_acl;
 struct fr_acl_user;
+struct fr_tracking;
+struct fr_tracking_conn;
 struct fr_cstats;
 struct fr_evict;
 
@@ -108,6 +110,7 @@ struct fr_conn {
     uint64_t tot_in, tot_out;
     uint64_t ncmds; /* commands dispatched on it, each once (a held one
                        counts when it finally runs) */
+    uint64_t pause_seq; /* held by CLIENT PAUSE, in this order; 0: not held */
 
     fr_conn *prev, *next;     /* srv->conns */
     fr_conn *pending_next;    /* srv->pending, conns with output to write */
@@ -124,6 +127,7 @@ struct fr_conn {
     struct fr_repl_conn *repl;   /* a replica's link (replication/); NULL: none */
     struct fr_cluster_conn *cluster; /* ASKING, READONLY (cluster/); NULL: neither */
     struct fr_acl_user *user;    /* logged in as (acl/); NULL: the default user */
+    struct fr_tracking_conn *track; /* client-side caching (tracking/); NULL: never on */
 };
 
 /* Counters reported by INFO and reset by CONFIG RESETSTAT. */
@@ -168,6 +172,7 @@ struct fr_server {
     /* CLIENT PAUSE */
     int64_t paused_until_ms; /* 0: not paused */
     int pause_all;           /* ALL rather than WRITE */
+    uint64_t pause_seq;      /* the last fr_conn.pause_seq handed out */
     struct event *pause_ev;
 
     /* cross-thread calls (see marshal.c) */
@@ -213,6 +218,7 @@ struct fr_server {
     struct fr_sentinel *sentinel; /* sentinel mode (cmd_sentinel.c); NULL: a data server */
     struct fr_acl *acl;           /* users (acl/); NULL: only default, requirepass */
     int default_locked; /* with acl: the default user has a password or is off */
+    struct fr_tracking *tracking; /* client-side caching (tracking/); NULL: never used */
     struct fr_cstats *cstats; /* command stats, slowlog, latency (stats/); NULL: off */
     struct fr_evict *evict;   /* maxmemory accounting and eviction (evict/); NULL: off */
 };

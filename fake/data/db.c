@@ -217,7 +217,7 @@ fr_obj *fr__db_lookup(fr_keyspace *ks, int db, const char *k, size_t n, int flag
     fr_db *d = ks->dbs[db];
     fr_dict_entry *e = fr__dict_find(&d->keys, k, n);
     if (e && fr__dict_size(&d->expires) && fr__db_is_expired(ks, db, k, n)) {
-        if (!(flags & FR_LOOKUP_NOEXPIRE))
+        if (!(flags & FR_LOOKUP_NOEXPIRE) && !ks->expire_paused)
             delete_expired(ks, db, k, n);
         e = NULL;
     }
@@ -424,7 +424,7 @@ static int expire_sampled(fr_keyspace *ks, int db, sample *s, int64_t now,
  * quarter of the sample had expired; give up at the time budget. */
 void fr__keyspace_active_expire(fr_keyspace *ks, int64_t budget_us)
 {
-    if (ks->active_expire_off) /* DEBUG SET-ACTIVE-EXPIRE 0: lazy only */
+    if (ks->active_expire_off || ks->expire_paused) /* DEBUG SET-ACTIVE-EXPIRE 0, CLIENT PAUSE */
         return;
     int64_t end = fr__mono_us() + budget_us;
     sample s = {0};
@@ -487,7 +487,7 @@ void fr__keyspace_expire_due(fr_keyspace *ks)
     sample s = {0};
     /* with active expiry off (DEBUG SET-ACTIVE-EXPIRE 0) keys only go
      * lazily, clock moves included */
-    for (int db = 0; db < ks->n && !ks->active_expire_off; db++) {
+    for (int db = 0; db < ks->n && !ks->active_expire_off && !ks->expire_paused; db++) {
         fr_db *d = ks->dbs[db];
         if (fr__dict_size(&d->expires) == 0)
             continue;

@@ -90,6 +90,7 @@ typedef struct fr_keyspace {
     const fr_clock *clock; /* the owner's; TTLs are measured against it */
     int cron_db;       /* active expiry resumes at this db */
     int active_expire_off; /* DEBUG SET-ACTIVE-EXPIRE 0: lazy expiry only */
+    int expire_paused; /* CLIENT PAUSE: expired keys read as missing, none deleted */
     fr_keyspace_stats stats;
     /* an LFU maxmemory policy: a key's 24 access bits hold Redis' LFU data
      * (minutes, counter) instead of the LRU clock (evict/ sets these) */

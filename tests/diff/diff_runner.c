@@ -618,8 +618,10 @@ static int start_redis(server *s, const char *path)
         if (p <= 0)
             return -1;
         snprintf(port, sizeof port, "%d", p);
+        /* DEBUG allowed, as the fake allows it by default */
         char *argv[] = {(char *)path, "--port", port, "--bind", "127.0.0.1", "--save", "",
                         "--appendonly", "no", "--daemonize", "no", "--logfile", "/dev/null",
+                        "--enable-debug-command", "yes",
                         /* SAVE in a case writes dump.rdb: not in the tree */
                         "--dir", tmpdir, NULL};
         s->pid = spawn(argv);

@@ -1,0 +1,155 @@
+/* The public tracking API (include/fakeredis/tracking.h): each call is a
+ * job run on the loop thread through fr__run_on_loop. */
+#include "fakeredis/tracking.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracking_engine.h"
+
+_Static_assert((int)FR_TRACKING_ON == (int)FR_TRK_ON &&
+                   (int)FR_TRACKING_BCAST == (int)FR_TRK_BCAST &&
+                   (int)FR_TRACKING_OPTIN == (int)FR_TRK_OPTIN &&
+                   (int)FR_TRACKING_OPTOUT == (int)FR_TRK_OPTOUT &&
+                   (int)FR_TRACKING_NOLOOP == (int)FR_TRK_NOLOOP &&
+                   (int)FR_TRACKING_CACHING == (int)FR_TRK_CACHING &&
+                   (int)FR_TRACKING_BROKEN_REDIRECT == (int)FR_TRK_BROKEN_REDIR,
+               "the public and internal tracking flags must agree");
+
+typedef struct state_job {
+    uint64_t id;
+    const char *name; /* by name when not NULL */
+    fr_tracking_state *out;
+    int status;
+} state_job;
+
+/* One allocation: the header, the pointers, the lengths, the bytes. */
+static fr_tracking_state *snapshot(fr_conn *c)
+{
+    const struct fr_tracking_conn *tc = fr__tracking_flags(c) ? c->track : NULL;
+    size_t n = tc ? tc->nprefixes : 0, bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += tc->prefix_lens[i] + 1;
+    fr_tracking_state *s =
+        fr__xcalloc(1, sizeof *s + n * (sizeof(char *) + sizeof(size_t)) + bytes);
+    const char **ptrs = (const char **)(s + 1);
+    size_t *lens = (size_t *)(ptrs + n);
+    char *w = (char *)(lens + n);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(w, tc->prefixes[i], tc->prefix_lens[i] + 1);
+        ptrs[i] = w;
+        lens[i] = tc->prefix_lens[i];
+        w += tc->prefix_lens[i] + 1;
+    }
+    s->client_id = c->id;
+    s->flags = fr__tracking_flags(c);
+    s->redirect = fr__tracking_redir(c);
+    s->nprefixes = n;
+    s->prefixes = ptrs;
+    s->prefix_lens = lens;
+    return s;
+}
+
+static void run_state(fr_server *srv, void *arg)
+{
+    state_job *j = arg;
+    if (srv->shut_down) {
+        j->status = FR_ERR_STOPPED;
+        return;
+    }
+    fr_conn *found = NULL;
+    for (fr_conn *c = srv->conns; c; c = c->next) {
+        if (c->flags & (FR_CONN_CLOSE_ASAP | FR_CONN_PSEUDO))
+            continue;
+        if (j->name ? (c->name && !strcmp(c->name, j->name) && (!found || c->id > found->id))
+                    : c->id == j->id)
+            found = c;
+    }
+    if (!found) {
+        j->status = FR_ERR_ARG;
+        if (j->name)
+            fr__server_set_err(srv, "no client named '%s'", j->name);
+        else
+            fr__server_set_err(srv, "no client with id %llu", (unsigned long long)j->id);
+        return;
+    }
+    j->out = snapshot(found);
+    j->status = FR_OK;
+}
+
+static int state_call(fr_server *srv, state_job *j, fr_tracking_state **out)
+{
+    int rc = fr__run_on_loop(srv, run_state, j);
+    if (rc == FR_OK)
+        rc = j->status;
+    if (rc != FR_OK) {
+        free(j->out);
+        j->out = NULL;
+    }
+    *out = j->out;
+    return rc;
+}
+
+int fr_tracking_client(fr_server *srv, uint64_t id, fr_tracking_state **out)
+{
+    if (!out)
+        return FR_ERR_ARG;
+    *out = NULL;
+    if (!srv)
+        return FR_ERR_ARG;
+    state_job j = {id, NULL, NULL, FR_OK};
+    return state_call(srv, &j, out);
+}
+
+int fr_tracking_client_by_name(fr_server *srv, const char *name, fr_tracking_state **out)
+{
+    if (!out)
+        return FR_ERR_ARG;
+    *out = NULL;
+    if (!srv || !name || !*name)
+        return FR_ERR_ARG;
+    state_job j = {0, name, NULL, FR_OK};
+    return state_call(srv, &j, out);
+}
+
+void fr_tracking_state_free(fr_tracking_state *s)
+{
+    free(s);
+}
+
+typedef struct counts_job {
+    long long v[4];
+    int status;
+} counts_job;
+
+static void run_counts(fr_server *srv, void *arg)
+{
+    counts_job *j = arg;
+    if (srv->shut_down) {
+        j->status = FR_ERR_STOPPED;
+        return;
+    }
+    fr__tracking_counts(srv, &j->v[0], &j->v[1], &j->v[2], &j->v[3]);
+}
+
+int fr_tracking_counts(fr_server *srv, long long *clients, long long *keys, long long *items,
+                       long long *prefixes)
+{
+    if (!srv)
+        return FR_ERR_ARG;
+    counts_job j = {{0, 0, 0, 0}, FR_OK};
+    int rc = fr__run_on_loop(srv, run_counts, &j);
+    if (rc == FR_OK)
+        rc = j.status;
+    if (rc != FR_OK)
+        return rc;
+    if (clients)
+        *clients = j.v[0];
+    if (keys)
+        *keys = j.v[1];
+    if (items)
+        *items = j.v[2];
+    if (prefixes)
+        *prefixes = j.v[3];
+    return FR_OK;
+}
