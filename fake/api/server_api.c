@@ -11,6 +11,8 @@
 #include "commands.h"
 #include "core.h"
 #include "journal_engine.h"
+#include "evict_engine.h"
+#include "stats_engine.h"
 
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 static fr_cmd_index *shared_index;
@@ -29,11 +31,14 @@ static const fr_cmd_index *command_index(void)
 }
 
 /* What every new server gets before it listens: the journal, unless the
- * options turn it off. */
+ * options turn it off, and the command statistics (INFO commandstats and
+ * the slow log count from the first command), and maxmemory. */
 static int init_server(fr_server *srv, const fr_options *opts)
 {
     if (!opts || opts->journal_size >= 0)
         fr__journal_enable(srv, opts ? opts->journal_size : 0);
+    fr__stats_enable(srv);
+    fr__evict_enable(srv);
     return FR_OK;
 }
 

@@ -9,6 +9,8 @@
 
 #include "acl_engine.h"
 #include "commands_private.h"
+#include "evict_engine.h"
+#include "stats_engine.h"
 #include "core.h"
 #include "commands.h"
 #include "data.h"
@@ -116,6 +118,8 @@ void fr__cmd_config_resetstat(fr_conn *c)
 {
     memset(&c->srv->stats, 0, sizeof c->srv->stats);
     memset(&c->srv->ks->stats, 0, sizeof c->srv->ks->stats);
+    fr__cstats_reset(c->srv);
+    fr__evict_reset_peak(c->srv);
     fr__add_ok(c);
 }
 

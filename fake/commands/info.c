@@ -11,8 +11,10 @@
 #include "repl_engine.h"
 #include "blocking_engine.h"
 #include "data.h"
+#include "evict_engine.h"
 #include "pubsub_engine.h"
 #include "script_engine.h"
+#include "stats_engine.h"
 #include "tracking_engine.h"
 
 static long long rss_bytes(void)
@@ -84,17 +86,24 @@ static void sec_clients(fr_server *srv, fr_buf *o)
 
 static void sec_memory(fr_server *srv, fr_buf *o)
 {
+    /* used_memory is the fake's accounting (the number maxmemory checks);
+     * rss the process' (shared by every server in it) */
+    long long used = fr__evict_used_memory(srv), peak = fr__evict_peak(srv);
     long long rss = rss_bytes();
-    char h1[32], h2[32], h3[32];
-    human(rss, h1, sizeof h1);
+    char h1[32], h2[32], h3[32], h4[32];
+    human(used, h1, sizeof h1);
     human(rss, h2, sizeof h2);
+    human(peak, h4, sizeof h4);
     human(srv->cfg.maxmemory, h3, sizeof h3);
     fr__buf_printf(o,
                    "# Memory\r\nused_memory:%lld\r\nused_memory_human:%s\r\n"
                    "used_memory_rss:%lld\r\nused_memory_rss_human:%s\r\n"
-                   "used_memory_peak:%lld\r\nmaxmemory:%lld\r\nmaxmemory_human:%s\r\n"
+                   "used_memory_peak:%lld\r\nused_memory_peak_human:%s\r\n"
+                   "used_memory_startup:%d\r\nused_memory_dataset:%lld\r\n"
+                   "maxmemory:%lld\r\nmaxmemory_human:%s\r\n"
                    "maxmemory_policy:%s\r\nmem_allocator:libc\r\n",
-                   rss, h1, rss, h2, rss, srv->cfg.maxmemory, h3, srv->cfg.maxmemory_policy);
+                   used, h1, rss, h2, peak, h4, FR_MEM_STARTUP, (long long)fr__evict_dataset(srv),
+                   srv->cfg.maxmemory, h3, srv->cfg.maxmemory_policy);
     fr__script_info_memory(srv, o);
 }
 
@@ -123,7 +132,7 @@ static void sec_stats(fr_server *srv, fr_buf *o)
                    "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
                    "pubsub_channels:%lld\r\npubsub_patterns:%lld\r\n"
                    "pubsubshard_channels:%lld\r\nclient_output_buffer_limit_disconnections:%llu\r\n"
-                   "total_error_replies:%llu\r\n",
+                   "unexpected_error_replies:0\r\ntotal_error_replies:%llu\r\n",
                    (unsigned long long)s->conns_received, (unsigned long long)s->commands,
                    (unsigned long long)s->net_in, (unsigned long long)s->net_out,
                    (unsigned long long)s->conns_rejected, (unsigned long long)ks->expired_keys,
@@ -155,9 +164,22 @@ static void sec_modules(fr_server *srv, fr_buf *o)
     fr__buf_puts(o, "# Modules\r\n");
 }
 
+static void sec_commandstats(fr_server *srv, fr_buf *o)
+{
+    fr__buf_puts(o, "# Commandstats\r\n");
+    fr__cstats_info_commands(srv, o);
+}
+
 static void sec_errorstats(fr_server *srv, fr_buf *o)
 {
     fr__buf_puts(o, "# Errorstats\r\n");
+    fr__cstats_info_errors(srv, o);
+}
+
+static void sec_latencystats(fr_server *srv, fr_buf *o)
+{
+    fr__buf_puts(o, "# Latencystats\r\n");
+    fr__cstats_info_latency(srv, o);
 }
 
 static void sec_cluster(fr_server *srv, fr_buf *o)
@@ -182,7 +204,8 @@ static const section sections[] = {
     {"memory", sec_memory, 1},           {"persistence", sec_persistence, 1},
     {"stats", sec_stats, 1},             {"replication", sec_replication, 1},
     {"cpu", sec_cpu, 1},                 {"modules", sec_modules, 1},
-    {"errorstats", sec_errorstats, 1},   {"cluster", sec_cluster, 1},
+    {"commandstats", sec_commandstats, 0}, {"errorstats", sec_errorstats, 1},
+    {"latencystats", sec_latencystats, 0}, {"cluster", sec_cluster, 1},
     {"keyspace", sec_keyspace, 1},
 };
 

@@ -243,6 +243,8 @@ void fr__call(fr_conn *c, const fr_cmd *cmd, int argc, fr_arg *argv)
     c->argv = argv;
     srv->stats.commands++;
     c->last_cmd = cmd; /* CLIENT LIST shows the running command, as Redis */
+    if (srv->nstages)
+        fr__stage_calling(c, cmd); /* command statistics start its clock */
     cmd->proc(c);
     if (srv->nstages)
         fr__stage_called(c, cmd, argc, argv); /* MONITOR: after it ran, as Redis 7.0 */
@@ -271,7 +273,7 @@ void fr__dispatch(fr_conn *c, int argc, fr_arg *argv)
     } else if ((c->flags & FR_CONN_MULTI) && (cmd->flags & FR_CMD_NO_MULTI)) {
         reject(c, "Command not allowed inside a transaction");
     } else if (srv->nstages && fr__stage_admit(c, cmd, argc, argv)) {
-        /* refused by a stage (-READONLY on a replica) */
+        /* refused by a stage (-READONLY on a replica, -OOM), which answered */
     } else if ((c->flags & FR_CONN_PUBSUB) && c->resp == 2 &&
                !(cmd->flags & FR_CMD_SUBSCRIBED_OK)) {
         reject(c,

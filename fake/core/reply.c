@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stage.h"
+
 const char fr__err_syntax[] = "syntax error";
 const char fr__err_wrongtype[] =
     "-WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -54,6 +56,8 @@ void fr__add_error(fr_conn *c, const char *msg)
             b->p[i] = ' ';
     fr__buf_append(b, "\r\n", 2);
     c->srv->stats.errors++;
+    if (c->srv->nstages)
+        fr__stage_error(c, msg); /* errorstats, failed_calls */
 }
 
 void fr__add_errorf(fr_conn *c, const char *fmt, ...)

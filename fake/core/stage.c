@@ -1,6 +1,37 @@
 /* The stage table. See stage.h. */
 #include "stage.h"
 
+#include <string.h>
+
+/* A callback's index among fr_stage_ops' function pointers. */
+typedef void (*any_fn)(void);
+#define OP_INDEX(op)                                                                               \
+    ((offsetof(fr_stage_ops, op) - offsetof(fr_stage_ops, accept)) / sizeof(any_fn))
+#define NOPS ((sizeof(fr_stage_ops) - offsetof(fr_stage_ops, accept)) / sizeof(any_fn))
+_Static_assert(NOPS <= FR_STAGE_NOPS, "raise FR_STAGE_NOPS");
+_Static_assert((sizeof(fr_stage_ops) - offsetof(fr_stage_ops, accept)) % sizeof(any_fn) == 0,
+               "fr_stage_ops holds only function pointers after order");
+
+/* For each callback, the registered stages that have it, in order: a
+ * point no stage takes part in costs one compare, and one that a single
+ * stage takes part in walks one. */
+static void index_ops(fr_server *srv)
+{
+    for (size_t k = 0; k < NOPS; k++) {
+        int n = 0;
+        for (int i = 0; i < srv->nstages; i++) {
+            any_fn f;
+            memcpy(&f,
+                   (const char *)srv->stages[i] + offsetof(fr_stage_ops, accept) +
+                       k * sizeof(any_fn),
+                   sizeof f);
+            if (f)
+                srv->stage_by_op[k][n++] = srv->stages[i];
+        }
+        srv->stage_n[k] = (uint8_t)n;
+    }
+}
+
 int fr__stage_register(fr_server *srv, const fr_stage_ops *ops)
 {
     int i = 0;
@@ -18,6 +49,7 @@ int fr__stage_register(fr_server *srv, const fr_stage_ops *ops)
     }
     srv->stages[i] = ops;
     srv->nstages++;
+    index_ops(srv);
     return 0;
 }
 
@@ -28,6 +60,7 @@ void fr__stage_unregister(fr_server *srv, const fr_stage_ops *ops)
             for (int j = i + 1; j < srv->nstages; j++)
                 srv->stages[j - 1] = srv->stages[j];
             srv->nstages--;
+            index_ops(srv);
             return;
         }
     }
@@ -37,13 +70,12 @@ void fr__stage_unregister(fr_server *srv, const fr_stage_ops *ops)
  * one compare), so that a stage that registers or unregisters one while it
  * runs (a recording that starts, a playback that ends) neither skips nor
  * repeats another stage in this walk; the change shows from the next. */
-#define EACH_STAGE(srv, op) \
-    const fr_stage_ops *snap_[FR_STAGE_MAX]; \
-    int n_ = (srv)->nstages; \
-    for (int k_ = 0; k_ < n_; k_++) \
-        snap_[k_] = (srv)->stages[k_]; \
-    for (int i_ = 0; i_ < n_; i_++) \
-        if (snap_[i_]->op)
+#define EACH_STAGE(srv, op)                                                                        \
+    const fr_stage_ops *snap_[FR_STAGE_MAX];                                                       \
+    int n_ = (srv)->stage_n[OP_INDEX(op)];                                                         \
+    for (int k_ = 0; k_ < n_; k_++)                                                                \
+        snap_[k_] = (srv)->stage_by_op[OP_INDEX(op)][k_];                                          \
+    for (int i_ = 0; i_ < n_; i_++)
 #define STAGE(srv) (snap_[i_])
 
 int fr__stage_accept(fr_server *srv, int fd)
@@ -93,6 +125,16 @@ STAGE_GATE(before_command)
 STAGE_GATE(permit)
 STAGE_GATE(admit)
 
+void fr__stage_calling(fr_conn *c, const fr_cmd *cmd)
+{
+    EACH_STAGE(c->srv, calling) STAGE(c->srv)->calling(c, cmd);
+}
+
+void fr__stage_error(fr_conn *c, const char *msg)
+{
+    EACH_STAGE(c->srv, error) STAGE(c->srv)->error(c, msg);
+}
+
 void fr__stage_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     EACH_STAGE(c->srv, called) STAGE(c->srv)->called(c, cmd, argc, argv);
@@ -138,6 +180,7 @@ void fr__stage_stop(fr_server *srv)
 {
     EACH_STAGE(srv, stop) STAGE(srv)->stop(srv);
     srv->nstages = 0;
+    index_ops(srv);
 }
 
 void fr__stage_listen(fr_server *srv, int on)

@@ -7,11 +7,13 @@
  * their `order` field, at fixed points:
  *
  *   accept -> open -> read (hold_input, bytes_in) -> before_command ->
- *   [command -> called] -> after_command -> output (-> output_taken) ->
+ *   [admit -> calling -> command -> called] -> after_command -> output
+ *   (-> output_taken) ->
  *   wire -> close;   cron every 100 ms and after the clock moved;   event when a
  *   subsystem reports something worth recording;   stop at teardown.
  *
- * A server on which nothing registered pays one compare per stage point.
+ * A point that no registered stage takes part in costs one compare (the
+ * table keeps, per callback, the stages that have it).
  * Every callback may be NULL. Loop thread only. */
 #ifndef FR_STAGE_H
 #define FR_STAGE_H
@@ -46,6 +48,12 @@ typedef struct fr_stage_ops {
      * FR_CONN_EXECUTING is set). Return 1 when the stage refused the
      * command: it answered (through fr__reject when dispatching). */
     int (*permit)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+    /* A command's handler is about to run (dispatched, or inside EXEC):
+     * calling and called pair up, nested for EXEC. */
+    void (*calling)(fr_conn *c, const fr_cmd *cmd);
+    /* An error reply was added to c's reply (msg as fr__add_error got it:
+     * with or without the leading '-'); inside a command's call or not. */
+    void (*error)(fr_conn *c, const char *msg);
     /* A command's handler ran (cmd is known and passed every check): a
      * dispatched command, and each command EXEC runs. Its reply is in
      * c->reply, not yet committed; c->db is the database after it ran. */
@@ -74,7 +82,8 @@ typedef struct fr_stage_ops {
     /* A known command passed the checks Redis makes first (arity, auth, a
      * command refused in MULTI): may it run here? Return 1 when the stage
      * refused it with fr__reject (a read-only replica's -READONLY, a
-     * cluster's -MOVED), at Redis' place for those checks. */
+     * cluster's -MOVED, maxmemory's -OOM), at Redis' place for those
+     * checks. */
     int (*admit)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 } fr_stage_ops;
 
@@ -93,6 +102,8 @@ void fr__stage_bytes_in(fr_conn *c, size_t n);
 int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 int fr__stage_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 int fr__stage_permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+void fr__stage_calling(fr_conn *c, const fr_cmd *cmd);
+void fr__stage_error(fr_conn *c, const char *msg);
 void fr__stage_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 void fr__stage_after_command(fr_server *srv);
 int fr__stage_output(fr_conn *c, const void *p, size_t n);

@@ -26,7 +26,8 @@ typedef struct fr_cmd_index fr_cmd_index;
 struct fr_keyspace;
 struct fr_watch_table;
 struct fr_stage_ops;
-#define FR_STAGE_MAX 16 /* registered stage tables per server (stage.h) */
+#define FR_STAGE_MAX 16  /* registered stage tables per server (stage.h) */
+#define FR_STAGE_NOPS 24 /* callbacks an fr_stage_ops may have, at most (stage.c checks) */
 struct fr_pubsub;
 struct fr_pubsub_conn;
 struct fr_multi_state;
@@ -50,6 +51,8 @@ struct fr_acl;
 struct fr_acl_user;
 struct fr_tracking;
 struct fr_tracking_conn;
+struct fr_cstats;
+struct fr_evict;
 
 enum fr_conn_flag {
     FR_CONN_AUTHED = 1u << 0,
@@ -188,9 +191,12 @@ struct fr_server {
     void *on_shutdown_ctx;
     char errstr[256];
 
-    /* registered stages, sorted by order (stage.h) */
+    /* registered stages, sorted by order (stage.h), and for each callback
+     * the stages that have it: a stage point walks only those */
     const struct fr_stage_ops *stages[FR_STAGE_MAX];
     int nstages;
+    uint8_t stage_n[FR_STAGE_NOPS];
+    const struct fr_stage_ops *stage_by_op[FR_STAGE_NOPS][FR_STAGE_MAX];
 
     struct fr_keyspace *ks;
     struct fr_watch_table *watch; /* WATCHed keys (multi.c); NULL: none yet */
@@ -216,6 +222,8 @@ struct fr_server {
     struct fr_acl *acl;           /* users (acl/); NULL: only default, requirepass */
     int default_locked; /* with acl: the default user has a password or is off */
     struct fr_tracking *tracking; /* client-side caching (tracking/); NULL: never used */
+    struct fr_cstats *cstats; /* command stats, slowlog, latency (stats/); NULL: off */
+    struct fr_evict *evict;   /* maxmemory accounting and eviction (evict/); NULL: off */
 };
 
 #endif

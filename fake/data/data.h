@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "object.h"
+#include "objsize.h"
 #include "t_hash.h"
 #include "t_list.h"
 #include "t_set.h"

@@ -23,10 +23,53 @@ static unsigned lru_now(fr_keyspace *ks)
     return (unsigned)((fr__keyspace_now_ms(ks) / 1000) & 0xffffff);
 }
 
+#define LFU_INIT 5 /* a new key's counter, so it is not evicted at once */
+
+static unsigned lfu_minutes(fr_keyspace *ks)
+{
+    return (unsigned)((fr__keyspace_now_ms(ks) / 60000) & 0xffff);
+}
+
+unsigned fr__obj_lfu_count(fr_keyspace *ks, const fr_obj *o)
+{
+    unsigned now = lfu_minutes(ks), ldt = o->lru >> 8, ctr = o->lru & 0xff;
+    unsigned idle = now >= ldt ? now - ldt : 65535 - ldt + now;
+    unsigned decay = ks->lfu_decay_time > 0 ? idle / (unsigned)ks->lfu_decay_time : 0;
+    return decay > ctr ? 0 : ctr - decay;
+}
+
+unsigned fr__obj_idle_s(fr_keyspace *ks, const fr_obj *o)
+{
+    return (lru_now(ks) - o->lru) & 0xffffff;
+}
+
+/* A key's access bits after a touch: the LRU clock, or (LFU policy) the
+ * counter decayed, then incremented with probability
+ * 1/((counter - LFU_INIT) * lfu-log-factor + 1), as Redis' LFULogIncr. */
+static unsigned touched(fr_keyspace *ks, const fr_obj *o, int fresh)
+{
+    if (!ks->lfu)
+        return lru_now(ks);
+    if (fresh)
+        return lfu_minutes(ks) << 8 | LFU_INIT;
+    unsigned ctr = fr__obj_lfu_count(ks, o);
+    if (ctr < 255) {
+        ks->lfu_rng = ks->lfu_rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        double r = (double)(ks->lfu_rng >> 11) / 9007199254740992.0;
+        double base = ctr > LFU_INIT ? ctr - LFU_INIT : 0;
+        if (r < 1.0 / (base * ks->lfu_log_factor + 1))
+            ctr++;
+    }
+    return lfu_minutes(ks) << 8 | ctr;
+}
+
 fr_keyspace *fr__keyspace_new(int ndbs, const fr_clock *clock)
 {
     fr_keyspace *ks = fr__xcalloc(1, sizeof *ks);
     ks->n = ndbs > 0 ? ndbs : 16;
+    ks->lfu_log_factor = 10; /* Redis' lfu-log-factor and lfu-decay-time defaults */
+    ks->lfu_decay_time = 1;
+    ks->lfu_rng = (uint64_t)(uintptr_t)ks;
     ks->clock = clock;
     ks->dbs = fr__xcalloc((size_t)ks->n, sizeof *ks->dbs);
     for (int i = 0; i < ks->n; i++) {
@@ -189,7 +232,7 @@ fr_obj *fr__db_lookup(fr_keyspace *ks, int db, const char *k, size_t n, int flag
     if (!(flags & FR_LOOKUP_NOSTATS))
         ks->stats.hits++;
     if (!(flags & FR_LOOKUP_NOTOUCH))
-        o->lru = lru_now(ks);
+        o->lru = touched(ks, o, 0);
     return o;
 }
 
@@ -212,7 +255,7 @@ void fr__db_add(fr_keyspace *ks, int db, const char *k, size_t n, fr_obj *o)
         fr__db_replace(ks, db, k, n, o);
         return;
     }
-    o->lru = lru_now(ks);
+    o->lru = touched(ks, o, 1);
     e->v.p = o;
     signal_ready(ks, db, k, n, o);
     /* Redis 7's "new" event (class n) fires for every key added */
@@ -221,13 +264,13 @@ void fr__db_add(fr_keyspace *ks, int db, const char *k, size_t n, fr_obj *o)
 
 void fr__db_replace(fr_keyspace *ks, int db, const char *k, size_t n, fr_obj *o)
 {
-    o->lru = lru_now(ks);
+    o->lru = touched(ks, o, 1);
     fr__dict_set(&ks->dbs[db]->keys, k, n, (fr_dict_val){.p = o});
 }
 
 void fr__db_set(fr_keyspace *ks, int db, const char *k, size_t n, fr_obj *o, int keepttl)
 {
-    o->lru = lru_now(ks);
+    o->lru = touched(ks, o, 1);
     fr_dict *keys = &ks->dbs[db]->keys;
     fr_dict_entry *old = NULL;
     fr_dict_entry *e = fr__dict_add(keys, k, n, &old);

@@ -92,6 +92,10 @@ typedef struct fr_keyspace {
     int active_expire_off; /* DEBUG SET-ACTIVE-EXPIRE 0: lazy expiry only */
     int expire_paused; /* CLIENT PAUSE: expired keys read as missing, none deleted */
     fr_keyspace_stats stats;
+    /* an LFU maxmemory policy: a key's 24 access bits hold Redis' LFU data
+     * (minutes, counter) instead of the LRU clock (evict/ sets these) */
+    int lfu, lfu_log_factor, lfu_decay_time;
+    uint64_t lfu_rng;
     int nlisteners;
     fr_keyspace_listener listeners[FR_KEYSPACE_MAX_LISTENERS];
 } fr_keyspace;
@@ -117,6 +121,11 @@ void fr__keyspace_expire_due(fr_keyspace *ks);
 void fr__keyspace_info(const fr_keyspace *ks, fr_buf *out);
 /* The keyspace clock in ms: what TTLs are measured against. */
 int64_t fr__keyspace_now_ms(const fr_keyspace *ks);
+
+/* Seconds since a key was last touched (LRU clock), and its LFU counter
+ * decayed to now (meaningful under an LFU policy only). */
+unsigned fr__obj_idle_s(fr_keyspace *ks, const fr_obj *o);
+unsigned fr__obj_lfu_count(fr_keyspace *ks, const fr_obj *o);
 
 /* Publish to the listeners. */
 void fr__keyspace_modified(fr_keyspace *ks, int db, const char *k, size_t n);
