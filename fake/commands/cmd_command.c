@@ -13,11 +13,11 @@
 #include "commands.h"
 #include "base.h"
 
-/* With control off the FAKE.* family does not exist for clients, COMMAND
- * included. */
+/* What the dispatcher refuses as unknown (FAKE.* with control off,
+ * SENTINEL on a data server) does not exist for COMMAND either. */
 static int visible(const fr_conn *c, const fr_cmd *cmd)
 {
-    return c->srv->cfg.control || !(cmd->flags & FR_CMD_CONTROL);
+    return fr__cmd_visible(c->srv, cmd);
 }
 
 static const fr_cmd_meta *meta_of(const fr_conn *c, const fr_cmd *cmd)

@@ -3,7 +3,8 @@
  * SENTINEL FAILOVER with the +switch-master event in Redis' format. The
  * Sentinel does not probe the servers itself: whoever built the group
  * tells it the roles (fr__sentinel_*), and its failover is the group's.
- * A data server answers SENTINEL as Redis does: unknown command. */
+ * A data server answers SENTINEL as Redis does: unknown command (the
+ * command is not visible there, FR_CMD_SENTINEL). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,20 +77,11 @@ void fr__sentinel_switch(fr_server *srv, const char *ip, int port)
     fr__flush_pending(srv); /* the subscribers hear it before the caller goes on */
 }
 
-/* A data server: SENTINEL is unknown there, in Redis' words. */
+/* Only a Sentinel runs SENTINEL: on a data server the command is not
+ * visible (FR_CMD_SENTINEL), and the dispatcher refuses it as unknown. */
 static struct fr_sentinel *sentinel_or_reply(fr_conn *c)
 {
-    if (c->srv->sentinel)
-        return c->srv->sentinel;
-    fr_buf b = {0};
-    fr__buf_printf(&b, "unknown command '%.*s', with args beginning with: ", (int)c->argv[0].len,
-                   c->argv[0].p);
-    for (int i = 1; i < c->argc; i++)
-        fr__buf_printf(&b, "'%.*s' ", (int)(c->argv[i].len > 64 ? 64 : c->argv[i].len),
-                       c->argv[i].p);
-    fr__add_error(c, b.p);
-    fr__buf_free(&b);
-    return NULL;
+    return c->srv->sentinel;
 }
 
 static int name_is(const struct fr_sentinel *s, const fr_arg *a)

@@ -145,9 +145,16 @@ const fr_cmd *fr__cmd_resolve(const fr_cmd_index *ix, int argc, const fr_arg *ar
 
 /* The server's view of the table: with control off (--no-control) the
  * FAKE.* commands do not exist for it, whatever the shared index holds. */
+int fr__cmd_visible(const fr_server *srv, const fr_cmd *cmd)
+{
+    if ((cmd->flags & FR_CMD_CONTROL) && !srv->cfg.control)
+        return 0;
+    return !(cmd->flags & FR_CMD_SENTINEL) || srv->sentinel;
+}
+
 static const fr_cmd *visible(const fr_server *srv, const fr_cmd *cmd)
 {
-    return cmd && (cmd->flags & FR_CMD_CONTROL) && !srv->cfg.control ? NULL : cmd;
+    return cmd && fr__cmd_visible(srv, cmd) ? cmd : NULL;
 }
 
 const fr_cmd *fr__cmd_find(const fr_server *srv, const char *name, size_t len)

@@ -38,7 +38,8 @@ enum fr_cmd_flag {
     FR_CMD_SUBSCRIBED_OK = 1u << 24, /* allowed in RESP2 subscribed mode */
     FR_CMD_NOT_QUEUED = 1u << 25,    /* runs at once inside MULTI */
     FR_CMD_CONTROL = 1u << 26,       /* FAKE.*: never faulted, can be off */
-    FR_CMD_EXEC = 1u << 27           /* EXEC: refusing it discards the queue */
+    FR_CMD_EXEC = 1u << 27,          /* EXEC: refusing it discards the queue */
+    FR_CMD_SENTINEL = 1u << 28       /* SENTINEL: only a Sentinel has it */
 };
 
 struct fr_cmd {
@@ -64,6 +65,9 @@ const fr_cmd *fr__cmd_lookup(const fr_cmd_index *ix, const char *name, size_t le
 /* A command by name as srv sees it: NULL if unknown, or a FAKE.* command
  * on a server with control off. */
 const fr_cmd *fr__cmd_find(const fr_server *srv, const char *name, size_t len);
+/* Whether cmd exists for srv's clients: FAKE.* not with control off, and
+ * SENTINEL only on a Sentinel. The one rule for the dispatcher and COMMAND. */
+int fr__cmd_visible(const fr_server *srv, const fr_cmd *cmd);
 /* Resolve argv to a command or subcommand; NULL if unknown. */
 const fr_cmd *fr__cmd_resolve(const fr_cmd_index *ix, int argc, const fr_arg *argv);
 /* The table the index was built over, in its order (subcommands
