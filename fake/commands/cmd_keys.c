@@ -415,7 +415,8 @@ void fr__cmd_object_freq(fr_conn *c)
                          "runtime LRU and LFU data will take some time to adjust.");
         return;
     }
-    fr__add_ll(c, 0);
+    /* OBJECT looks without touching: the counter decayed to now, not bumped */
+    fr__add_ll(c, fr__obj_lfu_count(c->srv->ks, o));
 }
 
 void fr__cmd_object_help(fr_conn *c)

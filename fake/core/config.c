@@ -477,7 +477,17 @@ int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *
         break;
     }
     fr__buf_free(&joined);
+    if (rc == 0 && p->off == OFF(maxmemory_policy))
+        fr__config_policy_changed(srv);
     return rc;
+}
+
+void fr__config_policy_changed(fr_server *srv)
+{
+    /* the keyspace keeps LFU counters from the next access on, as Redis
+     * does from the moment the policy is set (OBJECT FREQ, eviction) */
+    if (srv->ks)
+        srv->ks->lfu = strstr(srv->cfg.maxmemory_policy, "lfu") != NULL;
 }
 
 int fr__config_apply_line(fr_server *srv, const char *line, size_t len, char *err,

@@ -50,6 +50,9 @@ void fr__config_free(fr_config *cfg);
 /* Set name to the value words vals[0..nvals). Returns 0, or -1 with
  * Redis' reason in err ("argument must be 'yes' or 'no'"); -2 when the
  * name is unknown. `startup` allows immutable parameters. */
+/* maxmemory-policy was set: tell the keyspace whether to keep LFU data.
+ * Called by fr__config_set, and at start once the keyspace exists. */
+void fr__config_policy_changed(fr_server *srv);
 int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *vals,
                    int nvals, int startup, char *err, size_t errlen);
 

@@ -639,6 +639,7 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
         goto fail;
     }
     srv->ks = fr__keyspace_new((int)srv->cfg.databases, &srv->clock);
+    fr__config_policy_changed(srv); /* a config line may have set it */
     /* an attached server is called on its base's thread: nothing to
      * marshal, no wake-up pipe */
     if (!base && fr__marshal_init(srv) < 0) {

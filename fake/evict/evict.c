@@ -22,8 +22,8 @@ static int parse_policy(const char *p)
 
 static void pool_clear(struct fr_evict *ev);
 
-/* The policy as configured now; the keyspace keeps LFU data under an LFU
- * policy. A string compare: CONFIG SET has no hook to tell us. */
+/* The policy as configured now (the keyspace's LFU switch is core's
+ * config, at once). A string compare: CONFIG SET has no hook to tell us. */
 static void sync_policy(fr_server *srv, struct fr_evict *ev)
 {
     const char *p = srv->cfg.maxmemory_policy;
@@ -33,7 +33,6 @@ static void sync_policy(fr_server *srv, struct fr_evict *ev)
     ev->policy_seen = fr__xstrdup(p ? p : "noeviction");
     ev->policy = parse_policy(p);
     pool_clear(ev); /* scores of another policy */
-    srv->ks->lfu = ev->policy == V_LFU || ev->policy == A_LFU;
 }
 
 static int64_t key_size(fr_server *srv, int db, const fr_dict_entry *e)
@@ -339,13 +338,6 @@ static int st_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
     return 1;
 }
 
-/* LFU data from the first touch after the policy changed, even without
- * maxmemory (OBJECT FREQ), within a cron period */
-static void st_cron(fr_server *srv)
-{
-    sync_policy(srv, srv->evict);
-}
-
 static void st_stop(fr_server *srv)
 {
     struct fr_evict *ev = srv->evict;
@@ -365,7 +357,6 @@ static const fr_stage_ops evict_stage = {
     .name = "evict",
     .order = 60,
     .admit = st_admit,
-    .cron = st_cron,
     .stop = st_stop,
 };
 
