@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client_snapshot.h"
 #include "pubsub_engine.h"
 #include "record_engine.h"
 
@@ -74,13 +75,6 @@ long long fr_pubsub_numsub(fr_server *srv, fr_sub_kind kind, const char *name, s
 
 /* ---- snapshots of a client's subscriptions ------------------------------ */
 
-typedef struct subs_job {
-    uint64_t id;
-    const char *name; /* by name when not NULL */
-    fr_sub_list *out;
-    int status;
-} subs_job;
-
 typedef struct name_ref {
     const char *p;
     size_t len;
@@ -97,7 +91,7 @@ static int cmp_name(const void *a, const void *b)
 
 /* One allocation: the header, then per kind the pointers and the lengths,
  * then the NUL-terminated bytes. */
-static fr_sub_list *snapshot(fr_conn *c)
+static void *snapshot(fr_conn *c)
 {
     size_t n = 0, bytes = 0;
     for (int k = 0; k < FR_PS_KINDS; k++) {
@@ -146,46 +140,6 @@ static fr_sub_list *snapshot(fr_conn *c)
     return l;
 }
 
-static void run_subs(fr_server *srv, void *arg)
-{
-    subs_job *j = arg;
-    if (srv->shut_down) {
-        j->status = FR_ERR_STOPPED;
-        return;
-    }
-    fr_conn *found = NULL;
-    for (fr_conn *c = srv->conns; c; c = c->next) {
-        if (c->flags & (FR_CONN_CLOSE_ASAP | FR_CONN_PSEUDO))
-            continue;
-        if (j->name ? (c->name && !strcmp(c->name, j->name) && (!found || c->id > found->id))
-                    : c->id == j->id)
-            found = c;
-    }
-    if (!found) {
-        j->status = FR_ERR_ARG;
-        if (j->name)
-            fr__server_set_err(srv, "no client named '%s'", j->name);
-        else
-            fr__server_set_err(srv, "no client with id %llu", (unsigned long long)j->id);
-        return;
-    }
-    j->out = snapshot(found);
-    j->status = FR_OK;
-}
-
-static int subs_call(fr_server *srv, subs_job *j, fr_sub_list **out)
-{
-    int rc = fr__run_on_loop(srv, run_subs, j);
-    if (rc == FR_OK)
-        rc = j->status;
-    if (rc != FR_OK) {
-        free(j->out);
-        j->out = NULL;
-    }
-    *out = j->out;
-    return rc;
-}
-
 int fr_pubsub_client_subs(fr_server *srv, uint64_t id, fr_sub_list **out)
 {
     if (!out)
@@ -193,8 +147,10 @@ int fr_pubsub_client_subs(fr_server *srv, uint64_t id, fr_sub_list **out)
     *out = NULL;
     if (!srv)
         return FR_ERR_ARG;
-    subs_job j = {id, NULL, NULL, FR_OK};
-    return subs_call(srv, &j, out);
+    void *p;
+    int rc = fr__client_snapshot(srv, id, NULL, snapshot, &p);
+    *out = p;
+    return rc;
 }
 
 int fr_pubsub_client_subs_by_name(fr_server *srv, const char *name, fr_sub_list **out)
@@ -204,8 +160,10 @@ int fr_pubsub_client_subs_by_name(fr_server *srv, const char *name, fr_sub_list 
     *out = NULL;
     if (!srv || !name || !*name)
         return FR_ERR_ARG;
-    subs_job j = {0, name, NULL, FR_OK};
-    return subs_call(srv, &j, out);
+    void *p;
+    int rc = fr__client_snapshot(srv, 0, name, snapshot, &p);
+    *out = p;
+    return rc;
 }
 
 void fr_sub_list_free(fr_sub_list *l)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client_snapshot.h"
 #include "tracking_engine.h"
 
 _Static_assert((int)FR_TRACKING_ON == (int)FR_TRK_ON &&
@@ -16,15 +17,8 @@ _Static_assert((int)FR_TRACKING_ON == (int)FR_TRK_ON &&
                    (int)FR_TRACKING_BROKEN_REDIRECT == (int)FR_TRK_BROKEN_REDIR,
                "the public and internal tracking flags must agree");
 
-typedef struct state_job {
-    uint64_t id;
-    const char *name; /* by name when not NULL */
-    fr_tracking_state *out;
-    int status;
-} state_job;
-
 /* One allocation: the header, the pointers, the lengths, the bytes. */
-static fr_tracking_state *snapshot(fr_conn *c)
+static void *snapshot(fr_conn *c)
 {
     const struct fr_tracking_conn *tc = fr__tracking_flags(c) ? c->track : NULL;
     size_t n = tc ? tc->nprefixes : 0, bytes = 0;
@@ -50,46 +44,6 @@ static fr_tracking_state *snapshot(fr_conn *c)
     return s;
 }
 
-static void run_state(fr_server *srv, void *arg)
-{
-    state_job *j = arg;
-    if (srv->shut_down) {
-        j->status = FR_ERR_STOPPED;
-        return;
-    }
-    fr_conn *found = NULL;
-    for (fr_conn *c = srv->conns; c; c = c->next) {
-        if (c->flags & (FR_CONN_CLOSE_ASAP | FR_CONN_PSEUDO))
-            continue;
-        if (j->name ? (c->name && !strcmp(c->name, j->name) && (!found || c->id > found->id))
-                    : c->id == j->id)
-            found = c;
-    }
-    if (!found) {
-        j->status = FR_ERR_ARG;
-        if (j->name)
-            fr__server_set_err(srv, "no client named '%s'", j->name);
-        else
-            fr__server_set_err(srv, "no client with id %llu", (unsigned long long)j->id);
-        return;
-    }
-    j->out = snapshot(found);
-    j->status = FR_OK;
-}
-
-static int state_call(fr_server *srv, state_job *j, fr_tracking_state **out)
-{
-    int rc = fr__run_on_loop(srv, run_state, j);
-    if (rc == FR_OK)
-        rc = j->status;
-    if (rc != FR_OK) {
-        free(j->out);
-        j->out = NULL;
-    }
-    *out = j->out;
-    return rc;
-}
-
 int fr_tracking_client(fr_server *srv, uint64_t id, fr_tracking_state **out)
 {
     if (!out)
@@ -97,8 +51,10 @@ int fr_tracking_client(fr_server *srv, uint64_t id, fr_tracking_state **out)
     *out = NULL;
     if (!srv)
         return FR_ERR_ARG;
-    state_job j = {id, NULL, NULL, FR_OK};
-    return state_call(srv, &j, out);
+    void *p;
+    int rc = fr__client_snapshot(srv, id, NULL, snapshot, &p);
+    *out = p;
+    return rc;
 }
 
 int fr_tracking_client_by_name(fr_server *srv, const char *name, fr_tracking_state **out)
@@ -108,8 +64,10 @@ int fr_tracking_client_by_name(fr_server *srv, const char *name, fr_tracking_sta
     *out = NULL;
     if (!srv || !name || !*name)
         return FR_ERR_ARG;
-    state_job j = {0, name, NULL, FR_OK};
-    return state_call(srv, &j, out);
+    void *p;
+    int rc = fr__client_snapshot(srv, 0, name, snapshot, &p);
+    *out = p;
+    return rc;
 }
 
 void fr_tracking_state_free(fr_tracking_state *s)
