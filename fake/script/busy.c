@@ -4,7 +4,7 @@
  * thread on a libevent loop that cannot be re-entered from inside a
  * callback, so the Lua hook polls the server's sockets itself (without
  * blocking) and calls the same callbacks the loop would: accept, read and
- * dispatch (where the stage below answers -BUSY), cross-thread API jobs
+ * dispatch (where the admit stage below answers -BUSY), cross-thread API jobs
  * (so the clock and faults stay usable), then writes what is pending.
  * The caller's own connection is not read, as in Redis.
  *
@@ -38,21 +38,20 @@ static int fake_busy(fr_scripting *s)
     return 0;
 }
 
-static int before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+/* The admit gate: after the arity, AUTH and ACL checks, as Redis refuses
+ * with -BUSY; and before the cluster's and maxmemory's, so that nothing is
+ * evicted while a script runs. */
+static int admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     (void)argc;
     (void)argv;
     fr_scripting *s = c->srv->scripting;
     if (!s || (!s->run.busy && !fake_busy(s)) || c == s->run.caller || c == s->lc)
         return 0;
-    if (!cmd || (cmd->flags & FR_CMD_ALLOW_BUSY))
+    if (cmd->flags & FR_CMD_ALLOW_BUSY)
         return 0;
     int fn = s->run.busy ? s->run.is_function : s->fake_busy_function;
     fr__reject(c, fn ? busy_function : busy_script);
-    if (!(c->flags & FR_CONN_BLOCKED))
-        fr__conn_commit_reply(c);
-    c->argv = NULL;
-    c->argc = 0;
     return 1;
 }
 
@@ -60,8 +59,8 @@ static void stop(fr_server *srv);
 
 static const fr_stage_ops busy_ops = {
     .name = "script",
-    .order = 60,
-    .before_command = before_command,
+    .order = 54, /* admit: before the cluster (55) and maxmemory (60) */
+    .admit = admit,
     .stop = stop,
 };
 
