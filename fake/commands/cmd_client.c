@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands_private.h"
+#include "repl_engine.h"
 #include "core.h"
 #include "commands.h"
 #include "blocking_engine.h"
@@ -369,7 +370,9 @@ void fr__cmd_client_unblock(fr_conn *c)
         return;
     }
     fr_conn *t = id > 0 ? fr__conn_by_id(c->srv, (uint64_t)id) : NULL;
-    fr__add_ll(c, t && (t->flags & FR_CONN_BLOCKED) && fr__blocking_unblock(t, with_error));
+    /* blocked on keys (blocking/) or in WAIT (replication/) */
+    fr__add_ll(c, t && (t->flags & FR_CONN_BLOCKED) &&
+                      (fr__blocking_unblock(t, with_error) || fr__repl_unblock(t, with_error)));
 }
 
 void fr__cmd_client_help(fr_conn *c)

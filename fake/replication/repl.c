@@ -341,7 +341,8 @@ static int acked(const struct fr_repl *r, long long offset)
     return n;
 }
 
-static void unwait(fr_repl_waiter *w)
+/* End w's WAIT with the count acknowledged so far, or with err. */
+static void unwait_with(fr_repl_waiter *w, const char *err)
 {
     struct fr_repl *r = w->r;
     for (fr_repl_waiter **pp = &r->waiters; *pp; pp = &(*pp)->next) {
@@ -354,10 +355,30 @@ static void unwait(fr_repl_waiter *w)
         event_free(w->timer);
     fr_conn *c = w->c;
     c->flags &= ~(unsigned)FR_CONN_BLOCKED;
-    fr__add_ll(c, acked(r, w->offset));
+    if (err)
+        fr__add_error(c, err);
+    else
+        fr__add_ll(c, acked(r, w->offset));
     free(w);
     fr__conn_commit_reply(c);
     fr__conn_resume(c);
+}
+
+static void unwait(fr_repl_waiter *w)
+{
+    unwait_with(w, NULL);
+}
+
+int fr__repl_unblock(fr_conn *c, int with_error)
+{
+    struct fr_repl *r = c->srv->repl;
+    for (fr_repl_waiter *w = r ? r->waiters : NULL; w; w = w->next) {
+        if (w->c == c) {
+            unwait_with(w, with_error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK" : NULL);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static void on_wait_timeout(evutil_socket_t fd, short what, void *arg)

@@ -52,6 +52,10 @@ void fr__repl_replicaof(fr_conn *c, const fr_repl_hooks *h, const char *host, in
 void fr__repl_psync(fr_conn *c, const fr_repl_hooks *h);
 void fr__repl_replconf(fr_conn *c, const fr_repl_hooks *h);
 void fr__repl_wait(fr_conn *c, const fr_repl_hooks *h, long long numreplicas, long long timeout);
+/* CLIENT UNBLOCK of a client in WAIT: it gets the count acknowledged so far
+ * (TIMEOUT) or -UNBLOCKED (with_error), as Redis. Returns 0 when c is not
+ * waiting in WAIT. */
+int fr__repl_unblock(fr_conn *c, int with_error);
 /* FAILOVER with its parsed options (host NULL: any replica). */
 void fr__repl_failover(fr_conn *c, const fr_repl_hooks *h, const char *host, int port,
                        long long timeout_ms, int force, int abort_it);

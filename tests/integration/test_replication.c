@@ -193,6 +193,40 @@ static void test_wait_counts_acks(void **state)
     redisFree(m);
 }
 
+/* CLIENT UNBLOCK ends a WAIT as Redis does: TIMEOUT answers the count
+ * acknowledged so far, ERROR answers -UNBLOCKED (both checked against
+ * redis-server 7.0.15 by hand). */
+static void test_wait_client_unblock(void **state)
+{
+    fr_group *g = *state;
+    redisContext *m = node(g, 0), *other = node(g, 0);
+    long long id = tu_cmd_int(m, "CLIENT ID");
+    assert_int_equal(fr_replica_pause(fr_group_server(g, 2)), FR_OK);
+    tu_cmd_ok(m, "SET a 3");
+    redisAppendCommand(m, "WAIT 2 0");
+    send_now(m);
+    assert_false(tu_readable_within(m, 50));
+    assert_int_equal(tu_cmd_int(other, "CLIENT UNBLOCK %lld", id), 1);
+    redisReply *w = tu_next_reply(m);
+    assert_int_equal(w->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(w->integer, 1); /* the replica that is not paused */
+    freeReplyObject(w);
+    redisAppendCommand(m, "WAIT 2 0");
+    send_now(m);
+    assert_false(tu_readable_within(m, 50));
+    assert_int_equal(tu_cmd_int(other, "CLIENT UNBLOCK %lld ERROR", id), 1);
+    w = tu_next_reply(m);
+    assert_int_equal(w->type, REDIS_REPLY_ERROR);
+    assert_string_equal(w->str, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    freeReplyObject(w);
+    /* not blocked any more: nothing to unblock, and the client works */
+    assert_int_equal(tu_cmd_int(other, "CLIENT UNBLOCK %lld", id), 0);
+    tu_cmd_str(m, REDIS_REPLY_STATUS, "PONG", "PING");
+    assert_int_equal(fr_replica_resume(fr_group_server(g, 2)), FR_OK);
+    redisFree(other);
+    redisFree(m);
+}
+
 static void test_lag(void **state)
 {
     fr_group *g = *state;
@@ -422,6 +456,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_snapshot_on_connect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_replica, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_counts_acks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_client_unblock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lag, setup, teardown),
         cmocka_unit_test_setup_teardown(test_role_and_info, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
