@@ -45,6 +45,7 @@ struct fr_watch_table {
 struct fr_multi_state {
     queued *q;
     int n, cap;
+    unsigned flags; /* the queued commands' flags, or-ed (EXEC under OOM) */
     watch_rec **w; /* this client's WATCHes */
     int nw, wcap;
 };
@@ -71,6 +72,12 @@ void fr__multi_queue(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv
         p += argv[i].len + 1;
     }
     m->q[m->n++] = (queued){cmd, argc, copy};
+    m->flags |= cmd->flags;
+}
+
+unsigned fr__multi_queued_flags(const fr_conn *c)
+{
+    return c->multi ? c->multi->flags : 0;
 }
 
 static void drop_queue(fr_conn *c)
@@ -83,6 +90,7 @@ static void drop_queue(fr_conn *c)
     free(m->q);
     m->q = NULL;
     m->n = m->cap = 0;
+    m->flags = 0;
 }
 
 static void unwatch_all(fr_conn *c)

@@ -12,6 +12,9 @@
 void fr__multi_queue(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 /* Number of commands queued inside MULTI. */
 int fr__multi_count(const fr_conn *c);
+/* The flags of every command queued, or-ed (0: none queued): EXEC of a
+ * queue holding a deny-oom command is refused under OOM, as in Redis. */
+unsigned fr__multi_queued_flags(const fr_conn *c);
 /* Leave MULTI state, drop the queue and every WATCH (DISCARD, RESET, EXEC,
  * disconnect). */
 void fr__multi_discard(fr_conn *c);

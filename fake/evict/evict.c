@@ -327,6 +327,9 @@ static int st_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
     if (perform_evictions(srv, ev))
         return 0;
     int deny = (cmd->flags & FR_CMD_DENYOOM) != 0;
+    /* EXEC takes the flags of what it would run */
+    if ((cmd->flags & FR_CMD_EXEC) && (fr__multi_queued_flags(c) & FR_CMD_DENYOOM))
+        deny = 1;
     /* queuing in MULTI may use any amount of memory: Redis refuses it all
      * but the commands that end the transaction */
     if ((c->flags & FR_CONN_MULTI) && !(cmd->flags & FR_CMD_EXEC) && !cmd_is(cmd, "discard") &&

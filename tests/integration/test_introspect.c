@@ -387,6 +387,20 @@ static void test_maxmemory_noeviction(void **state)
                "GET keep");
     tu_cmd_str(c, REDIS_REPLY_ERROR, "EXECABORT Transaction discarded because of previous errors.",
                "EXEC");
+    /* a write queued while under the limit: EXEC is refused once over it,
+     * and the transaction is gone (redis-server 7.0.15 answers the same) */
+    redisContext *q = tu_connect(srv);
+    tu_cmd_ok(c, "CONFIG SET maxmemory 0");
+    tu_cmd_ok(q, "MULTI");
+    tu_cmd_str(q, REDIS_REPLY_STATUS, "QUEUED", "SET queued v");
+    tu_cmd_ok(c, "CONFIG SET maxmemory %lld", limit);
+    tu_cmd_str(q, REDIS_REPLY_ERROR,
+               "EXECABORT Transaction discarded because of: OOM command not allowed when used "
+               "memory > 'maxmemory'.",
+               "EXEC");
+    tu_cmd_str(q, REDIS_REPLY_ERROR, "ERR EXEC without MULTI", "EXEC");
+    assert_int_equal(tu_cmd_int(c, "EXISTS queued"), 0);
+    redisFree(q);
     assert_int_equal(info_field(c, "stats", "evicted_keys"), 0);
     assert_true(info_has(c, "errorstats", "errorstat_OOM:count="));
     redisFree(c);
