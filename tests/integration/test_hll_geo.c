@@ -31,18 +31,6 @@ static void test_pfselftest(void **state)
     redisFree(c);
 }
 
-/* The next reply is BZPOPMIN's [key, member, score]. */
-static void expect_pop(redisContext *c, const char *key, const char *member, const char *score)
-{
-    redisReply *r = tu_next_reply(c);
-    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
-    assert_int_equal(r->elements, 3);
-    assert_string_equal(r->element[0]->str, key);
-    assert_string_equal(r->element[1]->str, member);
-    assert_string_equal(r->element[2]->str, score);
-    freeReplyObject(r);
-}
-
 static void test_geo_store_wakes_blocked(void **state)
 {
     fr_server *srv = *state;
@@ -57,11 +45,11 @@ static void test_geo_store_wakes_blocked(void **state)
     /* the nearest by distance, with the score redis-server 7.0.15 gives */
     assert_int_equal(
         tu_cmd_int(p, "GEOSEARCHSTORE dst src FROMLONLAT 15 37 BYRADIUS 200 km STOREDIST"), 2);
-    expect_pop(a, "dst", "Catania", "56.441257870158204");
+    tu_expect_pop(a, "dst", "Catania", "56.441257870158204");
     /* GEORADIUS ... STORE serves too, lowest geohash first */
     tu_block(srv, a, 1, "BZPOPMIN dst2 0");
     assert_int_equal(tu_cmd_int(p, "GEORADIUS src 15 37 200 km STORE dst2"), 2);
-    expect_pop(a, "dst2", "Palermo", "3479099956230698");
+    tu_expect_pop(a, "dst2", "Palermo", "3479099956230698");
     assert_int_equal(fr_blocked_count(srv), 0);
     redisFree(a);
     redisFree(p);

@@ -20,18 +20,6 @@
 #include "fakeredis/harness.h"
 #include "support/testutil.h"
 
-/* The next reply is BZPOPMIN/BZPOPMAX's [key, member, score]. */
-static void expect_pop(redisContext *c, const char *key, const char *member, const char *score)
-{
-    redisReply *r = tu_next_reply(c);
-    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
-    assert_int_equal(r->elements, 3);
-    assert_string_equal(r->element[0]->str, key);
-    assert_string_equal(r->element[1]->str, member);
-    assert_string_equal(r->element[2]->str, score);
-    freeReplyObject(r);
-}
-
 static void test_wake_by_zadd_in_order(void **state)
 {
     fr_server *srv = *state;
@@ -44,9 +32,9 @@ static void test_wake_by_zadd_in_order(void **state)
     /* one ZADD, three waiters: served first-blocked-first-served, each from
      * its own end, after the ZADD has replied */
     assert_int_equal(tu_cmd_int(p, "ZADD z 1 a 2 b 3 c 0.5 d"), 4);
-    expect_pop(a, "z", "d", "0.5");
-    expect_pop(b, "z", "c", "3");
-    expect_pop(c, "z", "a", "1");
+    tu_expect_pop(a, "z", "d", "0.5");
+    tu_expect_pop(b, "z", "c", "3");
+    tu_expect_pop(c, "z", "a", "1");
     assert_int_equal(tu_cmd_int(p, "ZCARD z"), 1);
     assert_int_equal(fr_blocked_count(srv), 0);
     redisFree(a);
@@ -78,7 +66,7 @@ static void test_bzmpop_by_store(void **state)
     /* ZRANGESTORE too */
     tu_block(srv, a, 1, "BZPOPMIN dst2 0");
     assert_int_equal(tu_cmd_int(p, "ZRANGESTORE dst2 src 0 0"), 1);
-    expect_pop(a, "dst2", "x", "1");
+    tu_expect_pop(a, "dst2", "x", "1");
     redisFree(a);
     redisFree(p);
 }
@@ -106,7 +94,7 @@ static void test_wake_after_exec(void **state)
     assert_false(tu_readable_within(a, 30));
     r = tu_cmd(p, "EXEC");
     freeReplyObject(r);
-    expect_pop(a, "t", "b", "7");
+    tu_expect_pop(a, "t", "b", "7");
     /* inside MULTI the blocking pops answer at once */
     r = tu_cmd(p, "MULTI");
     freeReplyObject(r);
@@ -132,7 +120,7 @@ static void test_other_type_does_not_serve(void **state)
     assert_int_equal(fr_blocked_count(srv), 1);
     assert_int_equal(tu_cmd_int(p, "DEL k"), 1);
     assert_int_equal(tu_cmd_int(p, "ZADD k 1 m"), 1);
-    expect_pop(a, "k", "m", "1");
+    tu_expect_pop(a, "k", "m", "1");
     redisFree(a);
     redisFree(p);
 }

@@ -165,3 +165,14 @@ long long tu_mono_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+void tu_expect_pop(redisContext *c, const char *key, const char *member, const char *score)
+{
+    redisReply *r = tu_next_reply(c);
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, 3);
+    assert_string_equal(r->element[0]->str, key);
+    assert_string_equal(r->element[1]->str, member);
+    assert_string_equal(r->element[2]->str, score);
+    freeReplyObject(r);
+}

@@ -51,6 +51,9 @@ void tu_expect_nil(redisContext *c);
  * srv has want clients blocked (so clients block in a known order without
  * sleeping). */
 void tu_block(fr_server *srv, redisContext *c, size_t want, const char *fmt, ...);
+/* The next reply on c is a BZPOPMIN/BZPOPMAX-style [key, member, score]
+ * with these values; fails the test otherwise. */
+void tu_expect_pop(redisContext *c, const char *key, const char *member, const char *score);
 /* For fr_wait_until: no client is blocked on ctx (an fr_server). */
 int tu_none_blocked(void *ctx);
 
