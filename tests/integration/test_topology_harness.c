@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 #include <hiredis/hiredis.h>
 
 #include "fakeredis/cmocka.h"
@@ -79,6 +80,40 @@ static void test_group_fixture_and_synced(void **state)
         assert_string_equal(v, "v1");
         free(v);
     }
+    redisFree(c);
+}
+
+/* The _on form runs the test's own base while it waits over the nodes. */
+static int ticks;
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    ticks++;
+}
+
+static void test_group_synced_on_base(void **state)
+{
+    fr_topo *t = *state;
+    struct event_base *base = event_base_new();
+    struct event *tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
+    struct timeval ms5 = {0, 5000};
+    event_add(tick, &ms5);
+    fr_server *r2 = fr_topo_node(t, 2);
+    assert_int_equal(fr_replica_pause(r2), FR_OK);
+    redisContext *c = tu_connect(fr_topo_node(t, 0));
+    tu_cmd_ok(c, "SET k v");
+    ticks = 0;
+    assert_int_equal(fr_topo_wait_synced_on(base, t, 100), FR_ERR_TIMEOUT);
+    assert_true(ticks >= 5); /* the base ran meanwhile */
+    assert_int_equal(fr_replica_resume(r2), FR_OK);
+    fr_assert_wait(fr_topo_wait_synced_on(base, t, 2000));
+    char *v = value_of(r2, "k");
+    assert_non_null(v);
+    free(v);
+    event_free(tick);
+    event_base_free(base);
     redisFree(c);
 }
 
@@ -406,6 +441,7 @@ int main(void)
 {
     const struct CMUnitTest per_test[] = {
         FR_TOPO_TEST(test_group_fixture_and_synced, &group2),
+        FR_TOPO_TEST(test_group_synced_on_base, &group2),
         FR_TOPO_TEST(test_group_follow_master, &group2),
         FR_TOPO_TEST(test_cluster_slot_wait, &cluster3),
         FR_TOPO_TEST(test_cluster_follow_slot, &cluster3),
