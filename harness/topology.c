@@ -18,6 +18,7 @@ typedef struct topo_impl {
     fr_topo_config cfg; /* the copy pub.cfg points to */
     int nodes;          /* as started: a test that adds one forces a restart */
     int *owner;         /* cluster: each slot's node as started */
+    int set_up;         /* cfg.setup ran and succeeded: teardown is due */
 } topo_impl;
 
 static topo_impl *impl(fr_topo *t)
@@ -132,14 +133,16 @@ static int start_nodes(topo_impl *ti)
         fr__harness_set_message("topology: the config's setup failed");
         return FR_ERR_STATE;
     }
+    ti->set_up = 1;
     return fr_topo_mark_now(t, t->marks);
 }
 
 static void stop_nodes(topo_impl *ti)
 {
     fr_topo *t = &ti->pub;
-    if ((t->group || t->cluster) && ti->cfg.teardown)
+    if (ti->set_up && ti->cfg.teardown)
         ti->cfg.teardown(t);
+    ti->set_up = 0;
     fr_group_stop(t->group);
     fr_cluster_stop(t->cluster);
     t->group = NULL;
