@@ -317,6 +317,14 @@ static int reset_cheap(topo_impl *ti)
         if (rc != FR_OK)
             return rc;
     }
+    /* the Sentinel's clients too (a subscriber to +switch-master...) */
+    fr_server *sen = t->group ? fr_group_sentinel(t->group) : NULL;
+    if (sen) {
+        int rc = fr__harness_reset_server(sen, 0, 0, frozen);
+        if (rc != FR_OK)
+            return rc;
+        fr_journal_clear(sen);
+    }
     if (t->group && !group_shape_ok(t) &&
         (group_restore(t) != FR_OK || (replicas = read_roles(t, ri)) < 0))
         return FR_ERR_STATE;

@@ -28,9 +28,10 @@
  * the fault rules, resumes processing and listening, sets the clock back,
  * deletes the ACL users, resumes paused replicas with no lag, flushes the
  * masters and waits until the replicas applied it, and clears the
- * journals. A group whose roles changed (a failover, REPLICAOF) gets its
- * first server back as the master of all the others (through a failover
- * when there is a Sentinel, so it reports the first server again); a
+ * journals; a group's Sentinel loses its clients, rules and journal too.
+ * A group whose roles changed (a failover, REPLICAOF) gets its first
+ * server back as the master of all the others (through fr_group_failover,
+ * so the Sentinel reports the first server again); a
  * cluster whose slots were moved with fr_cluster_* gets them back, an open
  * migration ended first. What it cannot restore cheaply (a stopped node,
  * slots moved over the wire, a node added) makes it start the whole

@@ -175,14 +175,20 @@ static void test_group_follow_master(void **state)
 
 /* ---- one group for a cmocka group: the reset ----------------------------------- */
 
-/* a client the dirty test leaves open: the reset must close it */
-static redisContext *left_open;
+/* clients the dirty test leaves open: the reset must close them */
+static redisContext *left_open, *sentinel_sub;
 
 static void test_group_dirty(void **state)
 {
     fr_topo *t = *state;
     fr_server *m = fr_topo_node(t, 0);
     left_open = connect_named(fr_topo_node(t, 1), "left");
+    fr_server *sen = fr_group_sentinel(t->group);
+    if (sen) {
+        sentinel_sub = tu_connect(sen);
+        redisReply *r = tu_cmd(sentinel_sub, "SUBSCRIBE +switch-master");
+        freeReplyObject(r);
+    }
     redisContext *c = connect_named(m, "app");
     tu_cmd_ok(c, "SET left behind");
     fr_assert_wait(fr_topo_wait_synced(t, 2000));
@@ -217,6 +223,20 @@ static void test_group_clean(void **state)
     assert_null(gone);
     redisFree(left_open);
     left_open = NULL;
+    if (sentinel_sub) {
+        fr_assert_wait(fr_wait_clients(sen, 0, 1000)); /* the subscriber too */
+        /* the dirty test's +switch-master, then the end */
+        redisReply *r = NULL;
+        int got = 0;
+        while (got < 5 && redisGetReply(sentinel_sub, (void **)&r) == REDIS_OK) {
+            freeReplyObject(r);
+            got++;
+        }
+        assert_int_equal(got, 1);
+        assert_int_equal(sentinel_sub->err, REDIS_ERR_EOF);
+        redisFree(sentinel_sub);
+        sentinel_sub = NULL;
+    }
     fr_journal_query old_sets = {.command = "SET left *"};
     assert_int_equal(fr_topo_journal_count(t, &old_sets, NULL, NULL), 0);
     for (int i = 0; i < fr_topo_size(t); i++) {
