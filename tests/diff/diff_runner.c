@@ -422,6 +422,7 @@ typedef struct server {
 
 static server servers[2] = {{.pid = -1, .pidfd = -1}, {.pid = -1, .pidfd = -1}};
 static char tmpdir[256];
+static int cluster_mode; /* --cluster: both as one node owning every slot */
 
 /* Kill the children (also from a signal handler: only async-signal-safe
  * calls), so an interrupted run leaves no orphan servers behind. */
@@ -608,6 +609,40 @@ static int is_our_redis(int port, pid_t pid)
     return ok;
 }
 
+/* A fresh cluster node takes config epoch 1 and every slot, and must report cluster_state:ok
+ * (its cron notices within a second or so). 0, or -1. */
+static int claim_all_slots(int port)
+{
+    int fd = tcp_connect(port);
+    bytes r = {0};
+    int rc = -1;
+    if (fd < 0)
+        return -1;
+    /* epoch 1, as redis-cli --cluster create gives its first node (and
+     * fakeredis-server --cluster 1 has) */
+    if (roundtrip(fd, "*3\r\n$7\r\nCLUSTER\r\n$16\r\nSET-CONFIG-EPOCH\r\n$1\r\n1\r\n", &r) == 0 &&
+        r.len == 5 && !memcmp(r.p, "+OK\r\n", 5) &&
+        roundtrip(fd, "*4\r\n$7\r\nCLUSTER\r\n$13\r\nADDSLOTSRANGE\r\n$1\r\n0\r\n$5\r\n16383\r\n",
+                  &r) == 0 &&
+        r.len == 5 && !memcmp(r.p, "+OK\r\n", 5)) {
+        int64_t deadline = now_ms() + START_TIMEOUT_MS;
+        while (rc < 0 && ms_left(deadline) > 0) {
+            if (roundtrip(fd, "*2\r\n$7\r\nCLUSTER\r\n$4\r\nINFO\r\n", &r) < 0)
+                break;
+            bytes_add(&r, "", 1);
+            if (strstr(r.p, "cluster_state:ok"))
+                rc = 0;
+            else
+                usleep(20000);
+        }
+    }
+    if (rc < 0)
+        fprintf(stderr, "diff: redis-server on port %d did not reach cluster_state:ok\n", port);
+    bytes_free(&r);
+    close(fd);
+    return rc;
+}
+
 /* Start redis-server on a free port; retry on another port if it dies
  * (the port was taken). */
 static int start_redis(server *s, const char *path)
@@ -618,12 +653,18 @@ static int start_redis(server *s, const char *path)
         if (p <= 0)
             return -1;
         snprintf(port, sizeof port, "%d", p);
+        /* one nodes.conf per port: the self-test runs two nodes in tmpdir */
+        char nodes_conf[32];
+        snprintf(nodes_conf, sizeof nodes_conf, "nodes-%d.conf", p);
         /* DEBUG allowed, as the fake allows it by default */
         char *argv[] = {(char *)path, "--port", port, "--bind", "127.0.0.1", "--save", "",
                         "--appendonly", "no", "--daemonize", "no", "--logfile", "/dev/null",
                         "--enable-debug-command", "yes",
                         /* SAVE in a case writes dump.rdb: not in the tree */
-                        "--dir", tmpdir, NULL};
+                        "--dir", tmpdir,
+                        /* --cluster: the reference is a cluster node too */
+                        cluster_mode ? "--cluster-enabled" : NULL, "yes", "--cluster-config-file",
+                        nodes_conf, NULL};
         s->pid = spawn(argv);
         if (s->pid < 0)
             return -1;
@@ -641,6 +682,8 @@ static int start_redis(server *s, const char *path)
             else if (r == 0 || ms_left(deadline) == 0)
                 break; /* someone else's server answers on that port */
         }
+        if (up && cluster_mode && claim_all_slots(p) < 0)
+            up = 0;
         if (up) {
             s->port = p;
             return 0;
@@ -660,7 +703,12 @@ static int start_fake(server *s, const char *path)
     unlink(pfile);
     /* the same configuration as the reference, or CONFIG GET differs */
     char *argv[] = {(char *)path, "--port", "0", "--port-file",  pfile, "--bind",
-                    "127.0.0.1",  "--save", "",  "--appendonly", "no",  NULL};
+                    "127.0.0.1",  "--save", "",  "--appendonly", "no",  NULL,
+                    NULL,         NULL};
+    if (cluster_mode) {
+        argv[11] = "--cluster"; /* one node owning every slot */
+        argv[12] = "1";
+    }
     s->pid = spawn(argv);
     if (s->pid < 0)
         return -1;
@@ -1496,7 +1544,8 @@ static void usage(FILE *f)
     fputs("usage: diff_runner --redis REDIS_SERVER --fake FAKEREDIS_SERVER\n"
           "                   --cases DIR|FILE [--cases ...] [FILE...]\n"
           "                   [--filter SUBSTRING] [-v]\n"
-          "       [--redis-port N] [--fake-port N]  use running servers\n",
+          "       [--redis-port N] [--fake-port N]  use running servers\n"
+          "       [--cluster]  both servers as a one-node cluster owning every slot\n",
           f);
 }
 
@@ -1543,6 +1592,8 @@ int main(int argc, char **argv)
             redis_port = atoi(argv[++i]);
         else if (!strcmp(a, "--fake-port") && has_val)
             fake_port = atoi(argv[++i]);
+        else if (!strcmp(a, "--cluster"))
+            cluster_mode = 1; /* single-node cluster mode on both sides */
         else if (!strcmp(a, "--self-test"))
             self_test = 1; /* the "fake" is a second redis-server */
         else if (!strcmp(a, "-v"))
