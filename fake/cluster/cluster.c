@@ -106,7 +106,8 @@ static void redirect(fr_conn *c, const fr_cmd *cmd, const char *kind, int slot,
 static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     struct fr_cluster_view *cl = c->srv->cluster;
-    int asking = c->cluster && c->cluster->asking;
+    /* RESTORE-ASKING (MIGRATE in a cluster) is its own ASKING */
+    int asking = (c->cluster && c->cluster->asking) || !strcmp(cmd->name, "restore-asking");
     if (c->cluster && !(cmd->name[0] == 'a' && !strcmp(cmd->name, "asking")))
         c->cluster->asking = 0; /* ASKING counts for the next command only */
     key_scan ks = {-1, 0, 0};
