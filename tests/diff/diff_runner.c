@@ -143,7 +143,8 @@ enum {
     F_NOREPLY = 1 << 4,
     F_TYPES = 1 << 5,
     F_MONITOR = 1 << 6,
-    F_DEEP = 1 << 7 /* !unordered at every level */
+    F_DEEP = 1 << 7,   /* !unordered at every level */
+    F_LENGTHS = 1 << 8 /* strings compared by length (ids, addresses) */
 };
 
 typedef enum { ST_CMD, ST_READ, ST_RAW, ST_CONN, ST_SLEEP, ST_CLOSE } step_kind;
@@ -293,6 +294,8 @@ static int parse_step(const char *line, int lineno, step *st, const char **err)
             st->flags |= F_NOREPLY;
         else if (is_directive(&ws, i, "!types"))
             st->flags |= F_TYPES;
+        else if (is_directive(&ws, i, "!lengths"))
+            st->flags |= F_LENGTHS;
         else if (is_directive(&ws, i, "!monitor"))
             st->flags |= F_MONITOR;
         else
@@ -353,8 +356,8 @@ static int parse_step(const char *line, int lineno, step *st, const char **err)
         *err = "only !resp2/!resp3 may prefix !conn, !close and !sleep";
         goto fail;
     }
-    if (st->kind == ST_RAW && (st->flags & (F_UNORDERED | F_TYPES))) {
-        *err = "!unordered and !types do not apply to !raw";
+    if (st->kind == ST_RAW && (st->flags & (F_UNORDERED | F_TYPES | F_LENGTHS))) {
+        *err = "!unordered, !types and !lengths do not apply to !raw";
         goto fail;
     }
     if (st->kind == ST_RAW && (st->flags & F_MONITOR)) {
@@ -991,26 +994,37 @@ static size_t canonical_deep(const char *f, size_t n, bytes *out)
     return pos;
 }
 
-/* The frame with every integer's digits replaced by '#': for replies
- * whose integers are times (XPENDING's idle, XINFO's seen-time). Strings,
- * lengths and every other type still compare exactly. The elements of a
- * frame follow each other in its bytes, so one pass over them does. */
-static void mask_integers(const char *f, size_t n, bytes *out)
+/* The frame with every integer's digits replaced by '#' (ints: for replies
+ * whose integers are times, XPENDING's idle, XINFO's seen-time) and/or
+ * every string's bytes by '?' (strs: node ids, addresses; the lengths
+ * stay). Everything else still compares exactly. The elements of a frame
+ * follow each other in its bytes, so one pass over them does. */
+static void mask_reply(const char *f, size_t n, bytes *out, int ints, int strs)
 {
     size_t pos = 0;
     out->len = 0;
     while (pos < n) {
         const char *nl = memchr(f + pos, '\n', n - pos);
         size_t line = nl ? (size_t)(nl - (f + pos)) + 1 : n - pos;
-        if (f[pos] == ':') {
+        if (ints && f[pos] == ':') {
             bytes_str(out, ":#\r\n");
+        } else if (strs && f[pos] == '+') {
+            bytes_add(out, "+", 1);
+            for (size_t k = 1; k + 2 < line; k++)
+                bytes_add(out, "?", 1);
+            bytes_str(out, "\r\n");
         } else {
             bytes_add(out, f + pos, line);
             if (strchr("$=!", f[pos]) && line > 1 && f[pos + 1] != '-') {
                 size_t blen = (size_t)atoll(f + pos + 1) + 2;
                 if (blen > n - pos - line)
                     blen = n - pos - line;
-                bytes_add(out, f + pos + line, blen);
+                for (size_t k = 0; strs && k + 2 < blen; k++)
+                    bytes_add(out, "?", 1);
+                if (strs && blen >= 2)
+                    bytes_add(out, f + pos + line + blen - 2, 2);
+                else
+                    bytes_add(out, f + pos + line, blen);
                 pos += blen;
             }
         }
@@ -1114,10 +1128,11 @@ static void expect_frames(run *r, const step *st)
         int same;
         if (st->flags & F_IGNORE) {
             same = 1;
-        } else if (st->flags & F_TYPES) {
+        } else if (st->flags & (F_TYPES | F_LENGTHS)) {
             bytes a = {0}, b = {0};
-            mask_integers(c->rx[0].p, flen[0], &a);
-            mask_integers(c->rx[1].p, flen[1], &b);
+            int ints = !!(st->flags & F_TYPES), strs = !!(st->flags & F_LENGTHS);
+            mask_reply(c->rx[0].p, flen[0], &a, ints, strs);
+            mask_reply(c->rx[1].p, flen[1], &b, ints, strs);
             same = a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
             bytes_free(&a);
             bytes_free(&b);
