@@ -107,7 +107,8 @@ static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     struct fr_cluster_view *cl = c->srv->cluster;
     /* RESTORE-ASKING (MIGRATE in a cluster) is its own ASKING */
-    int asking = (c->cluster && c->cluster->asking) || !strcmp(cmd->name, "restore-asking");
+    int asking = (c->cluster && c->cluster->asking) ||
+                 (cmd->name[0] == 'r' && !strcmp(cmd->name, "restore-asking"));
     if (c->cluster && !(cmd->name[0] == 'a' && !strcmp(cmd->name, "asking")))
         c->cluster->asking = 0; /* ASKING counts for the next command only */
     key_scan ks = {-1, 0, 0};
@@ -172,7 +173,8 @@ static int on_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
     if (route(c, cmd, argc, argv))
         return 1;
     /* after the routing, as in Redis, where the handlers refuse them */
-    if (cmd->name[0] == 'm' ? !strcmp(cmd->name, "move") : !strcmp(cmd->name, "swapdb")) {
+    if ((cmd->name[0] == 'm' && !strcmp(cmd->name, "move")) ||
+        (cmd->name[0] == 's' && !strcmp(cmd->name, "swapdb"))) {
         fr_buf b = {0};
         fr__buf_printf(&b, "%s is not allowed in cluster mode",
                        cmd->name[0] == 'm' ? "MOVE" : "SWAPDB");
