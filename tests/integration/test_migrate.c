@@ -86,6 +86,16 @@ static void test_between_two_fakes(void **state)
     tu_cmd_str(p->s, REDIS_REPLY_STATUS, "NOKEY", "MIGRATE 127.0.0.1 %d nokey 0 1000", port);
     expect_error(p->s, "ERR Target instance replied with error: ERR DB index is out of range",
                  "MIGRATE 127.0.0.1 %d k 99 1000", port);
+    /* inside EXEC the exchange runs in place (the target has its own thread) */
+    tu_cmd_ok(p->s, "SET m 1");
+    tu_cmd_ok(p->s, "MULTI");
+    redisReply *q = tu_cmd(p->s, "MIGRATE 127.0.0.1 %d m 0 1000", port);
+    freeReplyObject(q);
+    redisReply *r = tu_cmd(p->s, "EXEC");
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_string_equal(r->element[0]->str, "OK");
+    freeReplyObject(r);
+    tu_cmd_str(p->d, REDIS_REPLY_STRING, "1", "GET m");
     tu_cmd_ok(p->s, "FLUSHALL");
     tu_cmd_ok(p->d, "FLUSHALL");
 }
