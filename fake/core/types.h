@@ -198,6 +198,10 @@ struct fr_server {
     int nstages;
     uint8_t stage_n[FR_STAGE_NOPS];
     const struct fr_stage_ops *stage_by_op[FR_STAGE_NOPS][FR_STAGE_MAX];
+    /* A monotonic reading (fr__mono_us) the input loop took just before it
+     * dispatched the current command, for the stage that times it; 0 when
+     * none is fresh (nested calls, wake-ups, scripts read the clock). */
+    int64_t cmd_t0_us;
 
     struct fr_keyspace *ks;
     struct fr_watch_table *watch; /* WATCHed keys (multi.c); NULL: none yet */
