@@ -46,6 +46,7 @@ struct fr_repl_conn;
 struct fr_cluster_view;
 struct fr_sentinel;
 struct fr_cluster_conn;
+struct fr_migration;
 struct fr_scripting;
 struct fr_acl;
 struct fr_acl_user;
@@ -228,6 +229,7 @@ struct fr_server {
     struct fr_tracking *tracking; /* client-side caching (tracking/); NULL: never used */
     struct fr_cstats *cstats; /* command stats, slowlog, latency (stats/); NULL: off */
     struct fr_evict *evict;   /* maxmemory accounting and eviction (evict/); NULL: off */
+    struct fr_migration *migrations; /* MIGRATEs awaiting their target (cmd_migrate.c) */
 };
 
 #endif
