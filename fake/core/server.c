@@ -618,7 +618,10 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
         /* our loop is only ever touched by our thread: no libevent locks */
         struct event_config *ec = event_config_new();
         /* IGNORE_ENV: no EVENT_* variables to read, and four getuid()-style
-         * calls less per base (libevent checks them per variable) */
+         * calls less per base (libevent checks them per variable).
+         * (Not EPOLL_USE_CHANGELIST, which would save the epoll_ctl calls at
+         * stop: tried, and a connection broke across a listener closed and
+         * made again, as FAKE.LISTEN OFF/ON does; test_faults shows it.) */
         if (ec)
             event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_IGNORE_ENV);
         srv->base = ec ? event_base_new_with_config(ec) : NULL;
