@@ -10,6 +10,7 @@
 
 #include "marshal.h"
 #include "conn.h"
+#include "loop.h"
 
 struct fr_job {
     void (*fn)(fr_server *, void *);
@@ -100,6 +101,10 @@ int fr__run_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
     if (!srv->threaded || pthread_equal(pthread_self(), srv->loop_thread)) {
         fn(srv, arg);
         fr__flush_pending(srv);
+        return FR_OK;
+    }
+    if (srv->loop) {
+        fr__loop_run(srv->loop, srv, fn, arg);
         return FR_OK;
     }
     fr_job job = {fn, arg, 0, NULL};

@@ -17,6 +17,7 @@
 #include "command.h"
 #include "conn.h"
 #include "data.h"
+#include "loop.h"
 #include "marshal.h"
 #include "multi.h"
 #include "reply.h"
@@ -686,6 +687,41 @@ static int attach(struct event_base *base, const fr_options *opts, const fr_cmd_
     return FR_OK;
 }
 
+/* A start on a shared loop, run on the loop's thread: the server is made
+ * there as an attached one would be (the loop's base, no thread, no
+ * wake-up fd of its own), then marked threaded, so that calls from other
+ * threads go through the loop's queue. */
+typedef struct loop_start {
+    const fr_options *opts;
+    const fr_cmd_index *cmds;
+    fr_server_init_fn *init;
+    fr_server *srv;
+    int status;
+} loop_start;
+
+static void start_on_loop(fr_server *unused, void *arg)
+{
+    loop_start *ls = arg;
+    fr_loop *loop = ls->opts->loop;
+    (void)unused;
+    ls->srv = server_new(fr__loop_base(loop), ls->opts, ls->cmds, ls->init, &ls->status);
+    if (!ls->srv)
+        return;
+    ls->srv->threaded = 1;
+    ls->srv->loop = loop;
+    ls->srv->loop_thread = fr__loop_thread(loop);
+    fr__loop_count(loop, 1);
+}
+
+static void stop_on_loop(fr_server *unused, void *arg)
+{
+    fr_server *srv = arg;
+    fr_loop *loop = srv->loop;
+    (void)unused;
+    server_free(srv);
+    fr__loop_count(loop, -1);
+}
+
 int fr__server_start(struct event_base *base, const fr_options *opts, const fr_cmd_index *cmds,
                      fr_server_init_fn *init, fr_server **out)
 {
@@ -693,6 +729,14 @@ int fr__server_start(struct event_base *base, const fr_options *opts, const fr_c
     if (!out)
         return FR_ERR_ARG;
     *out = NULL;
+    if (opts && opts->loop) {
+        if (base)
+            return FR_ERR_ARG; /* attached: the caller's base is the loop */
+        loop_start ls = {opts, cmds, init, NULL, FR_OK};
+        fr__loop_run(opts->loop, NULL, start_on_loop, &ls);
+        *out = ls.srv;
+        return ls.srv ? FR_OK : ls.status;
+    }
     if (base)
         return attach(base, opts, cmds, init, out);
     fr_server *srv = server_new(NULL, opts, cmds, init, &status);
@@ -728,6 +772,12 @@ void fr_server_stop(fr_server *srv)
 {
     if (!srv)
         return;
+    if (srv->loop) {
+        /* a script running on the loop ends first (script_run.c's hook) */
+        __atomic_store_n(&srv->stop_requested, 1, __ATOMIC_RELEASE);
+        fr__loop_run(srv->loop, NULL, stop_on_loop, srv);
+        return;
+    }
     if (srv->threaded) {
         fr__marshal_stop(srv); /* no round trip: the join is the wait */
         pthread_join(srv->thread, NULL);
