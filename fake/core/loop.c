@@ -18,6 +18,7 @@ typedef struct loop_job {
     void (*fn)(fr_server *, void *);
     void *arg;
     int done;
+    int posted; /* fr__loop_post: nobody waits, the loop frees it */
     struct loop_job *next;
 } loop_job;
 
@@ -67,6 +68,10 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
         j->fn(j->srv, j->arg);
         if (j->srv)
             fr__flush_pending(j->srv);
+        if (j->posted) {
+            free(j);
+            continue;
+        }
         pthread_mutex_lock(&loop->mu);
         j->done = 1;
         pthread_cond_broadcast(&loop->cv);
@@ -86,6 +91,28 @@ static void wake(fr_loop *loop)
     /* EAGAIN: the counter is saturated with wake-ups already, fine */
 }
 
+static void enqueue(fr_loop *loop, loop_job *job)
+{
+    pthread_mutex_lock(&loop->mu);
+    loop_job **tail = &loop->jobs;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = job;
+    pthread_mutex_unlock(&loop->mu);
+    wake(loop);
+}
+
+void fr__loop_post(fr_loop *loop, fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
+{
+    if (pthread_equal(pthread_self(), loop->thread)) {
+        fn(srv, arg);
+        return;
+    }
+    loop_job *job = fr__xcalloc(1, sizeof *job);
+    *job = (loop_job){srv, fn, arg, 0, 1, NULL};
+    enqueue(loop, job);
+}
+
 void fr__loop_run(fr_loop *loop, fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
 {
     if (pthread_equal(pthread_self(), loop->thread)) {
@@ -94,14 +121,8 @@ void fr__loop_run(fr_loop *loop, fr_server *srv, void (*fn)(fr_server *, void *)
             fr__flush_pending(srv);
         return;
     }
-    loop_job job = {srv, fn, arg, 0, NULL};
-    pthread_mutex_lock(&loop->mu);
-    loop_job **tail = &loop->jobs;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = &job;
-    pthread_mutex_unlock(&loop->mu);
-    wake(loop);
+    loop_job job = {srv, fn, arg, 0, 0, NULL};
+    enqueue(loop, &job);
     pthread_mutex_lock(&loop->mu);
     while (!job.done)
         pthread_cond_wait(&loop->cv, &loop->mu);

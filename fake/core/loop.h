@@ -14,6 +14,9 @@ pthread_t fr__loop_thread(const fr_loop *loop);
  * already there); then the server's pending output is flushed, unless srv
  * is NULL (a job that makes or frees a server). */
 void fr__loop_run(fr_loop *loop, fr_server *srv, void (*fn)(fr_server *, void *), void *arg);
+/* Queue fn(srv, arg) on the loop's thread and return at once (directly
+ * when already there); it runs before any job queued after it. */
+void fr__loop_post(fr_loop *loop, fr_server *srv, void (*fn)(fr_server *, void *), void *arg);
 /* How many servers run on the loop; counted by their start and stop jobs,
  * on the loop's thread. */
 void fr__loop_count(fr_loop *loop, int delta);
