@@ -129,8 +129,11 @@ typedef struct fr_options {
 } fr_options;
 
 /**
- * Start a server on a new thread with its own event loop and return once it
- * accepts connections. On success *out owns the server: release it with
+ * Start a server on a new thread with its own event loop (or on
+ * opts->loop, a shared one) and return once it accepts connections (on a
+ * shared loop: once it is bound; the loop takes its connections from the
+ * kernel's queue as soon as it gets to the server's first job, before any
+ * later call into the server). On success *out owns the server: release it with
  * fr_server_stop(). On failure *out is NULL and the status says why:
  * FR_ERR_ARG (NULL out), FR_ERR_PARSE (a config line), FR_ERR_SOCKET (the
  * port or unix socket cannot be bound), FR_ERR_EVENT (libevent or its
