@@ -111,6 +111,7 @@ static void free_all(struct fr_cstats *st)
     fr__slowlog_trim(st, 0);
     free(st->slow);
     free(st->cmd);
+    free(st->lat);
 }
 
 static void st_stop(fr_server *srv)

@@ -78,7 +78,7 @@ struct fr_cstats {
     size_t nslow, slowcap;
     uint64_t slow_next_id;
 
-    fr_latency_event lat[FR_LATENCY_EVENTS];
+    fr_latency_event *lat; /* FR_LATENCY_EVENTS of them, made at the first; nlat used */
     int nlat;
 };
 
