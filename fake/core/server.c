@@ -589,8 +589,7 @@ static int go_live(fr_server *srv)
     event_add(srv->cron_ev, &tick);
     struct timeval expire_tick = {0, 10 * 1000};
     event_add(srv->expire_ev, &expire_tick);
-    return srv->listening ? FR_OK : srv->tcp_ev || srv->unix_ev ? listen_arm(srv)
-                                                                : fr__server_listen(srv);
+    return fr__server_listen(srv);
 }
 
 static fr_server *server_new(struct event_base *base, const fr_options *opts,
@@ -683,8 +682,17 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
     }
     if (init && (*status = init(srv, opts)) != FR_OK)
         goto fail;
-    /* deferred: bound here, live once go_live runs on the loop's thread */
-    *status = deferred ? listen_now(srv) : go_live(srv);
+    if (!deferred) {
+        *status = go_live(srv);
+    } else if ((*status = listen_now(srv)) == FR_OK) {
+        /* bound here, its events live once go_live_on_loop ran; listening
+         * from now on (the kernel queues connections), and the journal's
+         * "listening" entry is there before the start returns, as for a
+         * server with a thread of its own */
+        srv->listening = 1;
+        if (srv->nstages)
+            fr__stage_listen(srv, 1);
+    }
     if (*status != FR_OK)
         goto fail;
     return srv;
@@ -725,8 +733,14 @@ static int attach(struct event_base *base, const fr_options *opts, const fr_cmd_
 static void go_live_on_loop(fr_server *srv, void *arg)
 {
     (void)arg;
-    if (go_live(srv) != FR_OK) /* only out of memory: the server stops serving */
-        __atomic_store_n(&srv->shut_down, 1, __ATOMIC_RELEASE);
+    struct timeval tick = {0, 100 * 1000};
+    event_add(srv->cron_ev, &tick);
+    struct timeval expire_tick = {0, 10 * 1000};
+    event_add(srv->expire_ev, &expire_tick);
+    if ((srv->tcp_ev && event_add(srv->tcp_ev, NULL) < 0) ||
+        (srv->unix_ev && event_add(srv->unix_ev, NULL) < 0))
+        __atomic_store_n(&srv->shut_down, 1, __ATOMIC_RELEASE); /* out of memory only */
+    fr__notify(srv);
 }
 
 static int start_on_loop(fr_loop *loop, const fr_options *opts, const fr_cmd_index *cmds,

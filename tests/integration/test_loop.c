@@ -17,6 +17,7 @@
 
 #include "fakeredis/events.h"
 #include "fakeredis/fakeredis.h"
+#include "fakeredis/journal.h"
 #include "support/rawsock.h"
 #include "support/testutil.h"
 
@@ -32,6 +33,11 @@ static void test_many_servers_share_a_loop(void **state)
         assert_int_equal(fr_server_start(&(fr_options){.loop = loop}, &srv[i]), FR_OK);
         assert_true(fr_server_port(srv[i]) > 0);
         assert_null(fr_server_base(srv[i])); /* the loop's base is not the test's */
+        /* its "listening" entry is in the journal when the start returns,
+         * though its events go live on the loop later */
+        uint64_t mark = 0;
+        assert_int_equal(fr_journal_mark(srv[i], &mark), FR_OK);
+        assert_int_equal(mark, 1);
         c[i] = tu_connect(srv[i]);
         tu_cmd_ok(c[i], "SET who %d", i);
     }
