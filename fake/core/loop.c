@@ -18,7 +18,8 @@ typedef struct loop_job {
     void (*fn)(fr_server *, void *);
     void *arg;
     int done;
-    int posted; /* fr__loop_post: nobody waits, the loop frees it */
+    int posted;           /* fr__loop_post: nobody waits, the loop frees it */
+    void (*drop)(void *); /* posted: called instead of fn if srv stops first */
     struct loop_job *next;
 } loop_job;
 
@@ -102,15 +103,42 @@ static void enqueue(fr_loop *loop, loop_job *job)
     wake(loop);
 }
 
-void fr__loop_post(fr_loop *loop, fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
+void fr__loop_post(fr_loop *loop, fr_server *srv, void (*fn)(fr_server *, void *),
+                   void (*drop)(void *), void *arg)
 {
     if (pthread_equal(pthread_self(), loop->thread)) {
         fn(srv, arg);
+        if (srv)
+            fr__flush_pending(srv);
         return;
     }
     loop_job *job = fr__xcalloc(1, sizeof *job);
-    *job = (loop_job){srv, fn, arg, 0, 1, NULL};
+    *job = (loop_job){srv, fn, arg, 0, 1, drop, NULL};
     enqueue(loop, job);
+}
+
+void fr__loop_forget(fr_loop *loop, fr_server *srv)
+{
+    loop_job *gone = NULL;
+    pthread_mutex_lock(&loop->mu);
+    for (loop_job **pp = &loop->jobs; *pp;) {
+        loop_job *j = *pp;
+        if (j->posted && j->srv == srv) {
+            *pp = j->next;
+            j->next = gone;
+            gone = j;
+        } else {
+            pp = &j->next;
+        }
+    }
+    pthread_mutex_unlock(&loop->mu);
+    while (gone) {
+        loop_job *j = gone;
+        gone = j->next;
+        if (j->drop)
+            j->drop(j->arg);
+        free(j);
+    }
 }
 
 void fr__loop_run(fr_loop *loop, fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
@@ -121,7 +149,7 @@ void fr__loop_run(fr_loop *loop, fr_server *srv, void (*fn)(fr_server *, void *)
             fr__flush_pending(srv);
         return;
     }
-    loop_job job = {srv, fn, arg, 0, 0, NULL};
+    loop_job job = {srv, fn, arg, 0, 0, NULL, NULL};
     enqueue(loop, &job);
     pthread_mutex_lock(&loop->mu);
     while (!job.done)

@@ -754,7 +754,7 @@ static int start_on_loop(fr_loop *loop, const fr_options *opts, const fr_cmd_ind
     srv->loop = loop;
     srv->loop_thread = fr__loop_thread(loop);
     fr__loop_count(loop, 1);
-    fr__loop_post(loop, srv, go_live_on_loop, NULL);
+    fr__loop_post(loop, srv, go_live_on_loop, NULL, NULL);
     *out = srv;
     return FR_OK;
 }
@@ -765,6 +765,7 @@ static void stop_on_loop(fr_server *unused, void *arg)
     fr_loop *loop = srv->loop;
     (void)unused;
     server_free(srv);
+    fr__loop_forget(loop, srv);
     fr__loop_count(loop, -1);
 }
 
