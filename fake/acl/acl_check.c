@@ -104,15 +104,35 @@ static fr_acl_user *conn_user(fr_acl *a, const fr_conn *c)
     return c->user ? c->user : a->def;
 }
 
-/* The permit stage: after the dispatcher's AUTH check. */
-static int permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+/* Log a refusal: the command's name, or the key or channel refused. */
+static void log_refusal(fr_acl *a, fr_conn *c, int ctx, int r, const fr_acl_user *u,
+                        const fr_cmd *cmd, const fr_arg *argv, int idx)
+{
+    if (r == ACL_DENIED_CMD)
+        fr__acl_log_add(a, c, ctx, r, cmd->name, strlen(cmd->name), u->name, u->nlen);
+    else
+        fr__acl_log_add(a, c, ctx, r, argv[idx].p, argv[idx].len, u->name, u->nlen);
+}
+
+/* The check of c's user, logged when refused: ACL_OK or the denial. */
+static int check_conn(fr_conn *c, int ctx, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     fr_acl *a = c->srv->acl;
     fr_acl_user *u = conn_user(a, c);
     if (u->open || (c->flags & FR_CONN_PSEUDO))
-        return 0;
+        return ACL_OK;
     int idx = 0;
     int r = fr__acl_check(a, u, cmd, argc, argv, &idx);
+    if (r != ACL_OK)
+        log_refusal(a, c, ctx, r, u, cmd, argv, idx);
+    return r;
+}
+
+/* The permit stage: after the dispatcher's AUTH check. */
+static int permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    int in_multi = (c->flags & (FR_CONN_MULTI | FR_CONN_EXECUTING)) != 0;
+    int r = check_conn(c, in_multi ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL, cmd, argc, argv);
     if (r == ACL_OK)
         return 0;
     if (c->flags & FR_CONN_EXECUTING) {
@@ -120,10 +140,6 @@ static int permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
             "", "no permission to execute the command or subcommand",
             "no permission to touch the specified keys", "",
             "no permission to access one of the channels used as arguments"};
-        if (r == ACL_DENIED_CMD)
-            fr__acl_log_add(a, c, r, cmd->name, strlen(cmd->name), u->name, u->nlen);
-        else
-            fr__acl_log_add(a, c, r, argv[idx].p, argv[idx].len, u->name, u->nlen);
         fr__add_errorf(c,
                        "-NOPERM ACLs rules changed between the moment the transaction was "
                        "accumulated and the EXEC call. This command is no longer allowed for "
@@ -132,7 +148,6 @@ static int permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
         return 1;
     }
     if (r == ACL_DENIED_CMD) {
-        fr__acl_log_add(a, c, r, cmd->name, strlen(cmd->name), u->name, u->nlen);
         fr_buf b = {0};
         fr__buf_printf(&b, "-NOPERM this user has no permissions to run the '%s' command",
                        cmd->name);
@@ -140,12 +155,27 @@ static int permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
         fr__buf_free(&b);
         return 1;
     }
-    fr__acl_log_add(a, c, r, argv[idx].p, argv[idx].len, u->name, u->nlen);
     fr__reject(c, r == ACL_DENIED_KEY ? "-NOPERM this user has no permissions to access one of "
                                         "the keys used as arguments"
                                       : "-NOPERM this user has no permissions to access one of "
                                         "the channels used as arguments");
     return 1;
+}
+
+/* The check of a command a script of c calls: c's user, logged as "lua";
+ * the script words the error. */
+static int script_permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    switch (check_conn(c, ACL_CTX_LUA, cmd, argc, argv)) {
+    case ACL_OK:
+        return 0;
+    case ACL_DENIED_CMD:
+        return FR_DENIED_CMD;
+    case ACL_DENIED_KEY:
+        return FR_DENIED_KEY;
+    default:
+        return FR_DENIED_CHANNEL;
+    }
 }
 
 static void stop(fr_server *srv);
@@ -154,6 +184,7 @@ static const fr_stage_ops acl_stage = {
     .name = "acl",
     .order = 50,
     .permit = permit,
+    .script_permit = script_permit,
     .stop = stop,
 };
 
@@ -276,7 +307,8 @@ int fr__acl_auth(fr_conn *c, const fr_arg *user, const fr_arg *pass)
         return 1;
     }
     const fr_arg *cmd = &c->argv[0];
-    fr__acl_log_add(a, c, ACL_DENIED_AUTH, cmd->p, cmd->len, user ? user->p : "default",
+    int ctx = (c->flags & (FR_CONN_MULTI | FR_CONN_EXECUTING)) ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL;
+    fr__acl_log_add(a, c, ctx, ACL_DENIED_AUTH, cmd->p, cmd->len, user ? user->p : "default",
                     user ? user->len : 7);
     return 0;
 }

@@ -115,7 +115,10 @@ int fr__acl_check(fr_acl *a, const fr_acl_user *u, const fr_cmd *cmd, int argc, 
                   int *idx);
 
 /* acl_log.c */
-void fr__acl_log_add(fr_acl *a, fr_conn *c, int reason, const char *object, size_t olen,
+/* Where a refusal happened, as ACL LOG's context says. */
+enum { ACL_CTX_TOPLEVEL, ACL_CTX_MULTI, ACL_CTX_LUA };
+/* Log a refusal of c (whose CLIENT INFO the entry keeps) in context ctx. */
+void fr__acl_log_add(fr_acl *a, fr_conn *c, int ctx, int reason, const char *object, size_t olen,
                      const char *user, size_t ulen);
 void fr__acl_log_free(fr_acl *a);
 
