@@ -41,8 +41,25 @@ static int channel_args(const fr_cmd *cmd, int argc, int *first, int *last, int 
     return 0;
 }
 
+/* The command's keys, found once per check (as Redis caches them) and
+ * only when a selector restricts keys. */
+typedef struct {
+    int found;
+    fr_keylist list;
+} keys_cache;
+
+static const fr_keylist *keys_of(fr_acl *a, keys_cache *kc, const fr_cmd *cmd, int argc,
+                                 const fr_arg *argv)
+{
+    if (!kc->found) {
+        fr__command_keys(a->srv->cmds, cmd, argc, argv, &kc->list);
+        kc->found = 1;
+    }
+    return &kc->list;
+}
+
 static int sel_check(fr_acl *a, const acl_sel *s, const fr_cmd *cmd, int argc, const fr_arg *argv,
-                     int *idx)
+                     keys_cache *kc, int *idx)
 {
     size_t ci = (size_t)(cmd - a->table);
     if (!(s->flags & SEL_ALLCOMMANDS) && !(cmd->flags & FR_CMD_NO_AUTH) && !s->bits[ci]) {
@@ -53,7 +70,8 @@ static int sel_check(fr_acl *a, const acl_sel *s, const fr_cmd *cmd, int argc, c
         if (!ok)
             return ACL_DENIED_CMD;
     }
-    if (!(s->flags & SEL_ALLKEYS) && fr__acl_sel_keys(s, cmd, argc, argv, idx) != ACL_OK)
+    if (!(s->flags & SEL_ALLKEYS) &&
+        fr__acl_sel_keys(s, keys_of(a, kc, cmd, argc, argv), argv, idx) != ACL_OK)
         return ACL_DENIED_KEY;
     int first, last, pattern;
     if (!(s->flags & SEL_ALLCHANNELS) && channel_args(cmd, argc, &first, &last, &pattern)) {
@@ -72,18 +90,23 @@ int fr__acl_check(fr_acl *a, const fr_acl_user *u, const fr_cmd *cmd, int argc, 
 {
     if (u->open)
         return ACL_OK;
-    int worst = ACL_DENIED_CMD, worst_idx = 0;
+    int worst = ACL_DENIED_CMD, worst_idx = 0, r = ACL_DENIED_CMD;
+    keys_cache kc = {0};
+    fr__keys_init(&kc.list);
     for (size_t i = 0; i < u->nsels; i++) {
         int at = 0;
-        int r = sel_check(a, u->sels[i], cmd, argc, argv, &at);
+        r = sel_check(a, u->sels[i], cmd, argc, argv, &kc, &at);
         if (r == ACL_OK)
-            return ACL_OK;
+            break;
         /* the most specific refusal is the one reported */
         if (r > worst || (r == worst && at > worst_idx)) {
             worst = r;
             worst_idx = at;
         }
     }
+    fr__keys_free(&kc.list);
+    if (r == ACL_OK)
+        return ACL_OK;
     *idx = worst_idx;
     return worst;
 }

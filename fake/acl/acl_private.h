@@ -104,9 +104,9 @@ int fr__acl_listed(const fr_cmd *cmd);
 /* acl_keys.c */
 /* Whether the selector's patterns allow key for need (ACL_READ/WRITE). */
 int fr__acl_key_ok(const acl_sel *s, const fr_arg *key, int need);
-/* The keys of cmd with argv against the selector: ACL_OK, or
- * ACL_DENIED_KEY with *idx the refused key's argument index. */
-int fr__acl_sel_keys(const acl_sel *s, const fr_cmd *cmd, int argc, const fr_arg *argv, int *idx);
+/* A command's keys (fr__command_keys of argv) against the selector:
+ * ACL_OK, or ACL_DENIED_KEY with *idx the refused key's argument index. */
+int fr__acl_sel_keys(const acl_sel *s, const fr_keylist *keys, const fr_arg *argv, int *idx);
 
 /* acl_check.c */
 /* The check of cmd with argv for u: ACL_OK or a denial, with *idx the
