@@ -516,6 +516,8 @@ void fr__acl_user_refresh(fr_acl *a, fr_acl_user *u)
     const acl_sel *r = u->sels[0];
     unsigned all = SEL_ALLKEYS | SEL_ALLCHANNELS | SEL_ALLCOMMANDS;
     u->open = (r->flags & all) == all;
-    if (u == a->def)
+    if (u == a->def) {
         a->srv->default_locked = !(u->flags & USER_NOPASS) || (u->flags & USER_OFF);
+        a->srv->default_nopass = (u->flags & USER_NOPASS) != 0;
+    }
 }
