@@ -144,6 +144,7 @@ static fr_script *create(fr_scripting *s, const char *body, size_t len, const ch
         lua_pop(L, 1);
         return NULL;
     }
+    fr__lua_protect_env(L);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     fr_script *sc = fr__xcalloc(1, sizeof *sc);
     sc->ref = ref;

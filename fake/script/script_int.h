@@ -83,6 +83,9 @@ typedef struct fr_scripting {
 
 /* The state (and the Lua state) of srv, made on first use. */
 fr_scripting *fr__scripting(fr_server *srv);
+/* Make the function on top of the stack see the globals read-only, as
+ * Redis 7.0 scripts do (lua_setup.c). */
+void fr__lua_protect_env(lua_State *L);
 /* Set up a fresh Lua state with the sandbox and the redis library. */
 lua_State *fr__lua_new(fr_scripting *s);
 
