@@ -208,21 +208,23 @@ static int ro_refuse(lua_State *L)
     return luaL_error(L, "Attempt to modify a readonly table");
 }
 
-/* rawset and setmetatable: Redis' text without a position (its check is
- * in the C function, not in the script's line). */
-static int ro_refuse_plain(lua_State *L)
+/* rawset and setmetatable on a proxy: refused with Redis' text, without
+ * a position (its check is in the C function, not on the script's line). */
+static void check_writable(lua_State *L)
 {
-    lua_pushstring(L, "Attempt to modify a readonly table");
-    return lua_error(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (push_target(L, 1)) {
+        lua_pushstring(L, "Attempt to modify a readonly table");
+        lua_error(L);
+    }
+    lua_pop(L, 1);
 }
 
 static int ro_rawset(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
+    check_writable(L);
     luaL_checkany(L, 2);
     luaL_checkany(L, 3);
-    if (push_target(L, 1))
-        return ro_refuse_plain(L);
     lua_settop(L, 3);
     lua_rawset(L, 1);
     return 1;
@@ -230,10 +232,7 @@ static int ro_rawset(lua_State *L)
 
 static int ro_setmetatable(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
-    if (push_target(L, 1))
-        return ro_refuse_plain(L);
-    lua_pop(L, 1);
+    check_writable(L);
     lua_pushvalue(L, lua_upvalueindex(1)); /* the library's setmetatable */
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, 1);
