@@ -347,16 +347,21 @@ void fr__script_debug_cmd(fr_conn *c)
     }
 }
 
-void fr__script_each(fr_server *srv, fr_script_visit_fn *fn, void *ctx)
+void fr__script_each(fr_server *srv, int functions, fr_script_visit_fn *fn, void *ctx)
 {
     fr_scripting *s = srv->scripting;
     if (!s)
         return;
     fr_dict_iter it;
-    fr__dict_iter_start(&it, &s->scripts);
+    fr__dict_iter_start(&it, functions ? &s->funcs : &s->scripts);
     for (fr_dict_entry *e; (e = fr__dict_iter_next(&it));) {
-        fr_script *sc = e->v.p;
-        fn(ctx, sc->sha, sc->body, sc->len);
+        if (functions) {
+            const fr_func *f = e->v.p;
+            fn(ctx, f->lib->name, f->name, strlen(f->name));
+        } else {
+            const fr_script *sc = e->v.p;
+            fn(ctx, sc->sha, sc->body, sc->len);
+        }
     }
     fr__dict_iter_end(&it);
 }

@@ -696,17 +696,3 @@ void fr__fcall(fr_conn *c, int ro)
     snprintf(name, sizeof name, "%s", f->name);
     fr__script_run(s, c, 2, name, 1, f->flags, ro);
 }
-
-void fr__function_each(fr_server *srv, fr_script_visit_fn *fn, void *ctx)
-{
-    fr_scripting *s = srv->scripting;
-    if (!s)
-        return;
-    fr_dict_iter it;
-    fr__dict_iter_start(&it, &s->funcs);
-    for (fr_dict_entry *e; (e = fr__dict_iter_next(&it));) {
-        fr_func *f = e->v.p;
-        fn(ctx, f->lib->name, f->name, strlen(f->name));
-    }
-    fr__dict_iter_end(&it);
-}
