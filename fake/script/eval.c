@@ -232,16 +232,8 @@ void fr__script_eval(fr_conn *c, int by_sha, int ro)
         }
     }
     long long numkeys;
-    if (!fr__arg_ll(c, &c->argv[2], &numkeys))
+    if (!fr__script_numkeys(c, NULL, &numkeys))
         return;
-    if (numkeys > c->argc - 3) {
-        fr__add_error(c, "Number of keys can't be greater than number of args");
-        return;
-    }
-    if (numkeys < 0) {
-        fr__add_error(c, "Number of keys can't be negative");
-        return;
-    }
     if (!sc) {
         char err[512];
         sc = get_or_create(s, c->argv[1].p, c->argv[1].len, err, sizeof err);

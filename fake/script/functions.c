@@ -661,18 +661,8 @@ void fr__fcall(fr_conn *c, int ro)
         return;
     }
     long long numkeys;
-    if (!fr__str2ll(c->argv[2].p, c->argv[2].len, &numkeys)) {
-        fr__add_error(c, "Bad number of keys provided");
+    if (!fr__script_numkeys(c, "Bad number of keys provided", &numkeys))
         return;
-    }
-    if (numkeys > c->argc - 3) {
-        fr__add_error(c, "Number of keys can't be greater than number of args");
-        return;
-    }
-    if (numkeys < 0) {
-        fr__add_error(c, "Number of keys can't be negative");
-        return;
-    }
     fr_func *f = find_func(s, c->argv[1].p, c->argv[1].len);
     if (!f) {
         fr__add_error(c, "Function not found");
