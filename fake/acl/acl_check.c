@@ -41,8 +41,25 @@ static int channel_args(const fr_cmd *cmd, int argc, int *first, int *last, int 
     return 0;
 }
 
+/* The command's keys, found once per check (as Redis caches them) and
+ * only when a selector restricts keys. */
+typedef struct {
+    int found;
+    fr_keylist list;
+} keys_cache;
+
+static const fr_keylist *keys_of(fr_acl *a, keys_cache *kc, const fr_cmd *cmd, int argc,
+                                 const fr_arg *argv)
+{
+    if (!kc->found) {
+        fr__command_keys(a->srv->cmds, cmd, argc, argv, &kc->list);
+        kc->found = 1;
+    }
+    return &kc->list;
+}
+
 static int sel_check(fr_acl *a, const acl_sel *s, const fr_cmd *cmd, int argc, const fr_arg *argv,
-                     int *idx)
+                     keys_cache *kc, int *idx)
 {
     size_t ci = (size_t)(cmd - a->table);
     if (!(s->flags & SEL_ALLCOMMANDS) && !(cmd->flags & FR_CMD_NO_AUTH) && !s->bits[ci]) {
@@ -53,7 +70,8 @@ static int sel_check(fr_acl *a, const acl_sel *s, const fr_cmd *cmd, int argc, c
         if (!ok)
             return ACL_DENIED_CMD;
     }
-    if (!(s->flags & SEL_ALLKEYS) && fr__acl_sel_keys(s, cmd, argc, argv, idx) != ACL_OK)
+    if (!(s->flags & SEL_ALLKEYS) &&
+        fr__acl_sel_keys(s, keys_of(a, kc, cmd, argc, argv), argv, idx) != ACL_OK)
         return ACL_DENIED_KEY;
     int first, last, pattern;
     if (!(s->flags & SEL_ALLCHANNELS) && channel_args(cmd, argc, &first, &last, &pattern)) {
@@ -72,18 +90,23 @@ int fr__acl_check(fr_acl *a, const fr_acl_user *u, const fr_cmd *cmd, int argc, 
 {
     if (u->open)
         return ACL_OK;
-    int worst = ACL_DENIED_CMD, worst_idx = 0;
+    int worst = ACL_DENIED_CMD, worst_idx = 0, r = ACL_DENIED_CMD;
+    keys_cache kc = {0};
+    fr__keys_init(&kc.list);
     for (size_t i = 0; i < u->nsels; i++) {
         int at = 0;
-        int r = sel_check(a, u->sels[i], cmd, argc, argv, &at);
+        r = sel_check(a, u->sels[i], cmd, argc, argv, &kc, &at);
         if (r == ACL_OK)
-            return ACL_OK;
+            break;
         /* the most specific refusal is the one reported */
         if (r > worst || (r == worst && at > worst_idx)) {
             worst = r;
             worst_idx = at;
         }
     }
+    fr__keys_free(&kc.list);
+    if (r == ACL_OK)
+        return ACL_OK;
     *idx = worst_idx;
     return worst;
 }
@@ -104,15 +127,35 @@ static fr_acl_user *conn_user(fr_acl *a, const fr_conn *c)
     return c->user ? c->user : a->def;
 }
 
-/* The permit stage: after the dispatcher's AUTH check. */
-static int permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+/* Log a refusal: the command's name, or the key or channel refused. */
+static void log_refusal(fr_acl *a, fr_conn *c, int ctx, int r, const fr_acl_user *u,
+                        const fr_cmd *cmd, const fr_arg *argv, int idx)
+{
+    if (r == ACL_DENIED_CMD)
+        fr__acl_log_add(a, c, ctx, r, cmd->name, strlen(cmd->name), u->name, u->nlen);
+    else
+        fr__acl_log_add(a, c, ctx, r, argv[idx].p, argv[idx].len, u->name, u->nlen);
+}
+
+/* The check of c's user, logged when refused: ACL_OK or the denial. */
+static int check_conn(fr_conn *c, int ctx, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     fr_acl *a = c->srv->acl;
     fr_acl_user *u = conn_user(a, c);
     if (u->open || (c->flags & FR_CONN_PSEUDO))
-        return 0;
+        return ACL_OK;
     int idx = 0;
     int r = fr__acl_check(a, u, cmd, argc, argv, &idx);
+    if (r != ACL_OK)
+        log_refusal(a, c, ctx, r, u, cmd, argv, idx);
+    return r;
+}
+
+/* The permit stage: after the dispatcher's AUTH check. */
+static int permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    int in_multi = (c->flags & (FR_CONN_MULTI | FR_CONN_EXECUTING)) != 0;
+    int r = check_conn(c, in_multi ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL, cmd, argc, argv);
     if (r == ACL_OK)
         return 0;
     if (c->flags & FR_CONN_EXECUTING) {
@@ -120,10 +163,6 @@ static int permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
             "", "no permission to execute the command or subcommand",
             "no permission to touch the specified keys", "",
             "no permission to access one of the channels used as arguments"};
-        if (r == ACL_DENIED_CMD)
-            fr__acl_log_add(a, c, r, cmd->name, strlen(cmd->name), u->name, u->nlen);
-        else
-            fr__acl_log_add(a, c, r, argv[idx].p, argv[idx].len, u->name, u->nlen);
         fr__add_errorf(c,
                        "-NOPERM ACLs rules changed between the moment the transaction was "
                        "accumulated and the EXEC call. This command is no longer allowed for "
@@ -132,7 +171,6 @@ static int permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
         return 1;
     }
     if (r == ACL_DENIED_CMD) {
-        fr__acl_log_add(a, c, r, cmd->name, strlen(cmd->name), u->name, u->nlen);
         fr_buf b = {0};
         fr__buf_printf(&b, "-NOPERM this user has no permissions to run the '%s' command",
                        cmd->name);
@@ -140,12 +178,27 @@ static int permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
         fr__buf_free(&b);
         return 1;
     }
-    fr__acl_log_add(a, c, r, argv[idx].p, argv[idx].len, u->name, u->nlen);
     fr__reject(c, r == ACL_DENIED_KEY ? "-NOPERM this user has no permissions to access one of "
                                         "the keys used as arguments"
                                       : "-NOPERM this user has no permissions to access one of "
                                         "the channels used as arguments");
     return 1;
+}
+
+/* The check of a command a script of c calls: c's user, logged as "lua";
+ * the script words the error. */
+static int script_permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    switch (check_conn(c, ACL_CTX_LUA, cmd, argc, argv)) {
+    case ACL_OK:
+        return 0;
+    case ACL_DENIED_CMD:
+        return FR_DENIED_CMD;
+    case ACL_DENIED_KEY:
+        return FR_DENIED_KEY;
+    default:
+        return FR_DENIED_CHANNEL;
+    }
 }
 
 static void stop(fr_server *srv);
@@ -154,6 +207,7 @@ static const fr_stage_ops acl_stage = {
     .name = "acl",
     .order = 50,
     .permit = permit,
+    .script_permit = script_permit,
     .stop = stop,
 };
 
@@ -276,7 +330,8 @@ int fr__acl_auth(fr_conn *c, const fr_arg *user, const fr_arg *pass)
         return 1;
     }
     const fr_arg *cmd = &c->argv[0];
-    fr__acl_log_add(a, c, ACL_DENIED_AUTH, cmd->p, cmd->len, user ? user->p : "default",
+    int ctx = (c->flags & (FR_CONN_MULTI | FR_CONN_EXECUTING)) ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL;
+    fr__acl_log_add(a, c, ctx, ACL_DENIED_AUTH, cmd->p, cmd->len, user ? user->p : "default",
                     user ? user->len : 7);
     return 0;
 }

@@ -16,6 +16,7 @@ struct acl_log_entry {
 };
 
 static const char *const reasons[] = {"", "command", "key", "auth", "channel"};
+static const char *const contexts[] = {"toplevel", "multi", "lua"};
 
 static void entry_free(acl_log_entry *e)
 {
@@ -35,10 +36,9 @@ void fr__acl_log_free(fr_acl *a)
     a->nlog = 0;
 }
 
-void fr__acl_log_add(fr_acl *a, fr_conn *c, int reason, const char *object, size_t olen,
-                     const char *user, size_t ulen)
+void fr__acl_log_add(fr_acl *a, fr_conn *c, int context, int reason, const char *object,
+                     size_t olen, const char *user, size_t ulen)
 {
-    int context = (c->flags & (FR_CONN_MULTI | FR_CONN_EXECUTING)) ? 1 : 0;
     int64_t now = fr__real_ms();
     fr_buf info = {0};
     if (a->info)
@@ -113,7 +113,7 @@ void fr__acl_log(fr_conn *c)
         fr__add_bulk_cstr(c, "reason");
         fr__add_bulk_cstr(c, reasons[e->reason]);
         fr__add_bulk_cstr(c, "context");
-        fr__add_bulk_cstr(c, e->context ? "multi" : "toplevel");
+        fr__add_bulk_cstr(c, contexts[e->context]);
         fr__add_bulk_cstr(c, "object");
         fr__add_bulk(c, e->object, e->olen);
         fr__add_bulk_cstr(c, "username");

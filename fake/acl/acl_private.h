@@ -104,9 +104,9 @@ int fr__acl_listed(const fr_cmd *cmd);
 /* acl_keys.c */
 /* Whether the selector's patterns allow key for need (ACL_READ/WRITE). */
 int fr__acl_key_ok(const acl_sel *s, const fr_arg *key, int need);
-/* The keys of cmd with argv against the selector: ACL_OK, or
- * ACL_DENIED_KEY with *idx the refused key's argument index. */
-int fr__acl_sel_keys(const acl_sel *s, const fr_cmd *cmd, int argc, const fr_arg *argv, int *idx);
+/* A command's keys (fr__command_keys of argv) against the selector:
+ * ACL_OK, or ACL_DENIED_KEY with *idx the refused key's argument index. */
+int fr__acl_sel_keys(const acl_sel *s, const fr_keylist *keys, const fr_arg *argv, int *idx);
 
 /* acl_check.c */
 /* The check of cmd with argv for u: ACL_OK or a denial, with *idx the
@@ -115,7 +115,10 @@ int fr__acl_check(fr_acl *a, const fr_acl_user *u, const fr_cmd *cmd, int argc, 
                   int *idx);
 
 /* acl_log.c */
-void fr__acl_log_add(fr_acl *a, fr_conn *c, int reason, const char *object, size_t olen,
+/* Where a refusal happened, as ACL LOG's context says. */
+enum { ACL_CTX_TOPLEVEL, ACL_CTX_MULTI, ACL_CTX_LUA };
+/* Log a refusal of c (whose CLIENT INFO the entry keeps) in context ctx. */
+void fr__acl_log_add(fr_acl *a, fr_conn *c, int ctx, int reason, const char *object, size_t olen,
                      const char *user, size_t ulen);
 void fr__acl_log_free(fr_acl *a);
 

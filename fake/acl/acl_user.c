@@ -329,28 +329,32 @@ static int allow_cmd_op(fr_acl *a, acl_sel *s, const char *op, size_t len, const
     return 0;
 }
 
+/* allkeys/resetkeys, allchannels/resetchannels: the patterns of that
+ * kind go, and "all" is set or cleared. */
+static void reset_pats(acl_sel *s, unsigned all_flag, int all)
+{
+    int keys = all_flag == SEL_ALLKEYS;
+    acl_pat **pats = keys ? &s->keys : &s->chans;
+    size_t *n = keys ? &s->nkeys : &s->nchans;
+    if (all)
+        s->flags |= all_flag;
+    else
+        s->flags &= ~all_flag;
+    pats_free(*pats, *n);
+    *pats = NULL;
+    *n = 0;
+}
+
 static int sel_op(fr_acl *a, acl_sel *s, const char *op, size_t len, const char **err)
 {
     if (is(op, len, "allkeys") || is(op, len, "~*")) {
-        s->flags |= SEL_ALLKEYS;
-        pats_free(s->keys, s->nkeys);
-        s->keys = NULL;
-        s->nkeys = 0;
+        reset_pats(s, SEL_ALLKEYS, 1);
     } else if (is(op, len, "resetkeys")) {
-        s->flags &= ~(unsigned)SEL_ALLKEYS;
-        pats_free(s->keys, s->nkeys);
-        s->keys = NULL;
-        s->nkeys = 0;
+        reset_pats(s, SEL_ALLKEYS, 0);
     } else if (is(op, len, "allchannels") || is(op, len, "&*")) {
-        s->flags |= SEL_ALLCHANNELS;
-        pats_free(s->chans, s->nchans);
-        s->chans = NULL;
-        s->nchans = 0;
+        reset_pats(s, SEL_ALLCHANNELS, 1);
     } else if (is(op, len, "resetchannels")) {
-        s->flags &= ~(unsigned)SEL_ALLCHANNELS;
-        pats_free(s->chans, s->nchans);
-        s->chans = NULL;
-        s->nchans = 0;
+        reset_pats(s, SEL_ALLCHANNELS, 0);
     } else if (is(op, len, "allcommands") || is(op, len, "+@all")) {
         fr__acl_sel_all(a, s, 1);
     } else if (is(op, len, "nocommands") || is(op, len, "-@all")) {
@@ -516,6 +520,8 @@ void fr__acl_user_refresh(fr_acl *a, fr_acl_user *u)
     const acl_sel *r = u->sels[0];
     unsigned all = SEL_ALLKEYS | SEL_ALLCHANNELS | SEL_ALLCOMMANDS;
     u->open = (r->flags & all) == all;
-    if (u == a->def)
+    if (u == a->def) {
         a->srv->default_locked = !(u->flags & USER_NOPASS) || (u->flags & USER_OFF);
+        a->srv->default_nopass = (u->flags & USER_NOPASS) != 0;
+    }
 }

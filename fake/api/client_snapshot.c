@@ -54,3 +54,17 @@ int fr__client_snapshot(fr_server *srv, uint64_t id, const char *name, fr_client
     *out = j.out;
     return rc;
 }
+
+int fr__client_snapshot_api(fr_server *srv, uint64_t id, const char *name, int by_name,
+                            fr_client_snap_fn *snap, void *out)
+{
+    if (!out)
+        return FR_ERR_ARG;
+    void *p = NULL;
+    int rc = FR_ERR_ARG;
+    if (srv && (!by_name || (name && *name)))
+        rc = fr__client_snapshot(srv, by_name ? 0 : id, by_name ? name : NULL, snap, &p);
+    /* copied, not cast: the caller's pointer has its own type */
+    memcpy(out, &p, sizeof p);
+    return rc;
+}

@@ -18,4 +18,12 @@ typedef void *fr_client_snap_fn(fr_conn *c);
 int fr__client_snapshot(fr_server *srv, uint64_t id, const char *name, fr_client_snap_fn *snap,
                         void **out);
 
+/* The public by-id and by-name calls in one, with their argument checks:
+ * out is the address of the caller's result pointer (any object pointer
+ * type), set to the description or NULL. FR_ERR_ARG for a NULL out or
+ * srv, or, by name (by_name != 0), a NULL or empty name; else as
+ * fr__client_snapshot. Any thread. */
+int fr__client_snapshot_api(fr_server *srv, uint64_t id, const char *name, int by_name,
+                            fr_client_snap_fn *snap, void *out);
+
 #endif

@@ -142,28 +142,12 @@ static void *snapshot(fr_conn *c)
 
 int fr_pubsub_client_subs(fr_server *srv, uint64_t id, fr_sub_list **out)
 {
-    if (!out)
-        return FR_ERR_ARG;
-    *out = NULL;
-    if (!srv)
-        return FR_ERR_ARG;
-    void *p;
-    int rc = fr__client_snapshot(srv, id, NULL, snapshot, &p);
-    *out = p;
-    return rc;
+    return fr__client_snapshot_api(srv, id, NULL, 0, snapshot, out);
 }
 
 int fr_pubsub_client_subs_by_name(fr_server *srv, const char *name, fr_sub_list **out)
 {
-    if (!out)
-        return FR_ERR_ARG;
-    *out = NULL;
-    if (!srv || !name || !*name)
-        return FR_ERR_ARG;
-    void *p;
-    int rc = fr__client_snapshot(srv, 0, name, snapshot, &p);
-    *out = p;
-    return rc;
+    return fr__client_snapshot_api(srv, 0, name, 1, snapshot, out);
 }
 
 void fr_sub_list_free(fr_sub_list *l)

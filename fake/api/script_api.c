@@ -84,10 +84,7 @@ static void add_function(void *ctx, const char *lib, const char *name, size_t le
 static void list_on_loop(fr_server *srv, void *arg)
 {
     list_job *j = arg;
-    if (j->functions)
-        fr__function_each(srv, add_function, j);
-    else
-        fr__script_each(srv, add_script, j);
+    fr__script_each(srv, j->functions, j->functions ? add_function : add_script, j);
 }
 
 static int run_list(fr_server *srv, list_job *j, void **out, size_t *n)

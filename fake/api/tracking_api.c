@@ -46,28 +46,12 @@ static void *snapshot(fr_conn *c)
 
 int fr_tracking_client(fr_server *srv, uint64_t id, fr_tracking_state **out)
 {
-    if (!out)
-        return FR_ERR_ARG;
-    *out = NULL;
-    if (!srv)
-        return FR_ERR_ARG;
-    void *p;
-    int rc = fr__client_snapshot(srv, id, NULL, snapshot, &p);
-    *out = p;
-    return rc;
+    return fr__client_snapshot_api(srv, id, NULL, 0, snapshot, out);
 }
 
 int fr_tracking_client_by_name(fr_server *srv, const char *name, fr_tracking_state **out)
 {
-    if (!out)
-        return FR_ERR_ARG;
-    *out = NULL;
-    if (!srv || !name || !*name)
-        return FR_ERR_ARG;
-    void *p;
-    int rc = fr__client_snapshot(srv, 0, name, snapshot, &p);
-    *out = p;
-    return rc;
+    return fr__client_snapshot_api(srv, 0, name, 1, snapshot, out);
 }
 
 void fr_tracking_state_free(fr_tracking_state *s)

@@ -15,41 +15,21 @@ fr_acl *fr__acl_here(fr_server *srv)
     return fr__acl_get(srv, fr__client_describe);
 }
 
-void fr__cmd_acl_setuser(fr_conn *c)
-{
-    fr__acl_here(c->srv);
-    fr__acl_setuser(c);
-}
+/* The subcommands whose work is in acl/: the state, made on first use
+ * (with the describer ACL LOG's client-info needs), then acl/'s handler. */
+#define ACL_FORWARD(sub)                                                                           \
+    void fr__cmd_acl_##sub(fr_conn *c)                                                             \
+    {                                                                                              \
+        fr__acl_here(c->srv);                                                                      \
+        fr__acl_##sub(c);                                                                          \
+    }
 
-void fr__cmd_acl_getuser(fr_conn *c)
-{
-    fr__acl_here(c->srv);
-    fr__acl_getuser(c);
-}
-
-void fr__cmd_acl_deluser(fr_conn *c)
-{
-    fr__acl_here(c->srv);
-    fr__acl_deluser(c);
-}
-
-void fr__cmd_acl_list(fr_conn *c)
-{
-    fr__acl_here(c->srv);
-    fr__acl_list(c);
-}
-
-void fr__cmd_acl_users(fr_conn *c)
-{
-    fr__acl_here(c->srv);
-    fr__acl_users(c);
-}
-
-void fr__cmd_acl_dryrun(fr_conn *c)
-{
-    fr__acl_here(c->srv);
-    fr__acl_dryrun(c);
-}
+ACL_FORWARD(setuser)
+ACL_FORWARD(getuser)
+ACL_FORWARD(deluser)
+ACL_FORWARD(list)
+ACL_FORWARD(users)
+ACL_FORWARD(dryrun)
 
 /* Redis answers these forms of CAT, GENPASS and LOG as a bad subcommand */
 static int too_many(fr_conn *c, int max)

@@ -117,6 +117,12 @@ static const param params[] = {
      S_NONE},
     {"acllog-max-len", NULL, P_LL, OFF(acllog_max_len), 0, LLONG_MAX, 0, NULL, S_NONE},
     {"aclfile", NULL, P_STR, OFF(aclfile), 0, 0, P_IMMUTABLE, NULL, S_NONE},
+    /* the keyspace's LFU counters read these (fr__config_policy_changed);
+     * the tracking table's size limit, tracking/ */
+    {"lfu-log-factor", NULL, P_LL, OFF(lfu_log_factor), 0, INT_MAX, 0, NULL, S_NONE},
+    {"lfu-decay-time", NULL, P_LL, OFF(lfu_decay_time), 0, INT_MAX, 0, NULL, S_NONE},
+    {"tracking-table-max-keys", NULL, P_LL, OFF(tracking_table_max_keys), 0, LONG_MAX, 0, NULL,
+     S_NONE},
 };
 
 #define NPARAMS (sizeof params / sizeof params[0])
@@ -147,6 +153,9 @@ void fr__config_defaults(fr_config *cfg)
     cfg->enc.stream_node_max_entries = 100;
     cfg->activerehashing = 1;
     cfg->protected_mode = 1;
+    cfg->lfu_log_factor = 10;
+    cfg->lfu_decay_time = 1;
+    cfg->tracking_table_max_keys = 1000000;
     cfg->replica_read_only = 1;
     cfg->io_threads = 1;
     cfg->control = 1;
@@ -479,7 +488,8 @@ int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *
         break;
     }
     fr__buf_free(&joined);
-    if (rc == 0 && p->off == OFF(maxmemory_policy))
+    if (rc == 0 && (p->off == OFF(maxmemory_policy) || p->off == OFF(lfu_log_factor) ||
+                    p->off == OFF(lfu_decay_time)))
         fr__config_policy_changed(srv);
     return rc;
 }
@@ -489,8 +499,11 @@ void fr__config_policy_changed(fr_server *srv)
     srv->cfg.policy_gen++;
     /* the keyspace keeps LFU counters from the next access on, as Redis
      * does from the moment the policy is set (OBJECT FREQ, eviction) */
-    if (srv->ks)
+    if (srv->ks) {
         srv->ks->lfu = strstr(srv->cfg.maxmemory_policy, "lfu") != NULL;
+        srv->ks->lfu_log_factor = (int)srv->cfg.lfu_log_factor;
+        srv->ks->lfu_decay_time = (int)srv->cfg.lfu_decay_time;
+    }
 }
 
 int fr__config_apply_line(fr_server *srv, const char *line, size_t len, char *err,
@@ -603,10 +616,19 @@ int fr__protected_denies_peer(int protected_mode, const char *requirepass,
     return peer->sa_family != AF_UNIX;
 }
 
+int fr__protected_active(const fr_server *srv)
+{
+    /* Redis asks whether the default user is nopass: a password set with
+     * ACL SETUSER default >pw counts as much as requirepass */
+    const fr_config *cfg = &srv->cfg;
+    if (!cfg->protected_mode)
+        return 0;
+    return srv->acl ? srv->default_nopass : !(cfg->requirepass && *cfg->requirepass);
+}
+
 int fr__protected_denies_fd(const fr_server *srv, int fd)
 {
-    const fr_config *cfg = &srv->cfg;
-    if (!cfg->protected_mode || (cfg->requirepass && *cfg->requirepass))
+    if (!fr__protected_active(srv))
         return 0;
     /* a loopback listener only ever has loopback peers: no system call */
     if (!fr__protected_refuses_bind(srv->bind_addr, srv->port, NULL, 1))

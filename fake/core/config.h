@@ -41,6 +41,7 @@ typedef struct fr_config {
     char *enable_module_command;
     char *record_dir; /* FAKE.RECORD START's directory, absolute; NULL: none */
     long long port;
+    long long lfu_log_factor, lfu_decay_time, tracking_table_max_keys;
     fr_obuf_limit obuf[FR_CLASS_COUNT];
 } fr_config;
 
@@ -52,7 +53,8 @@ void fr__config_free(fr_config *cfg);
 /* Set name to the value words vals[0..nvals). Returns 0, or -1 with
  * Redis' reason in err ("argument must be 'yes' or 'no'"); -2 when the
  * name is unknown. `startup` allows immutable parameters. */
-/* maxmemory-policy was set: tell the keyspace whether to keep LFU data.
+/* maxmemory-policy, lfu-log-factor or lfu-decay-time was set: tell the
+ * keyspace whether to keep LFU data, and how its counters grow and decay.
  * Called by fr__config_set, and at start once the keyspace exists. */
 void fr__config_policy_changed(fr_server *srv);
 int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *vals,
@@ -78,6 +80,9 @@ int fr__protected_denies_peer(int protected_mode, const char *requirepass,
 /* The same for an accepted socket of srv (no system call when the TCP
  * listener is on loopback). */
 int fr__protected_denies_fd(const fr_server *srv, int fd);
+/* Whether protected mode is in force: on, and the default user has no
+ * password (nopass: requirepass unset, or ACL SETUSER default nopass). */
+int fr__protected_active(const fr_server *srv);
 /* Redis 7.0.15's text for the denied connection, CRLF included. */
 extern const char fr__err_denied[];
 

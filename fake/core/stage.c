@@ -125,6 +125,17 @@ STAGE_GATE(before_command)
 STAGE_GATE(permit)
 STAGE_GATE(admit)
 
+int fr__stage_script_permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    EACH_STAGE(c->srv, script_permit)
+    {
+        int r = STAGE(c->srv)->script_permit(c, cmd, argc, argv);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
 void fr__stage_calling(fr_conn *c, const fr_cmd *cmd)
 {
     EACH_STAGE(c->srv, calling) STAGE(c->srv)->calling(c, cmd);

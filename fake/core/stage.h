@@ -85,8 +85,15 @@ typedef struct fr_stage_ops {
      * cluster's -MOVED, maxmemory's -OOM), at Redis' place for those
      * checks. */
     int (*admit)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+    /* A script that c runs calls cmd (redis.call/pcall): may c's user run
+     * it? Return 0, or the FR_DENIED_* reason of a refusal, which the
+     * stage logged (ACL LOG context "lua"); nothing is answered to c: the
+     * script turns the reason into its error. */
+    int (*script_permit)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 } fr_stage_ops;
 
+/* Why script_permit refused a command. */
+enum { FR_DENIED_CMD = 1, FR_DENIED_KEY, FR_DENIED_CHANNEL };
 
 /* Register ops (static storage) on srv; again is a no-op. Returns 0, or -1
  * when the table is full. A subsystem registers when it creates its state
@@ -102,6 +109,8 @@ void fr__stage_bytes_in(fr_conn *c, size_t n);
 int fr__stage_before_command(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 int fr__stage_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 int fr__stage_permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+/* The first refusal of a script_permit stage (FR_DENIED_*), or 0. */
+int fr__stage_script_permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 void fr__stage_calling(fr_conn *c, const fr_cmd *cmd);
 void fr__stage_error(fr_conn *c, const char *msg);
 void fr__stage_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);

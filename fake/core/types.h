@@ -227,6 +227,7 @@ struct fr_server {
     struct fr_scripting *scripting; /* Lua scripts and functions (script/); NULL: none yet */
     struct fr_acl *acl;           /* users (acl/); NULL: only default, requirepass */
     int default_locked; /* with acl: the default user has a password or is off */
+    int default_nopass; /* with acl: the default user has nopass (protected mode) */
     struct fr_tracking *tracking; /* client-side caching (tracking/); NULL: never used */
     struct fr_cstats *cstats; /* command stats, slowlog, latency (stats/); NULL: off */
     struct fr_evict *evict;   /* maxmemory accounting and eviction (evict/); NULL: off */

@@ -513,6 +513,12 @@ static void start_on_loop(fr_server *srv, void *arg)
 {
     start_job *j = arg;
     char err[512];
+    if (!*j->path) {
+        /* on the loop, where errstr is written: the caller reads why */
+        fr__server_set_err(srv, "fr_record_start: the path is empty");
+        j->rc = FR_ERR_ARG;
+        return;
+    }
     if (srv->rec && srv->rec->fd >= 0) {
         fr__server_set_err(srv, "a recording is already running");
         j->rc = FR_ERR_STATE;
@@ -528,8 +534,10 @@ static void start_on_loop(fr_server *srv, void *arg)
 
 int fr_record_start(fr_server *srv, const char *path)
 {
-    if (!srv || !path || !*path)
+    if (!srv)
         return FR_ERR_ARG;
+    if (!path)
+        path = ""; /* refused on the loop, with the reason */
     start_job j = {path, FR_OK};
     int rc = fr__run_on_loop(srv, start_on_loop, &j);
     return rc != FR_OK ? rc : j.rc;

@@ -144,6 +144,7 @@ static fr_script *create(fr_scripting *s, const char *body, size_t len, const ch
         lua_pop(L, 1);
         return NULL;
     }
+    fr__lua_protect_env(L);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     fr_script *sc = fr__xcalloc(1, sizeof *sc);
     sc->ref = ref;
@@ -231,16 +232,8 @@ void fr__script_eval(fr_conn *c, int by_sha, int ro)
         }
     }
     long long numkeys;
-    if (!fr__arg_ll(c, &c->argv[2], &numkeys))
+    if (!fr__script_numkeys(c, NULL, &numkeys))
         return;
-    if (numkeys > c->argc - 3) {
-        fr__add_error(c, "Number of keys can't be greater than number of args");
-        return;
-    }
-    if (numkeys < 0) {
-        fr__add_error(c, "Number of keys can't be negative");
-        return;
-    }
     if (!sc) {
         char err[512];
         sc = get_or_create(s, c->argv[1].p, c->argv[1].len, err, sizeof err);
@@ -346,16 +339,21 @@ void fr__script_debug_cmd(fr_conn *c)
     }
 }
 
-void fr__script_each(fr_server *srv, fr_script_visit_fn *fn, void *ctx)
+void fr__script_each(fr_server *srv, int functions, fr_script_visit_fn *fn, void *ctx)
 {
     fr_scripting *s = srv->scripting;
     if (!s)
         return;
     fr_dict_iter it;
-    fr__dict_iter_start(&it, &s->scripts);
+    fr__dict_iter_start(&it, functions ? &s->funcs : &s->scripts);
     for (fr_dict_entry *e; (e = fr__dict_iter_next(&it));) {
-        fr_script *sc = e->v.p;
-        fn(ctx, sc->sha, sc->body, sc->len);
+        if (functions) {
+            const fr_func *f = e->v.p;
+            fn(ctx, f->lib->name, f->name, strlen(f->name));
+        } else {
+            const fr_script *sc = e->v.p;
+            fn(ctx, sc->sha, sc->body, sc->len);
+        }
     }
     fr__dict_iter_end(&it);
 }

@@ -661,18 +661,8 @@ void fr__fcall(fr_conn *c, int ro)
         return;
     }
     long long numkeys;
-    if (!fr__str2ll(c->argv[2].p, c->argv[2].len, &numkeys)) {
-        fr__add_error(c, "Bad number of keys provided");
+    if (!fr__script_numkeys(c, "Bad number of keys provided", &numkeys))
         return;
-    }
-    if (numkeys > c->argc - 3) {
-        fr__add_error(c, "Number of keys can't be greater than number of args");
-        return;
-    }
-    if (numkeys < 0) {
-        fr__add_error(c, "Number of keys can't be negative");
-        return;
-    }
     fr_func *f = find_func(s, c->argv[1].p, c->argv[1].len);
     if (!f) {
         fr__add_error(c, "Function not found");
@@ -695,18 +685,4 @@ void fr__fcall(fr_conn *c, int ro)
     char name[256];
     snprintf(name, sizeof name, "%s", f->name);
     fr__script_run(s, c, 2, name, 1, f->flags, ro);
-}
-
-void fr__function_each(fr_server *srv, fr_script_visit_fn *fn, void *ctx)
-{
-    fr_scripting *s = srv->scripting;
-    if (!s)
-        return;
-    fr_dict_iter it;
-    fr__dict_iter_start(&it, &s->funcs);
-    for (fr_dict_entry *e; (e = fr__dict_iter_next(&it));) {
-        fr_func *f = e->v.p;
-        fn(ctx, f->lib->name, f->name, strlen(f->name));
-    }
-    fr__dict_iter_end(&it);
 }

@@ -25,6 +25,24 @@ int fr__lua_raise(lua_State *L, const char *msg)
     return lua_error(L);
 }
 
+/* Redis' error for a command the caller's user may not run (the ACL
+ * stage logged it), or NULL. */
+static const char *acl_refusal(fr_conn *caller, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    switch (fr__stage_script_permit(caller, cmd, argc, argv)) {
+    case 0:
+        return NULL;
+    case FR_DENIED_CMD:
+        return "ERR The user executing the script can't run this command or subcommand";
+    case FR_DENIED_KEY:
+        return "ERR The user executing the script can't access at least one of the keys "
+               "mentioned in the command arguments";
+    default:
+        return "ERR The user executing the script can't publish to the channel mentioned in the "
+               "command";
+    }
+}
+
 /* Run the command in the Lua arguments; push its reply converted. Returns
  * 1 when it pushed an error table (the command failed, or could not run). */
 static int run_command(lua_State *L, fr_scripting *s)
@@ -58,7 +76,9 @@ static int run_command(lua_State *L, fr_scripting *s)
         err = "ERR Wrong number of args calling Redis command from script";
     else if (cmd->flags & FR_CMD_NOSCRIPT)
         err = "ERR This Redis command is not allowed from script";
-    else if ((cmd->flags & FR_CMD_WRITE) && s->run.ro)
+    else
+        err = acl_refusal(s->run.caller, cmd, argc, argv);
+    if (!err && (cmd->flags & FR_CMD_WRITE) && s->run.ro)
         err = "ERR Write commands are not allowed from read-only scripts.";
     if (err) {
         if (argv != stack)

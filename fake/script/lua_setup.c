@@ -104,8 +104,10 @@ static int l_loadstring(lua_State *L)
         lua_pushstring(L, "Bytecode is not supported.");
         return 2;
     }
-    if (luaL_loadbuffer(L, s, n, name) == 0)
+    if (luaL_loadbuffer(L, s, n, name) == 0) {
+        fr__lua_protect_env(L); /* as read-only as the script that made it */
         return 1;
+    }
     lua_pushnil(L);
     lua_insert(L, -2);
     return 2;
@@ -144,6 +146,170 @@ static int g_index(lua_State *L)
     const char *k = lua_tostring(L, 2);
     return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
                       k ? k : "?");
+}
+
+/* ---- read-only tables ----
+ * Redis 7.0 refuses any change to the globals and to the tables in them
+ * (`redis = nil`, `math.floor = 1`, rawset, setmetatable). Stock Lua has
+ * no read-only tables, so scripts see each of them through an empty proxy
+ * that reads through (__index) and refuses writes (__newindex); pairs,
+ * next, rawget, rawset and setmetatable look through a proxy to its table
+ * (registry RO_TABLES: proxy -> table), so iterating the globals works. */
+#define RO_TABLES "fr_readonly_tables"
+
+/* The table behind a proxy at idx, or the value itself (pushed). */
+static int push_target(lua_State *L, int idx)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, RO_TABLES);
+    lua_pushvalue(L, idx);
+    lua_rawget(L, -2);
+    lua_remove(L, -2);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, idx);
+        return 0;
+    }
+    return 1;
+}
+
+static int ro_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    push_target(L, 1);
+    lua_replace(L, 1);
+    if (lua_next(L, 1))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+static int ro_pairs(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_pushvalue(L, lua_upvalueindex(1)); /* ro_next */
+    push_target(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int ro_rawget(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    push_target(L, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+static int ro_refuse(lua_State *L)
+{
+    return luaL_error(L, "Attempt to modify a readonly table");
+}
+
+/* rawset and setmetatable on a proxy: refused with Redis' text, without
+ * a position (its check is in the C function, not on the script's line). */
+static void check_writable(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (push_target(L, 1)) {
+        lua_pushstring(L, "Attempt to modify a readonly table");
+        lua_error(L);
+    }
+    lua_pop(L, 1);
+}
+
+static int ro_rawset(lua_State *L)
+{
+    check_writable(L);
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+static int ro_setmetatable(lua_State *L)
+{
+    check_writable(L);
+    lua_pushvalue(L, lua_upvalueindex(1)); /* the library's setmetatable */
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* Replace the table on top of the stack by its read-only proxy. */
+static void make_proxy(lua_State *L)
+{
+    lua_newtable(L); /* the proxy */
+    lua_newtable(L); /* its metatable */
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, ro_refuse);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0); /* getmetatable says nothing of the table behind */
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_getfield(L, LUA_REGISTRYINDEX, RO_TABLES);
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -4);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    lua_remove(L, -2);
+}
+
+static void set_global_fn(lua_State *L, const char *name, lua_CFunction f, const char *upvalue)
+{
+    int n = 0;
+    if (upvalue) {
+        lua_getfield(L, LUA_GLOBALSINDEX, upvalue);
+        n = 1;
+    }
+    lua_pushcclosure(L, f, n);
+    lua_setfield(L, -2, name);
+}
+
+/* Every table among the globals, and the globals themselves, behind a
+ * proxy; the globals' proxy is _G and the environment of scripts
+ * (fr__lua_protect_env). */
+static void protect_globals(lua_State *L)
+{
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, RO_TABLES);
+    lua_pushnil(L);
+    while (lua_next(L, LUA_GLOBALSINDEX)) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        if (lua_istable(L, -1) && !(k && !strcmp(k, "_G"))) {
+            make_proxy(L);
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, LUA_GLOBALSINDEX); /* an existing key: next goes on */
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
+    lua_pushcfunction(L, ro_next);
+    lua_setfield(L, -2, "next");
+    set_global_fn(L, "pairs", ro_pairs, "next");
+    set_global_fn(L, "rawget", ro_rawget, NULL);
+    set_global_fn(L, "rawset", ro_rawset, NULL);
+    set_global_fn(L, "setmetatable", ro_setmetatable, "setmetatable");
+    lua_pushvalue(L, -1);
+    make_proxy(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "fr_globals_proxy");
+    lua_pushstring(L, "_G");
+    lua_insert(L, -2);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+void fr__lua_protect_env(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, "fr_globals_proxy");
+    lua_setfenv(L, -2);
 }
 
 static void open_lib(lua_State *L, lua_CFunction f, const char *name)
@@ -234,5 +400,6 @@ lua_State *fr__lua_new(fr_scripting *s)
     lua_pushcfunction(L, g_index);
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, LUA_GLOBALSINDEX);
+    protect_globals(L);
     return L;
 }

@@ -123,16 +123,23 @@ static void put_int(fr_buf *b, int64_t v, int big, size_t size)
     fr__buf_append(b, buf, size);
 }
 
-static void put_raw(fr_buf *b, const void *p, size_t size, int big)
+/* size bytes from p into tmp, reversed for big endian (the host is
+ * little endian): a float's or double's bytes both ways. */
+static void copy_raw(unsigned char *tmp, const void *p, size_t size, int big)
 {
-    unsigned char tmp[16];
     memcpy(tmp, p, size);
-    if (big) /* the host is little endian */
+    if (big)
         for (size_t i = 0; i < size / 2; i++) {
             unsigned char t = tmp[i];
             tmp[i] = tmp[size - 1 - i];
             tmp[size - 1 - i] = t;
         }
+}
+
+static void put_raw(fr_buf *b, const void *p, size_t size, int big)
+{
+    unsigned char tmp[16];
+    copy_raw(tmp, p, size, big);
     fr__buf_append(b, tmp, size);
 }
 
@@ -290,31 +297,15 @@ static int l_unpack(lua_State *L)
         case 'x':
             break;
         case 'f': {
-            unsigned char tmp[sizeof(float)];
-            memcpy(tmp, data + pos, sizeof tmp);
-            if (h.big)
-                for (size_t i = 0; i < sizeof tmp / 2; i++) {
-                    unsigned char t = tmp[i];
-                    tmp[i] = tmp[sizeof tmp - 1 - i];
-                    tmp[sizeof tmp - 1 - i] = t;
-                }
             float v;
-            memcpy(&v, tmp, sizeof v);
+            copy_raw((unsigned char *)&v, data + pos, sizeof v, h.big);
             lua_pushnumber(L, v);
             n++;
             break;
         }
         case 'd': {
-            unsigned char tmp[sizeof(double)];
-            memcpy(tmp, data + pos, sizeof tmp);
-            if (h.big)
-                for (size_t i = 0; i < sizeof tmp / 2; i++) {
-                    unsigned char t = tmp[i];
-                    tmp[i] = tmp[sizeof tmp - 1 - i];
-                    tmp[sizeof tmp - 1 - i] = t;
-                }
             double v;
-            memcpy(&v, tmp, sizeof v);
+            copy_raw((unsigned char *)&v, data + pos, sizeof v, h.big);
             lua_pushnumber(L, v);
             n++;
             break;

@@ -34,11 +34,11 @@ void fr__fcall(fr_conn *c, int ro);
 /* INFO's scripting fields of the Memory section, appended to o. */
 void fr__script_info_memory(fr_server *srv, fr_buf *o);
 
-/* Inspection for the public API (fr_script_*): each calls fn once per
- * cached script (sha, body) or function (library, name, flags text). */
+/* Inspection for the public API (fr_script_*): calls fn once per cached
+ * script (sha, body, body length) or, with functions, per function
+ * (library, name, name length). */
 typedef void fr_script_visit_fn(void *ctx, const char *a, const char *b, size_t blen);
-void fr__script_each(fr_server *srv, fr_script_visit_fn *fn, void *ctx);
-void fr__function_each(fr_server *srv, fr_script_visit_fn *fn, void *ctx);
+void fr__script_each(fr_server *srv, int functions, fr_script_visit_fn *fn, void *ctx);
 /* Cache a script as SCRIPT LOAD would; sha_out gets its SHA. 0, or -1
  * with Redis' error text in err. */
 int fr__script_load(fr_server *srv, const char *body, size_t len, char sha_out[41], char *err,

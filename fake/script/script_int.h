@@ -83,6 +83,13 @@ typedef struct fr_scripting {
 
 /* The state (and the Lua state) of srv, made on first use. */
 fr_scripting *fr__scripting(fr_server *srv);
+/* EVAL's and FCALL's numkeys (argv[2]) checked against the arguments, with
+ * Redis' errors answered: 1 with *out, or 0. bad_number: the error for a
+ * non-number (NULL: the usual "value is not an integer"). */
+int fr__script_numkeys(fr_conn *c, const char *bad_number, long long *out);
+/* Make the function on top of the stack see the globals read-only, as
+ * Redis 7.0 scripts do (lua_setup.c). */
+void fr__lua_protect_env(lua_State *L);
 /* Set up a fresh Lua state with the sandbox and the redis library. */
 lua_State *fr__lua_new(fr_scripting *s);
 

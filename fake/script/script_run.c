@@ -100,3 +100,24 @@ void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *nam
         fr__busy_stage(s);
     memset(r, 0, sizeof *r);
 }
+
+int fr__script_numkeys(fr_conn *c, const char *bad_number, long long *out)
+{
+    const fr_arg *a = &c->argv[2];
+    if (!bad_number) {
+        if (!fr__arg_ll(c, a, out))
+            return 0;
+    } else if (!fr__str2ll(a->p, a->len, out)) {
+        fr__add_error(c, bad_number);
+        return 0;
+    }
+    if (*out > c->argc - 3) {
+        fr__add_error(c, "Number of keys can't be greater than number of args");
+        return 0;
+    }
+    if (*out < 0) {
+        fr__add_error(c, "Number of keys can't be negative");
+        return 0;
+    }
+    return 1;
+}

@@ -133,12 +133,11 @@ static int tracking_on(const fr_conn *c)
     return c && c->track && (c->track->flags & FR_TRK_ON);
 }
 
-static void on_modified(void *ctx, int db, const char *k, size_t n)
+/* Tell the clients that read key k, and forget it. A modification's
+ * message to the client running the command waits for its reply; the
+ * table's limit (after the reply) sends at once (deferred 0). */
+static void invalidate_key(struct fr_tracking *t, const char *k, size_t n, int deferred)
 {
-    struct fr_tracking *t = ctx;
-    (void)db;
-    if (fr__dict_size(&t->prefixes))
-        fr__trk_bcast_key(t, k, n, t->current ? t->current->id : 0);
     fr_dict_entry *e = fr__dict_find(&t->table, k, n);
     if (!e)
         return;
@@ -156,11 +155,50 @@ static void on_modified(void *ctx, int db, const char *k, size_t n)
             continue;
         if ((c->track->flags & FR_TRK_NOLOOP) && c == t->current)
             continue;
-        to_client(t, c, k, n);
+        if (deferred)
+            to_client(t, c, k, n);
+        else
+            send_one(c, k, n);
     }
     fr__dict_iter_end(&it);
     t->items -= fr__dict_size(ids);
     fr__dict_delete(&t->table, k, n);
+}
+
+static void on_modified(void *ctx, int db, const char *k, size_t n)
+{
+    struct fr_tracking *t = ctx;
+    (void)db;
+    if (fr__dict_size(&t->prefixes))
+        fr__trk_bcast_key(t, k, n, t->current ? t->current->id : 0);
+    invalidate_key(t, k, n, 1);
+}
+
+/* Over tracking-table-max-keys (0: no limit), random keys are invalidated
+ * after a command (Redis: before the loop sleeps): at most 100 per run, 100 more for
+ * each run in a row that could not get under it. */
+static void limit_table(struct fr_tracking *t)
+{
+    size_t max = (size_t)t->srv->cfg.tracking_table_max_keys;
+    if (!max || !t->clients || fr__dict_size(&t->table) <= max) {
+        t->over_limit_runs = 0;
+        return;
+    }
+    for (int effort = 100 * (t->over_limit_runs + 1); effort > 0; effort--) {
+        fr_dict_entry *e = fr__dict_random(&t->table);
+        if (!e)
+            break;
+        /* the key is freed with its entry: invalidate from a copy */
+        size_t n = e->klen;
+        char *k = fr__xmemdup(e->key, n);
+        invalidate_key(t, k, n, 0);
+        free(k);
+        if (fr__dict_size(&t->table) <= max) {
+            t->over_limit_runs = 0;
+            return;
+        }
+    }
+    t->over_limit_runs++;
 }
 
 /* One null invalidation per FLUSHDB/FLUSHALL to every tracking client,
@@ -243,8 +281,10 @@ static void stage_after(fr_server *srv)
 {
     struct fr_tracking *t = srv->tracking;
     fr_conn *c = t->current;
-    if (!c)
+    if (!c) {
+        limit_table(t);
         return;
+    }
     t->current = NULL;
     for (size_t i = 0; i < t->nself; i++)
         send_one(c, t->self[i].key, t->self[i].len);
@@ -252,6 +292,7 @@ static void stage_after(fr_server *srv)
     /* CLIENT CACHING lasts one command (all of MULTI ... EXEC) */
     if (c->track && !(c->flags & FR_CONN_MULTI) && !t->current_client_cmd)
         c->track->flags &= ~(unsigned)FR_TRK_CACHING;
+    limit_table(t);
 }
 
 static void free_conn_state(fr_conn *c)

@@ -74,6 +74,7 @@ struct fr_tracking {
     int bcast_armed;
     uint64_t flush_cmds; /* stats.commands at the last flush seen */
     int flush_db;        /* and its database */
+    int over_limit_runs; /* commands that began over tracking-table-max-keys */
 };
 
 /* CLIENT TRACKING ON for c with the given FR_TRK_* options, redirect id

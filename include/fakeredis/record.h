@@ -95,8 +95,9 @@ enum {
  * Connections already open are recorded from now on (a CONNECT event is
  * written for each of them first). Fails with FR_ERR_STATE if a recording
  * is already running, FR_ERR_IO if path cannot be opened or written (the
- * detail is in fr_server_errstr()), FR_ERR_ARG for a NULL or empty
- * argument. Any thread (marshalled onto the loop).
+ * detail is in fr_server_errstr()), FR_ERR_ARG for a NULL server, or a
+ * NULL or empty path (fr_server_errstr() says so). Any thread (marshalled
+ * onto the loop).
  */
 FR_API int fr_record_start(fr_server *srv, const char *path);
 

@@ -113,6 +113,44 @@ static void test_acl_log_entries(void **state)
     redisFree(admin);
 }
 
+/* A command a script calls is checked against the caller's user: the
+ * script fails, the command did nothing, and the ACL log says "lua" with
+ * the caller's connection (cmd=eval). */
+static void test_script_calls_checked(void **state)
+{
+    fr_server *srv = *state;
+    redisContext *admin = tu_connect(srv);
+    tu_cmd_ok(admin, "ACL SETUSER sc on nopass +eval +get ~s*");
+    redisContext *c = tu_connect(srv);
+    tu_cmd_ok(c, "AUTH sc x");
+    redisReply *r = tu_cmd(c, "EVAL %s 0", "return redis.call('set','s1','v')");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    assert_non_null(
+        strstr(r->str, "ERR The user executing the script can't run this command or subcommand"));
+    freeReplyObject(r);
+    assert_int_equal(tu_cmd_int(admin, "EXISTS s1"), 0);
+    r = tu_cmd(c, "EVAL %s 0", "return redis.pcall('get','zz')['err']");
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    assert_string_equal(r->str, "ERR The user executing the script can't access at least one of "
+                                "the keys mentioned in the command arguments");
+    freeReplyObject(r);
+
+    redisReply *log = tu_cmd(admin, "ACL LOG");
+    assert_int_equal(log->elements, 2);
+    const redisReply *key = log->element[0], *cmd = log->element[1];
+    assert_string_equal(field(key, "reason")->str, "key");
+    assert_string_equal(field(key, "object")->str, "zz");
+    assert_string_equal(field(key, "context")->str, "lua");
+    assert_string_equal(field(cmd, "reason")->str, "command");
+    assert_string_equal(field(cmd, "object")->str, "set");
+    assert_string_equal(field(cmd, "context")->str, "lua");
+    assert_string_equal(field(cmd, "username")->str, "sc");
+    assert_non_null(strstr(field(cmd, "client-info")->str, " cmd=eval "));
+    freeReplyObject(log);
+    redisFree(c);
+    redisFree(admin);
+}
+
 static void test_channels(void **state)
 {
     fr_server *srv = *state;
@@ -247,6 +285,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_auth_as_user_and_noperm, fr_fixture_setup,
                                         fr_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_acl_log_entries, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_script_calls_checked, fr_fixture_setup,
                                         fr_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_channels, fr_fixture_setup, fr_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_deleted_user_disconnected, fr_fixture_setup,

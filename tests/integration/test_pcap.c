@@ -29,12 +29,17 @@ static char rec_path[64];
 
 static void replay_clean(const char *path, int port, uint64_t want_compared)
 {
-    fr_replay_options o = {.port = port, .timeout_ms = 2000, .flush = FR_REPLAY_FLUSH_ALL};
+    /* a bound for a reply that never comes, not a pace: a loaded machine
+     * (parallel builds) may take seconds to deliver a push, and a reply
+     * that does come ends the wait at once */
+    fr_replay_options o = {.port = port, .timeout_ms = 15000, .flush = FR_REPLAY_FLUSH_ALL};
     fr_replay_result res;
     assert_int_equal(fr_replay(path, &o, &res), FR_OK);
     for (size_t i = 0; i < res.ndiffs; i++)
-        fprintf(stderr, "diff c%llu %s\n", (unsigned long long)res.diffs[i].conn,
-                res.diffs[i].command);
+        fprintf(stderr, "diff c%llu %s: expected %zu bytes, got %zu: %.*s\n",
+                (unsigned long long)res.diffs[i].conn, res.diffs[i].command,
+                res.diffs[i].expected_len, res.diffs[i].got_len, (int)res.diffs[i].got_len,
+                res.diffs[i].got);
     assert_int_equal(res.differences, 0);
     assert_int_equal(res.skipped, 0);
     if (want_compared)

@@ -139,6 +139,11 @@ static char *record_session(session *s, int with_fault)
     char *path = tmp_path(with_fault ? "fault" : "plain");
     assert_int_equal(fr_record_start(srv, path), FR_OK);
     assert_int_equal(fr_record_start(srv, path), FR_ERR_STATE);
+    assert_string_equal(fr_server_errstr(srv), "a recording is already running");
+    assert_int_equal(fr_record_start(srv, ""), FR_ERR_ARG);
+    assert_string_equal(fr_server_errstr(srv), "fr_record_start: the path is empty");
+    assert_int_equal(fr_record_start(srv, NULL), FR_ERR_ARG);
+    assert_string_equal(fr_server_errstr(srv), "fr_record_start: the path is empty");
     run_session(srv, s, with_fault);
     assert_int_equal(fr_wait_until(no_clients, srv, TU_WAIT_MS), FR_OK);
     /* stopping the server ends the recording: every connection it still

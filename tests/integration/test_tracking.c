@@ -199,6 +199,36 @@ static void test_expiry_invalidates(void **state)
     close(t);
 }
 
+/* Over tracking-table-max-keys, a random key is invalidated (and
+ * forgotten) after the command that went over, once its reply is out. */
+static void test_table_limit(void **state)
+{
+    fr_server *srv = *state;
+    int t = connect3(srv);
+    cmd_expect(t, "CONFIG SET tracking-table-max-keys 1\r\n", "+OK\r\n");
+    cmd_expect(t, "CLIENT TRACKING on\r\n", "+OK\r\n");
+    cmd_expect(t, "MSET a 1 b 2\r\n", "+OK\r\n");
+    cmd_expect(t, "GET a\r\n", "$1\r\n1\r\n");
+    assert_true(rs_quiet_for(t, 20)); /* one key: within the limit */
+    cmd_expect(t, "GET b\r\n", "$1\r\n2\r\n");
+    char buf[128];
+    read_until(t, buf, sizeof buf, "\r\n*1\r\n$1\r\n");
+    assert_string_equal(buf, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\n");
+    read_until(t, buf, sizeof buf, "\r\n");
+    assert_true(!strcmp(buf, "a\r\n") || !strcmp(buf, "b\r\n"));
+    long long keys = 0;
+    assert_int_equal(fr_tracking_counts(srv, NULL, &keys, NULL, NULL), FR_OK);
+    assert_int_equal(keys, 1);
+    /* 0 is no limit */
+    cmd_expect(t, "CONFIG SET tracking-table-max-keys 0\r\n", "+OK\r\n");
+    cmd_expect(t, "GET a\r\n", "$1\r\n1\r\n");
+    cmd_expect(t, "GET b\r\n", "$1\r\n2\r\n");
+    assert_true(rs_quiet_for(t, 20));
+    assert_int_equal(fr_tracking_counts(srv, NULL, &keys, NULL, NULL), FR_OK);
+    assert_int_equal(keys, 2);
+    close(t);
+}
+
 /* What a reconnect test checks: the client named "cache" had tracking
  * on; after the fake drops it, the new connection must have it again. */
 static void test_reconnect_state(void **state)
@@ -253,6 +283,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bcast_batch, fr_fixture_setup, fr_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_expiry_invalidates, fr_fixture_setup_frozen,
                                         fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_table_limit, fr_fixture_setup, fr_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_state, fr_fixture_setup,
                                         fr_fixture_teardown),
     };

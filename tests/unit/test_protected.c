@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "types.h"
 
 static void refuses_bind(void **state)
 {
@@ -24,10 +25,18 @@ static void refuses_bind(void **state)
         const char *bind;
         int refused;
     } cases[] = {
-        {NULL, 0},           {"127.0.0.1", 0},       {"127.1.2.3", 0},
-        {"::1", 0},          {"::ffff:127.0.0.1", 0}, {"0.0.0.0", 1},
-        {"::", 1},           {"192.0.2.1", 1},       {"10.0.0.1", 1},
-        {"2001:db8::1", 1},  {"::ffff:10.0.0.1", 1}, {"128.0.0.1", 1},
+        {NULL, 0},
+        {"127.0.0.1", 0},
+        {"127.1.2.3", 0},
+        {"::1", 0},
+        {"::ffff:127.0.0.1", 0},
+        {"0.0.0.0", 1},
+        {"::", 1},
+        {"192.0.2.1", 1},
+        {"10.0.0.1", 1},
+        {"2001:db8::1", 1},
+        {"::ffff:10.0.0.1", 1},
+        {"128.0.0.1", 1},
         /* not an address: listening refuses it with its own error */
         {"not-an-address", 0},
     };
@@ -86,11 +95,44 @@ static void denies_peer(void **state)
     assert_null(memchr(fr__err_denied, '\n', n - 1));
 }
 
+/* At run time the question is whether the default user is nopass: a
+ * password given by ACL SETUSER default >pw (acl/ keeps default_nopass)
+ * counts as much as requirepass. An accepted socket whose peer can't be
+ * known (fd -1) on a reachable listener is denied only then. */
+static void default_user_password(void **state)
+{
+    (void)state;
+    static fr_server srv;
+    static int acl_state;
+    char none[] = "", pw[] = "pw", any[] = "0.0.0.0";
+    srv.cfg.protected_mode = 1;
+    srv.cfg.requirepass = none;
+    srv.bind_addr = any;
+    srv.port = 6379;
+    assert_int_equal(fr__protected_active(&srv), 1);
+    assert_int_equal(fr__protected_denies_fd(&srv, -1), 1);
+    srv.cfg.requirepass = pw;
+    assert_int_equal(fr__protected_active(&srv), 0);
+    /* with users: the default user's own flag, whatever requirepass says */
+    srv.acl = (struct fr_acl *)(void *)&acl_state;
+    srv.cfg.requirepass = none;
+    srv.default_nopass = 0; /* ACL SETUSER default >pw */
+    assert_int_equal(fr__protected_active(&srv), 0);
+    assert_int_equal(fr__protected_denies_fd(&srv, -1), 0);
+    srv.cfg.requirepass = pw;
+    srv.default_nopass = 1; /* ACL SETUSER default nopass */
+    assert_int_equal(fr__protected_active(&srv), 1);
+    assert_int_equal(fr__protected_denies_fd(&srv, -1), 1);
+    srv.cfg.protected_mode = 0;
+    assert_int_equal(fr__protected_active(&srv), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(refuses_bind),
         cmocka_unit_test(denies_peer),
+        cmocka_unit_test(default_user_password),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
