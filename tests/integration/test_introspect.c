@@ -546,10 +546,14 @@ static void test_maxmemory_volatile_ttl(void **state)
     assert_true(evicted >= 15 && evicted < 100);
     for (int i = 0; i < 100; i++)
         assert_int_equal(tu_cmd_int(c, "EXISTS persist:%03d", i), 1);
-    /* what went is (nearly) the soonest: sampling 5 of the volatile keys
-     * per round, the last third never goes */
+    /* what went is (nearly) the soonest. Sampling is random (5 keys a round
+     * into a pool of 16), so a key of the last third can go when a round's
+     * sample holds no sooner one: rare, but certain for some seeds, so a few
+     * are allowed; a policy that ignored the TTL takes about ten */
+    int late_gone = 0;
     for (int i = 70; i < 100; i++)
-        assert_int_equal(tu_cmd_int(c, "EXISTS vol:%03d", i), 1);
+        late_gone += tu_cmd_int(c, "EXISTS vol:%03d", i) == 0;
+    assert_true(late_gone <= 3);
     /* one message per eviction, naming keys among the soonest to expire */
     long long sum = 0;
     for (long long i = 0; i < evicted; i++) {
