@@ -160,6 +160,7 @@ int fr_group_failover(fr_group *g)
     if (!g->sentinel)
         return do_failover(g);
     sentinel_job j = {g, NULL, FR_OK, 0, 0};
+    fr_server *old = fr_group_master(g);
     int st = fr__run_on_loop(g->sentinel, epoch_on_loop, &j);
     uint64_t before = j.epoch;
     if (st == FR_OK)
@@ -170,10 +171,24 @@ int fr_group_failover(fr_group *g)
     int64_t deadline = fr__mono_ms() + 10000;
     while ((st = fr__run_on_loop(g->sentinel, epoch_on_loop, &j)) == FR_OK) {
         if (j.state == FR_SEN_FO_NONE)
-            return j.epoch > before ? FR_OK : FR_ERR_STATE;
+            break;
         if (fr__mono_ms() >= deadline)
             return FR_ERR_TIMEOUT;
         nap_1ms();
+    }
+    if (st != FR_OK || j.epoch <= before)
+        return st != FR_OK ? st : FR_ERR_STATE;
+    /* and until a running old master follows (+convert-to-slave): before
+     * that it still takes writes the new master never sees */
+    for (int i = 0; old && i < g->n; i++) {
+        if (g->srv[i] != old || g->killed[i])
+            continue;
+        probe p = {0};
+        while ((st = look(old, &p)) == FR_OK && !(p.is_replica && p.link_up)) {
+            if (fr__mono_ms() >= deadline)
+                return FR_ERR_TIMEOUT;
+            nap_1ms();
+        }
     }
     return st;
 }

@@ -66,8 +66,9 @@ FR_API int fr_group_start(const fr_group_options *opts, fr_group **out);
 FR_API fr_server *fr_group_sentinel(const fr_group *g);
 
 /** Fail over. With a Sentinel: SENTINEL FAILOVER mymaster, and wait (at
- *  most 10 s) until its failover ended (+switch-master; the old master,
- *  when it runs, is turned into a replica a moment later). Without: promote
+ *  most 10 s) until its failover ended (+switch-master) and the old
+ *  master, when it runs, follows the new one (+convert-to-slave; before
+ *  that, as in Redis, it still takes writes). Without: promote
  *  a replica in sync (REPLICAOF NO ONE) and point every other running
  *  server at it. FR_OK; FR_ERR_STATE when no replica can be promoted or
  *  a failover already runs; FR_ERR_TIMEOUT. Any thread. */
