@@ -236,12 +236,12 @@ static void s_pending(fr_conn *c)
 
 static void s_is_down(fr_conn *c)
 {
-    long long epoch;
-    if (!fr__arg_ll(c, &c->argv[4], &epoch))
+    long long port, epoch;
+    if (!fr__arg_ll(c, &c->argv[3], &port) || !fr__arg_ll(c, &c->argv[4], &epoch))
         return;
     char ip[64];
     snprintf(ip, sizeof ip, "%.*s", (int)c->argv[2].len, c->argv[2].p);
-    fr_sen_master *m = fr__sentinel_find_addr(c->srv->sentinel, ip, atoi(c->argv[3].p));
+    fr_sen_master *m = fr__sentinel_find_addr(c->srv->sentinel, ip, (int)port);
     const fr_arg *runid = &c->argv[5];
     int star = runid->len == 1 && runid->p[0] == '*';
     if (m && m->inst.sdown && !star && (uint64_t)epoch > m->leader_epoch) {
@@ -260,14 +260,22 @@ static void s_is_down(fr_conn *c)
 static void s_monitor(fr_conn *c)
 {
     long long port, quorum;
-    if (!fr__arg_ll(c, &c->argv[4], &port) || !fr__arg_ll(c, &c->argv[5], &quorum))
+    if (!fr__arg_ll(c, &c->argv[5], &quorum))
         return;
     if (quorum <= 0) {
         fr__add_error(c, "Quorum must be 1 or greater.");
         return;
     }
-    if (port <= 0 || port > 65535) {
-        fr__add_error(c, "Invalid port number");
+    char tmp[32], *end;
+    snprintf(tmp, sizeof tmp, "%.*s", (int)(c->argv[4].len < 31 ? c->argv[4].len : 31),
+             c->argv[4].p);
+    port = strtoll(tmp, &end, 10);
+    if (!c->argv[4].len || *end) {
+        fr__add_error(c, "Invalid port");
+        return;
+    }
+    if (port < 0 || port > 65535) {
+        fr__add_error(c, "Invalid port number.");
         return;
     }
     char name[96], ip[64];
@@ -382,8 +390,12 @@ static void s_config(fr_conn *c)
     }
     const fr_arg *v = &c->argv[4];
     int yes = fr__arg_is(v, "yes"), no = fr__arg_is(v, "no");
-    if ((fr__arg_is(k, "resolve-hostnames") || fr__arg_is(k, "announce-hostnames")) &&
-        (yes || no)) {
+    if (fr__arg_is(k, "resolve-hostnames") || fr__arg_is(k, "announce-hostnames")) {
+        if (!yes && !no) {
+            fr__add_errorf(c, "Invalid value '%.*s' to SENTINEL CONFIG SET '%.*s'", (int)v->len,
+                           v->p, (int)k->len, k->p);
+            return;
+        }
         *(fr__arg_is(k, "resolve-hostnames") ? &s->resolve_hostnames : &s->announce_hostnames) =
             yes;
     } else if (fr__arg_is(k, "announce-ip")) {
