@@ -229,7 +229,7 @@ static void sentinel_setup_on_loop(fr_server *sentinel, void *arg)
     }
     fr_sen_master *m = fr__sentinel_find(sentinel->sentinel, "mymaster", 8);
     m->down_after = j->opts->sentinel_down_after_ms > 0 ? j->opts->sentinel_down_after_ms : 1000;
-    fr__sentinel_retime(sentinel->sentinel);
+    /* the first tick, due at once, times the probes from it */
     /* what the Sentinel would learn from the master's INFO: known at once */
     for (int i = 1; i < g->n; i++)
         fr__sentinel_add_replica(m, "127.0.0.1", fr_server_port(g->srv[i]));

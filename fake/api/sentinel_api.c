@@ -21,8 +21,7 @@ static void monitor_on_loop(fr_server *srv, void *arg)
     j->rc = rc < 0 ? FR_ERR_STATE : FR_OK;
     fr_sen_master *m = fr__sentinel_find(srv->sentinel, j->name, strlen(j->name));
     if (rc == 0 && m && j->down_after > 0) {
-        m->down_after = j->down_after;
-        fr__sentinel_retime(srv->sentinel);
+        m->down_after = j->down_after; /* the first tick, due at once, times from it */
     }
 }
 

@@ -159,7 +159,9 @@ int fr__sentinel_monitor(fr_server *srv, const fr_sentinel_hooks *h, const char 
     m->down_after = 30000; /* Redis' defaults */
     m->failover_timeout = 180000;
     s->masters[s->nmasters++] = m;
-    fr__sentinel_retime(s);
+    /* look at once rather than a period from now: a test starts here */
+    struct timeval now = {0, 0};
+    evtimer_add(s->tick, &now);
     return 0;
 }
 

@@ -187,7 +187,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     fr_sen_inst *i = arg;
     if (what & BEV_EVENT_CONNECTED) {
         i->connected = 1;
-        i->last_ping_at = i->info_asked = 0; /* ping and ask at once */
+        i->last_ping_at = i->info_asked = 0;
+        fr__sen_link_tick(i, fr__mono_ms()); /* ping and ask at once */
         return;
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
