@@ -12,6 +12,9 @@
  * it should be idempotent (SET, not INCR): a connection lost after the
  * server ran it but before the reply came cannot tell.
  *
+ * As with any hiredis program, ignore SIGPIPE: a write to a server that
+ * just died must fail, not kill the process.
+ *
  * Compile flag that breaks it on purpose (its tests must then fail):
  *   SENTINEL_FOLLOW_NO_REASK   asks the Sentinel once, keeps that address */
 #ifndef SENTINEL_FOLLOW_H
