@@ -56,8 +56,8 @@ static void sec_server(fr_server *srv, fr_buf *o)
                    "uptime_in_seconds:%lld\r\nuptime_in_days:%lld\r\nhz:%lld\r\n"
                    "configured_hz:%lld\r\nexecutable:fakeredis\r\nconfig_file:\r\n"
                    "io_threads_active:0\r\nfakeredis:1\r\n",
-                   FR_REDIS_VERSION, srv->sentinel ? "sentinel" : "standalone", (long)getpid(), (unsigned long long)srv->start_ms,
-                   (unsigned long long)(uintptr_t)srv, srv->port,
+                   FR_REDIS_VERSION, srv->sentinel ? "sentinel" : "standalone", (long)getpid(),
+                   (unsigned long long)srv->start_ms, (unsigned long long)(uintptr_t)srv, srv->port,
                    (long long)fr__clock_us(&srv->clock), up, up / 86400, srv->cfg.hz,
                    srv->cfg.hz);
 }
