@@ -27,7 +27,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     static fixture f;
-    fr_group_options o = {.replicas = 2, .sentinel = 1, .sentinel_down_after_ms = 200};
+    fr_group_options o = {.replicas = 2, .sentinel = 1}; /* down-after 1000 ms */
     if (fr_group_start(&o, &f.g) != FR_OK)
         return -1;
     sf_config cfg = {.sentinel_host = "127.0.0.1",
@@ -89,6 +89,10 @@ static void test_killed_master(void **state)
     write_keys(f->c, 0, 50);
     int first = sf_master_port(f->c);
     assert_int_equal(fr_group_wait_synced(f->g, 2000), FR_OK);
+    /* a quick verdict, so the client's wait is short */
+    assert_int_equal(
+        fr_sentinel_set(fr_group_sentinel(f->g), "mymaster", "down-after-milliseconds", "200"),
+        FR_OK);
     assert_int_equal(fr_group_kill(f->g, 0), FR_OK);
     write_keys(f->c, 50, 100); /* refused until the Sentinel fails over */
     assert_int_not_equal(sf_master_port(f->c), first);

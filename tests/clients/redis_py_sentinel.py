@@ -54,6 +54,29 @@ def retrying(fn, what):
             time.sleep(0.02)
 
 
+def wait_master_moves(sentinel, old):
+    deadline = time.monotonic() + 10
+    while True:
+        now = sentinel.discover_master("mymaster")
+        if now != old:
+            return now
+        assert time.monotonic() < deadline, "the failover never ended"
+        time.sleep(0.01)
+
+
+def wait_replica_of(addr, master):
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            role = redis.Redis(host=addr[0], port=addr[1]).execute_command("ROLE")
+            if role[0] == b"slave" and role[2] == master[1] and role[3] == b"connected":
+                return
+        except redis.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, f"{addr} never became a replica of {master}"
+        time.sleep(0.01)
+
+
 def run(ports):
     sport = ports[-1]
     sentinel = Sentinel([("127.0.0.1", sport)], socket_timeout=1.0)
@@ -76,12 +99,14 @@ def run(ports):
     first = sentinel.discover_master("mymaster")
     assert first == ("127.0.0.1", ports[0]), first
 
-    # 1. a manual failover: the old master's clients are dropped, it
-    # becomes a replica (-READONLY until the client asks again)
+    # 1. a manual failover. Until the Sentinel turned the old master into a
+    # replica (dropping its clients), the old master still takes writes a
+    # failover would lose, in Redis as here: a client waits for that (a
+    # write there would fail its WAIT 2: its replicas have moved)
     direct.sentinel_failover("mymaster")
+    second = wait_master_moves(sentinel, first)
+    wait_replica_of(first, second)
     write_batch(50, 50)
-    second = sentinel.discover_master("mymaster")
-    assert second != first, "SENTINEL FAILOVER did not move the master"
 
     # 2. the master goes down for 2 s (connects refused): the Sentinel
     # sees it down and fails over; the client follows on its own
@@ -92,18 +117,8 @@ def run(ports):
     write_batch(100, 50)
     third = sentinel.discover_master("mymaster")
     assert third != second, "no failover after the master went down"
-
     # the old master is back, as a replica of the new one
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            role = redis.Redis(host=second[0], port=second[1]).execute_command("ROLE")
-            if role[0] == b"slave" and role[2] == third[1]:
-                break
-        except redis.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "the old master never became a replica"
-        time.sleep(0.02)
+    wait_replica_of(second, third)
 
     for k, v in acked.items():
         got = retrying(lambda: master.get(k), f"GET {k}")
