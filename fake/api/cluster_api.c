@@ -19,6 +19,7 @@ struct fr_cluster {
     int owner[FR_CLUSTER_SLOTS];
     int mig_from[FR_CLUSTER_SLOTS]; /* -1: not migrating */
     int mig_to[FR_CLUSTER_SLOTS];
+    struct fr_cluster_bus *bus; /* PUBLISH reaches every node */
 };
 
 typedef struct setup_job {
@@ -35,6 +36,8 @@ static void setup_on_loop(fr_server *srv, void *arg)
         ids[i] = j->cl->ids[i];
     }
     j->rc = fr__cluster_setup(srv, j->me, j->cl->n, ips, j->cl->ports, ids, j->cl->owner);
+    if (j->rc == 0)
+        fr__cluster_bus_join(srv, j->cl->bus);
 }
 
 int fr_cluster_keyslot(const char *key, size_t len)
@@ -65,6 +68,7 @@ void fr_cluster_stop(fr_cluster *cl)
         return;
     for (int i = 0; i < cl->n; i++)
         fr_server_stop(cl->srv[i]);
+    fr__cluster_bus_release(cl->bus);
     free(cl);
 }
 
@@ -81,6 +85,7 @@ int fr_cluster_start(const fr_cluster_options *opts, fr_cluster **out)
         so = *opts->server;
     int base_port = so.port;
     fr_cluster *cl = fr__xcalloc(1, sizeof *cl);
+    cl->bus = fr__cluster_bus_new();
     static const char hex[] = "0123456789abcdef";
     uint64_t rng = fr__rng_seed(cl);
     int st = FR_OK;

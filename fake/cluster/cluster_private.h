@@ -18,6 +18,8 @@ struct fr_cluster_view {
     int16_t migrating[FR_CLUSTER_SLOTS]; /* to node index, -1: none */
     int16_t importing[FR_CLUSTER_SLOTS]; /* from node index, -1: none */
     uint64_t epoch;
+    struct fr_cluster_bus *bus;         /* the other nodes (cluster_pubsub.c) */
+    void (*slot_lost)(fr_server *, int); /* a slot this node served moved away */
 };
 
 struct fr_cluster_conn {
