@@ -136,13 +136,14 @@ typedef struct sentinel_job {
     int rc;
     uint64_t epoch;
     int state;
+    int port; /* the replica to promote */
 } sentinel_job;
 
 static void failover_on_loop(fr_server *sentinel, void *arg)
 {
     sentinel_job *j = arg;
     fr_sen_master *m = fr__sentinel_find(sentinel->sentinel, "mymaster", 8);
-    j->rc = !m ? FR_ERR_STATE : fr__sentinel_failover(m) == 0 ? FR_OK : FR_ERR_STATE;
+    j->rc = !m ? FR_ERR_STATE : fr__sentinel_failover_to(m, j->port) == 0 ? FR_OK : FR_ERR_STATE;
 }
 
 static void epoch_on_loop(fr_server *sentinel, void *arg)
@@ -159,8 +160,16 @@ int fr_group_failover(fr_group *g)
         return FR_ERR_ARG;
     if (!g->sentinel)
         return do_failover(g);
-    sentinel_job j = {g, NULL, FR_OK, 0, 0};
+    sentinel_job j = {g, NULL, FR_OK, 0, 0, 0};
     fr_server *old = fr_group_master(g);
+    /* the first replica in sync, as without a Sentinel (tests rely on the
+     * order); SENTINEL FAILOVER on the wire makes Redis' choice */
+    for (int i = 0; i < g->n && !j.port; i++) {
+        probe p = {0};
+        if (g->srv[i] != old && !g->killed[i] && look(g->srv[i], &p) == FR_OK && p.is_replica &&
+            p.link_up)
+            j.port = fr_server_port(g->srv[i]);
+    }
     int st = fr__run_on_loop(g->sentinel, epoch_on_loop, &j);
     uint64_t before = j.epoch;
     if (st == FR_OK)
@@ -207,7 +216,7 @@ static void ready_on_loop(fr_server *sentinel, void *arg)
  * find no replica it can promote, as a real one just started. */
 static int wait_sentinel_ready(fr_group *g, int64_t deadline)
 {
-    sentinel_job j = {g, NULL, FR_OK, 0, 0};
+    sentinel_job j = {g, NULL, FR_OK, 0, 0, 0};
     int st;
     while ((st = fr__run_on_loop(g->sentinel, ready_on_loop, &j)) == FR_OK && !j.state) {
         if (fr__mono_ms() >= deadline)
@@ -307,7 +316,7 @@ int fr_group_start(const fr_group_options *opts, fr_group **out)
     }
     if (st == FR_OK && opts && opts->sentinel) {
         st = fr_server_start(&so, &g->sentinel);
-        sentinel_job j = {g, opts, FR_OK, 0, 0};
+        sentinel_job j = {g, opts, FR_OK, 0, 0, 0};
         if (st == FR_OK)
             st = fr__run_on_loop(g->sentinel, sentinel_setup_on_loop, &j);
         if (st == FR_OK)

@@ -90,6 +90,7 @@ typedef struct fr_sen_master {
     int64_t fo_state_at, fo_start, fo_next_try;
     uint64_t fo_epoch, fo_infos;
     fr_sen_inst *promoted;
+    int fo_prefer_port; /* fr__sentinel_failover_to: this replica if it can be (0: Redis' pick) */
 } fr_sen_master;
 
 struct fr_sentinel {
@@ -123,6 +124,10 @@ void fr__sentinel_retime(struct fr_sentinel *s);
 /* Start a failover (SENTINEL FAILOVER): 0; -1 one runs (-INPROG); -2 no
  * replica can be promoted (-NOGOODSLAVE). */
 int fr__sentinel_failover(fr_sen_master *m);
+/* The same, promoting the replica on 127.0.0.1:port when it can be (a
+ * group's failover promotes its first replica in sync, as without a
+ * Sentinel). */
+int fr__sentinel_failover_to(fr_sen_master *m, int port);
 /* "sdown", "odown" or "ok", as INFO's masterN:status. */
 const char *fr__sentinel_status(const fr_sen_master *m);
 /* "master", "slave,s_down,disconnected" ...: SENTINEL MASTER's flags. */

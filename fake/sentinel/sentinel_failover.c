@@ -9,17 +9,27 @@
 
 #include "sentinel_engine.h"
 
-/* Redis' choice: not down, linked, a replica that answered lately, with a
+/* Redis' choice: not down, a replica that answered lately, with a
  * non-zero priority; then lowest priority, highest offset, lowest runid. */
+static int eligible(const fr_sen_master *m, const fr_sen_inst *r, int64_t now)
+{
+    long long ping_ok = fr__sen_ping_period(m) * 5 + 1000;
+    /* a link that just dropped (its clients were killed) still counts
+     * when the replica answered lately: send_noone waits for the link */
+    return !r->sdown && r->infos && r->role == FR_SEN_ROLE_SLAVE && r->priority &&
+           now - r->last_ok_ping <= ping_ok;
+}
+
 fr_sen_inst *fr__sen_select_replica(fr_sen_master *m)
 {
     fr_sen_inst *best = NULL;
+    for (int k = 0; m->fo_prefer_port && k < m->nreplicas; k++)
+        if (m->replicas[k]->port == m->fo_prefer_port && eligible(m, m->replicas[k], fr__mono_ms()))
+            return m->replicas[k];
     int64_t now = fr__mono_ms();
-    long long ping_ok = fr__sen_ping_period(m) * 5 + 1000;
     for (int k = 0; k < m->nreplicas; k++) {
         fr_sen_inst *r = m->replicas[k];
-        if (r->sdown || !r->connected || !r->infos || r->role != FR_SEN_ROLE_SLAVE ||
-            !r->priority || now - r->last_ok_ping > ping_ok)
+        if (!eligible(m, r, now))
             continue;
         if (!best || r->priority < best->priority ||
             (r->priority == best->priority &&
@@ -45,8 +55,20 @@ static void abort_failover(fr_sen_master *m, const char *why)
         m->replicas[k]->reconf = FR_SEN_RECONF_NONE;
     m->promoted = NULL;
     m->fo_forced = 0;
+    m->fo_prefer_port = 0;
     set_state(m, FR_SEN_FO_NONE);
     m->fo_next_try = fr__mono_ms() + m->failover_timeout * 2; /* as Redis */
+}
+
+int fr__sentinel_failover_to(fr_sen_master *m, int port)
+{
+    if (m->fo_state != FR_SEN_FO_NONE)
+        return -1;
+    m->fo_prefer_port = port;
+    int rc = fr__sentinel_failover(m);
+    if (rc < 0)
+        m->fo_prefer_port = 0;
+    return rc;
 }
 
 int fr__sentinel_failover(fr_sen_master *m)
@@ -126,6 +148,7 @@ static void end_failover(fr_sen_master *m)
     snprintf(ip, sizeof ip, "%s", r->ip);
     fr__sen_event(&m->inst, "+failover-end", NULL);
     m->fo_forced = 0;
+    m->fo_prefer_port = 0;
     fr__sen_switch(m, ip, port); /* frees r */
 }
 
