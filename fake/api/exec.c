@@ -6,7 +6,6 @@
 
 #include "core.h"
 
-
 typedef struct exec_job {
     int argc;
     fr_arg *argv;
@@ -89,7 +88,9 @@ fr_reply *fr_execf(fr_server *srv, const char *fmt, ...)
         }
         p++;
         switch (*p) {
-        case 's': fr__buf_puts(&words, va_arg(ap, const char *)); break;
+        case 's':
+            fr__buf_puts(&words, va_arg(ap, const char *));
+            break;
         case 'b': {
             const char *b = va_arg(ap, const char *);
             size_t bl = va_arg(ap, size_t);
@@ -97,10 +98,16 @@ fr_reply *fr_execf(fr_server *srv, const char *fmt, ...)
             break;
         }
         case 'd':
-        case 'i': fr__buf_put_ll(&words, va_arg(ap, int)); break;
-        case 'u': fr__buf_printf(&words, "%u", va_arg(ap, unsigned)); break;
+        case 'i':
+            fr__buf_put_ll(&words, va_arg(ap, int));
+            break;
+        case 'u':
+            fr__buf_printf(&words, "%u", va_arg(ap, unsigned));
+            break;
         case 'f':
-        case 'g': fr__buf_printf(&words, "%.17g", va_arg(ap, double)); break;
+        case 'g':
+            fr__buf_printf(&words, "%.17g", va_arg(ap, double));
+            break;
         case 'l':
             if (p[1] == 'l' && p[2] == 'd') {
                 fr__buf_put_ll(&words, va_arg(ap, long long));
@@ -115,8 +122,13 @@ fr_reply *fr_execf(fr_server *srv, const char *fmt, ...)
                 fr__buf_putc(&words, 'l');
             }
             break;
-        case '%': fr__buf_putc(&words, '%'); break;
-        default: fr__buf_putc(&words, '%'); fr__buf_putc(&words, *p); break;
+        case '%':
+            fr__buf_putc(&words, '%');
+            break;
+        default:
+            fr__buf_putc(&words, '%');
+            fr__buf_putc(&words, *p);
+            break;
         }
     }
     va_end(ap);

@@ -8,15 +8,19 @@
 #include "commands.h"
 #include "commands_private.h"
 #include "core.h"
+#include "fakeredis/events.h"
 #include "fakeredis/replication.h"
+#include "fakeredis/sentinel.h"
 #include "repl_engine.h"
+#include "sentinel_engine.h"
 
 #define MAX_REPLICAS 16
 
 struct fr_group {
     int n;
     fr_server *srv[1 + MAX_REPLICAS];
-    fr_server *sentinel; /* NULL: none */
+    fr_server *sentinel;                    /* NULL: none */
+    unsigned char killed[1 + MAX_REPLICAS]; /* fr_group_kill, until fr_group_revive */
 };
 
 typedef struct probe {
@@ -69,7 +73,7 @@ fr_server *fr_group_master(const fr_group *g)
     int most = -1;
     for (int i = 0; g && i < g->n; i++) {
         probe p = {0};
-        if (look(g->srv[i], &p) == FR_OK && !p.is_replica && p.replicas > most) {
+        if (!g->killed[i] && look(g->srv[i], &p) == FR_OK && !p.is_replica && p.replicas > most) {
             best = g->srv[i];
             most = p.replicas;
         }
@@ -88,7 +92,7 @@ int fr_group_wait_synced(fr_group *g, int timeout_ms)
         int synced = m && look(m, &mp) == FR_OK;
         for (int i = 0; synced && i < g->n; i++) {
             probe p = {0};
-            if (g->srv[i] == m || look(g->srv[i], &p) != FR_OK)
+            if (g->srv[i] == m || g->killed[i] || look(g->srv[i], &p) != FR_OK)
                 continue;
             if (p.is_replica && (!p.link_up || p.offset < mp.offset || p.pending > 0))
                 synced = 0;
@@ -106,48 +110,48 @@ fr_server *fr_group_sentinel(const fr_group *g)
     return g ? g->sentinel : NULL;
 }
 
-/* Promote the first replica in sync, re-point the others; tell the
- * Sentinel when there is one (sentinel: called on its loop). */
-static int do_failover(fr_group *g, fr_server *sentinel)
+/* Promote the first replica in sync, re-point the others (no Sentinel). */
+static int do_failover(fr_group *g)
 {
     fr_server *old = fr_group_master(g), *target = NULL;
     for (int i = 0; i < g->n && !target; i++) {
         probe p = {0};
-        if (g->srv[i] != old && !fr_server_is_shut_down(g->srv[i]) &&
-            look(g->srv[i], &p) == FR_OK && p.is_replica && p.link_up)
+        if (g->srv[i] != old && !g->killed[i] && look(g->srv[i], &p) == FR_OK && p.is_replica &&
+            p.link_up)
             target = g->srv[i];
     }
     if (!target)
         return FR_ERR_STATE;
     fr_reply_free(fr_execf(target, "REPLICAOF NO ONE"));
-    int tport = fr_server_port(target), ports[MAX_REPLICAS + 1], n = 0;
-    for (int i = 0; i < g->n; i++) {
-        if (g->srv[i] == target || fr_server_is_shut_down(g->srv[i]))
-            continue;
-        fr_reply_free(fr_execf(g->srv[i], "REPLICAOF 127.0.0.1 %d", tport));
-        ports[n++] = fr_server_port(g->srv[i]);
-    }
-    if (sentinel) {
-        fr__sentinel_set_replicas(sentinel, n, ports);
-        fr__sentinel_switch(sentinel, "127.0.0.1", tport);
-    }
+    int tport = fr_server_port(target);
+    for (int i = 0; i < g->n; i++)
+        if (g->srv[i] != target && !g->killed[i])
+            fr_reply_free(fr_execf(g->srv[i], "REPLICAOF 127.0.0.1 %d", tport));
     return FR_OK;
 }
 
-static int sentinel_failover(fr_server *sentinel, void *ctx)
-{
-    return do_failover(ctx, sentinel);
-}
-
-typedef struct failover_job {
+typedef struct sentinel_job {
     fr_group *g;
+    const fr_group_options *opts;
     int rc;
-} failover_job;
+    uint64_t epoch;
+    int state;
+    int port; /* the replica to promote */
+} sentinel_job;
 
 static void failover_on_loop(fr_server *sentinel, void *arg)
 {
-    failover_job *j = arg;
-    j->rc = do_failover(j->g, sentinel);
+    sentinel_job *j = arg;
+    fr_sen_master *m = fr__sentinel_find(sentinel->sentinel, "mymaster", 8);
+    j->rc = !m ? FR_ERR_STATE : fr__sentinel_failover_to(m, j->port) == 0 ? FR_OK : FR_ERR_STATE;
+}
+
+static void epoch_on_loop(fr_server *sentinel, void *arg)
+{
+    sentinel_job *j = arg;
+    fr_sen_master *m = fr__sentinel_find(sentinel->sentinel, "mymaster", 8);
+    j->epoch = m ? m->config_epoch : 0;
+    j->state = m ? m->fo_state : FR_SEN_FO_NONE;
 }
 
 int fr_group_failover(fr_group *g)
@@ -155,32 +159,129 @@ int fr_group_failover(fr_group *g)
     if (!g)
         return FR_ERR_ARG;
     if (!g->sentinel)
-        return do_failover(g, NULL);
-    failover_job j = {g, FR_OK};
-    int st = fr__run_on_loop(g->sentinel, failover_on_loop, &j);
-    return st == FR_OK ? j.rc : st;
+        return do_failover(g);
+    sentinel_job j = {g, NULL, FR_OK, 0, 0, 0};
+    fr_server *old = fr_group_master(g);
+    /* the first replica in sync, as without a Sentinel (tests rely on the
+     * order); SENTINEL FAILOVER on the wire makes Redis' choice */
+    for (int i = 0; i < g->n && !j.port; i++) {
+        probe p = {0};
+        if (g->srv[i] != old && !g->killed[i] && look(g->srv[i], &p) == FR_OK && p.is_replica &&
+            p.link_up)
+            j.port = fr_server_port(g->srv[i]);
+    }
+    int st = fr__run_on_loop(g->sentinel, epoch_on_loop, &j);
+    uint64_t before = j.epoch;
+    if (st == FR_OK)
+        st = fr__run_on_loop(g->sentinel, failover_on_loop, &j);
+    if (st != FR_OK || j.rc != FR_OK)
+        return st != FR_OK ? st : j.rc;
+    /* Redis' failover-timeout bounds each step; 10 s is plenty on loopback */
+    int64_t deadline = fr__mono_ms() + 10000;
+    while ((st = fr__run_on_loop(g->sentinel, epoch_on_loop, &j)) == FR_OK) {
+        if (j.state == FR_SEN_FO_NONE)
+            break;
+        if (fr__mono_ms() >= deadline)
+            return FR_ERR_TIMEOUT;
+        nap_1ms();
+    }
+    if (st != FR_OK || j.epoch <= before)
+        return st != FR_OK ? st : FR_ERR_STATE;
+    /* and until a running old master follows (+convert-to-slave): before
+     * that it still takes writes the new master never sees */
+    for (int i = 0; old && i < g->n; i++) {
+        if (g->srv[i] != old || g->killed[i])
+            continue;
+        probe p = {0};
+        while ((st = look(old, &p)) == FR_OK && !(p.is_replica && p.link_up)) {
+            if (fr__mono_ms() >= deadline)
+                return FR_ERR_TIMEOUT;
+            nap_1ms();
+        }
+    }
+    return st;
 }
 
-typedef struct sentinel_job {
-    fr_group *g;
-} sentinel_job;
+static void ready_on_loop(fr_server *sentinel, void *arg)
+{
+    sentinel_job *j = arg;
+    fr_sen_master *m = fr__sentinel_find(sentinel->sentinel, "mymaster", 8);
+    int ready = m && m->inst.infos > 0 && m->nreplicas == j->g->n - 1;
+    for (int k = 0; ready && k < m->nreplicas; k++)
+        ready = m->replicas[k]->infos > 0;
+    j->state = ready;
+}
+
+/* Until the Sentinel has had INFO from every server: before that it would
+ * find no replica it can promote, as a real one just started. */
+static int wait_sentinel_ready(fr_group *g, int64_t deadline)
+{
+    sentinel_job j = {g, NULL, FR_OK, 0, 0, 0};
+    int st;
+    while ((st = fr__run_on_loop(g->sentinel, ready_on_loop, &j)) == FR_OK && !j.state) {
+        if (fr__mono_ms() >= deadline)
+            return FR_ERR_TIMEOUT;
+        nap_1ms();
+    }
+    return st;
+}
 
 static void sentinel_setup_on_loop(fr_server *sentinel, void *arg)
 {
-    fr_group *g = ((sentinel_job *)arg)->g;
-    int ports[MAX_REPLICAS];
+    sentinel_job *j = arg;
+    fr_group *g = j->g;
+    int quorum = j->opts->sentinel_quorum > 0 ? j->opts->sentinel_quorum : 1;
+    if (fr__sentinel_start(sentinel, "mymaster", "127.0.0.1", fr_server_port(g->srv[0]), quorum) <
+        0) {
+        j->rc = FR_ERR_STATE;
+        return;
+    }
+    fr_sen_master *m = fr__sentinel_find(sentinel->sentinel, "mymaster", 8);
+    m->down_after = j->opts->sentinel_down_after_ms > 0 ? j->opts->sentinel_down_after_ms : 1000;
+    /* the first tick, due at once, times the probes from it */
+    /* what the Sentinel would learn from the master's INFO: known at once */
     for (int i = 1; i < g->n; i++)
-        ports[i - 1] = fr_server_port(g->srv[i]);
-    fr__sentinel_setup(sentinel, "mymaster", "127.0.0.1", fr_server_port(g->srv[0]),
-                       sentinel_failover, g);
-    fr__sentinel_set_replicas(sentinel, g->n - 1, ports);
+        fr__sentinel_add_replica(m, "127.0.0.1", fr_server_port(g->srv[i]));
+}
+
+int fr_group_kill(fr_group *g, int i)
+{
+    if (!g || i < 0 || i >= g->n)
+        return FR_ERR_ARG;
+    if (g->killed[i])
+        return FR_ERR_STATE;
+    /* a crashed process: the port refuses connects, every peer sees a reset */
+    int st = fr_server_set_listening(g->srv[i], 0);
+    fr_kill_filter f = {.reset = 1};
+    if (st == FR_OK)
+        st = fr_server_kill_clients(g->srv[i], &f, NULL);
+    if (st == FR_OK)
+        g->killed[i] = 1;
+    return st;
+}
+
+int fr_group_revive(fr_group *g, int i)
+{
+    if (!g || i < 0 || i >= g->n)
+        return FR_ERR_ARG;
+    if (!g->killed[i])
+        return FR_ERR_STATE;
+    int st = fr_server_set_listening(g->srv[i], 1);
+    if (st == FR_OK)
+        g->killed[i] = 0;
+    return st;
+}
+
+int fr_group_is_killed(const fr_group *g, int i)
+{
+    return g && i >= 0 && i < g->n && g->killed[i];
 }
 
 void fr_group_stop(fr_group *g)
 {
     if (!g)
         return;
-    fr_server_stop(g->sentinel); /* first: its failover reaches the others */
+    fr_server_stop(g->sentinel); /* first: it would see the others go down */
     /* replicas first: the master then has no link to tear down mid-stream */
     for (int i = g->n - 1; i >= 0; i--)
         fr_server_stop(g->srv[i]);
@@ -215,9 +316,11 @@ int fr_group_start(const fr_group_options *opts, fr_group **out)
     }
     if (st == FR_OK && opts && opts->sentinel) {
         st = fr_server_start(&so, &g->sentinel);
-        sentinel_job j = {g};
+        sentinel_job j = {g, opts, FR_OK, 0, 0, 0};
         if (st == FR_OK)
             st = fr__run_on_loop(g->sentinel, sentinel_setup_on_loop, &j);
+        if (st == FR_OK)
+            st = j.rc;
     }
     if (st == FR_OK) {
         int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 5000;
@@ -232,6 +335,8 @@ int fr_group_start(const fr_group_options *opts, fr_group **out)
         }
         if (st == FR_OK)
             st = fr_group_wait_synced(g, timeout);
+        if (st == FR_OK && g->sentinel)
+            st = wait_sentinel_ready(g, deadline);
     }
     if (st != FR_OK) {
         fr_group_stop(g);

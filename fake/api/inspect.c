@@ -158,8 +158,7 @@ int fr_ttl_ms(fr_server *srv, const char *key, int64_t *ttl_ms)
 
 int fr_type(fr_server *srv, const char *key, const char **type)
 {
-    static const char *const names[] = {"none", "string", "list", "set", "zset", "hash",
-                                        "stream"};
+    static const char *const names[] = {"none", "string", "list", "set", "zset", "hash", "stream"};
     if (type)
         *type = NULL;
     if (!srv || !key || !type)

@@ -158,7 +158,8 @@ void fr__cmd_hello(fr_conn *c)
         fr__set_client_name(c, name);
     if (ver)
         c->resp = (int)ver;
-    fr__add_map(c, 7);
+    int sentinel = c->srv->sentinel != NULL; /* a Sentinel's HELLO has no role */
+    fr__add_map(c, sentinel ? 6 : 7);
     fr__add_bulk_cstr(c, "server");
     fr__add_bulk_cstr(c, "redis");
     fr__add_bulk_cstr(c, "version");
@@ -168,9 +169,11 @@ void fr__cmd_hello(fr_conn *c)
     fr__add_bulk_cstr(c, "id");
     fr__add_ll(c, (long long)c->id);
     fr__add_bulk_cstr(c, "mode");
-    fr__add_bulk_cstr(c, "standalone");
-    fr__add_bulk_cstr(c, "role");
-    fr__add_bulk_cstr(c, "master");
+    fr__add_bulk_cstr(c, sentinel ? "sentinel" : "standalone");
+    if (!sentinel) {
+        fr__add_bulk_cstr(c, "role");
+        fr__add_bulk_cstr(c, "master");
+    }
     fr__add_bulk_cstr(c, "modules");
     fr__add_array(c, 0);
 }

@@ -18,6 +18,10 @@ const struct fr_repl_hooks *fr__repl_hooks(void)
 
 void fr__cmd_role(fr_conn *c)
 {
+    if (c->srv->sentinel) {
+        fr__sentinel_role(c);
+        return;
+    }
     fr__repl_role(c);
 }
 

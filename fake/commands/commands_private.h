@@ -263,14 +263,11 @@ const struct fr_repl_hooks *fr__repl_hooks(void);
 
 /* ==== cmd_sentinel.c ==== */
 
-/* Make srv a Sentinel watching one master named name at ip:port (copied);
- * failover(srv, ctx) performs SENTINEL FAILOVER (the caller's: it moves
- * the roles and then calls fr__sentinel_switch). Loop thread. */
-void fr__sentinel_setup(fr_server *srv, const char *name, const char *ip, int port,
-                        int (*failover)(fr_server *srv, void *ctx), void *ctx);
-/* The replicas the Sentinel reports (ip:port each), replacing the list. */
-void fr__sentinel_set_replicas(fr_server *srv, int n, const int *ports);
-/* The master moved: new address, and +switch-master published. */
-void fr__sentinel_switch(fr_server *srv, const char *ip, int port);
+/* Make srv a Sentinel (sentinel/) that answers only redis-sentinel's
+ * commands, and watch the master name at ip:port with quorum. Returns as
+ * fr__sentinel_monitor. Loop thread. */
+int fr__sentinel_start(fr_server *srv, const char *name, const char *ip, int port, int quorum);
+/* ROLE on a Sentinel: ["sentinel", [master names]]. */
+void fr__sentinel_role(fr_conn *c);
 
 #endif

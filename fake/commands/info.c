@@ -14,6 +14,7 @@
 #include "evict_engine.h"
 #include "pubsub_engine.h"
 #include "script_engine.h"
+#include "sentinel_engine.h"
 #include "stats_engine.h"
 #include "tracking_engine.h"
 
@@ -48,15 +49,15 @@ static void sec_server(fr_server *srv, fr_buf *o)
     long long up = (now - srv->start_ms) / 1000;
     fr__buf_printf(o,
                    "# Server\r\nredis_version:%s\r\nredis_git_sha1:00000000\r\n"
-                   "redis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\n"
+                   "redis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:%s\r\n"
                    "os:Linux\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\n"
                    "multiplexing_api:epoll\r\nprocess_id:%ld\r\nprocess_supervised:no\r\n"
                    "run_id:%016llx%024llx\r\ntcp_port:%d\r\nserver_time_usec:%lld\r\n"
                    "uptime_in_seconds:%lld\r\nuptime_in_days:%lld\r\nhz:%lld\r\n"
                    "configured_hz:%lld\r\nexecutable:fakeredis\r\nconfig_file:\r\n"
                    "io_threads_active:0\r\nfakeredis:1\r\n",
-                   FR_REDIS_VERSION, (long)getpid(), (unsigned long long)srv->start_ms,
-                   (unsigned long long)(uintptr_t)srv, srv->port,
+                   FR_REDIS_VERSION, srv->sentinel ? "sentinel" : "standalone", (long)getpid(),
+                   (unsigned long long)srv->start_ms, (unsigned long long)(uintptr_t)srv, srv->port,
                    (long long)fr__clock_us(&srv->clock), up, up / 86400, srv->cfg.hz,
                    srv->cfg.hz);
 }
@@ -193,20 +194,26 @@ static void sec_keyspace(fr_server *srv, fr_buf *o)
     fr__keyspace_info(srv->ks, o);
 }
 
+static void sec_sentinel(fr_server *srv, fr_buf *o)
+{
+    fr__sentinel_info(srv, o);
+}
+
 typedef struct section {
     const char *name;
     void (*render)(fr_server *, fr_buf *);
     int in_default;
+    int sentinel; /* 0: data servers only; 1: also a Sentinel; 2: a Sentinel only */
 } section;
 
 static const section sections[] = {
-    {"server", sec_server, 1},           {"clients", sec_clients, 1},
-    {"memory", sec_memory, 1},           {"persistence", sec_persistence, 1},
-    {"stats", sec_stats, 1},             {"replication", sec_replication, 1},
-    {"cpu", sec_cpu, 1},                 {"modules", sec_modules, 1},
-    {"commandstats", sec_commandstats, 0}, {"errorstats", sec_errorstats, 1},
-    {"latencystats", sec_latencystats, 0}, {"cluster", sec_cluster, 1},
-    {"keyspace", sec_keyspace, 1},
+    {"server", sec_server, 1, 1},           {"clients", sec_clients, 1, 1},
+    {"memory", sec_memory, 1, 0},           {"persistence", sec_persistence, 1, 0},
+    {"stats", sec_stats, 1, 1},             {"replication", sec_replication, 1, 0},
+    {"cpu", sec_cpu, 1, 1},                 {"modules", sec_modules, 1, 0},
+    {"commandstats", sec_commandstats, 0, 1}, {"errorstats", sec_errorstats, 1, 0},
+    {"latencystats", sec_latencystats, 0, 0}, {"sentinel", sec_sentinel, 1, 2},
+    {"cluster", sec_cluster, 1, 0},         {"keyspace", sec_keyspace, 1, 0},
 };
 
 #define NSECTIONS (sizeof sections / sizeof sections[0])
@@ -232,7 +239,7 @@ void fr__info_render(fr_server *srv, int argc, const fr_arg *args, fr_buf *out)
     }
     int n = 0;
     for (size_t i = 0; i < NSECTIONS; i++) {
-        if (!want[i])
+        if (!want[i] || sections[i].sentinel == (srv->sentinel ? 0 : 2))
             continue;
         if (n++)
             fr__buf_puts(out, "\r\n");

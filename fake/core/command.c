@@ -149,6 +149,8 @@ int fr__cmd_visible(const fr_server *srv, const fr_cmd *cmd)
 {
     if ((cmd->flags & FR_CMD_CONTROL) && !srv->cfg.control)
         return 0;
+    if (srv->cmd_filter && !srv->cmd_filter(cmd))
+        return 0;
     return !(cmd->flags & FR_CMD_SENTINEL) || srv->sentinel;
 }
 

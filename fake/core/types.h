@@ -223,7 +223,9 @@ struct fr_server {
     struct fr_proxy *proxy;       /* the upstream Redis (record/proxy.c); NULL: none */
     struct fr_repl *repl;         /* replication (replication/); NULL: a plain master */
     struct fr_cluster_view *cluster;   /* cluster mode (cluster/); NULL: standalone */
-    struct fr_sentinel *sentinel; /* sentinel mode (cmd_sentinel.c); NULL: a data server */
+    struct fr_sentinel *sentinel;      /* sentinel mode (sentinel/); NULL: a data server */
+    /* a mode that knows fewer commands (a Sentinel): 0 hides cmd; NULL: all */
+    int (*cmd_filter)(const struct fr_cmd *cmd);
     struct fr_scripting *scripting; /* Lua scripts and functions (script/); NULL: none yet */
     struct fr_acl *acl;           /* users (acl/); NULL: only default, requirepass */
     int default_locked; /* with acl: the default user has a password or is off */

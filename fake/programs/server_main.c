@@ -27,6 +27,7 @@
 #include "fakeredis/playback.h"
 #include "fakeredis/proxy.h"
 #include "fakeredis/record.h"
+#include "fakeredis/sentinel.h"
 
 static void usage(FILE *f)
 {
@@ -59,6 +60,10 @@ static void usage(FILE *f)
             "                    the fake instead, and log it\n"
             "  --replicas N      also start N replicas of this server (ports --port+1..N,\n"
             "                    or ephemeral with --port 0: listed in --port-file)\n"
+            "  --sentinel        also start a Sentinel watching this server as mymaster\n"
+            "                    (port: after the replicas', or ephemeral with --port 0;\n"
+            "                    the last line of --port-file)\n"
+            "  --sentinel-down-after MS  its down-after-milliseconds (default 1000)\n"
             "  --cluster N       run a cluster of N masters instead (ports --port..+N-1,\n"
             "                    or ephemeral with --port 0: listed in --port-file)\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
@@ -185,6 +190,8 @@ typedef struct args {
     int lenient, strict;  /* --lenient, --strict */
     int replicas;         /* --replicas N */
     int cluster;          /* --cluster N */
+    int sentinel;         /* --sentinel */
+    int sentinel_down_after; /* --sentinel-down-after MS */
 } args;
 
 static void add_config(args *a, char *line)
@@ -332,6 +339,8 @@ static void parse_args(args *a, int argc, char **argv)
             a->opts.no_control = 1;
         } else if (!strcmp(o, "--daemonize")) {
             a->daemonize = 1;
+        } else if (!strcmp(o, "--sentinel")) {
+            a->sentinel = 1;
         } else if (!strcmp(o, "--strict")) {
             a->strict = 1;
         } else if (!strcmp(o, "--lenient")) {
@@ -409,6 +418,16 @@ static void parse_args(args *a, int argc, char **argv)
                 exit(1);
             }
             a->replicas = (int)n;
+            i++;
+        } else if (!strcmp(o, "--sentinel-down-after")) {
+            char *end;
+            long n = v ? strtol(v, &end, 10) : 0;
+            if (!v || !*v || *end || n < 1 || n > 86400000) {
+                fprintf(stderr, "fakeredis-server: bad --sentinel-down-after '%s'\n",
+                        v ? v : "");
+                exit(1);
+            }
+            a->sentinel_down_after = (int)n;
             i++;
         } else if (!strcmp(o, "--cluster")) {
             char *end;
@@ -555,6 +574,30 @@ static int start_replicas(struct event_base *base, const args *a, fr_server *srv
     return rc;
 }
 
+/* --sentinel: a Sentinel on the loop watching srv as mymaster, on the port
+ * after the replicas' (or ephemeral); it learns the replicas from srv's
+ * INFO once the loop runs. */
+static int start_sentinel(struct event_base *base, const args *a, fr_server *srv,
+                          fr_server **out)
+{
+    char port_line[32];
+    const char *cfg[] = {port_line, NULL};
+    snprintf(port_line, sizeof port_line, "port %d",
+             a->opts.port ? fr_server_port(srv) + 1 + a->replicas : 0);
+    fr_options o = a->opts;
+    o.port = 0;
+    o.unixsocket = NULL;
+    o.on_shutdown = NULL;
+    o.config = cfg;
+    int st = fr_server_attach(base, &o, out);
+    if (st == FR_OK)
+        st = fr_sentinel_monitor(*out, "mymaster", "127.0.0.1", fr_server_port(srv), 1,
+                                 a->sentinel_down_after ? a->sentinel_down_after : 1000);
+    if (st != FR_OK)
+        fprintf(stderr, "fakeredis-server: sentinel: %s\n", fr_strerror(st));
+    return st == FR_OK ? 0 : -1;
+}
+
 /* --cluster N: N nodes on the loop covering the slots; ports[] gets the
  * ports of nodes 1.. (node 0 is the one main() reports). */
 static int start_cluster(struct event_base *base, const args *a, fr_cluster **out, int *ports)
@@ -603,7 +646,7 @@ int main(int argc, char **argv)
 
     int rc = 1;
     fr_server *srv = NULL;
-    fr_server *replicas[16] = {NULL};
+    fr_server *replicas[16] = {NULL}, *sentinel = NULL;
     int replica_ports[64] = {0};
     fr_cluster *cl = NULL;
     struct event *sigterm = NULL, *sigint = NULL;
@@ -635,6 +678,11 @@ int main(int argc, char **argv)
         goto out;
     if (!a.cluster && start_replicas(base, &a, srv, replicas, replica_ports) < 0)
         goto out;
+    if (a.sentinel && !a.cluster && start_sentinel(base, &a, srv, &sentinel) < 0)
+        goto out;
+    int nports = a.replicas;
+    if (sentinel)
+        replica_ports[nports++] = fr_server_port(sentinel);
     sigterm = evsignal_new(base, SIGTERM, on_signal, base);
     sigint = evsignal_new(base, SIGINT, on_signal, base);
     if (!sigterm || !sigint || event_add(sigterm, NULL) < 0 || event_add(sigint, NULL) < 0) {
@@ -647,7 +695,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.pidfile, strerror(errno));
         goto out;
     }
-    if (a.port_file && write_port_file(a.port_file, port, replica_ports, a.replicas) < 0) {
+    if (a.port_file && write_port_file(a.port_file, port, replica_ports, nports) < 0) {
         fprintf(stderr, "fakeredis-server: cannot write %s: %s\n", a.port_file, strerror(errno));
         goto out;
     }
@@ -659,6 +707,8 @@ int main(int argc, char **argv)
         for (int i = 0; i < a.replicas; i++)
             printf("fakeredis %s listening on 127.0.0.1:%d\n",
                    a.cluster ? "cluster node" : "replica", replica_ports[i]);
+        if (sentinel)
+            printf("fakeredis sentinel listening on 127.0.0.1:%d\n", fr_server_port(sentinel));
         if (a.proxy_host)
             printf("fakeredis forwarding to %s:%d\n", a.proxy_host, a.proxy_port);
         if (a.playback)
@@ -673,6 +723,7 @@ int main(int argc, char **argv)
 out:
     if (a.pidfile && rc == 0)
         unlink(a.pidfile);
+    fr_server_stop(sentinel); /* first: it would see the others go */
     for (int i = 0; i < 16; i++)
         fr_server_stop(replicas[i]);
     if (cl)

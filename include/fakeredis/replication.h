@@ -39,8 +39,14 @@ typedef struct fr_group_options {
      *  in ms (0: 5000) */
     int timeout_ms;
     /** non-zero: also start a Sentinel watching the group under the name
-     *  "mymaster" (fr_group_sentinel) */
+     *  "mymaster" (fr_group_sentinel; fakeredis/sentinel.h) */
     int sentinel;
+    /** the Sentinel's down-after-milliseconds for "mymaster" (0: 1000;
+     *  Redis' default, 30000, is long for a test) */
+    int sentinel_down_after_ms;
+    /** the Sentinel's quorum for "mymaster" (0: 1; above 1 the lone
+     *  Sentinel never reaches +odown, so it never fails over by itself) */
+    int sentinel_quorum;
 } fr_group_options;
 
 /**
@@ -53,20 +59,37 @@ typedef struct fr_group_options {
  */
 FR_API int fr_group_start(const fr_group_options *opts, fr_group **out);
 
-/** The group's Sentinel (fr_group_options.sentinel), or NULL. It answers
- *  SENTINEL GET-MASTER-ADDR-BY-NAME, MASTERS, MASTER, REPLICAS (SLAVES),
- *  SENTINELS, MYID, CKQUORUM and FAILOVER for "mymaster", and publishes
- *  "+switch-master mymaster old-ip old-port new-ip new-port" when the
- *  master moves. It reports the roles the group gives it; it does not
- *  probe the servers. Owned by the group. */
+/** The group's Sentinel (fr_group_options.sentinel), or NULL: a fake in
+ *  Sentinel mode watching the group's master as "mymaster", probing it
+ *  and its replicas and failing over by itself when the master stops
+ *  answering (fakeredis/sentinel.h). Owned by the group. */
 FR_API fr_server *fr_group_sentinel(const fr_group *g);
 
-/** Fail over as a Sentinel does: promote a replica in sync (REPLICAOF NO
- *  ONE), point every other running server at it (the old master too, when
- *  it still runs), and tell the Sentinel (+switch-master). FR_OK, or
- *  FR_ERR_STATE when no replica can be promoted. The same as SENTINEL
- *  FAILOVER mymaster on the Sentinel. */
+/** Fail over. With a Sentinel: SENTINEL FAILOVER mymaster, and wait (at
+ *  most 10 s) until its failover ended (+switch-master) and the old
+ *  master, when it runs, follows the new one (+convert-to-slave; before
+ *  that, as in Redis, it still takes writes). Without: promote
+ *  a replica in sync (REPLICAOF NO ONE) and point every other running
+ *  server at it. FR_OK; FR_ERR_STATE when no replica can be promoted or
+ *  a failover already runs; FR_ERR_TIMEOUT. Any thread. */
 FR_API int fr_group_failover(fr_group *g);
+
+/** Crash server i as a process crash would look from outside: its port
+ *  refuses connects and every connection to it (clients, replicas'
+ *  links, the Sentinel's) is reset. Its data stays in memory. A killed
+ *  replica keeps its own link to its master. FR_OK; FR_ERR_ARG (bad i);
+ *  FR_ERR_STATE (already killed). Any thread. */
+FR_API int fr_group_kill(fr_group *g, int i);
+
+/** Bring a killed server back on the same port with its data, as a
+ *  restart that reloaded its snapshot; its role is the one it had (a
+ *  master that was failed over is still a master until the Sentinel turns
+ *  it into a replica). FR_OK; FR_ERR_ARG; FR_ERR_STATE (not killed);
+ *  FR_ERR_SOCKET (the port was taken meanwhile). Any thread. */
+FR_API int fr_group_revive(fr_group *g, int i);
+
+/** 1 while server i is killed (fr_group_kill), else 0. Any thread. */
+FR_API int fr_group_is_killed(const fr_group *g, int i);
 
 /** Stop every server of the group and free it. NULL is a no-op. */
 FR_API void fr_group_stop(fr_group *g);
@@ -80,8 +103,8 @@ FR_API int fr_group_size(const fr_group *g);
 FR_API fr_server *fr_group_server(const fr_group *g, int i);
 
 /** The server that is a master now and has the most replicas (after a
- *  FAILOVER, the promoted one); NULL if every server is a replica or
- *  stopped. Owned by the group. */
+ *  FAILOVER, the promoted one), killed ones left out; NULL if every
+ *  server is a replica, stopped or killed. Owned by the group. */
 FR_API fr_server *fr_group_master(const fr_group *g);
 
 /**

@@ -2,7 +2,8 @@
  * topostart: what a replication group costs a test: fr_group_start() of a
  * master and 2 replicas (three threaded fakes, two replication links with
  * their handshake and snapshot) until every replica streams, then
- * fr_group_stop(); and fr_cluster_start() of 3 masters (their slot views
+ * fr_group_stop(); the same with a Sentinel (until it has INFO from every
+ * server); and fr_cluster_start() of 3 masters (their slot views
  * set) then fr_cluster_stop(). Prints the median, p90 and max of ROUNDS rounds
  * (default 50) in microseconds, beside one plain fr_server_start/stop.
  *
@@ -45,7 +46,8 @@ int main(int argc, char **argv)
     int64_t *single = calloc((size_t)rounds, sizeof *single);
     int64_t *group = calloc((size_t)rounds, sizeof *group);
     int64_t *cluster = calloc((size_t)rounds, sizeof *cluster);
-    if (!single || !group || !cluster)
+    int64_t *sentinel = calloc((size_t)rounds, sizeof *sentinel);
+    if (!single || !group || !cluster || !sentinel)
         return 1;
     for (int i = 0; i < rounds; i++) {
         int64_t t0 = now_ns();
@@ -65,6 +67,14 @@ int main(int argc, char **argv)
         fr_group_stop(g);
         group[i] = now_ns() - t0;
         t0 = now_ns();
+        o.sentinel = 1;
+        if ((st = fr_group_start(&o, &g)) != FR_OK) {
+            fprintf(stderr, "topostart: sentinel: %s\n", fr_strerror(st));
+            return 1;
+        }
+        fr_group_stop(g);
+        sentinel[i] = now_ns() - t0;
+        t0 = now_ns();
         fr_cluster *cl;
         if (fr_cluster_start(NULL, &cl) != FR_OK)
             return 1;
@@ -73,9 +83,11 @@ int main(int argc, char **argv)
     }
     report("one fake, start+stop", single, rounds);
     report("master + 2 replicas", group, rounds);
+    report("master+2 replicas+sentinel", sentinel, rounds);
     report("cluster of 3 masters", cluster, rounds);
     free(single);
     free(group);
     free(cluster);
+    free(sentinel);
     return 0;
 }

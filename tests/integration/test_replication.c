@@ -363,81 +363,6 @@ static void test_start_errors(void **state)
     (void)state;
 }
 
-static int setup_sentinel(void **state)
-{
-    fr_group *g;
-    fr_group_options o = {.replicas = 2, .sentinel = 1};
-    if (fr_group_start(&o, &g) != FR_OK)
-        return -1;
-    *state = g;
-    return 0;
-}
-
-/* What a client following a Sentinel does: ask for the master, write;
- * after SENTINEL FAILOVER the old address answers -READONLY, the Sentinel
- * names the new master and published +switch-master. */
-static void test_sentinel_failover(void **state)
-{
-    fr_group *g = *state;
-    fr_server *sen = fr_group_sentinel(g);
-    assert_non_null(sen);
-    redisContext *s = tu_connect(sen), *sub = tu_connect(sen);
-    int old_port = fr_server_port(fr_group_server(g, 0));
-    redisReply *a = tu_cmd(s, "SENTINEL GET-MASTER-ADDR-BY-NAME mymaster");
-    assert_int_equal(a->elements, 2);
-    assert_string_equal(a->element[0]->str, "127.0.0.1");
-    assert_int_equal(atoi(a->element[1]->str), old_port);
-    freeReplyObject(a);
-    a = tu_cmd(s, "SENTINEL GET-MASTER-ADDR-BY-NAME other");
-    assert_int_equal(a->type, REDIS_REPLY_NIL);
-    freeReplyObject(a);
-    tu_cmd_str(s, REDIS_REPLY_ERROR, "ERR No such master with that name", "SENTINEL MASTER x");
-    a = tu_cmd(s, "SENTINEL MASTERS");
-    assert_int_equal(a->elements, 1);
-    assert_string_equal(a->element[0]->element[0]->str, "name");
-    assert_string_equal(a->element[0]->element[1]->str, "mymaster");
-    freeReplyObject(a);
-    a = tu_cmd(s, "SENTINEL REPLICAS mymaster");
-    assert_int_equal(a->elements, 2);
-    freeReplyObject(a);
-    freeReplyObject(tu_cmd(sub, "SUBSCRIBE +switch-master"));
-
-    redisContext *m = tu_connect_port(old_port);
-    tu_cmd_ok(m, "SET k before");
-    assert_int_equal(tu_cmd_int(m, "WAIT 2 2000"), 2);
-    tu_cmd_ok(s, "SENTINEL FAILOVER mymaster");
-    redisReply *ev = tu_next_reply(sub);
-    assert_int_equal(ev->elements, 3);
-    assert_string_equal(ev->element[1]->str, "+switch-master");
-    a = tu_cmd(s, "SENTINEL GET-MASTER-ADDR-BY-NAME mymaster");
-    int new_port = atoi(a->element[1]->str);
-    assert_int_not_equal(new_port, old_port);
-    char want[128];
-    snprintf(want, sizeof want, "mymaster 127.0.0.1 %d 127.0.0.1 %d", old_port, new_port);
-    assert_string_equal(ev->element[2]->str, want);
-    freeReplyObject(ev);
-    freeReplyObject(a);
-    /* the client's old connection: -READONLY once the old master follows */
-    for (int i = 0; i < 2000; i++) {
-        redisReply *r = tu_cmd(m, "SET k x");
-        int ro = r->type == REDIS_REPLY_ERROR;
-        freeReplyObject(r);
-        if (ro)
-            break;
-        tu_readable_within(m, 1);
-    }
-    tu_cmd_str(m, REDIS_REPLY_ERROR, readonly_err, "SET k x");
-    redisContext *nm = tu_connect_port(new_port);
-    tu_cmd_str(nm, REDIS_REPLY_STRING, "before", "GET k");
-    tu_cmd_ok(nm, "SET k after");
-    assert_int_equal(fr_group_wait_synced(g, 3000), FR_OK);
-    tu_cmd_str(m, REDIS_REPLY_STRING, "after", "GET k");
-    redisFree(nm);
-    redisFree(m);
-    redisFree(sub);
-    redisFree(s);
-}
-
 /* A data server does not know SENTINEL, as in Redis. */
 static void test_sentinel_unknown_on_data_server(void **state)
 {
@@ -462,7 +387,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replicaof_no_one, setup, teardown),
         cmocka_unit_test(test_start_errors),
-        cmocka_unit_test_setup_teardown(test_sentinel_failover, setup_sentinel, teardown),
         cmocka_unit_test_setup_teardown(test_sentinel_unknown_on_data_server, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
