@@ -121,6 +121,7 @@ int fr_cluster_start(const fr_cluster_options *opts, fr_cluster **out)
          * so each master gets r replicas; epochs as redis-cli --cluster
          * create leaves them: masters 1..m, the current epoch the nodes */
         cl->master[i] = i < m ? -1 : (i - m) % m;
+        cl->follow[i] = -1;
         cl->epoch[i] = i < m ? (uint64_t)i + 1 : 0;
     }
     cl->current_epoch = (uint64_t)n;

@@ -32,6 +32,8 @@ struct fr_cluster {
     uint64_t epoch[FR_CLUSTER_MAX_NODES]; /* config epochs */
     uint64_t current_epoch;
     int killed[FR_CLUSTER_MAX_NODES], cut[FR_CLUSTER_MAX_NODES];
+    /* a master failed over while down: whom it follows once back (-1) */
+    int follow[FR_CLUSTER_MAX_NODES];
     int owner[FR_CLUSTER_SLOTS];
     int mig_from[FR_CLUSTER_SLOTS]; /* -1: not migrating */
     int mig_to[FR_CLUSTER_SLOTS];

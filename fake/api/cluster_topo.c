@@ -132,9 +132,14 @@ static int promote(fr_cluster *cl, int r)
     cl->master[r] = -1;
     cl->epoch[r] = ++cl->current_epoch;
     for (int k = 0; k < cl->n; k++)
-        if (k == m || (k != r && cl->master[k] == m))
+        if (k != r && cl->master[k] == m)
             cl->master[k] = r;
-    cl->epoch[m] = 0;
+    /* the others see a master that is down as a failing master without
+     * slots until it is back and they tell it to follow r */
+    if (down(cl, m))
+        cl->follow[m] = r;
+    else
+        cl->master[m] = r;
     for (int s = 0; s < FR_CLUSTER_SLOTS; s++)
         if (cl->owner[s] == m) {
             cl->owner[s] = r;
@@ -210,6 +215,13 @@ int fr_cluster_kill_node(fr_cluster *cl, int i)
  * when it was (or has been made) a replica. */
 static int came_back(fr_cluster *cl, int i)
 {
+    if (cl->follow[i] >= 0) {
+        int r = cl->follow[i];
+        while (cl->master[r] >= 0) /* failed over again since */
+            r = cl->master[r];
+        cl->master[i] = r;
+        cl->follow[i] = -1;
+    }
     int st = fr__cl_push(cl, -1, -1, -1);
     if (st == FR_OK && cl->master[i] >= 0)
         replicaof(cl, i, cl->master[i]);
@@ -299,6 +311,7 @@ int fr_cluster_add_node(fr_cluster *cl, int *index)
         cl->ports[i] = fr_server_port(cl->srv[i]);
         fr__cl_new_id(cl, i);
         cl->master[i] = -1;
+        cl->follow[i] = -1;
         cl->epoch[i] = 0;
         cl->current_epoch++;
         st = fr__cl_setup_node(cl, i);
