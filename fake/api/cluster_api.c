@@ -167,16 +167,6 @@ static int exec_ok(fr_cluster *cl, int i, const char *fmt, int slot, const char 
     return st;
 }
 
-typedef struct assign_job {
-    int slot, node;
-} assign_job;
-
-static void assign_on_loop(fr_server *srv, void *arg)
-{
-    assign_job *j = arg;
-    fr__cluster_assign_slot(srv, j->slot, j->node);
-}
-
 static int migrate_begin(fr_cluster *cl, int slot, int to)
 {
     if (!cl || slot < 0 || slot >= FR_CLUSTER_SLOTS || to < 0 || to >= cl->n ||
@@ -257,8 +247,7 @@ static int migrate_end(fr_cluster *cl, int slot)
         if (cl->master[i] < 0) {
             st = exec_ok(cl, i, "CLUSTER SETSLOT %d NODE %s", slot, cl->ids[to]);
         } else {
-            assign_job j = {slot, to}; /* replicas refuse SETSLOT: they learn it */
-            st = fr__run_on_loop(cl->srv[i], assign_on_loop, &j);
+            st = fr__cl_assign(cl, i, slot, to); /* replicas refuse SETSLOT */
         }
     }
     if (st == FR_OK) {

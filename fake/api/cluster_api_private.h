@@ -16,7 +16,8 @@
 /* Work a node's CLUSTER FAILOVER or REPLICATE asked for, done off the
  * node's loop (it needs every node's loop). */
 typedef struct fr_cluster_job {
-    int kind; /* 0: failover of node a (mode b); 1: a replicates b */
+    int kind; /* 0: failover of node a (mode b); 1: a replicates b;
+               * 2: slot a is node b's */
     int a, b;
     int tries; /* base mode: 1 ms retries while the replica catches up */
 } fr_cluster_job;
@@ -65,6 +66,8 @@ void fr__cl_spec(const fr_cluster *cl, int i, int k, fr_cluster_node_spec *out);
 void fr__cl_bus(fr_cluster *cl, fr_cluster_bus *out);
 /* Stop the worker (fr_cluster_stop, before the nodes). */
 void fr__cl_bus_stop(fr_cluster *cl);
+/* Tell node i that slot is node's now. */
+int fr__cl_assign(fr_cluster *cl, int i, int slot, int node);
 /* Wait (threaded nodes) until every replica streams from its master. */
 int fr__cl_wait_replicas(fr_cluster *cl, int timeout_ms);
 

@@ -64,6 +64,40 @@ int fr__cl_push(fr_cluster *cl, int i, int remap_from, int remap_to)
     return st;
 }
 
+typedef struct assign_job {
+    int slot, node;
+} assign_job;
+
+static void assign_on_loop(fr_server *srv, void *arg)
+{
+    assign_job *j = arg;
+    fr__cluster_assign_slot(srv, j->slot, j->node);
+}
+
+int fr__cl_assign(fr_cluster *cl, int i, int slot, int node)
+{
+    assign_job j = {slot, node};
+    return fr__run_on_loop(cl->srv[i], assign_on_loop, &j);
+}
+
+typedef struct owner_job {
+    int slot, owner;
+} owner_job;
+
+static void owner_on_loop(fr_server *srv, void *arg)
+{
+    owner_job *j = arg;
+    j->owner = fr__cluster_slot_owner(srv, j->slot);
+}
+
+/* The owner of slot in node k's view. */
+static int owner_on(fr_cluster *cl, int k, int slot)
+{
+    owner_job j = {slot, -1};
+    fr__run_on_loop(cl->srv[k], owner_on_loop, &j);
+    return j.owner;
+}
+
 /* ---- replication state, probed on the nodes' loops ----------------------- */
 
 typedef struct probe {
@@ -336,6 +370,12 @@ static int run_job(fr_cluster *cl, fr_cluster_job *j)
             again = 1;
         else
             promote(cl, j->a);
+    } else if (j->kind == 2 && cl->master[j->b] < 0) {
+        cl->owner[j->a] = j->b;
+        cl->mig_from[j->a] = cl->mig_to[j->a] = -1;
+        for (int k = 0; k < cl->n; k++)
+            if (owner_on(cl, k, j->a) != j->b)
+                fr__cl_assign(cl, k, j->a, j->b);
     } else if (j->kind == 1 && cl->master[j->b] < 0 && cl->master[j->a] != j->b) {
         cl->master[j->a] = j->b;
         cl->epoch[j->a] = 0;
@@ -415,10 +455,16 @@ static void bus_replicate(void *ctx, int node, int master)
     enqueue(ctx, 1, node, master);
 }
 
+static void bus_slot_moved(void *ctx, int slot, int node)
+{
+    enqueue(ctx, 2, slot, node);
+}
+
 void fr__cl_bus(fr_cluster *cl, fr_cluster_bus *out)
 {
     out->failover = bus_failover;
     out->replicate = bus_replicate;
+    out->slot_moved = bus_slot_moved;
     out->ctx = cl;
 }
 

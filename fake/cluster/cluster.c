@@ -420,5 +420,7 @@ void fr__cluster_cmd_setslot(fr_conn *c)
             cl->epoch++;
         }
         fr__add_ok(c);
+        if (!(c->flags & FR_CONN_PSEUDO) && cl->bus.slot_moved)
+            cl->bus.slot_moved(cl->bus.ctx, (int)slot, n);
     }
 }

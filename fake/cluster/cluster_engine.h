@@ -43,6 +43,9 @@ typedef struct fr_cluster_node_spec {
 typedef struct fr_cluster_bus {
     void (*failover)(void *ctx, int node, int mode);
     void (*replicate)(void *ctx, int node, int master);
+    /* a client's SETSLOT slot NODE made node its owner: the others learn
+     * it (Redis' gossip of the new owner's bumped epoch) */
+    void (*slot_moved)(void *ctx, int slot, int node);
     void *ctx;
 } fr_cluster_bus;
 
