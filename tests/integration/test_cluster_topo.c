@@ -381,6 +381,73 @@ static void test_add_node_and_replicate(void **state)
     redisFree(c);
 }
 
+/* The subcommands' answers and errors, in the words a Redis 7.0.15 node
+ * of a 3+3 cluster made by redis-cli --cluster create uses. */
+static void test_admin_subcommands(void **state)
+{
+    fr_cluster *cl = *state;
+    char id0[41], id3[41];
+    myid(cl, 0, id0);
+    myid(cl, 3, id3);
+    redisContext *c = tu_connect_port(port_of(cl, 0));
+    redisContext *r = tu_connect_port(port_of(cl, 3));
+    tu_cmd_ok(c, "SET b 1");
+    const int E = REDIS_REPLY_ERROR;
+    tu_cmd_str(c, E, "ERR Unknown node abc", "CLUSTER REPLICAS abc");
+    tu_cmd_str(c, E, "ERR Unknown node abc", "CLUSTER COUNT-FAILURE-REPORTS abc");
+    assert_int_equal(tu_cmd_int(c, "CLUSTER COUNT-FAILURE-REPORTS %s", id3), 0);
+    tu_cmd_str(c, E, "ERR Invalid TCP base port specified: abc", "CLUSTER MEET 127.0.0.1 abc");
+    tu_cmd_str(c, E, "ERR Invalid TCP bus port specified: x", "CLUSTER MEET 127.0.0.1 5 x");
+    tu_cmd_str(c, E, "ERR Invalid node address specified: 1.2.3.x:5", "CLUSTER MEET 1.2.3.x 5");
+    tu_cmd_str(c, E, "ERR Invalid node address specified: 127.0.0.1:70000",
+               "CLUSTER MEET 127.0.0.1 70000");
+    tu_cmd_ok(c, "CLUSTER MEET 127.0.0.1 1");
+    tu_cmd_str(c, E, "ERR I tried hard but I can't forget myself...", "CLUSTER FORGET %s", id0);
+    tu_cmd_str(c, E, "ERR Unknown node abc", "CLUSTER FORGET abc");
+    tu_cmd_str(r, E, "ERR Can't forget my master!", "CLUSTER FORGET %s", id0);
+    tu_cmd_str(c, E, "ERR I can only replicate a master, not a replica.", "CLUSTER REPLICATE %s",
+               id3);
+    tu_cmd_ok(c, "CLUSTER SAVECONFIG");
+    tu_cmd_str(c, E, "ERR Slot 1 is already busy", "CLUSTER ADDSLOTS 1");
+    tu_cmd_str(c, E, "ERR Invalid or out of range slot", "CLUSTER ADDSLOTS 100000");
+    tu_cmd_str(c, E, "ERR Invalid or out of range slot", "CLUSTER DELSLOTS abc");
+    tu_cmd_str(c, E, "ERR start slot number 2 is greater than end slot number 1",
+               "CLUSTER ADDSLOTSRANGE 2 1");
+    tu_cmd_str(c, E, "ERR wrong number of arguments for 'cluster|addslotsrange' command",
+               "CLUSTER ADDSLOTSRANGE 1 2 3");
+    tu_cmd_str(c, E, "ERR DB must be empty to perform CLUSTER FLUSHSLOTS.", "CLUSTER FLUSHSLOTS");
+    tu_cmd_str(c, E,
+               "ERR The user can assign a config epoch only when the node does not know any "
+               "other node.",
+               "CLUSTER SET-CONFIG-EPOCH 5");
+    tu_cmd_str(c, E, "ERR value is not an integer or out of range", "CLUSTER SET-CONFIG-EPOCH x");
+    tu_cmd_str(c, E, "ERR Invalid config epoch specified: -1", "CLUSTER SET-CONFIG-EPOCH -1");
+    tu_cmd_str(c, REDIS_REPLY_STATUS, "BUMPED 7", "CLUSTER BUMPEPOCH");
+    tu_cmd_str(c, REDIS_REPLY_STATUS, "STILL 7", "CLUSTER BUMPEPOCH");
+    tu_cmd_str(c, E, "ERR CLUSTER RESET can't be called with master nodes containing keys",
+               "CLUSTER RESET");
+    tu_cmd_str(c, E, "ERR syntax error", "CLUSTER RESET foo");
+    tu_cmd_str(r, E,
+               "ERR unknown subcommand or wrong number of arguments for 'failover'. Try "
+               "CLUSTER HELP.",
+               "CLUSTER failover TAKEOVER x");
+    tu_cmd_str(c, E, "ERR wrong number of arguments for 'cluster|links' command",
+               "CLUSTER LINKS x");
+    tu_cmd_str(c, E,
+               "ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command "
+               "instead.",
+               "FAILOVER");
+    /* a slot dropped from this node's view: uncovered here, busy no more */
+    tu_cmd_ok(c, "CLUSTER DELSLOTS 16383");
+    tu_cmd_str(c, E, "ERR Slot 16383 is already unassigned", "CLUSTER DELSLOTSRANGE 16000 16383");
+    tu_cmd_str(c, E, "CLUSTERDOWN The cluster is down", "GET b");
+    tu_cmd_str(c, E, "ERR Slot 16383 specified multiple times", "CLUSTER ADDSLOTS 16383 16383");
+    tu_cmd_ok(c, "CLUSTER ADDSLOTSRANGE 16383 16383");
+    tu_cmd_str(c, REDIS_REPLY_STRING, "1", "GET b");
+    redisFree(r);
+    redisFree(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kill_master_alone, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_node_cut_off, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_add_node_and_replicate, setup_plain, teardown),
+        cmocka_unit_test_setup_teardown(test_admin_subcommands, setup_replicas, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
