@@ -20,10 +20,10 @@ static void setup_on_loop(fr_server *srv, void *arg)
     fr_cluster_node_spec nodes[FR_CLUSTER_MAX_NODES];
     for (int k = 0; k < j->cl->n; k++)
         fr__cl_spec(j->cl, j->me, k, &nodes[k]);
-    fr_cluster_bus bus;
-    fr__cl_bus(j->cl, &bus);
+    fr_cluster_ctl ctl;
+    fr__cl_ctl(j->cl, &ctl);
     j->rc =
-        fr__cluster_setup(srv, j->me, j->cl->n, nodes, j->cl->owner, j->cl->current_epoch, &bus);
+        fr__cluster_setup(srv, j->me, j->cl->n, nodes, j->cl->owner, j->cl->current_epoch, &ctl);
 }
 
 /* Node i's view from scratch (its slots from the cluster's record). */
@@ -62,14 +62,18 @@ int fr_cluster_slot_owner(const fr_cluster *cl, int slot)
 {
     if (!cl || slot < 0 || slot >= FR_CLUSTER_SLOTS)
         return FR_ERR_ARG;
-    return cl->owner[slot];
+    fr_cluster *w = (fr_cluster *)cl; /* the worker may be changing it */
+    pthread_mutex_lock(&w->mu);
+    int owner = cl->owner[slot];
+    pthread_mutex_unlock(&w->mu);
+    return owner;
 }
 
 void fr_cluster_stop(fr_cluster *cl)
 {
     if (!cl)
         return;
-    fr__cl_bus_stop(cl);
+    fr__cl_ctl_stop(cl);
     /* replicas first: their masters then have no link to tear down */
     for (int pass = 0; pass < 2; pass++)
         for (int i = cl->n - 1; i >= 0; i--)

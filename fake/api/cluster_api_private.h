@@ -1,6 +1,6 @@
 /* The fr_cluster handle shared by cluster_api.c (start, stop, slot
  * migration) and cluster_topo.c (replicas, failover, killed and
- * unreachable nodes, new nodes, the bus the nodes' CLUSTER FAILOVER and
+ * unreachable nodes, new nodes, the hooks the nodes' CLUSTER FAILOVER and
  * REPLICATE use). Private to api/. */
 #ifndef FR_CLUSTER_API_PRIVATE_H
 #define FR_CLUSTER_API_PRIVATE_H
@@ -42,7 +42,7 @@ struct fr_cluster {
     fr_options so;           /* what fr_cluster_add_node starts with */
     uint64_t rng;
 
-    /* the bus' queue (its own lock: nodes' loops never take mu) */
+    /* the hooks' queue (its own lock: nodes' loops never take mu) */
     pthread_mutex_t qmu;
     pthread_cond_t qcv;
     fr_cluster_job q[FR_CLUSTER_JOBS];
@@ -62,10 +62,10 @@ void fr__cl_new_id(fr_cluster *cl, int i);
 int fr__cl_push(fr_cluster *cl, int i, int remap_from, int remap_to);
 /* The spec node i is given of node k (flags as i sees k). */
 void fr__cl_spec(const fr_cluster *cl, int i, int k, fr_cluster_node_spec *out);
-/* The bus the nodes of cl call (ctx: cl). */
-void fr__cl_bus(fr_cluster *cl, fr_cluster_bus *out);
+/* The control hooks the nodes of cl call (ctx: cl). */
+void fr__cl_ctl(fr_cluster *cl, fr_cluster_ctl *out);
 /* Stop the worker (fr_cluster_stop, before the nodes). */
-void fr__cl_bus_stop(fr_cluster *cl);
+void fr__cl_ctl_stop(fr_cluster *cl);
 /* Tell node i that slot is node's now. */
 int fr__cl_assign(fr_cluster *cl, int i, int slot, int node);
 /* Wait (threaded nodes) until every replica streams from its master. */

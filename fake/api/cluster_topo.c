@@ -295,18 +295,27 @@ int fr_cluster_set_reachable(fr_cluster *cl, int i, int reachable)
     return st;
 }
 
+/* The record is read under the lock: the worker may be changing it. */
 int fr_cluster_node_down(const fr_cluster *cl, int i)
 {
-    if (!cl || i < 0 || i >= cl->n)
+    if (!cl)
         return FR_ERR_ARG;
-    return cl->killed[i] ? 1 : cl->cut[i] ? 2 : 0;
+    fr_cluster *w = (fr_cluster *)cl;
+    pthread_mutex_lock(&w->mu);
+    int r = i < 0 || i >= cl->n ? FR_ERR_ARG : cl->killed[i] ? 1 : cl->cut[i] ? 2 : 0;
+    pthread_mutex_unlock(&w->mu);
+    return r;
 }
 
 int fr_cluster_master_of(const fr_cluster *cl, int i)
 {
-    if (!cl || i < 0 || i >= cl->n)
+    if (!cl)
         return FR_ERR_ARG;
-    return cl->master[i];
+    fr_cluster *w = (fr_cluster *)cl;
+    pthread_mutex_lock(&w->mu);
+    int r = i < 0 || i >= cl->n ? FR_ERR_ARG : cl->master[i];
+    pthread_mutex_unlock(&w->mu);
+    return r;
 }
 
 /* ---- a new node ---------------------------------------------------------- */
@@ -358,7 +367,7 @@ int fr_cluster_add_node(fr_cluster *cl, int *index)
     return st;
 }
 
-/* ---- the bus: CLUSTER FAILOVER and REPLICATE from a node ---------------- */
+/* ---- the control hooks: CLUSTER FAILOVER, REPLICATE, SETSLOT from a node */
 
 /* Run job; 1 when it must be tried again later (the replica catching up). */
 static int run_job(fr_cluster *cl, fr_cluster_job *j)
@@ -398,9 +407,14 @@ static void *worker_main(void *arg)
         fr_cluster_job j = cl->q[0];
         memmove(cl->q, cl->q + 1, (size_t)--cl->qn * sizeof *cl->q);
         pthread_mutex_unlock(&cl->qmu);
-        while (run_job(cl, &j))
-            nap_1ms();
+        int again = run_job(cl, &j);
         pthread_mutex_lock(&cl->qmu);
+        while (again && !cl->stopping) {
+            pthread_mutex_unlock(&cl->qmu);
+            nap_1ms();
+            again = run_job(cl, &j);
+            pthread_mutex_lock(&cl->qmu);
+        }
     }
     pthread_mutex_unlock(&cl->qmu);
     return NULL;
@@ -445,30 +459,30 @@ static void enqueue(fr_cluster *cl, int kind, int a, int b)
     pthread_mutex_unlock(&cl->qmu);
 }
 
-static void bus_failover(void *ctx, int node, int mode)
+static void ctl_failover(void *ctx, int node, int mode)
 {
     enqueue(ctx, 0, node, mode);
 }
 
-static void bus_replicate(void *ctx, int node, int master)
+static void ctl_replicate(void *ctx, int node, int master)
 {
     enqueue(ctx, 1, node, master);
 }
 
-static void bus_slot_moved(void *ctx, int slot, int node)
+static void ctl_slot_moved(void *ctx, int slot, int node)
 {
     enqueue(ctx, 2, slot, node);
 }
 
-void fr__cl_bus(fr_cluster *cl, fr_cluster_bus *out)
+void fr__cl_ctl(fr_cluster *cl, fr_cluster_ctl *out)
 {
-    out->failover = bus_failover;
-    out->replicate = bus_replicate;
-    out->slot_moved = bus_slot_moved;
+    out->failover = ctl_failover;
+    out->replicate = ctl_replicate;
+    out->slot_moved = ctl_slot_moved;
     out->ctx = cl;
 }
 
-void fr__cl_bus_stop(fr_cluster *cl)
+void fr__cl_ctl_stop(fr_cluster *cl)
 {
     pthread_mutex_lock(&cl->qmu);
     cl->stopping = 1;

@@ -22,6 +22,11 @@ void fr__cluster_recheck(struct fr_cluster_view *cl)
             cl->ok = 0;
 }
 
+int fr__cluster_ok(const struct fr_cluster_view *cl)
+{
+    return cl->ok;
+}
+
 uint64_t fr__cluster_node_epoch(const struct fr_cluster_view *cl, int i)
 {
     int m = cl->nodes[i].master;
@@ -97,7 +102,7 @@ static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
     fr__keys_free(&kl);
     if (slot < 0)
         return 0;
-    if (!cl->ok) {
+    if (!fr__cluster_ok(cl)) {
         fr__reject(c, "-CLUSTERDOWN The cluster is down");
         return 1;
     }
@@ -195,7 +200,7 @@ static void copy_nodes(struct fr_cluster_view *cl, int n, const fr_cluster_node_
 }
 
 int fr__cluster_setup(fr_server *srv, int me, int n, const fr_cluster_node_spec *nodes,
-                      const int *owner, uint64_t current_epoch, const fr_cluster_bus *bus)
+                      const int *owner, uint64_t current_epoch, const fr_cluster_ctl *ctl)
 {
     if (check_nodes(n, nodes) < 0 || me < 0 || me >= n)
         return -1;
@@ -213,8 +218,8 @@ int fr__cluster_setup(fr_server *srv, int me, int n, const fr_cluster_node_spec 
     for (int s = 0; s < FR_CLUSTER_SLOTS; s++)
         cl->owner[s] = (int16_t)(owner[s] >= 0 && owner[s] < n ? owner[s] : -1);
     cl->epoch = current_epoch;
-    if (bus)
-        cl->bus = *bus;
+    if (ctl)
+        cl->ctl = *ctl;
     fr__cluster_recheck(cl);
     return 0;
 }
@@ -420,7 +425,7 @@ void fr__cluster_cmd_setslot(fr_conn *c)
             cl->epoch++;
         }
         fr__add_ok(c);
-        if (!(c->flags & FR_CONN_PSEUDO) && cl->bus.slot_moved)
-            cl->bus.slot_moved(cl->bus.ctx, (int)slot, n);
+        if (!(c->flags & FR_CONN_PSEUDO) && cl->ctl.slot_moved)
+            cl->ctl.slot_moved(cl->ctl.ctx, (int)slot, n);
     }
 }

@@ -4,7 +4,7 @@
  * SET-CONFIG-EPOCH, BUMPEPOCH, RESET and FAILOVER, with Redis 7.0's checks
  * and words. There is no gossip: slot changes stay in this node's view, as
  * they do on a Redis node until its epoch wins; FAILOVER and REPLICATE ask
- * the cluster's builder (fr_cluster_bus) to do what the nodes would agree
+ * the cluster's builder (fr_cluster_ctl) to do what the nodes would agree
  * on. See cluster_engine.h. */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -167,12 +167,12 @@ void fr__cluster_cmd_replicate(fr_conn *c)
         fr__add_error(c, "I can only replicate a master, not a replica.");
     else if (cl->nodes[cl->me].master < 0 && has_slots_or_keys(c))
         fr__add_error(c, "To set a master the node must be empty and without assigned slots.");
-    else if (!cl->bus.replicate)
+    else if (!cl->ctl.replicate)
         fr__add_error(c, "CLUSTER REPLICATE needs a cluster built by fr_cluster_start");
     else {
         fr__add_ok(c);
         if (cl->nodes[cl->me].master != n)
-            cl->bus.replicate(cl->bus.ctx, cl->me, n);
+            cl->ctl.replicate(cl->ctl.ctx, cl->me, n);
     }
 }
 
@@ -359,10 +359,10 @@ void fr__cluster_cmd_failover(fr_conn *c)
         fr__add_error(c, "You should send CLUSTER FAILOVER to a replica");
     else if (mode == 0 && cl->nodes[m].flags)
         fr__add_error(c, "Master is down or failed, please use CLUSTER FAILOVER FORCE");
-    else if (!cl->bus.failover)
+    else if (!cl->ctl.failover)
         fr__add_error(c, "CLUSTER FAILOVER needs a cluster built by fr_cluster_start");
     else {
         fr__add_ok(c);
-        cl->bus.failover(cl->bus.ctx, cl->me, mode);
+        cl->ctl.failover(cl->ctl.ctx, cl->me, mode);
     }
 }

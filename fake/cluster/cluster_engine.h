@@ -40,21 +40,21 @@ typedef struct fr_cluster_node_spec {
  * FAILOVER and REPLICATE on a replica): called on the node's loop, after
  * it answered; they must not wait for other nodes (they defer the work).
  * mode: 0, 1 FORCE, 2 TAKEOVER. NULL hooks: the subcommand is refused. */
-typedef struct fr_cluster_bus {
+typedef struct fr_cluster_ctl {
     void (*failover)(void *ctx, int node, int mode);
     void (*replicate)(void *ctx, int node, int master);
     /* a client's SETSLOT slot NODE made node its owner: the others learn
      * it (Redis' gossip of the new owner's bumped epoch) */
     void (*slot_moved)(void *ctx, int slot, int node);
     void *ctx;
-} fr_cluster_bus;
+} fr_cluster_ctl;
 
 /* Turn cluster mode on with this view: nodes[0..n); me is our index;
  * owner[slot] a node index or -1 for an unassigned slot (16384 entries);
  * current_epoch as CLUSTER INFO shows it. Again replaces the view (slots
  * migrating or importing are kept). Returns 0, or -1 for a bad view. */
 int fr__cluster_setup(fr_server *srv, int me, int n, const fr_cluster_node_spec *nodes,
-                      const int *owner, uint64_t current_epoch, const fr_cluster_bus *bus);
+                      const int *owner, uint64_t current_epoch, const fr_cluster_ctl *ctl);
 /* A new node table (roles, flags, epochs, nodes added at the end) keeping
  * the slots, except that those of node remap_from go to remap_to (-1:
  * none), as a failover moves them. 0, or -1 for a bad table. */

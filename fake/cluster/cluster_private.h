@@ -26,7 +26,7 @@ struct fr_cluster_view {
     int ok;                              /* cluster_state:ok, kept by fr__cluster_recheck */
     int detached;                        /* CLUSTER RESET: the builder's views no longer apply */
     int64_t created_ms;                  /* real ms the view was made (CLUSTER LINKS) */
-    fr_cluster_bus bus;
+    fr_cluster_ctl ctl;
 };
 
 struct fr_cluster_conn {
@@ -34,6 +34,8 @@ struct fr_cluster_conn {
     int readonly; /* READONLY: a replica serves reads of its master's slots */
 };
 
+/* 1 when every slot is served by a node not failing (cluster_state:ok). */
+int fr__cluster_ok(const struct fr_cluster_view *cl);
 /* Recompute cl->ok after the view changed: every slot served by a node
  * not seen failing (cluster-require-full-coverage yes). */
 void fr__cluster_recheck(struct fr_cluster_view *cl);
