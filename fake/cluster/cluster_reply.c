@@ -94,7 +94,7 @@ static void add_shard_node(fr_conn *c, int i)
     fr__add_bulk_cstr(c, "replication-offset");
     fr__add_ll(c, 0);
     fr__add_bulk_cstr(c, "health");
-    fr__add_bulk_cstr(c, n->flags & FR_CLUSTER_FAIL ? "failed" : "online");
+    fr__add_bulk_cstr(c, n->flags & FR_CLUSTER_FAIL ? "fail" : "online");
 }
 
 void fr__cluster_cmd_shards(fr_conn *c)
@@ -102,14 +102,15 @@ void fr__cluster_cmd_shards(fr_conn *c)
     if (fr__cluster_refuse_disabled(c))
         return;
     const struct fr_cluster_view *cl = c->srv->cluster;
+    /* a shard per master, also one without slots (new, or failed over) */
     int shards = 0;
     for (int i = 0; i < cl->n; i++)
-        shards += count_ranges(cl, i) > 0;
+        shards += cl->nodes[i].master < 0;
     fr__add_array(c, shards);
     for (int i = 0; i < cl->n; i++) {
-        int ranges = count_ranges(cl, i);
-        if (!ranges)
+        if (cl->nodes[i].master >= 0)
             continue;
+        int ranges = count_ranges(cl, i);
         fr__add_map(c, 2);
         fr__add_bulk_cstr(c, "slots");
         fr__add_array(c, 2 * ranges);

@@ -274,7 +274,14 @@ static void test_kill_master_with_replica(void **state)
     x = tu_cmd(c, "CLUSTER INFO");
     assert_non_null(strstr(x->str, "cluster_state:ok\r\n"));
     freeReplyObject(x);
-    tu_cmd_int(c, "CLUSTER COUNT-FAILURE-REPORTS %s", id0);
+    /* a shard per master: the failed one too, without slots, "fail" */
+    x = tu_cmd(c, "CLUSTER SHARDS");
+    assert_int_equal(x->elements, 4);
+    assert_int_equal(x->element[0]->element[1]->elements, 0);
+    assert_string_equal(x->element[0]->element[3]->element[0]->element[13]->str, "fail");
+    freeReplyObject(x);
+    /* the masters that see it fail: 1 and 3 (2 asks) */
+    assert_int_equal(tu_cmd_int(c, "CLUSTER COUNT-FAILURE-REPORTS %s", id0), 2);
     expect_moved(c, 3300, port_of(cl, 3), "GET %s", "b");
     check_keys(cl, 3);
     /* back: a replica of the node that took over, with its data */
