@@ -24,3 +24,6 @@ for t in SET GET; do
         exit 1
     fi
 done
+# a sanitizer build reports leaks and errors through the exit status
+kill $pid
+wait $pid || { echo "fakeredis-server exited with $?"; exit 1; }
