@@ -17,7 +17,7 @@
  * node's loop (it needs every node's loop). */
 typedef struct fr_cluster_job {
     int kind; /* 0: failover of node a (mode b); 1: a replicates b;
-               * 2: slot a is node b's */
+               * 2: slot a is node b's; 3: replica a was reset */
     int a, b;
     int tries; /* base mode: 1 ms retries while the replica catches up */
 } fr_cluster_job;

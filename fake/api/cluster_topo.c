@@ -385,6 +385,11 @@ static int run_job(fr_cluster *cl, fr_cluster_job *j)
         for (int k = 0; k < cl->n; k++)
             if (owner_on(cl, k, j->a) != j->b)
                 fr__cl_assign(cl, k, j->a, j->b);
+    } else if (j->kind == 3 && cl->master[j->a] >= 0) {
+        cl->master[j->a] = cl->follow[j->a] = -1;
+        replicaof(cl, j->a, -1);
+        fr_reply_free(fr_execf(cl->srv[j->a], "FLUSHALL"));
+        fr__cl_push(cl, -1, -1, -1); /* the others: a master without slots */
     } else if (j->kind == 1 && cl->master[j->b] < 0 && cl->master[j->a] != j->b) {
         cl->master[j->a] = j->b;
         cl->epoch[j->a] = 0;
@@ -474,11 +479,17 @@ static void ctl_slot_moved(void *ctx, int slot, int node)
     enqueue(ctx, 2, slot, node);
 }
 
+static void ctl_reset(void *ctx, int node)
+{
+    enqueue(ctx, 3, node, 0);
+}
+
 void fr__cl_ctl(fr_cluster *cl, fr_cluster_ctl *out)
 {
     out->failover = ctl_failover;
     out->replicate = ctl_replicate;
     out->slot_moved = ctl_slot_moved;
+    out->reset = ctl_reset;
     out->ctx = cl;
 }
 

@@ -316,9 +316,10 @@ void fr__cluster_cmd_reset(fr_conn *c)
         fr__add_error(c, "CLUSTER RESET can't be called with master nodes containing keys");
         return;
     }
-    /* the node forgets the others and its slots: alone, a master. The
-     * builder no longer updates it (its replication link, if it was a
-     * replica, is left to REPLICAOF-free tests: none can send one). */
+    /* the node forgets the others and its slots: alone, a master the
+     * builder no longer updates; a replica stops following and empties */
+    if (cl->nodes[cl->me].master >= 0 && cl->ctl.reset)
+        cl->ctl.reset(cl->ctl.ctx, cl->me);
     cl->nodes[0] = cl->nodes[cl->me];
     cl->nodes[0].master = -1;
     cl->nodes[0].flags = 0;

@@ -46,6 +46,8 @@ typedef struct fr_cluster_ctl {
     /* a client's SETSLOT slot NODE made node its owner: the others learn
      * it (Redis' gossip of the new owner's bumped epoch) */
     void (*slot_moved)(void *ctx, int slot, int node);
+    /* CLUSTER RESET of a replica: it stops following, empty, a master */
+    void (*reset)(void *ctx, int node);
     void *ctx;
 } fr_cluster_ctl;
 

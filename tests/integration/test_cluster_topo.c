@@ -451,6 +451,21 @@ static void test_admin_subcommands(void **state)
     tu_cmd_str(c, E, "ERR Slot 16383 specified multiple times", "CLUSTER ADDSLOTS 16383 16383");
     tu_cmd_ok(c, "CLUSTER ADDSLOTSRANGE 16383 16383");
     tu_cmd_str(c, REDIS_REPLY_STRING, "1", "GET b");
+    /* a replica reset: alone, an empty master; the others see a master */
+    tu_cmd_ok(r, "CLUSTER RESET");
+    wait_reply_has(r, "master", "ROLE");
+    assert_int_equal(tu_cmd_int(r, "DBSIZE"), 0);
+    redisReply *x = tu_cmd(r, "CLUSTER NODES");
+    assert_int_equal(strchr(x->str, '\n') - x->str + 1, (long)strlen(x->str)); /* one line */
+    assert_non_null(strstr(x->str, " myself,master - 0 0 "));
+    freeReplyObject(x);
+    x = tu_cmd(r, "CLUSTER INFO");
+    assert_non_null(strstr(x->str, "cluster_state:fail\r\ncluster_slots_assigned:0\r\n"));
+    freeReplyObject(x);
+    char want[128];
+    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master - 0 ", id3, port_of(cl, 3),
+             port_of(cl, 3) + 10000);
+    wait_reply_has(c, want, "CLUSTER NODES");
     redisFree(r);
     redisFree(c);
 }
