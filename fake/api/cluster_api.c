@@ -109,6 +109,7 @@ int fr_cluster_start(const fr_cluster_options *opts, fr_cluster **out)
     pthread_cond_init(&cl->qcv, NULL);
     cl->base = opts ? opts->base : NULL;
     cl->masters = m;
+    cl->node_timeout_ms = opts && opts->node_timeout_ms > 0 ? opts->node_timeout_ms : 0;
     cl->so = so;
     cl->rng = fr__rng_seed(cl);
     int st = FR_OK;

@@ -17,9 +17,11 @@
  * node's loop (it needs every node's loop). */
 typedef struct fr_cluster_job {
     int kind; /* 0: failover of node a (mode b); 1: a replicates b;
-               * 2: slot a is node b's; 3: replica a was reset */
+               * 2: slot a is node b's; 3: replica a was reset;
+               * 4: node a's node timeout passed */
     int a, b;
-    int tries; /* base mode: 1 ms retries while the replica catches up */
+    int64_t due; /* fr__mono_ms before which it waits; 0: none */
+    int tries;   /* base mode: 1 ms retries while the replica catches up */
 } fr_cluster_job;
 
 struct fr_cluster {
@@ -33,6 +35,9 @@ struct fr_cluster {
     uint64_t epoch[FR_CLUSTER_MAX_NODES]; /* config epochs */
     uint64_t current_epoch;
     int killed[FR_CLUSTER_MAX_NODES], cut[FR_CLUSTER_MAX_NODES];
+    /* a down node the others agree is down (fail, not fail?) */
+    int failed[FR_CLUSTER_MAX_NODES];
+    int node_timeout_ms; /* 0: a node down is failed at once */
     /* a master failed over while down: whom it follows once back (-1) */
     int follow[FR_CLUSTER_MAX_NODES];
     int owner[FR_CLUSTER_SLOTS];
@@ -66,6 +71,9 @@ void fr__cl_spec(const fr_cluster *cl, int i, int k, fr_cluster_node_spec *out);
 void fr__cl_ctl(fr_cluster *cl, fr_cluster_ctl *out);
 /* Stop the worker (fr_cluster_stop, before the nodes). */
 void fr__cl_ctl_stop(fr_cluster *cl);
+/* Down node i is failed (the others agree): fail, and its replica takes
+ * over. */
+int fr__cl_failed(fr_cluster *cl, int i);
 /* Tell node i that slot is node's now. */
 int fr__cl_assign(fr_cluster *cl, int i, int slot, int node);
 /* Wait (threaded nodes) until every replica streams from its master. */

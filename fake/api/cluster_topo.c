@@ -34,8 +34,10 @@ void fr__cl_spec(const fr_cluster *cl, int i, int k, fr_cluster_node_spec *out)
     out->id = cl->ids[k];
     out->master = cl->master[k];
     out->epoch = cl->epoch[k];
-    /* a node never sees itself fail; a cut node sees every other fail */
-    out->flags = i != k && (down(cl, k) || cl->cut[i]) ? FR_CLUSTER_FAIL : 0;
+    /* a node never sees itself fail; a cut node sees every other fail;
+     * fail? until the node timeout passed */
+    int gone = down(cl, k) ? k : cl->cut[i] ? i : -1;
+    out->flags = i == k || gone < 0 ? 0 : cl->failed[gone] ? FR_CLUSTER_FAIL : FR_CLUSTER_PFAIL;
 }
 
 typedef struct push_job {
@@ -216,13 +218,25 @@ int fr_cluster_failover(fr_cluster *cl, int master)
 
 /* Node i went down (killed or cut off): the others see it fail, and a
  * master with a live replica is replaced by it. */
+static void enqueue(fr_cluster *cl, int kind, int a, int b, int delay_ms);
+
 static int went_down(fr_cluster *cl, int i)
 {
-    int st = fr__cl_push(cl, -1, -1, -1);
+    if (cl->node_timeout_ms) { /* fail? now, fail and the failover later */
+        cl->failed[i] = 0;
+        enqueue(cl, 4, i, 0, cl->node_timeout_ms);
+        return fr__cl_push(cl, -1, -1, -1);
+    }
+    return fr__cl_failed(cl, i);
+}
+
+int fr__cl_failed(fr_cluster *cl, int i)
+{
+    cl->failed[i] = 1;
+    /* the replica's promotion tells the others both: no window where they
+     * see the master fail and its slots uncovered */
     int r = cl->master[i] < 0 ? live_replica(cl, i) : -1;
-    if (st == FR_OK && r >= 0)
-        st = promote(cl, r);
-    return st;
+    return r >= 0 ? promote(cl, r) : fr__cl_push(cl, -1, -1, -1);
 }
 
 int fr_cluster_kill_node(fr_cluster *cl, int i)
@@ -249,6 +263,7 @@ int fr_cluster_kill_node(fr_cluster *cl, int i)
  * when it was (or has been made) a replica. */
 static int came_back(fr_cluster *cl, int i)
 {
+    cl->failed[i] = 0;
     if (cl->follow[i] >= 0) {
         int r = cl->follow[i];
         while (cl->master[r] >= 0) /* failed over again since */
@@ -385,6 +400,8 @@ static int run_job(fr_cluster *cl, fr_cluster_job *j)
         for (int k = 0; k < cl->n; k++)
             if (owner_on(cl, k, j->a) != j->b)
                 fr__cl_assign(cl, k, j->a, j->b);
+    } else if (j->kind == 4 && down(cl, j->a) && !cl->failed[j->a]) {
+        fr__cl_failed(cl, j->a);
     } else if (j->kind == 3 && cl->master[j->a] >= 0) {
         cl->master[j->a] = cl->follow[j->a] = -1;
         replicaof(cl, j->a, -1);
@@ -411,6 +428,13 @@ static void *worker_main(void *arg)
             break;
         fr_cluster_job j = cl->q[0];
         memmove(cl->q, cl->q + 1, (size_t)--cl->qn * sizeof *cl->q);
+        while (j.due && fr__mono_ms() < j.due && !cl->stopping) {
+            pthread_mutex_unlock(&cl->qmu);
+            nap_1ms();
+            pthread_mutex_lock(&cl->qmu);
+        }
+        if (cl->stopping)
+            break;
         pthread_mutex_unlock(&cl->qmu);
         int again = run_job(cl, &j);
         pthread_mutex_lock(&cl->qmu);
@@ -443,15 +467,16 @@ static void base_job_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Called on a node's loop: never waits for another node. */
-static void enqueue(fr_cluster *cl, int kind, int a, int b)
+static void enqueue(fr_cluster *cl, int kind, int a, int b, int delay_ms)
 {
-    fr_cluster_job j = {kind, a, b, 0};
+    fr_cluster_job j = {
+        .kind = kind, .a = a, .b = b, .due = delay_ms ? fr__mono_ms() + delay_ms : 0};
     if (cl->base) { /* every node is on this loop: run once it is free */
         base_job *bj = fr__xcalloc(1, sizeof *bj);
         bj->cl = cl;
         bj->j = j;
-        struct timeval now = {0, 0};
-        if (event_base_once(cl->base, -1, EV_TIMEOUT, base_job_cb, bj, &now) != 0)
+        struct timeval tv = {delay_ms / 1000, (delay_ms % 1000) * 1000};
+        if (event_base_once(cl->base, -1, EV_TIMEOUT, base_job_cb, bj, &tv) != 0)
             free(bj);
         return;
     }
@@ -466,22 +491,22 @@ static void enqueue(fr_cluster *cl, int kind, int a, int b)
 
 static void ctl_failover(void *ctx, int node, int mode)
 {
-    enqueue(ctx, 0, node, mode);
+    enqueue(ctx, 0, node, mode, 0);
 }
 
 static void ctl_replicate(void *ctx, int node, int master)
 {
-    enqueue(ctx, 1, node, master);
+    enqueue(ctx, 1, node, master, 0);
 }
 
 static void ctl_slot_moved(void *ctx, int slot, int node)
 {
-    enqueue(ctx, 2, slot, node);
+    enqueue(ctx, 2, slot, node, 0);
 }
 
 static void ctl_reset(void *ctx, int node)
 {
-    enqueue(ctx, 3, node, 0);
+    enqueue(ctx, 3, node, 0, 0);
 }
 
 void fr__cl_ctl(fr_cluster *cl, fr_cluster_ctl *out)

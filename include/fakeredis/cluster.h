@@ -17,9 +17,9 @@
  *
  * The shape changes from the test: a failover (also a replica's CLUSTER
  * FAILOVER), a node killed (connects refused), revived, cut off from the
- * others (it still accepts connections), added. There is no gossip and no
- * node timeout: every node's view changes at once, as a real cluster's
- * does once cluster-node-timeout has passed. Node indexes are stable:
+ * others (it still accepts connections), added. There is no gossip:
+ * every node's view changes at once, after the node timeout the test
+ * chooses (fr_cluster_options.node_timeout_ms, 0 by default). Node indexes are stable:
  * 0..masters-1 are the masters as started, then the replicas (replica k
  * follows master k % masters), then added nodes; roles change with
  * failovers (fr_cluster_master_of).
@@ -58,6 +58,10 @@ typedef struct fr_cluster_options {
      *  replica streams from its master; attached ones link up once the
      *  base runs. */
     int replicas;
+    /** cluster-node-timeout in ms: a node killed or cut off is seen
+     *  `fail?` that long, still serving its slots in the others' views,
+     *  then `fail`, and its replica takes over. 0: at once. */
+    int node_timeout_ms;
 } fr_cluster_options;
 
 /** Start the nodes and give each the cluster's view. *out is freed by
@@ -114,11 +118,11 @@ FR_API int fr_cluster_failover(fr_cluster *cl, int master);
 
 /** Kill node i: its port refuses connects, its clients are closed, its
  *  replication links cut; every other node sees it `fail` (CLUSTER NODES,
- *  INFO) at once. A master with a live replica is failed over to it (no
- *  catching up: writes not yet replicated are lost, as in Redis); one
- *  without leaves its slots uncovered: the others answer -CLUSTERDOWN The
- *  cluster is down. The node keeps its data. FR_OK; FR_ERR_ARG;
- *  FR_ERR_STATE (already killed). */
+ *  INFO) at once, or `fail?` until node_timeout_ms passed (the rest of
+ *  this happens then, on a thread of the cluster's or the base's loop). A master with a live
+ * replica is failed over to it (no catching up: writes not yet replicated are lost, as in Redis);
+ * one without leaves its slots uncovered: the others answer -CLUSTERDOWN The cluster is down. The
+ * node keeps its data. FR_OK; FR_ERR_ARG; FR_ERR_STATE (already killed). */
 FR_API int fr_cluster_kill_node(fr_cluster *cl, int i);
 
 /** Revive a killed node on its port: the others see it again; a node

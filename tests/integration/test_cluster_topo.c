@@ -34,6 +34,17 @@ static int setup_replicas(void **state)
     return 0;
 }
 
+/* The same with a node timeout of 300 ms. */
+static int setup_timeout(void **state)
+{
+    fr_cluster *cl;
+    fr_cluster_options o = {.replicas = 1, .node_timeout_ms = 300};
+    if (fr_cluster_start(&o, &cl) != FR_OK)
+        return -1;
+    *state = cl;
+    return 0;
+}
+
 static int setup_plain(void **state)
 {
     fr_cluster *cl;
@@ -299,6 +310,34 @@ static void test_kill_master_with_replica(void **state)
     redisFree(c);
 }
 
+/* With a node timeout: fail? while the others still send clients to the
+ * dead master (connects refused), then fail and its replica takes over. */
+static void test_node_timeout(void **state)
+{
+    fr_cluster *cl = *state;
+    char id0[41], want[128];
+    myid(cl, 0, id0);
+    assert_int_equal(fr_cluster_kill_node(cl, 0), FR_OK);
+    redisContext *c = tu_connect_port(port_of(cl, 1));
+    redisReply *x = tu_cmd(c, "CLUSTER NODES");
+    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master,fail? - ", id0, port_of(cl, 0),
+             port_of(cl, 0) + 10000);
+    assert_non_null(strstr(x->str, want));
+    freeReplyObject(x);
+    x = tu_cmd(c, "CLUSTER INFO");
+    assert_non_null(strstr(x->str, "cluster_state:ok\r\ncluster_slots_assigned:16384\r\n"
+                                   "cluster_slots_ok:10923\r\ncluster_slots_pfail:5461\r\n"));
+    freeReplyObject(x);
+    expect_moved(c, 3300, port_of(cl, 0), "GET %s", "b");
+    assert_true(rs_connect(port_of(cl, 0)) < 0);
+    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master,fail - ", id0, port_of(cl, 0),
+             port_of(cl, 0) + 10000);
+    wait_reply_has(c, want, "CLUSTER NODES");
+    expect_moved(c, 3300, port_of(cl, 3), "GET %s", "b");
+    assert_int_equal(fr_cluster_master_of(cl, 3), -1);
+    redisFree(c);
+}
+
 static void test_kill_master_alone(void **state)
 {
     fr_cluster *cl = *state;
@@ -479,6 +518,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cluster_failover_on_the_wire, setup_replicas,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_kill_master_with_replica, setup_replicas, teardown),
+        cmocka_unit_test_setup_teardown(test_node_timeout, setup_timeout, teardown),
         cmocka_unit_test_setup_teardown(test_kill_master_alone, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_node_cut_off, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_add_node_and_replicate, setup_plain, teardown),
