@@ -24,6 +24,8 @@ static void setup_on_loop(fr_server *srv, void *arg)
     fr__cl_ctl(j->cl, &ctl);
     j->rc =
         fr__cluster_setup(srv, j->me, j->cl->n, nodes, j->cl->owner, j->cl->current_epoch, &ctl);
+    if (j->rc == 0)
+        fr__cluster_bus_join(srv, j->cl->bus); /* PUBLISH reaches every node */
 }
 
 /* Node i's view from scratch (its slots from the cluster's record). */
@@ -79,6 +81,7 @@ void fr_cluster_stop(fr_cluster *cl)
         for (int i = cl->n - 1; i >= 0; i--)
             if ((cl->master[i] >= 0) == (pass == 0))
                 fr_server_stop(cl->srv[i]);
+    fr__cluster_bus_release(cl->bus);
     pthread_mutex_destroy(&cl->mu);
     pthread_mutex_destroy(&cl->qmu);
     pthread_cond_destroy(&cl->qcv);
@@ -107,6 +110,7 @@ int fr_cluster_start(const fr_cluster_options *opts, fr_cluster **out)
     pthread_mutexattr_destroy(&attr);
     pthread_mutex_init(&cl->qmu, NULL);
     pthread_cond_init(&cl->qcv, NULL);
+    cl->bus = fr__cluster_bus_new();
     cl->base = opts ? opts->base : NULL;
     cl->masters = m;
     cl->node_timeout_ms = opts && opts->node_timeout_ms > 0 ? opts->node_timeout_ms : 0;

@@ -43,8 +43,9 @@ struct fr_cluster {
     int owner[FR_CLUSTER_SLOTS];
     int mig_from[FR_CLUSTER_SLOTS]; /* -1: not migrating */
     int mig_to[FR_CLUSTER_SLOTS];
-    struct event_base *base; /* NULL: threaded nodes */
-    fr_options so;           /* what fr_cluster_add_node starts with */
+    struct event_base *base;    /* NULL: threaded nodes */
+    struct fr_cluster_bus *bus; /* PUBLISH reaches every node */
+    fr_options so;              /* what fr_cluster_add_node starts with */
     uint64_t rng;
 
     /* the hooks' queue (its own lock: nodes' loops never take mu) */

@@ -65,62 +65,108 @@ static int key_exists(fr_server *srv, const fr_arg *k)
     return e && !fr__db_is_expired(srv->ks, 0, k->p, k->len);
 }
 
-static void redirect(fr_conn *c, const char *kind, int slot, const fr_cluster_node *n)
-{
-    fr_buf b = {0};
-    fr__buf_printf(&b, "-%s %d %s:%d", kind, slot, n->ip, n->port);
-    fr__reject(c, b.p);
-    fr__buf_free(&b);
-}
+/* What the keys of one command (or of EXEC's queue) say. */
+typedef struct key_scan {
+    int slot, keys, missing;
+} key_scan;
 
-/* Redis' getNodeByQuery, for one command: 1 when c was answered with a
- * redirection or an error. */
-static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+/* Add one command's keys to ks: -1 when they span slots (-CROSSSLOT). */
+static int scan_keys(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv, key_scan *ks)
 {
     struct fr_cluster_view *cl = c->srv->cluster;
-    int asking = c->cluster && c->cluster->asking;
-    if (c->cluster && !(cmd->name[0] == 'a' && !strcmp(cmd->name, "asking")))
-        c->cluster->asking = 0; /* ASKING counts for the next command only */
     /* the keys as Redis finds them (key specs, numkeys, STREAMS...) */
     fr_keylist kl;
     fr__keys_init(&kl);
     fr__command_keys(c->srv->cmds, cmd, argc, argv, &kl);
-    int slot = -1, keys = 0, missing = 0;
-    for (int j = 0; j < kl.n; j++) {
-        const fr_arg *k = &argv[kl.v[j].pos];
+    /* shard channels are not keys, yet routed as keys are (7.0) */
+    int channels = fr__cluster_shard_channels(cmd, argc);
+    int nkeys = channels >= 0 ? channels : kl.n;
+    for (int j = 0; j < nkeys; j++) {
+        const fr_arg *k = &argv[channels >= 0 ? 1 + j : kl.v[j].pos];
         int s = fr__keyslot(k->p, k->len);
-        if (slot >= 0 && s != slot) {
+        if (ks->slot >= 0 && s != ks->slot) {
             fr__keys_free(&kl);
-            fr__reject(c, "-CROSSSLOT Keys in request don't hash to the same slot");
-            return 1;
+            return -1;
         }
-        slot = s;
-        keys++;
-        if ((cl->migrating[s] >= 0 || cl->importing[s] >= 0) && !key_exists(c->srv, k))
-            missing++;
+        ks->slot = s;
+        ks->keys++;
+        /* shard channels stay on the source until the slot has moved (7.0) */
+        if ((cl->migrating[s] >= 0 || cl->importing[s] >= 0) && channels < 0 &&
+            !key_exists(c->srv, k))
+            ks->missing++;
     }
     fr__keys_free(&kl);
+    return 0;
+}
+
+/* Refuse c's command; EXEC refused here discards its transaction and
+ * says why plainly, not as -EXECABORT (Redis' processCommand). */
+static void refuse(fr_conn *c, const fr_cmd *cmd, const char *msg)
+{
+    if (cmd->flags & FR_CMD_EXEC) {
+        fr__multi_discard(c);
+        fr__add_error(c, msg);
+    } else {
+        fr__reject(c, msg);
+    }
+}
+
+static void redirect(fr_conn *c, const fr_cmd *cmd, const char *kind, int slot,
+                     const fr_cluster_node *n)
+{
+    fr_buf b = {0};
+    fr__buf_printf(&b, "-%s %d %s:%d", kind, slot, n->ip, n->port);
+    refuse(c, cmd, b.p);
+    fr__buf_free(&b);
+}
+
+/* Redis' getNodeByQuery, for one command (EXEC: every queued command):
+ * 1 when c was answered with a redirection or an error. */
+static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    struct fr_cluster_view *cl = c->srv->cluster;
+    /* RESTORE-ASKING (MIGRATE in a cluster) is its own ASKING */
+    int asking = (c->cluster && c->cluster->asking) ||
+                 (cmd->name[0] == 'r' && !strcmp(cmd->name, "restore-asking"));
+    if (c->cluster && !(cmd->name[0] == 'a' && !strcmp(cmd->name, "asking")))
+        c->cluster->asking = 0; /* ASKING counts for the next command only */
+    key_scan ks = {-1, 0, 0};
+    int bad = 0;
+    if ((cmd->flags & FR_CMD_EXEC) && (c->flags & FR_CONN_MULTI)) {
+        const fr_cmd *q;
+        int qargc;
+        const fr_arg *qargv;
+        for (int i = 0; !bad && (q = fr__multi_queued(c, i, &qargc, &qargv)); i++)
+            bad = scan_keys(c, q, qargc, qargv, &ks) < 0;
+    } else {
+        bad = scan_keys(c, cmd, argc, argv, &ks) < 0;
+    }
+    if (bad) {
+        refuse(c, cmd, "-CROSSSLOT Keys in request don't hash to the same slot");
+        return 1;
+    }
+    int slot = ks.slot, keys = ks.keys, missing = ks.missing;
     if (slot < 0)
         return 0;
     if (!fr__cluster_ok(cl)) {
-        fr__reject(c, "-CLUSTERDOWN The cluster is down");
+        refuse(c, cmd, "-CLUSTERDOWN The cluster is down");
         return 1;
     }
     int owner = cl->owner[slot];
     if (owner < 0) {
-        fr__reject(c, "-CLUSTERDOWN Hash slot not served");
+        refuse(c, cmd, "-CLUSTERDOWN Hash slot not served");
         return 1;
     }
     if (owner == cl->me && cl->migrating[slot] >= 0 && missing) {
         if (missing < keys)
-            fr__reject(c, "-TRYAGAIN Multiple keys request during rehashing of slot");
+            refuse(c, cmd, "-TRYAGAIN Multiple keys request during rehashing of slot");
         else
-            redirect(c, "ASK", slot, &cl->nodes[cl->migrating[slot]]);
+            redirect(c, cmd, "ASK", slot, &cl->nodes[cl->migrating[slot]]);
         return 1;
     }
     if (cl->importing[slot] >= 0 && asking) {
         if (keys > 1 && missing) {
-            fr__reject(c, "-TRYAGAIN Multiple keys request during rehashing of slot");
+            refuse(c, cmd, "-TRYAGAIN Multiple keys request during rehashing of slot");
             return 1;
         }
         return 0;
@@ -130,7 +176,7 @@ static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
         c->cluster->readonly && !(cmd->flags & FR_CMD_WRITE))
         return 0;
     if (owner != cl->me) {
-        redirect(c, "MOVED", slot, &cl->nodes[owner]);
+        redirect(c, cmd, "MOVED", slot, &cl->nodes[owner]);
         return 1;
     }
     return 0;
@@ -147,7 +193,19 @@ static int on_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
             return 1;
         }
     }
-    return route(c, cmd, argc, argv);
+    if (route(c, cmd, argc, argv))
+        return 1;
+    /* after the routing, as in Redis, where the handlers refuse them */
+    if ((cmd->name[0] == 'm' && !strcmp(cmd->name, "move")) ||
+        (cmd->name[0] == 's' && !strcmp(cmd->name, "swapdb"))) {
+        fr_buf b = {0};
+        fr__buf_printf(&b, "%s is not allowed in cluster mode",
+                       cmd->name[0] == 'm' ? "MOVE" : "SWAPDB");
+        fr__reject(c, b.p);
+        fr__buf_free(&b);
+        return 1;
+    }
+    return 0;
 }
 
 static void on_close(fr_conn *c)
@@ -158,6 +216,7 @@ static void on_close(fr_conn *c)
 
 static void on_stop(fr_server *srv)
 {
+    fr__cluster_bus_leave(srv);
     free(srv->cluster);
     srv->cluster = NULL;
 }
@@ -238,6 +297,8 @@ int fr__cluster_set_nodes(fr_server *srv, int n, const fr_cluster_node_spec *nod
             if (cl->owner[s] == remap_from) {
                 cl->owner[s] = (int16_t)remap_to;
                 cl->migrating[s] = cl->importing[s] = -1;
+                if (remap_from == cl->me) /* failed over: its shard channels end */
+                    fr__cluster_slot_lost(srv, s);
             }
     if (current_epoch > cl->epoch)
         cl->epoch = current_epoch;
@@ -250,9 +311,12 @@ void fr__cluster_assign_slot(fr_server *srv, int slot, int node)
     struct fr_cluster_view *cl = srv->cluster;
     if (!cl || cl->detached || slot < 0 || slot >= FR_CLUSTER_SLOTS || node >= cl->n)
         return;
+    int was_mine = cl->owner[slot] == cl->me && node != cl->me;
     cl->owner[slot] = (int16_t)node;
     cl->migrating[slot] = cl->importing[slot] = -1;
     fr__cluster_recheck(cl);
+    if (was_mine)
+        fr__cluster_slot_lost(srv, slot);
 }
 
 int fr__cluster_slot_owner(const fr_server *srv, int slot)
@@ -416,8 +480,11 @@ void fr__cluster_cmd_setslot(fr_conn *c)
                            slot);
             return;
         }
+        int was_mine = cl->owner[slot] == cl->me;
         cl->owner[slot] = (int16_t)n;
         fr__cluster_recheck(cl);
+        if (was_mine)
+            fr__cluster_slot_lost(c->srv, (int)slot);
         if (n != cl->me)
             cl->migrating[slot] = -1;
         if (n == cl->me && cl->importing[slot] >= 0) {

@@ -232,8 +232,11 @@ void fr__cluster_cmd_addslots(fr_conn *c, int add, int range)
     for (int s = 0; s < FR_CLUSTER_SLOTS; s++) {
         if (!seen[s])
             continue;
+        int was_mine = cl->owner[s] == cl->me;
         cl->owner[s] = (int16_t)(add ? cl->me : -1);
         cl->importing[s] = cl->migrating[s] = -1;
+        if (was_mine && !add)
+            fr__cluster_slot_lost(c->srv, s);
     }
     free(seen);
     fr__cluster_recheck(cl);
@@ -250,8 +253,10 @@ void fr__cluster_cmd_flushslots(fr_conn *c)
         return;
     }
     for (int s = 0; s < FR_CLUSTER_SLOTS; s++)
-        if (cl->owner[s] == cl->me)
+        if (cl->owner[s] == cl->me) {
             cl->owner[s] = -1;
+            fr__cluster_slot_lost(c->srv, s);
+        }
     fr__cluster_recheck(cl);
     fr__add_ok(c);
 }

@@ -102,4 +102,28 @@ void fr__cluster_cmd_failover(fr_conn *c);
 /* A standalone fake's answer to every CLUSTER subcommand; 1 if it gave it. */
 int fr__cluster_refuse_disabled(fr_conn *c);
 
+/* ---- shard pub/sub and the bus (cluster_pubsub.c) ---------------------
+ * The bus links the nodes of one cluster, as Redis' cluster bus does, for
+ * what a node tells the others: a PUBLISH. Nodes may run on different
+ * threads: a message is posted to each other node's loop. */
+struct fr_cluster_bus;
+/* A bus with one reference, the caller's (any thread). */
+struct fr_cluster_bus *fr__cluster_bus_new(void);
+/* Drop a reference; the last one frees the bus (any thread). */
+void fr__cluster_bus_release(struct fr_cluster_bus *bus);
+/* srv (in cluster mode, on its loop) joins the bus; it leaves when it stops. */
+void fr__cluster_bus_join(fr_server *srv, struct fr_cluster_bus *bus);
+void fr__cluster_bus_leave(fr_server *srv);
+/* Run fn(peer, data, len) on every other node of srv's bus, on the peer's
+ * loop (later, when that is another thread); data is copied. */
+void fr__cluster_broadcast(fr_server *srv, void (*fn)(fr_server *, const char *, size_t),
+                           const char *data, size_t len);
+/* SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH are routed by their channels (argv
+ * 1..n), never sent to ASK: n, or -1 for any other command. */
+int fr__cluster_shard_channels(const fr_cmd *cmd, int argc);
+/* fn(srv, slot) runs when a slot this node served is given to another
+ * node (SETSLOT NODE): shard channels of that slot end there. */
+void fr__cluster_on_slot_lost(fr_server *srv, void (*fn)(fr_server *, int));
+void fr__cluster_slot_lost(fr_server *srv, int slot);
+
 #endif

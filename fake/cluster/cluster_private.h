@@ -26,7 +26,9 @@ struct fr_cluster_view {
     int ok;                              /* cluster_state:ok, kept by fr__cluster_recheck */
     int detached;                        /* CLUSTER RESET: the builder's views no longer apply */
     int64_t created_ms;                  /* real ms the view was made (CLUSTER LINKS) */
-    fr_cluster_ctl ctl;
+    fr_cluster_ctl ctl;                  /* the builder's hooks (cluster_engine.h) */
+    struct fr_cluster_bus *bus;          /* the other nodes (cluster_pubsub.c) */
+    void (*slot_lost)(fr_server *, int); /* a slot this node served moved away */
 };
 
 struct fr_cluster_conn {

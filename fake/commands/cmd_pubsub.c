@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "base.h"
 #include "pubsub_engine.h"
+#include "cluster_engine.h"
 
 /* fr_exec's pseudo client has no socket: a subscription would pile its
  * messages up in a queue that nobody reads. Scripts can't subscribe in
@@ -28,8 +29,7 @@ static void subscribe(fr_conn *c, int kind, const char *verb)
         return;
     for (int i = 1; i < c->argc; i++) {
         fr__pubsub_subscribe(c, kind, c->argv[i].p, c->argv[i].len);
-        fr__pubsub_confirm(c, verb, c->argv[i].p, c->argv[i].len,
-                           fr__pubsub_conn_count(c, kind));
+        fr__pubsub_confirm(c, verb, c->argv[i].p, c->argv[i].len, fr__pubsub_conn_count(c, kind));
     }
 }
 
@@ -41,8 +41,7 @@ static void unsubscribe(fr_conn *c, int kind, const char *verb)
     }
     for (int i = 1; i < c->argc; i++) {
         fr__pubsub_unsubscribe(c, kind, c->argv[i].p, c->argv[i].len);
-        fr__pubsub_confirm(c, verb, c->argv[i].p, c->argv[i].len,
-                           fr__pubsub_conn_count(c, kind));
+        fr__pubsub_confirm(c, verb, c->argv[i].p, c->argv[i].len, fr__pubsub_conn_count(c, kind));
     }
 }
 
@@ -68,6 +67,8 @@ void fr__cmd_punsubscribe(fr_conn *c)
 
 void fr__cmd_ssubscribe(fr_conn *c)
 {
+    /* a node that loses a slot ends its shard channels (7.0) */
+    fr__cluster_on_slot_lost(c->srv, fr__pubsub_end_shard_slot);
     subscribe(c, FR_PS_SHARD, "ssubscribe");
 }
 
@@ -76,8 +77,28 @@ void fr__cmd_sunsubscribe(fr_conn *c)
     unsubscribe(c, FR_PS_SHARD, "sunsubscribe");
 }
 
+/* A PUBLISH another node of the cluster got: [channel length][channel][message]. */
+static void publish_from_bus(fr_server *srv, const char *data, size_t len)
+{
+    size_t chlen;
+    memcpy(&chlen, data, sizeof chlen);
+    const char *ch = data + sizeof chlen;
+    fr__pubsub_publish(srv, FR_PS_CHANNEL, ch, chlen, ch + chlen, len - sizeof chlen - chlen);
+}
+
+/* In cluster mode every node's subscribers see a PUBLISH (the cluster bus
+ * carries it); the reply counts this node's receivers only, as Redis'. */
 void fr__cmd_publish(fr_conn *c)
 {
+    if (fr__cluster_enabled(c->srv)) {
+        const fr_arg *ch = &c->argv[1], *msg = &c->argv[2];
+        fr_buf b = {0};
+        fr__buf_append(&b, &ch->len, sizeof ch->len);
+        fr__buf_append(&b, ch->p, ch->len);
+        fr__buf_append(&b, msg->p, msg->len);
+        fr__cluster_broadcast(c->srv, publish_from_bus, b.p, b.len);
+        fr__buf_free(&b);
+    }
     fr__add_ll(c, fr__pubsub_publish(c->srv, FR_PS_CHANNEL, c->argv[1].p, c->argv[1].len,
                                      c->argv[2].p, c->argv[2].len));
 }

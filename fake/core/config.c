@@ -484,6 +484,7 @@ int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *
 
 void fr__config_policy_changed(fr_server *srv)
 {
+    srv->cfg.policy_gen++;
     /* the keyspace keeps LFU counters from the next access on, as Redis
      * does from the moment the policy is set (OBJECT FREQ, eviction) */
     if (srv->ks)

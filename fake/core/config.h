@@ -33,6 +33,8 @@ typedef struct fr_config {
     int control; /* FAKE.* commands allowed */
     char *requirepass, *save, *dir, *dbfilename, *appendfilename, *logfile;
     char *loglevel, *maxmemory_policy, *enable_debug_command, *bind;
+    unsigned policy_gen; /* bumped at every maxmemory-policy set: eviction
+                            re-reads the string only then */
     char *unixsocket;
     char *acl_pubsub_default, *aclfile; /* acl/ reads them */
     long long acllog_max_len;

@@ -444,9 +444,9 @@ typedef struct turn {
 /* The clock is read after every command: one heavy command (LRANGE of
  * 10,000 elements takes ms under ASan) is enough to end a turn, and the
  * read (vDSO) did not show in redis-benchmark -P 16's server CPU time. */
-static int turn_over(fr_conn *c, const turn *t)
+static int turn_over(fr_conn *c, const turn *t, int64_t now)
 {
-    return fr__conn_out_len(c) > t->out0 + TURN_OUT_BYTES || fr__mono_us() - t->t0 >= TURN_US;
+    return fr__conn_out_len(c) > t->out0 + TURN_OUT_BYTES || now - t->t0 >= TURN_US;
 }
 
 /* The rest of the input runs when a zero timer fires: libevent runs timers
@@ -469,11 +469,15 @@ static void yield_turn(fr_conn *c)
 void fr__conn_process_input(fr_conn *c)
 {
     turn t = {fr__conn_out_len(c), fr__mono_us()};
+    int64_t now = t.t0;
     int first = 1;
     while (!(c->flags & STOP_FLAGS) && c->in_off < c->in.len && !c->srv->shut_down) {
-        if (!first && c->rev && turn_over(c, &t)) {
-            yield_turn(c);
-            break;
+        if (!first) {
+            now = fr__mono_us();
+            if (c->rev && turn_over(c, &t, now)) {
+                yield_turn(c);
+                break;
+            }
         }
         first = 0;
         if (fr__stage_hold_input(c))
@@ -497,7 +501,11 @@ void fr__conn_process_input(fr_conn *c)
         }
         if (c->parser.argc > 0) {
             c->req_len = used;
+            /* the reading just taken times the command too (one clock
+             * read per command instead of two) */
+            c->srv->cmd_t0_us = now;
             fr__dispatch(c, c->parser.argc, c->parser.argv);
+            c->srv->cmd_t0_us = 0;
             if (c->flags & FR_CONN_POSTPONED) {
                 fr__parser_reset(&c->parser); /* parse it again on unpause */
                 break;

@@ -4,6 +4,7 @@
  * threaded server has any of this: an attached one is called on its own
  * base's thread. */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@ struct fr_job {
     void *arg;
     int done;
     fr_job *next;
+    void (*drop)(void *); /* set: posted (fr__post_on_loop), freed by the loop */
 };
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
@@ -36,6 +38,10 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
             break;
         j->fn(srv, j->arg);
         fr__flush_pending(srv);
+        if (j->drop) {
+            free(j); /* nobody waits for a posted job */
+            continue;
+        }
         pthread_mutex_lock(&srv->jobs_mu);
         j->done = 1;
         pthread_cond_broadcast(&srv->jobs_cv);
@@ -76,6 +82,17 @@ void fr__marshal_fini(fr_server *srv)
 {
     if (!srv->marshal_ready)
         return;
+    /* posted jobs the loop did not reach: their arguments are dropped */
+    for (fr_job **pj = &srv->jobs; *pj;) {
+        fr_job *j = *pj;
+        if (!j->drop) {
+            pj = &j->next;
+            continue;
+        }
+        *pj = j->next;
+        j->drop(j->arg);
+        free(j);
+    }
     if (srv->jobs_ev)
         event_free(srv->jobs_ev);
     srv->jobs_ev = NULL;
@@ -102,7 +119,7 @@ int fr__run_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
         fr__flush_pending(srv);
         return FR_OK;
     }
-    fr_job job = {fn, arg, 0, NULL};
+    fr_job job = {fn, arg, 0, NULL, NULL};
     pthread_mutex_lock(&srv->jobs_mu);
     fr_job **tail = &srv->jobs;
     while (*tail)
@@ -115,4 +132,25 @@ int fr__run_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
         pthread_cond_wait(&srv->jobs_cv, &srv->jobs_mu);
     pthread_mutex_unlock(&srv->jobs_mu);
     return FR_OK;
+}
+
+void fr__post_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void (*drop)(void *),
+                      void *arg)
+{
+    if (!srv->threaded || pthread_equal(pthread_self(), srv->loop_thread)) {
+        fn(srv, arg);
+        fr__flush_pending(srv);
+        return;
+    }
+    fr_job *job = fr__xcalloc(1, sizeof *job);
+    job->fn = fn;
+    job->arg = arg;
+    job->drop = drop;
+    pthread_mutex_lock(&srv->jobs_mu);
+    fr_job **tail = &srv->jobs;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = job;
+    pthread_mutex_unlock(&srv->jobs_mu);
+    wake(srv);
 }

@@ -46,7 +46,7 @@ struct fr_multi_state {
     queued *q;
     int n, cap;
     unsigned flags; /* the queued commands' flags, or-ed (EXEC under OOM) */
-    watch_rec **w; /* this client's WATCHes */
+    watch_rec **w;  /* this client's WATCHes */
     int nw, wcap;
 };
 
@@ -73,6 +73,16 @@ void fr__multi_queue(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv
     }
     m->q[m->n++] = (queued){cmd, argc, copy};
     m->flags |= cmd->flags;
+}
+
+const fr_cmd *fr__multi_queued(const fr_conn *c, int i, int *argc, const fr_arg **argv)
+{
+    const struct fr_multi_state *m = c->multi;
+    if (!m || i < 0 || i >= m->n)
+        return NULL;
+    *argc = m->q[i].argc;
+    *argv = m->q[i].argv;
+    return m->q[i].cmd;
 }
 
 unsigned fr__multi_queued_flags(const fr_conn *c)

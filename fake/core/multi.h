@@ -12,6 +12,9 @@
 void fr__multi_queue(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 /* Number of commands queued inside MULTI. */
 int fr__multi_count(const fr_conn *c);
+/* The i-th command queued (argc, argv set), or NULL past the end: a
+ * cluster routes EXEC by the keys of its whole queue. */
+const fr_cmd *fr__multi_queued(const fr_conn *c, int i, int *argc, const fr_arg **argv);
 /* The flags of every command queued, or-ed (0: none queued): EXEC of a
  * queue holding a deny-oom command is refused under OOM, as in Redis. */
 unsigned fr__multi_queued_flags(const fr_conn *c);

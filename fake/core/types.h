@@ -46,6 +46,7 @@ struct fr_repl_conn;
 struct fr_cluster_view;
 struct fr_sentinel;
 struct fr_cluster_conn;
+struct fr_migration;
 struct fr_scripting;
 struct fr_acl;
 struct fr_acl_user;
@@ -197,6 +198,10 @@ struct fr_server {
     int nstages;
     uint8_t stage_n[FR_STAGE_NOPS];
     const struct fr_stage_ops *stage_by_op[FR_STAGE_NOPS][FR_STAGE_MAX];
+    /* A monotonic reading (fr__mono_us) the input loop took just before it
+     * dispatched the current command, for the stage that times it; 0 when
+     * none is fresh (nested calls, wake-ups, scripts read the clock). */
+    int64_t cmd_t0_us;
 
     struct fr_keyspace *ks;
     struct fr_watch_table *watch; /* WATCHed keys (multi.c); NULL: none yet */
@@ -224,6 +229,7 @@ struct fr_server {
     struct fr_tracking *tracking; /* client-side caching (tracking/); NULL: never used */
     struct fr_cstats *cstats; /* command stats, slowlog, latency (stats/); NULL: off */
     struct fr_evict *evict;   /* maxmemory accounting and eviction (evict/); NULL: off */
+    struct fr_migration *migrations; /* MIGRATEs awaiting their target (cmd_migrate.c) */
 };
 
 #endif

@@ -23,10 +23,15 @@ static int parse_policy(const char *p)
 static void pool_clear(struct fr_evict *ev);
 
 /* The policy as configured now (the keyspace's LFU switch is core's
- * config, at once). A string compare: CONFIG SET has no hook to tell us. */
+ * config, at once). Per command only an integer compare: the config bumps
+ * policy_gen whenever the policy is set; then the string says whether it
+ * really changed (setting the same policy keeps the pool). */
 static void sync_policy(fr_server *srv, struct fr_evict *ev)
 {
     const char *p = srv->cfg.maxmemory_policy;
+    if (ev->policy_seen && ev->policy_gen == srv->cfg.policy_gen)
+        return;
+    ev->policy_gen = srv->cfg.policy_gen;
     if (ev->policy_seen && p && !strcmp(ev->policy_seen, p))
         return;
     free((void *)ev->policy_seen);

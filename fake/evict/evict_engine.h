@@ -43,6 +43,7 @@ struct fr_evict {
     int64_t dataset; /* the sum of sizes, while tracking */
     int64_t peak;
     const char *policy_seen; /* the policy string last parsed */
+    unsigned policy_gen;     /* cfg.policy_gen when it was parsed */
     int policy;
     unsigned next_db;  /* random policies: the next database to try */
     struct cand *pool; /* FR_EVICT_POOL + 1 candidates, best first */

@@ -62,9 +62,11 @@ static void slot_reserve(fr_jslot *s, size_t n)
 {
     if (s->len + n <= s->cap)
         return;
-    size_t cap = s->cap * 2;
-    while (cap < s->len + n)
-        cap *= 2;
+    /* a command's arguments are reserved at once: their size, up to what
+     * malloc gives anyway (glibc: 16-byte steps with an 8-byte header),
+     * not the next power of two: a ring of batch commands' entries would
+     * hold up to twice their size idle */
+    size_t cap = ((s->len + n + 8 + 15) & ~(size_t)15) - 8;
     if (s->data == s->inl) {
         char *d = fr__xmalloc(cap);
         memcpy(d, s->inl, s->len);

@@ -144,8 +144,7 @@ long long fr__pubsub_conn_count(const fr_conn *c, int kind)
                        fr__dict_size(&c->subs->names[FR_PS_PATTERN]));
 }
 
-void fr__pubsub_confirm(fr_conn *c, const char *verb, const char *name, size_t len,
-                        long long count)
+void fr__pubsub_confirm(fr_conn *c, const char *verb, const char *name, size_t len, long long count)
 {
     size_t start = c->reply.len;
     fr__add_push(c, 3);
@@ -215,6 +214,54 @@ long long fr__pubsub_numsub(fr_server *srv, int kind, const char *name, size_t l
 fr_dict *fr__pubsub_names(fr_server *srv, int kind)
 {
     return srv->pubsub ? &srv->pubsub->by_name[kind] : NULL;
+}
+
+void fr__pubsub_end_shard_slot(fr_server *srv, int slot)
+{
+    if (!srv->pubsub)
+        return;
+    /* the names first: unsubscribing changes the dicts being walked */
+    fr_buf names = {0};
+    size_t count = 0;
+    fr_dict_iter it;
+    fr_dict_entry *e;
+    fr__dict_iter_start(&it, &srv->pubsub->by_name[FR_PS_SHARD]);
+    while ((e = fr__dict_iter_next(&it))) {
+        if (fr__keyslot(e->key, e->klen) != slot)
+            continue;
+        size_t klen = e->klen;
+        fr__buf_append(&names, &klen, sizeof klen);
+        fr__buf_append(&names, e->key, e->klen);
+        count++;
+    }
+    fr__dict_iter_end(&it);
+    for (size_t off = 0; count--;) {
+        size_t len;
+        memcpy(&len, names.p + off, sizeof len);
+        const char *name = names.p + off + sizeof len;
+        off += sizeof len + len;
+        for (;;) {
+            /* one subscriber at a time: the dict goes with the last one */
+            fr_dict_entry *ch =
+                srv->pubsub ? fr__dict_find(&srv->pubsub->by_name[FR_PS_SHARD], name, len) : NULL;
+            if (!ch)
+                break;
+            fr_dict_iter si;
+            fr__dict_iter_start(&si, ch->v.p);
+            fr_dict_entry *se = fr__dict_iter_next(&si);
+            fr__dict_iter_end(&si);
+            fr_conn *c = se->v.p;
+            fr__pubsub_unsubscribe(c, FR_PS_SHARD, name, len);
+            /* out of band: c is not the client whose command is running */
+            size_t start = c->reply.len;
+            fr__add_push(c, 3);
+            fr__add_bulk(c, "sunsubscribe", 12);
+            fr__add_bulk(c, name, len);
+            fr__add_ll(c, fr__pubsub_conn_count(c, FR_PS_SHARD));
+            fr__conn_push_from_reply(c, start);
+        }
+    }
+    fr__buf_free(&names);
 }
 
 /* ---- frames: one encoding of a message, shared by its receivers -------- */

@@ -76,6 +76,11 @@ fr_dict *fr__pubsub_names(fr_server *srv, int kind);
 long long fr__pubsub_publish(fr_server *srv, int kind, const char *ch, size_t chlen,
                              const char *msg, size_t mlen);
 
+/* A slot this cluster node served moved away: every subscriber of a shard
+ * channel in it is unsubscribed with a sunsubscribe push, as Redis 7.0's
+ * node does when it loses a slot. */
+void fr__pubsub_end_shard_slot(fr_server *srv, int slot);
+
 /* A (un)subscribe confirmation [verb, name (NULL: null), count] as a push
  * (an array in RESP2). Sent even when c's replies are off (CLIENT REPLY
  * OFF/SKIP), as Redis does. */

@@ -7,9 +7,10 @@
 
 static const char *const effect_cmds[] = {
     /* random picks, times relative to the clock, generated ids: a replay
-     * on the replica would not reproduce them */
-    "spop",    "xadd",  "xclaim", "xautoclaim", "xtrim",   "expire",
-    "pexpire", "setex", "psetex", "getex",      "restore", NULL,
+     * on the replica would not reproduce them; MIGRATE's effect is the
+     * keys it deleted here (Redis propagates a DEL) */
+    "spop",  "xadd",   "xclaim", "xautoclaim", "xtrim",          "expire",  "pexpire",
+    "setex", "psetex", "getex",  "restore",    "restore-asking", "migrate", NULL,
 };
 
 /* ---- the stream -------------------------------------------------------- */

@@ -303,9 +303,3 @@ int fr__parse_request(fr_parser *ps, const char *buf, size_t len, size_t *used)
     return ps->kind == 1 ? parse_multibulk(ps, buf, len, used)
                          : parse_inline(ps, buf, len, used);
 }
-
-int fr__arg_is(const fr_arg *a, const char *kw)
-{
-    size_t n = strlen(kw);
-    return a->len == n && strncasecmp(a->p, kw, n) == 0;
-}

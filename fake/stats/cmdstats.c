@@ -24,8 +24,13 @@ static void st_calling(fr_conn *c, const fr_cmd *cmd)
 {
     struct fr_cstats *st = c->srv->cstats;
     (void)cmd;
+    /* the input loop's reading from just before the dispatch when there is
+     * one (it took it for its own turn budget), taken here so that a call
+     * nested in this one reads the clock itself */
+    int64_t t0 = c->srv->cmd_t0_us;
+    c->srv->cmd_t0_us = 0;
     if (st->depth < FR_CALL_DEPTH)
-        st->start_us[st->depth] = fr__mono_us();
+        st->start_us[st->depth] = t0 ? t0 : fr__mono_us();
     st->depth++;
     st->err_seen = c->srv->stats.errors;
 }

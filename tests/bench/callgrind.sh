@@ -10,6 +10,8 @@
 # N (default 20000) requests per test from 50 clients. The figure is the
 # whole process' instructions (start-up included, a few thousandths at
 # N=20000) divided by N. Needs valgrind and redis-benchmark; loopback only.
+# SERVER_ARGS: flags for the server (e.g. "--maxmemory 1gb"); COMMAND: one
+# more row, that command run by redis-benchmark (e.g. "PUBLISH ch hello").
 set -euo pipefail
 bin=${1:-build-rel/fake/fakeredis-server}
 tests=${2:-get,set,ping_mbulk}
@@ -18,14 +20,23 @@ n=${N:-20000}
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 1; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-for t in ${tests//,/ }; do
+rows=${tests//,/ }
+[ -n "${COMMAND:-}" ] && rows="$rows COMMAND"
+for t in $rows; do
     for p in $pipelines; do
-        valgrind --tool=callgrind --callgrind-out-file="$dir/out" "$bin" --port 0 \
-            --port-file "$dir/port" >/dev/null 2>&1 &
+        # shellcheck disable=SC2086 # SERVER_ARGS: words
+        valgrind --tool=callgrind --callgrind-out-file="$dir/out" "$bin" ${SERVER_ARGS:-} \
+            --port 0 --port-file "$dir/port" >/dev/null 2>&1 &
         vg=$!
         for _ in $(seq 300); do [ -s "$dir/port" ] && break; sleep 0.1; done
         port=$(cat "$dir/port")
-        redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -P "$p" -t "$t" -q >/dev/null 2>&1
+        if [ "$t" = COMMAND ]; then
+            # shellcheck disable=SC2086 # the command's words
+            redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -P "$p" -q $COMMAND >/dev/null 2>&1
+            t=${COMMAND%% *}
+        else
+            redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -P "$p" -t "$t" -q >/dev/null 2>&1
+        fi
         redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
         wait "$vg" || true
         total=$(callgrind_annotate "$dir/out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')

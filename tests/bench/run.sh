@@ -422,9 +422,14 @@ load_pipe() { # port file
     echo "$out" | grep -q "errors: 0," || die "loading on port $1: $(echo "$out" | tail -1)"
 }
 
-# One line of the memory table: fresh servers, RSS before and after.
+# One line of the memory table: fresh servers, RSS before and after; then
+# the same load into a fake started with --journal-size 0. The command
+# journal is a ring of the last 4096 commands (default) holding their
+# arguments: a fixed cost of up to a few MB once full of batch commands
+# (about 1 MB of 10-member ZADDs), which the per-key figure of the fake
+# with its journal carries in. The last column is the data alone.
 mem_row() { # label kind keys elements units unit-name
-    local label=$1 kind=$2 keys=$3 e=$4 units=$5 r0 f0 r1 f1
+    local label=$1 kind=$2 keys=$3 e=$4 units=$5 r0 f0 r1 f1 j0 j1
     gen "$kind" "$keys" "$e" >"$WORK/load.resp"
     start_servers
     r0=$(rss_kb "$REDIS_PID") f0=$(rss_kb "$FAKE_PID")
@@ -438,18 +443,28 @@ mem_row() { # label kind keys elements units unit-name
     done
     r1=$(rss_kb "$REDIS_PID") f1=$(rss_kb "$FAKE_PID")
     stop_servers
+    start_fake --journal-size 0
+    j0=$(rss_kb "$FAKE_PID")
+    load_pipe "$FAKE_PORT" "$WORK/load.resp"
+    got=$(redis-cli -p "$FAKE_PORT" dbsize)
+    [ "$got" = "$want" ] || die "$label: the fake without journal holds $got keys, not $want"
+    j1=$(rss_kb "$FAKE_PID")
+    stop_servers
     rm -f "$WORK/load.resp"
-    awk -v l="$label" -v k="$units" -v u="$6" -v r0="$r0" -v r1="$r1" -v f0="$f0" -v f1="$f1" 'BEGIN {
-        r = (r1 - r0) * 1024 / k; f = (f1 - f0) * 1024 / k
-        printf "%-36s %9d %-7s %10.1f %10.1f %10.2f\n", l, k, u, r, f, (f > 0 ? r / f : 0) }'
+    awk -v l="$label" -v k="$units" -v u="$6" -v r0="$r0" -v r1="$r1" -v f0="$f0" -v f1="$f1" \
+        -v j0="$j0" -v j1="$j1" 'BEGIN {
+        r = (r1 - r0) * 1024 / k; f = (f1 - f0) * 1024 / k; j = (j1 - j0) * 1024 / k
+        printf "%-36s %9d %-7s %10.1f %10.1f %10.2f %10.1f %10.2f\n", l, k, u, r, f,
+            (f > 0 ? r / f : 0), j, (j > 0 ? r / j : 0) }'
 }
 
 part_memory() {
     part_begin "memory: RSS growth per key (per member for the big zset), in bytes"
     local ck=$((MEMKEYS / 10))
     echo "fresh servers per row, measured once (RSS does not depend on the machine's load);"
-    echo "ratio: redis/fake (> 1: the fake holds less)"
-    printf '%-36s %9s %-7s %10s %10s %10s\n' data count per redis fake redis/fake
+    echo "ratio: redis/fake (> 1: the fake holds less); 'no journal': the fake with --journal-size 0"
+    printf '%-36s %9s %-7s %10s %10s %10s %10s %10s\n' data count per redis fake redis/fake \
+        "no journal" redis/nj
     [ "$MEMKEYS" -gt 0 ] && mem_row "strings, SET key:N value:N" string "$MEMKEYS" 0 "$MEMKEYS" key
     if [ "$ck" -gt 0 ]; then
         mem_row "hashes, 10 fields of ~9 B" hash "$ck" 10 "$ck" key

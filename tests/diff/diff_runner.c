@@ -143,7 +143,8 @@ enum {
     F_NOREPLY = 1 << 4,
     F_TYPES = 1 << 5,
     F_MONITOR = 1 << 6,
-    F_DEEP = 1 << 7 /* !unordered at every level */
+    F_DEEP = 1 << 7,   /* !unordered at every level */
+    F_LENGTHS = 1 << 8 /* strings compared by length (ids, addresses) */
 };
 
 typedef enum { ST_CMD, ST_READ, ST_RAW, ST_CONN, ST_SLEEP, ST_CLOSE } step_kind;
@@ -293,6 +294,8 @@ static int parse_step(const char *line, int lineno, step *st, const char **err)
             st->flags |= F_NOREPLY;
         else if (is_directive(&ws, i, "!types"))
             st->flags |= F_TYPES;
+        else if (is_directive(&ws, i, "!lengths"))
+            st->flags |= F_LENGTHS;
         else if (is_directive(&ws, i, "!monitor"))
             st->flags |= F_MONITOR;
         else
@@ -353,8 +356,8 @@ static int parse_step(const char *line, int lineno, step *st, const char **err)
         *err = "only !resp2/!resp3 may prefix !conn, !close and !sleep";
         goto fail;
     }
-    if (st->kind == ST_RAW && (st->flags & (F_UNORDERED | F_TYPES))) {
-        *err = "!unordered and !types do not apply to !raw";
+    if (st->kind == ST_RAW && (st->flags & (F_UNORDERED | F_TYPES | F_LENGTHS))) {
+        *err = "!unordered, !types and !lengths do not apply to !raw";
         goto fail;
     }
     if (st->kind == ST_RAW && (st->flags & F_MONITOR)) {
@@ -422,6 +425,7 @@ typedef struct server {
 
 static server servers[2] = {{.pid = -1, .pidfd = -1}, {.pid = -1, .pidfd = -1}};
 static char tmpdir[256];
+static int cluster_mode; /* --cluster: both as one node owning every slot */
 
 /* Kill the children (also from a signal handler: only async-signal-safe
  * calls), so an interrupted run leaves no orphan servers behind. */
@@ -608,6 +612,40 @@ static int is_our_redis(int port, pid_t pid)
     return ok;
 }
 
+/* A fresh cluster node takes config epoch 1 and every slot, and must report cluster_state:ok
+ * (its cron notices within a second or so). 0, or -1. */
+static int claim_all_slots(int port)
+{
+    int fd = tcp_connect(port);
+    bytes r = {0};
+    int rc = -1;
+    if (fd < 0)
+        return -1;
+    /* epoch 1, as redis-cli --cluster create gives its first node (and
+     * fakeredis-server --cluster 1 has) */
+    if (roundtrip(fd, "*3\r\n$7\r\nCLUSTER\r\n$16\r\nSET-CONFIG-EPOCH\r\n$1\r\n1\r\n", &r) == 0 &&
+        r.len == 5 && !memcmp(r.p, "+OK\r\n", 5) &&
+        roundtrip(fd, "*4\r\n$7\r\nCLUSTER\r\n$13\r\nADDSLOTSRANGE\r\n$1\r\n0\r\n$5\r\n16383\r\n",
+                  &r) == 0 &&
+        r.len == 5 && !memcmp(r.p, "+OK\r\n", 5)) {
+        int64_t deadline = now_ms() + START_TIMEOUT_MS;
+        while (rc < 0 && ms_left(deadline) > 0) {
+            if (roundtrip(fd, "*2\r\n$7\r\nCLUSTER\r\n$4\r\nINFO\r\n", &r) < 0)
+                break;
+            bytes_add(&r, "", 1);
+            if (strstr(r.p, "cluster_state:ok"))
+                rc = 0;
+            else
+                usleep(20000);
+        }
+    }
+    if (rc < 0)
+        fprintf(stderr, "diff: redis-server on port %d did not reach cluster_state:ok\n", port);
+    bytes_free(&r);
+    close(fd);
+    return rc;
+}
+
 /* Start redis-server on a free port; retry on another port if it dies
  * (the port was taken). */
 static int start_redis(server *s, const char *path)
@@ -618,12 +656,18 @@ static int start_redis(server *s, const char *path)
         if (p <= 0)
             return -1;
         snprintf(port, sizeof port, "%d", p);
+        /* one nodes.conf per port: the self-test runs two nodes in tmpdir */
+        char nodes_conf[32];
+        snprintf(nodes_conf, sizeof nodes_conf, "nodes-%d.conf", p);
         /* DEBUG allowed, as the fake allows it by default */
         char *argv[] = {(char *)path, "--port", port, "--bind", "127.0.0.1", "--save", "",
                         "--appendonly", "no", "--daemonize", "no", "--logfile", "/dev/null",
                         "--enable-debug-command", "yes",
                         /* SAVE in a case writes dump.rdb: not in the tree */
-                        "--dir", tmpdir, NULL};
+                        "--dir", tmpdir,
+                        /* --cluster: the reference is a cluster node too */
+                        cluster_mode ? "--cluster-enabled" : NULL, "yes", "--cluster-config-file",
+                        nodes_conf, NULL};
         s->pid = spawn(argv);
         if (s->pid < 0)
             return -1;
@@ -641,6 +685,8 @@ static int start_redis(server *s, const char *path)
             else if (r == 0 || ms_left(deadline) == 0)
                 break; /* someone else's server answers on that port */
         }
+        if (up && cluster_mode && claim_all_slots(p) < 0)
+            up = 0;
         if (up) {
             s->port = p;
             return 0;
@@ -660,7 +706,12 @@ static int start_fake(server *s, const char *path)
     unlink(pfile);
     /* the same configuration as the reference, or CONFIG GET differs */
     char *argv[] = {(char *)path, "--port", "0", "--port-file",  pfile, "--bind",
-                    "127.0.0.1",  "--save", "",  "--appendonly", "no",  NULL};
+                    "127.0.0.1",  "--save", "",  "--appendonly", "no",  NULL,
+                    NULL,         NULL};
+    if (cluster_mode) {
+        argv[11] = "--cluster"; /* one node owning every slot */
+        argv[12] = "1";
+    }
     s->pid = spawn(argv);
     if (s->pid < 0)
         return -1;
@@ -943,26 +994,37 @@ static size_t canonical_deep(const char *f, size_t n, bytes *out)
     return pos;
 }
 
-/* The frame with every integer's digits replaced by '#': for replies
- * whose integers are times (XPENDING's idle, XINFO's seen-time). Strings,
- * lengths and every other type still compare exactly. The elements of a
- * frame follow each other in its bytes, so one pass over them does. */
-static void mask_integers(const char *f, size_t n, bytes *out)
+/* The frame with every integer's digits replaced by '#' (ints: for replies
+ * whose integers are times, XPENDING's idle, XINFO's seen-time) and/or
+ * every string's bytes by '?' (strs: node ids, addresses; the lengths
+ * stay). Everything else still compares exactly. The elements of a frame
+ * follow each other in its bytes, so one pass over them does. */
+static void mask_reply(const char *f, size_t n, bytes *out, int ints, int strs)
 {
     size_t pos = 0;
     out->len = 0;
     while (pos < n) {
         const char *nl = memchr(f + pos, '\n', n - pos);
         size_t line = nl ? (size_t)(nl - (f + pos)) + 1 : n - pos;
-        if (f[pos] == ':') {
+        if (ints && f[pos] == ':') {
             bytes_str(out, ":#\r\n");
+        } else if (strs && f[pos] == '+') {
+            bytes_add(out, "+", 1);
+            for (size_t k = 1; k + 2 < line; k++)
+                bytes_add(out, "?", 1);
+            bytes_str(out, "\r\n");
         } else {
             bytes_add(out, f + pos, line);
             if (strchr("$=!", f[pos]) && line > 1 && f[pos + 1] != '-') {
                 size_t blen = (size_t)atoll(f + pos + 1) + 2;
                 if (blen > n - pos - line)
                     blen = n - pos - line;
-                bytes_add(out, f + pos + line, blen);
+                for (size_t k = 0; strs && k + 2 < blen; k++)
+                    bytes_add(out, "?", 1);
+                if (strs && blen >= 2)
+                    bytes_add(out, f + pos + line + blen - 2, 2);
+                else
+                    bytes_add(out, f + pos + line, blen);
                 pos += blen;
             }
         }
@@ -1066,10 +1128,11 @@ static void expect_frames(run *r, const step *st)
         int same;
         if (st->flags & F_IGNORE) {
             same = 1;
-        } else if (st->flags & F_TYPES) {
+        } else if (st->flags & (F_TYPES | F_LENGTHS)) {
             bytes a = {0}, b = {0};
-            mask_integers(c->rx[0].p, flen[0], &a);
-            mask_integers(c->rx[1].p, flen[1], &b);
+            int ints = !!(st->flags & F_TYPES), strs = !!(st->flags & F_LENGTHS);
+            mask_reply(c->rx[0].p, flen[0], &a, ints, strs);
+            mask_reply(c->rx[1].p, flen[1], &b, ints, strs);
             same = a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
             bytes_free(&a);
             bytes_free(&b);
@@ -1496,7 +1559,8 @@ static void usage(FILE *f)
     fputs("usage: diff_runner --redis REDIS_SERVER --fake FAKEREDIS_SERVER\n"
           "                   --cases DIR|FILE [--cases ...] [FILE...]\n"
           "                   [--filter SUBSTRING] [-v]\n"
-          "       [--redis-port N] [--fake-port N]  use running servers\n",
+          "       [--redis-port N] [--fake-port N]  use running servers\n"
+          "       [--cluster]  both servers as a one-node cluster owning every slot\n",
           f);
 }
 
@@ -1543,6 +1607,8 @@ int main(int argc, char **argv)
             redis_port = atoi(argv[++i]);
         else if (!strcmp(a, "--fake-port") && has_val)
             fake_port = atoi(argv[++i]);
+        else if (!strcmp(a, "--cluster"))
+            cluster_mode = 1; /* single-node cluster mode on both sides */
         else if (!strcmp(a, "--self-test"))
             self_test = 1; /* the "fake" is a second redis-server */
         else if (!strcmp(a, "-v"))

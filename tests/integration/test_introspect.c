@@ -407,6 +407,44 @@ static void test_maxmemory_noeviction(void **state)
     fr_server_stop(srv);
 }
 
+/* CONFIG SET maxmemory-policy while over the limit counts from the very
+ * next command, both ways (eviction parses the policy only when the config
+ * says it was set, so a set must never go unseen). */
+static void test_maxmemory_policy_switch(void **state)
+{
+    (void)state;
+    fr_server *srv = start_config(NULL);
+    redisContext *c = tu_connect(srv);
+    for (int i = 0; i < 100; i++)
+        tu_cmd_ok(c, "SET old:%03d 0123456789", i);
+    limit_above_now(c, 0);
+    const char *oom = "OOM command not allowed when used memory > 'maxmemory'.";
+    int refused = 0;
+    for (int i = 0; i < 100 && !refused; i++) {
+        redisReply *r = tu_cmd(c, "SET over:%03d 0123456789", i);
+        refused = r->type == REDIS_REPLY_ERROR && strcmp(r->str, oom) == 0;
+        freeReplyObject(r);
+    }
+    assert_true(refused);
+    tu_cmd_ok(c, "CONFIG SET maxmemory-policy allkeys-random");
+    tu_cmd_ok(c, "SET taken 0123456789");
+    assert_true(info_field(c, "stats", "evicted_keys") >= 1);
+    tu_cmd_ok(c, "CONFIG SET maxmemory-policy allkeys-random"); /* the same again */
+    tu_cmd_ok(c, "SET taken2 0123456789");
+    tu_cmd_ok(c, "CONFIG SET maxmemory-policy noeviction");
+    long long evicted = info_field(c, "stats", "evicted_keys");
+    refused = 0;
+    for (int i = 0; i < 100 && !refused; i++) {
+        redisReply *r = tu_cmd(c, "SET last:%03d 0123456789", i);
+        refused = r->type == REDIS_REPLY_ERROR && strcmp(r->str, oom) == 0;
+        freeReplyObject(r);
+    }
+    assert_true(refused);
+    assert_int_equal(info_field(c, "stats", "evicted_keys"), evicted);
+    redisFree(c);
+    fr_server_stop(srv);
+}
+
 /* Keys touched after a clock step survive an LRU fill; the others go. */
 static void test_maxmemory_allkeys_lru(void **state)
 {
@@ -558,6 +596,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memory_usage_close, fr_fixture_setup,
                                         fr_fixture_teardown),
         cmocka_unit_test(test_maxmemory_noeviction),
+        cmocka_unit_test(test_maxmemory_policy_switch),
         cmocka_unit_test(test_maxmemory_allkeys_lru),
         cmocka_unit_test(test_maxmemory_allkeys_lfu),
         cmocka_unit_test(test_maxmemory_volatile_ttl),
