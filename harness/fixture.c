@@ -9,6 +9,7 @@
 #include "fakeredis/fault.h"
 #include "fakeredis/harness.h"
 #include "fakeredis/inspect.h"
+#include "fakeredis/replication.h"
 #include "harness_internal.h"
 
 typedef struct fixture_impl {
@@ -63,12 +64,29 @@ void fr_fixture_close(fr_fixture *fx)
     free(fx); /* pub is the first member */
 }
 
-int fr_fixture_reset(fr_fixture *fx)
+/* The replicas' links on a master are clients too: killing them would
+ * make every replica resync, so a topology's reset spares them and waits
+ * until the clients left are those links. */
+static int clients_gone(fr_server *srv, void *ctx, char *seen, size_t cap)
 {
-    if (!fx || !fx->srv)
-        return FR_ERR_ARG;
-    fr_server *srv = fx->srv;
-    int rc = fr_server_kill_clients(srv, NULL, NULL);
+    int keep = *(int *)ctx;
+    int have = fr_server_client_count(srv);
+    if (have < 0 || fr_server_is_shut_down(srv))
+        return FR_ERR_STOPPED;
+    if (have == 0)
+        return 1;
+    int links = keep ? fr_replication_replicas(srv) : 0;
+    if (links < 0)
+        return links;
+    snprintf(seen, cap, "%d client%s, %d of them replicas' links", have, have == 1 ? "" : "s",
+             links);
+    return have <= links;
+}
+
+int fr__harness_reset_server(fr_server *srv, int keep_replicas, int flush, int frozen)
+{
+    fr_kill_filter f = {.keep_replicas = keep_replicas};
+    int rc = fr_server_kill_clients(srv, &f, NULL);
     if (rc != FR_OK)
         return rc;
     fr_fault_clear(srv, 0); /* FR_ERR_ARG when there was none: fine */
@@ -76,9 +94,14 @@ int fr_fixture_reset(fr_fixture *fx)
         (rc = fr_server_set_listening(srv, 1)) != FR_OK)
         return rc;
     fr_reply_free(fr_execf(srv, "CLIENT UNPAUSE"));
-    if ((rc = fr_wait_clients(srv, 0, 5000)) != FR_OK)
+    /* checked once before the wait: a watch costs two trips to the loop */
+    char seen[128];
+    if ((rc = clients_gone(srv, &keep_replicas, seen, sizeof seen)) < 0)
         return rc;
-    if ((rc = fr_exec_select(srv, 0)) != FR_OK || (rc = fr_flushall(srv)) != FR_OK)
+    if (!rc && (rc = fr_wait_for(srv, clients_gone, &keep_replicas, "the clients to be gone",
+                                 5000)) != FR_OK)
+        return rc;
+    if ((rc = fr_exec_select(srv, 0)) != FR_OK || (flush && (rc = fr_flushall(srv)) != FR_OK))
         return rc;
     if ((rc = fr_acl_reset(srv)) != FR_OK)
         return rc;
@@ -87,10 +110,20 @@ int fr_fixture_reset(fr_fixture *fx)
     if ((rc = fr_clock_resume(srv)) != FR_OK ||
         (rc = fr_clock_set(srv, (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000)) != FR_OK)
         return rc;
-    if (fx->cfg && fx->cfg->opts.frozen_clock && (rc = fr_clock_freeze(srv)) != FR_OK)
+    if (frozen && (rc = fr_clock_freeze(srv)) != FR_OK)
         return rc;
-    fr_journal_clear(srv); /* FR_ERR_STATE without a journal: fine */
-    fr_journal_mark(srv, &fx->mark);
+    return FR_OK;
+}
+
+int fr_fixture_reset(fr_fixture *fx)
+{
+    if (!fx || !fx->srv)
+        return FR_ERR_ARG;
+    int rc = fr__harness_reset_server(fx->srv, 0, 1, fx->cfg && fx->cfg->opts.frozen_clock);
+    if (rc != FR_OK)
+        return rc;
+    fr_journal_clear(fx->srv); /* FR_ERR_STATE without a journal: fine */
+    fr_journal_mark(fx->srv, &fx->mark);
     return FR_OK;
 }
 

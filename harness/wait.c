@@ -107,10 +107,35 @@ static int timed_out(int64_t deadline_us)
     return fr__harness_mono_us() >= deadline_us;
 }
 
-/* Blocking the thread: wait on the condition variable between checks. */
-static int wait_blocking(fr_server *srv, fr_wait_pred *pred, void *ctx, char *seen, size_t cap,
-                         int64_t deadline)
+/* Watch every server of srvs (a topology's nodes wake one wait); a
+ * stopped one is skipped, so its peers still wake it. FR_OK when at least
+ * one watch holds. */
+static int watch_all(fr_server *const *srvs, int n, fr_watch_fn *fn, void *arg, uint64_t *ids)
 {
+    int rc = FR_ERR_ARG, any = 0;
+    for (int i = 0; i < n; i++) {
+        ids[i] = 0;
+        int r = srvs[i] ? fr_server_watch(srvs[i], fn, arg, &ids[i]) : FR_ERR_ARG;
+        if (r == FR_OK)
+            any = 1;
+        else
+            rc = r;
+    }
+    return any ? FR_OK : rc;
+}
+
+static void unwatch_all(fr_server *const *srvs, int n, const uint64_t *ids)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i])
+            fr_server_unwatch(srvs[i], ids[i]);
+}
+
+/* Blocking the thread: wait on the condition variable between checks. */
+static int wait_blocking(fr_server *const *srvs, int nsrv, uint64_t *wids, fr_wait_pred *pred,
+                         void *ctx, char *seen, size_t cap, int64_t deadline)
+{
+    fr_server *srv = srvs[0];
     blocker b;
     pthread_mutex_init(&b.mu, NULL);
     pthread_condattr_t ca;
@@ -119,8 +144,7 @@ static int wait_blocking(fr_server *srv, fr_wait_pred *pred, void *ctx, char *se
     pthread_cond_init(&b.cv, &ca);
     pthread_condattr_destroy(&ca);
     b.gen = 0;
-    uint64_t wid = 0;
-    int rc = fr_server_watch(srv, wake_blocker, &b, &wid);
+    int rc = watch_all(srvs, nsrv, wake_blocker, &b, wids);
     if (rc == FR_OK) {
         for (;;) {
             pthread_mutex_lock(&b.mu);
@@ -146,7 +170,7 @@ static int wait_blocking(fr_server *srv, fr_wait_pred *pred, void *ctx, char *se
                     break;
             pthread_mutex_unlock(&b.mu);
         }
-        fr_server_unwatch(srv, wid);
+        unwatch_all(srvs, nsrv, wids);
     }
     pthread_cond_destroy(&b.cv);
     pthread_mutex_destroy(&b.mu);
@@ -154,9 +178,10 @@ static int wait_blocking(fr_server *srv, fr_wait_pred *pred, void *ctx, char *se
 }
 
 /* Running base: an eventfd on it, written by the watch, wakes the loop. */
-static int wait_pumping(struct event_base *base, fr_server *srv, fr_wait_pred *pred, void *ctx,
-                        char *seen, size_t cap, int64_t deadline)
+static int wait_pumping(struct event_base *base, fr_server *const *srvs, int nsrv, uint64_t *wids,
+                        fr_wait_pred *pred, void *ctx, char *seen, size_t cap, int64_t deadline)
 {
+    fr_server *srv = srvs[0];
     int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (efd < 0)
         return FR_ERR_EVENT;
@@ -170,8 +195,7 @@ static int wait_pumping(struct event_base *base, fr_server *srv, fr_wait_pred *p
         close(efd);
         return FR_ERR_EVENT;
     }
-    uint64_t wid = 0;
-    int rc = fr_server_watch(srv, wake_fd, &efd, &wid);
+    int rc = watch_all(srvs, nsrv, wake_fd, &efd, wids);
     if (rc == FR_OK) {
         for (;;) {
             seen[0] = '\0';
@@ -195,7 +219,7 @@ static int wait_pumping(struct event_base *base, fr_server *srv, fr_wait_pred *p
              * server), or sleeps until the watch, the timer or a socket */
             event_base_loop(base, EVLOOP_ONCE);
         }
-        fr_server_unwatch(srv, wid);
+        unwatch_all(srvs, nsrv, wids);
     }
     event_free(rev);
     event_free(tev);
@@ -203,19 +227,24 @@ static int wait_pumping(struct event_base *base, fr_server *srv, fr_wait_pred *p
     return rc;
 }
 
-static int wait_any(struct event_base *base, fr_server *srv, fr_wait_pred *pred, void *ctx,
-                    const char *what, int timeout_ms)
+int fr__harness_wait(struct event_base *base, fr_server *const *srvs, int nsrv, fr_wait_pred *pred,
+                     void *ctx, const char *what, int timeout_ms)
 {
-    if (!srv || !pred || timeout_ms < 0)
+    if (!srvs || nsrv < 1 || !srvs[0] || !pred || timeout_ms < 0)
         return FR_ERR_ARG;
+    fr_server *srv = srvs[0];
     wait_msg[0] = '\0';
     int64_t start = fr__harness_mono_us();
     int64_t deadline = start + (int64_t)timeout_ms * 1000;
     char seen[4096];
     if (!base)
         base = fr_server_base(srv); /* attached: its base must run */
-    int rc = base ? wait_pumping(base, srv, pred, ctx, seen, sizeof seen, deadline)
-                  : wait_blocking(srv, pred, ctx, seen, sizeof seen, deadline);
+    uint64_t *wids = calloc((size_t)nsrv, sizeof *wids);
+    if (!wids)
+        abort(); /* as the library: out of memory aborts */
+    int rc = base ? wait_pumping(base, srvs, nsrv, wids, pred, ctx, seen, sizeof seen, deadline)
+                  : wait_blocking(srvs, nsrv, wids, pred, ctx, seen, sizeof seen, deadline);
+    free(wids);
     if (rc == FR_ERR_TIMEOUT)
         fr__harness_set_message("waited %d ms for %s; saw %s", timeout_ms, what ? what : "a condition",
                                 seen[0] ? seen : "nothing else");
@@ -223,6 +252,12 @@ static int wait_any(struct event_base *base, fr_server *srv, fr_wait_pred *pred,
         fr__harness_set_message("could not wait for %s: %s", what ? what : "a condition",
                                 fr_strerror(rc));
     return rc;
+}
+
+static int wait_any(struct event_base *base, fr_server *srv, fr_wait_pred *pred, void *ctx,
+                    const char *what, int timeout_ms)
+{
+    return fr__harness_wait(base, &srv, 1, pred, ctx, what, timeout_ms);
 }
 
 int fr_wait_for(fr_server *srv, fr_wait_pred *pred, void *ctx, const char *what, int timeout_ms)

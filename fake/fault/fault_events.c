@@ -29,6 +29,8 @@ static int kill_matches(const fr_kill_spec *k, const fr_conn *c)
         return 0;
     if (f->type == 2 && !(c->flags & FR_CONN_PUBSUB))
         return 0;
+    if (f->keep_replicas && c->repl)
+        return 0;
     return 1;
 }
 

@@ -41,6 +41,8 @@ typedef struct fr_kill_filter {
     const char *addr; /**< glob on the peer address; NULL: any */
     int type;         /**< FR_KILL_ANY, FR_KILL_NORMAL or FR_KILL_PUBSUB */
     int reset;        /**< nonzero: RST instead of FIN */
+    int keep_replicas; /**< nonzero: spare the links of replicas (which
+                            would have to resync) */
 } fr_kill_filter;
 
 /** Close the matching clients (filter NULL: every client); *killed (may be
