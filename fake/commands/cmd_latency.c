@@ -228,6 +228,8 @@ void fr__cmd_latency_histogram(fr_conn *c)
     struct fr_cstats *st = c->srv->cstats;
     size_t d = fr__add_deferred(c);
     long long n = 0;
+    if (st && !st->cmd)
+        st = NULL; /* no command counted yet (the counters are made at the first) */
     if (st && c->argc == 2) {
         for (size_t i = 0; i < st->ncmds; i++) {
             if (st->cmd[i].hist && st->cmd[i].hist->total) {

@@ -152,8 +152,7 @@ void fr__config_defaults(fr_config *cfg)
     cfg->control = 1;
     cfg->requirepass = fr__xstrdup("");
     cfg->save = fr__xstrdup("3600 1 300 100 60 10000");
-    char cwd[4096];
-    cfg->dir = fr__xstrdup(getcwd(cwd, sizeof cwd) ? cwd : "/");
+    cfg->dir = NULL; /* unset: the working directory when asked, as Redis' getcwd() */
     cfg->dbfilename = fr__xstrdup("dump.rdb");
     cfg->appendfilename = fr__xstrdup("appendonly.aof");
     cfg->logfile = fr__xstrdup("");
@@ -292,6 +291,9 @@ static void render(const fr_config *cfg, const param *p, fr_buf *out)
     case P_STR:
     case P_ENUM: {
         const char *s = *(char *const *)(base + p->off);
+        char cwd[4096];
+        if (!s && p->off == OFF(dir)) /* a system call less per start */
+            s = getcwd(cwd, sizeof cwd) ? cwd : "/";
         fr__buf_puts(out, s ? s : "");
         break;
     }

@@ -126,7 +126,10 @@ static void resolve_addrs(fr_conn *c)
  * them in is allowed through a const pointer. */
 const char *fr__conn_addr(const fr_conn *c)
 {
-    resolve_addrs((fr_conn *)c);
+    /* the peer came with accept: the journal's connect entry needs no
+     * getsockname */
+    if (!c->addr[0])
+        resolve_addrs((fr_conn *)c);
     return c->addr;
 }
 

@@ -11,6 +11,7 @@
 
 #include "marshal.h"
 #include "conn.h"
+#include "loop.h"
 
 struct fr_job {
     void (*fn)(fr_server *, void *);
@@ -119,6 +120,10 @@ int fr__run_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
         fr__flush_pending(srv);
         return FR_OK;
     }
+    if (srv->loop) {
+        fr__loop_run(srv->loop, srv, fn, arg);
+        return FR_OK;
+    }
     fr_job job = {fn, arg, 0, NULL, NULL};
     pthread_mutex_lock(&srv->jobs_mu);
     fr_job **tail = &srv->jobs;
@@ -140,6 +145,10 @@ void fr__post_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void (*dr
     if (!srv->threaded || pthread_equal(pthread_self(), srv->loop_thread)) {
         fn(srv, arg);
         fr__flush_pending(srv);
+        return;
+    }
+    if (srv->loop) {
+        fr__loop_post(srv->loop, srv, fn, drop, arg);
         return;
     }
     fr_job *job = fr__xcalloc(1, sizeof *job);

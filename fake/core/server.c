@@ -17,6 +17,7 @@
 #include "command.h"
 #include "conn.h"
 #include "data.h"
+#include "loop.h"
 #include "marshal.h"
 #include "multi.h"
 #include "reply.h"
@@ -146,6 +147,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 }
 
 static int listen_now(fr_server *srv);
+static int listen_arm(fr_server *srv);
 
 static int tcp_listen(fr_server *srv, int port)
 {
@@ -220,47 +222,13 @@ int fr__server_listen(fr_server *srv)
     if (srv->listening)
         return FR_OK;
     int rc = listen_now(srv);
-    if (rc == FR_OK) {
-        if (srv->nstages)
-            fr__stage_listen(srv, 1);
-        fr__notify(srv);
-    }
+    if (rc == FR_OK)
+        rc = listen_arm(srv);
     return rc;
 }
 
-static int listen_now(fr_server *srv)
+static void close_listeners(fr_server *srv)
 {
-    if (srv->port >= 0) {
-        srv->tcp_fd = tcp_listen(srv, srv->port);
-        if (srv->tcp_fd < 0)
-            return FR_ERR_SOCKET;
-        srv->tcp_ev = event_new(srv->base, srv->tcp_fd, EV_READ | EV_PERSIST, on_accept, srv);
-        if (!srv->tcp_ev || event_add(srv->tcp_ev, NULL) < 0)
-            goto fail;
-    }
-    if (srv->unixsocket) {
-        srv->unix_fd = unix_listen(srv);
-        if (srv->unix_fd < 0)
-            goto fail;
-        srv->unix_ev = event_new(srv->base, srv->unix_fd, EV_READ | EV_PERSIST, on_accept, srv);
-        if (!srv->unix_ev || event_add(srv->unix_ev, NULL) < 0)
-            goto fail;
-    }
-    srv->listening = 1;
-    return FR_OK;
-fail:
-    srv->listening = 1;
-    fr__server_unlisten(srv);
-    return FR_ERR_SOCKET;
-}
-
-void fr__server_unlisten(fr_server *srv)
-{
-    if (!srv->listening)
-        return;
-    if (srv->nstages)
-        fr__stage_listen(srv, 0);
-    fr__notify(srv);
     if (srv->tcp_ev)
         event_free(srv->tcp_ev);
     if (srv->unix_ev)
@@ -273,6 +241,58 @@ void fr__server_unlisten(fr_server *srv)
         unlink(srv->unixsocket);
     }
     srv->tcp_fd = srv->unix_fd = -1;
+}
+
+/* The sockets and their events, not yet added to the loop (listen_arm):
+ * a start on a shared loop binds on the caller's thread, where the port
+ * must be known, and leaves the loop's base to the loop's thread. */
+static int listen_now(fr_server *srv)
+{
+    if (srv->port >= 0) {
+        srv->tcp_fd = tcp_listen(srv, srv->port);
+        if (srv->tcp_fd < 0)
+            return FR_ERR_SOCKET;
+        srv->tcp_ev = event_new(srv->base, srv->tcp_fd, EV_READ | EV_PERSIST, on_accept, srv);
+        if (!srv->tcp_ev)
+            goto fail;
+    }
+    if (srv->unixsocket) {
+        srv->unix_fd = unix_listen(srv);
+        if (srv->unix_fd < 0)
+            goto fail;
+        srv->unix_ev = event_new(srv->base, srv->unix_fd, EV_READ | EV_PERSIST, on_accept, srv);
+        if (!srv->unix_ev)
+            goto fail;
+    }
+    return FR_OK;
+fail:
+    close_listeners(srv); /* nothing was added to the loop yet */
+    return FR_ERR_SOCKET;
+}
+
+/* On the loop's thread: the listeners' events go live. */
+static int listen_arm(fr_server *srv)
+{
+    srv->listening = 1;
+    if ((srv->tcp_ev && event_add(srv->tcp_ev, NULL) < 0) ||
+        (srv->unix_ev && event_add(srv->unix_ev, NULL) < 0)) {
+        fr__server_unlisten(srv);
+        return FR_ERR_SOCKET;
+    }
+    if (srv->nstages)
+        fr__stage_listen(srv, 1);
+    fr__notify(srv);
+    return FR_OK;
+}
+
+void fr__server_unlisten(fr_server *srv)
+{
+    if (!srv->listening)
+        return;
+    if (srv->nstages)
+        fr__stage_listen(srv, 0);
+    fr__notify(srv);
+    close_listeners(srv);
     srv->listening = 0;
 }
 
@@ -562,8 +582,19 @@ static int check_start(fr_server *srv, const fr_options *opts)
     return 0;
 }
 
+/* The timers and the listeners go live: on the loop's thread. */
+static int go_live(fr_server *srv)
+{
+    struct timeval tick = {0, 100 * 1000};
+    event_add(srv->cron_ev, &tick);
+    struct timeval expire_tick = {0, 10 * 1000};
+    event_add(srv->expire_ev, &expire_tick);
+    return fr__server_listen(srv);
+}
+
 static fr_server *server_new(struct event_base *base, const fr_options *opts,
-                             const fr_cmd_index *cmds, fr_server_init_fn *init, int *status)
+                             const fr_cmd_index *cmds, fr_server_init_fn *init, int deferred,
+                             int *status)
 {
     static const fr_options defaults;
     if (!opts)
@@ -618,7 +649,10 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
         /* our loop is only ever touched by our thread: no libevent locks */
         struct event_config *ec = event_config_new();
         /* IGNORE_ENV: no EVENT_* variables to read, and four getuid()-style
-         * calls less per base (libevent checks them per variable) */
+         * calls less per base (libevent checks them per variable).
+         * (Not EPOLL_USE_CHANGELIST, which would save the epoll_ctl calls at
+         * stop: tried, and a connection broke across a listener closed and
+         * made again, as FAKE.LISTEN OFF/ON does; test_faults shows it.) */
         if (ec)
             event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_IGNORE_ENV);
         srv->base = ec ? event_base_new_with_config(ec) : NULL;
@@ -648,11 +682,17 @@ static fr_server *server_new(struct event_base *base, const fr_options *opts,
     }
     if (init && (*status = init(srv, opts)) != FR_OK)
         goto fail;
-    struct timeval tick = {0, 100 * 1000};
-    event_add(srv->cron_ev, &tick);
-    struct timeval expire_tick = {0, 10 * 1000};
-    event_add(srv->expire_ev, &expire_tick);
-    *status = fr__server_listen(srv);
+    if (!deferred) {
+        *status = go_live(srv);
+    } else if ((*status = listen_now(srv)) == FR_OK) {
+        /* bound here, its events live once go_live_on_loop ran; listening
+         * from now on (the kernel queues connections), and the journal's
+         * "listening" entry is there before the start returns, as for a
+         * server with a thread of its own */
+        srv->listening = 1;
+        if (srv->nstages)
+            fr__stage_listen(srv, 1);
+    }
     if (*status != FR_OK)
         goto fail;
     return srv;
@@ -675,12 +715,58 @@ static int attach(struct event_base *base, const fr_options *opts, const fr_cmd_
                   fr_server_init_fn *init, fr_server **out)
 {
     int status = FR_OK;
-    fr_server *srv = server_new(base, opts, cmds, init, &status);
+    fr_server *srv = server_new(base, opts, cmds, init, 0, &status);
     if (!srv)
         return status;
     srv->loop_thread = pthread_self();
     *out = srv;
     return FR_OK;
+}
+
+/* A start on a shared loop: the server is made on the caller's thread as
+ * an attached one would be (the loop's base, no thread, no wake-up fd of
+ * its own) and bound there, so its port is known when the start returns;
+ * its events go live in a job the loop runs before any later call (the
+ * queue keeps order), and the caller does not wait for it: the kernel
+ * queues connections meanwhile. Calls from other threads go through the
+ * loop's queue, as the server is marked threaded. */
+static void go_live_on_loop(fr_server *srv, void *arg)
+{
+    (void)arg;
+    struct timeval tick = {0, 100 * 1000};
+    event_add(srv->cron_ev, &tick);
+    struct timeval expire_tick = {0, 10 * 1000};
+    event_add(srv->expire_ev, &expire_tick);
+    if ((srv->tcp_ev && event_add(srv->tcp_ev, NULL) < 0) ||
+        (srv->unix_ev && event_add(srv->unix_ev, NULL) < 0))
+        __atomic_store_n(&srv->shut_down, 1, __ATOMIC_RELEASE); /* out of memory only */
+    fr__notify(srv);
+}
+
+static int start_on_loop(fr_loop *loop, const fr_options *opts, const fr_cmd_index *cmds,
+                         fr_server_init_fn *init, fr_server **out)
+{
+    int status = FR_OK;
+    fr_server *srv = server_new(fr__loop_base(loop), opts, cmds, init, 1, &status);
+    if (!srv)
+        return status;
+    srv->threaded = 1;
+    srv->loop = loop;
+    srv->loop_thread = fr__loop_thread(loop);
+    fr__loop_count(loop, 1);
+    fr__loop_post(loop, srv, go_live_on_loop, NULL, NULL);
+    *out = srv;
+    return FR_OK;
+}
+
+static void stop_on_loop(fr_server *unused, void *arg)
+{
+    fr_server *srv = arg;
+    fr_loop *loop = srv->loop;
+    (void)unused;
+    server_free(srv);
+    fr__loop_forget(loop, srv);
+    fr__loop_count(loop, -1);
 }
 
 int fr__server_start(struct event_base *base, const fr_options *opts, const fr_cmd_index *cmds,
@@ -690,9 +776,14 @@ int fr__server_start(struct event_base *base, const fr_options *opts, const fr_c
     if (!out)
         return FR_ERR_ARG;
     *out = NULL;
+    if (opts && opts->loop) {
+        if (base)
+            return FR_ERR_ARG; /* attached: the caller's base is the loop */
+        return start_on_loop(opts->loop, opts, cmds, init, out);
+    }
     if (base)
         return attach(base, opts, cmds, init, out);
-    fr_server *srv = server_new(NULL, opts, cmds, init, &status);
+    fr_server *srv = server_new(NULL, opts, cmds, init, 0, &status);
     if (!srv)
         return status;
     srv->threaded = 1;
@@ -725,6 +816,12 @@ void fr_server_stop(fr_server *srv)
 {
     if (!srv)
         return;
+    if (srv->loop) {
+        /* a script running on the loop ends first (script_run.c's hook) */
+        __atomic_store_n(&srv->stop_requested, 1, __ATOMIC_RELEASE);
+        fr__loop_run(srv->loop, NULL, stop_on_loop, srv);
+        return;
+    }
     if (srv->threaded) {
         fr__marshal_stop(srv); /* no round trip: the join is the wait */
         pthread_join(srv->thread, NULL);

@@ -147,6 +147,7 @@ struct fr_server {
     pthread_t thread;
     pthread_t loop_thread; /* the thread allowed to touch the server */
     int threaded;
+    fr_loop *loop; /* threaded on a shared loop (fr_options.loop): no thread of its own */
 
     char *bind_addr;
     int port;       /* the real port, -1 without a TCP listener */

@@ -22,17 +22,26 @@
 
 /* ---- the ring ----------------------------------------------------------- */
 
+static fr_jslot *slot_at(struct fr_jring *j, size_t i)
+{
+    return &j->chunks[i >> JCHUNK_SHIFT][i & (JCHUNK - 1)];
+}
+
 static fr_jslot *slot_of(struct fr_jring *j, uint64_t seq)
 {
-    return &j->slots[(seq - 1) % j->cap];
+    return slot_at(j, (seq - 1) % j->cap);
 }
 
 /* The slot for a new entry: the oldest one's, cleared. No division on
  * this path: the ring's next index wraps by compare. */
 static fr_jslot *new_entry(struct fr_jring *j, int kind, uint64_t conn, int64_t t_us)
 {
-    uint64_t seq = ++j->seq;
-    fr_jslot *s = &j->slots[j->next];
+    uint64_t seq = j->seq + 1;
+    __atomic_store_n(&j->seq, seq, __ATOMIC_RELEASE); /* fr_journal_mark reads it */
+    fr_jslot **chunk = &j->chunks[j->next >> JCHUNK_SHIFT];
+    if (!*chunk) /* the ring's first round: zeroed slots (data NULL: inline) */
+        *chunk = fr__xcalloc(JCHUNK, sizeof **chunk);
+    fr_jslot *s = slot_at(j, j->next);
     j->next = j->next + 1 == j->cap ? 0 : j->next + 1;
     s->seq = seq;
     s->t_us = t_us;
@@ -256,10 +265,15 @@ static void st_stop(fr_server *srv)
     struct fr_jring *j = srv->journal;
     if (!j)
         return;
-    for (size_t i = 0; i < j->cap; i++)
-        if (j->slots[i].data != j->slots[i].inl)
-            free(j->slots[i].data);
-    free(j->slots);
+    size_t used = j->seq < j->cap ? (size_t)j->seq : j->cap;
+    for (size_t i = 0; i < used; i++) {
+        fr_jslot *s = slot_at(j, i);
+        if (s->data != s->inl)
+            free(s->data);
+    }
+    for (size_t i = 0; i <= (j->cap - 1) >> JCHUNK_SHIFT; i++)
+        free(j->chunks[i]);
+    free(j->chunks);
     free(j);
     srv->journal = NULL;
 }
@@ -288,11 +302,7 @@ void fr__journal_enable(fr_server *srv, long size)
     struct fr_jring *j = fr__xcalloc(1, sizeof *j);
     j->srv = srv;
     j->cap = size > 0 ? (size_t)size : FR_JOURNAL_DEFAULT_SIZE;
-    j->slots = fr__xcalloc(j->cap, sizeof *j->slots);
-    for (size_t i = 0; i < j->cap; i++) {
-        j->slots[i].data = j->slots[i].inl;
-        j->slots[i].cap = JSLOT_INLINE;
-    }
+    j->chunks = fr__xcalloc(((j->cap - 1) >> JCHUNK_SHIFT) + 1, sizeof *j->chunks);
     j->t0_us = fr__mono_us();
     srv->journal = j;
 }
@@ -573,28 +583,19 @@ void fr_journal_free(fr_journal *j)
     free(j);
 }
 
-static void mark_on_loop(fr_server *srv, void *arg)
-{
-    select_job *x = arg;
-    if (srv->shut_down) {
-        x->status = FR_ERR_STOPPED;
-    } else if (!srv->journal) {
-        x->status = FR_ERR_STATE;
-    } else {
-        x->mark = srv->journal->seq;
-        x->status = FR_OK;
-    }
-}
-
 int fr_journal_mark(fr_server *srv, uint64_t *mark)
 {
     if (!srv || !mark)
         return FR_ERR_ARG;
-    select_job x = {NULL, NULL, 0, 0, FR_ERR_STOPPED};
-    int rc = fr__run_on_loop(srv, mark_on_loop, &x);
-    if (rc == FR_OK && x.status == FR_OK)
-        *mark = x.mark;
-    return rc != FR_OK ? rc : x.status;
+    /* No hand-over to the loop thread (a fixture takes a mark per test):
+     * the newest seq is published atomically by new_entry, and the journal
+     * is made before the loop runs and freed only by fr_server_stop. */
+    if (fr_server_is_shut_down(srv))
+        return FR_ERR_STOPPED;
+    if (!srv->journal)
+        return FR_ERR_STATE;
+    *mark = __atomic_load_n(&srv->journal->seq, __ATOMIC_ACQUIRE);
+    return FR_OK;
 }
 
 static void clear_on_loop(fr_server *srv, void *arg)

@@ -52,9 +52,15 @@ struct fr_journal_conn {
     uint64_t cmd_seq;  /* the entry of the command running or last run */
 };
 
+/* The ring's slots come in chunks, each made when the ring first reaches
+ * it: a server that sees ten commands never pays for (clearing, touching,
+ * freeing) the 640 KB of a full default ring. A slot never moves. */
+#define JCHUNK_SHIFT 6
+#define JCHUNK (1u << JCHUNK_SHIFT) /* slots per chunk */
+
 struct fr_jring {
     fr_server *srv;
-    fr_jslot *slots;
+    fr_jslot **chunks; /* cap / JCHUNK of them (rounded up), NULL until used */
     size_t cap;
     size_t next;       /* the slot the next entry takes */
     uint64_t seq;      /* the newest entry's */

@@ -17,6 +17,10 @@ fr_cmdstat *fr__cstats_of(fr_server *srv, const fr_cmd *cmd)
     struct fr_cstats *st = srv->cstats;
     if (!st || !cmd || index_of(st, cmd) >= st->ncmds)
         return NULL;
+    /* made at the first command counted: a server started and stopped
+     * without one (a test's fixture) does not clear a counter per command */
+    if (!st->cmd)
+        st->cmd = fr__xcalloc(st->ncmds, sizeof *st->cmd);
     return &st->cmd[index_of(st, cmd)];
 }
 
@@ -107,11 +111,12 @@ static void st_error(fr_conn *c, const char *msg)
 
 static void free_all(struct fr_cstats *st)
 {
-    for (size_t i = 0; i < st->ncmds; i++)
+    for (size_t i = 0; st->cmd && i < st->ncmds; i++)
         fr__hist_free(st->cmd[i].hist);
     fr__slowlog_trim(st, 0);
     free(st->slow);
     free(st->cmd);
+    free(st->lat);
 }
 
 static void st_stop(fr_server *srv)
@@ -143,7 +148,6 @@ void fr__stats_enable(fr_server *srv)
         return;
     struct fr_cstats *st = fr__xcalloc(1, sizeof *st);
     st->table = fr__cmd_index_table(srv->cmds, &st->ncmds);
-    st->cmd = fr__xcalloc(st->ncmds, sizeof *st->cmd);
     st->slow_next_id = 0;
     srv->cstats = st;
 }
@@ -153,7 +157,7 @@ void fr__cstats_reset(fr_server *srv)
     struct fr_cstats *st = srv->cstats;
     if (!st)
         return;
-    for (size_t i = 0; i < st->ncmds; i++) {
+    for (size_t i = 0; st->cmd && i < st->ncmds; i++) {
         fr__hist_free(st->cmd[i].hist);
         memset(&st->cmd[i], 0, sizeof st->cmd[i]);
     }
@@ -168,7 +172,7 @@ void fr__cstats_info_commands(fr_server *srv, fr_buf *o)
     struct fr_cstats *st = srv->cstats;
     if (!st)
         return;
-    for (size_t i = 0; i < st->ncmds; i++) {
+    for (size_t i = 0; st->cmd && i < st->ncmds; i++) {
         const fr_cmdstat *cs = &st->cmd[i];
         if (!cs->calls && !cs->failed && !cs->rejected)
             continue;
@@ -197,7 +201,7 @@ void fr__cstats_info_latency(fr_server *srv, fr_buf *o)
     struct fr_cstats *st = srv->cstats;
     if (!st)
         return;
-    for (size_t i = 0; i < st->ncmds; i++) {
+    for (size_t i = 0; st->cmd && i < st->ncmds; i++) {
         const fr_hist *h = st->cmd[i].hist;
         if (!h || !h->total)
             continue;

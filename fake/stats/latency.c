@@ -24,6 +24,8 @@ void fr__latency_add(fr_server *srv, const char *event, uint32_t ms)
     if (!ev) {
         if (st->nlat == FR_LATENCY_EVENTS)
             return;
+        if (!st->lat) /* made at the first event: 20 KB a start need not clear */
+            st->lat = fr__xcalloc(FR_LATENCY_EVENTS, sizeof *st->lat);
         ev = &st->lat[st->nlat++];
         memset(ev, 0, sizeof *ev);
         strncpy(ev->name, event, sizeof ev->name - 1);

@@ -65,7 +65,7 @@ typedef struct fr_latency_event {
 struct fr_cstats {
     const fr_cmd *table;
     size_t ncmds;
-    fr_cmdstat *cmd; /* by table index */
+    fr_cmdstat *cmd; /* by table index; NULL until the first command counted */
     fr_errstat err[FR_ERRSTAT_MAX];
     int nerr;
     /* the calls running now: EXEC and what it runs */
@@ -78,7 +78,7 @@ struct fr_cstats {
     size_t nslow, slowcap;
     uint64_t slow_next_id;
 
-    fr_latency_event lat[FR_LATENCY_EVENTS];
+    fr_latency_event *lat; /* FR_LATENCY_EVENTS of them, made at the first; nlat used */
     int nlat;
 };
 

@@ -2,7 +2,8 @@
  * fakeredis: an in-memory Redis test double speaking RESP2 and RESP3.
  *
  * One fr_server is one fake Redis. It runs in one of three ways:
- *   - fr_server_start():  on its own thread with its own libevent loop;
+ *   - fr_server_start():  on its own thread with its own libevent loop, or
+ *                         on a loop thread shared with other servers (fr_loop);
  *   - fr_server_attach(): on the caller's event_base, no thread at all;
  *   - the fakeredis-server program (see README.md).
  * Any number of servers may live in one process; they share nothing.
@@ -42,6 +43,8 @@ struct event_base;
 
 /** An opaque fake Redis server. */
 typedef struct fr_server fr_server;
+/** A loop thread shared by many servers (fr_loop_new, fr_options.loop). */
+typedef struct fr_loop fr_loop;
 
 /** Status codes. 0 is success, every failure is negative. Numbers are
  *  stable from one version to the next. */
@@ -119,11 +122,18 @@ typedef struct fr_options {
      *  keeps, the oldest leaving first. 0: FR_JOURNAL_DEFAULT_SIZE
      *  (4096); negative: no journal. */
     long journal_size;
+    /** fr_server_start() only: run on this shared loop thread (fr_loop_new)
+     *  instead of a thread and event loop of the server's own; NULL: its
+     *  own. fr_server_attach() refuses it (FR_ERR_ARG). */
+    fr_loop *loop;
 } fr_options;
 
 /**
- * Start a server on a new thread with its own event loop and return once it
- * accepts connections. On success *out owns the server: release it with
+ * Start a server on a new thread with its own event loop (or on
+ * opts->loop, a shared one) and return once it accepts connections (on a
+ * shared loop: once it is bound; the loop takes its connections from the
+ * kernel's queue as soon as it gets to the server's first job, before any
+ * later call into the server). On success *out owns the server: release it with
  * fr_server_stop(). On failure *out is NULL and the status says why:
  * FR_ERR_ARG (NULL out), FR_ERR_PARSE (a config line), FR_ERR_SOCKET (the
  * port or unix socket cannot be bound), FR_ERR_EVENT (libevent or its
@@ -132,6 +142,28 @@ typedef struct fr_options {
  * NULL for defaults. Any thread.
  */
 FR_API int fr_server_start(const fr_options *opts, fr_server **out);
+
+/**
+ * Start a loop thread on which many servers can run (fr_options.loop): a
+ * test suite that starts a fake per test makes one loop for the process and
+ * passes it to every fr_server_start(), which then costs no thread and no
+ * event loop of its own (start and stop are one hand-over each to the
+ * loop's thread). Servers on one loop share nothing but that thread: one
+ * server's slow command (DEBUG SLEEP, a long script) delays the others, and
+ * while one server's script runs past busy-reply-threshold, calls into the
+ * servers of the loop wait for it to end (fr_server_stop() ends it).
+ * On success *out owns the loop: release it with fr_loop_free(). Returns
+ * FR_OK, FR_ERR_ARG (NULL out), FR_ERR_EVENT or FR_ERR_THREAD. Any thread.
+ */
+FR_API int fr_loop_new(fr_loop **out);
+
+/**
+ * Stop the loop's thread and free the loop. Every server started on it must
+ * have been stopped first: otherwise nothing is freed and FR_ERR_STATE is
+ * returned (as from the loop's own thread). NULL is a no-op (FR_OK). Any
+ * thread but the loop's.
+ */
+FR_API int fr_loop_free(fr_loop *loop);
 
 /**
  * Create a server that runs on the caller's event_base: no thread, every
@@ -146,7 +178,9 @@ FR_API int fr_server_attach(struct event_base *base, const fr_options *opts,
  * Stop the server: close every listener and client (also mid-command),
  * join the loop thread if it has one, free everything. NULL is a no-op.
  * Safe after a SHUTDOWN command already stopped it. Any thread but the
- * server's own loop thread for a threaded server; for an attached server,
+ * server's own loop thread for a threaded server (or the fr_loop's thread
+ * for one on a shared loop: the server's events are removed from the loop
+ * before this returns); for an attached server,
  * the base's thread. No other thread may call into the server once this
  * call has begun: the handle is gone when it returns.
  */

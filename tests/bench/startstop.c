@@ -7,13 +7,21 @@
  *             hiredis connection, PING, disconnect, fr_server_stop();
  *   attached  fr_server_attach() on the caller's event_base (created once,
  *             as a test program would), an async hiredis connection on the
- *             same base, PING, disconnect, fr_server_stop(); no thread.
+ *             same base, PING, disconnect, fr_server_stop(); no thread;
+ *   loop      fr_server_start() with fr_options.loop, a loop thread made
+ *             once (fr_loop_new) for every round, as a test suite would;
+ *             then as threaded.
  *
- * The modes alternate round by round (and which goes first), so that the
- * machine's load falls on both alike. Prints the median, p90 and max of
- * ROUNDS rounds (default 1000) per mode, in microseconds.
+ * The modes take turns round by round (and which goes first rotates), so
+ * that the machine's load falls on all alike. Prints the median, p90 and
+ * max of ROUNDS rounds (default 1000) per mode, in microseconds, and the
+ * median CPU time of a round (every thread of the process, from
+ * CLOCK_PROCESS_CPUTIME_ID: time spent waiting for a core is not in it).
  *
- * usage: startstop [ROUNDS]
+ * MODES (default all three) names the modes to run, e.g. "threaded" alone
+ * to profile one (strace -c -f, valgrind --tool=callgrind).
+ *
+ * usage: startstop [ROUNDS [MODES]]
  */
 #ifndef _GNU_SOURCE /* the build defines it too */
 #define _GNU_SOURCE
@@ -31,18 +39,28 @@
 #include "benchutil.h"
 #include "fakeredis/fakeredis.h"
 
+/* CPU time of the whole process (every thread: the test's and the
+ * server's), which the machine's load moves far less than wall time. */
+static int64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
 }
 
-/* One threaded round; its duration in ns, or -1 with a message. */
-static int64_t threaded_round(void)
+/* One threaded round (on loop when not NULL); its duration in ns, or -1
+ * with a message. */
+static int64_t threaded_round(fr_loop *loop, int64_t *cpu)
 {
     fr_server *srv = NULL;
-    int64_t t0 = bu_now_ns();
-    int rc = fr_server_start(NULL, &srv);
+    int64_t c0 = cpu_ns(), t0 = bu_now_ns();
+    int rc = fr_server_start(&(fr_options){.loop = loop}, &srv);
 
     if (rc != FR_OK) {
         fprintf(stderr, "startstop: fr_server_start: %s\n", fr_strerror(rc));
@@ -63,6 +81,7 @@ static int64_t threaded_round(void)
     redisFree(c);
     fr_server_stop(srv);
     int64_t t1 = bu_now_ns();
+    *cpu = cpu_ns() - c0;
     return ok ? t1 - t0 : -1;
 }
 
@@ -105,11 +124,11 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 }
 
 /* One attached round on base; its duration in ns, or -1 with a message. */
-static int64_t attached_round(struct event_base *base)
+static int64_t attached_round(struct event_base *base, int64_t *cpu)
 {
     fr_server *srv = NULL;
     struct attached a = {0};
-    int64_t t0 = bu_now_ns();
+    int64_t c0 = cpu_ns(), t0 = bu_now_ns();
     int rc = fr_server_attach(base, &(fr_options){.port = 0}, &srv);
 
     if (rc != FR_OK) {
@@ -143,49 +162,73 @@ static int64_t attached_round(struct event_base *base)
     }
     fr_server_stop(srv);
     int64_t t1 = bu_now_ns();
+    *cpu = cpu_ns() - c0;
     return a.closed && a.ok ? t1 - t0 : -1;
 }
 
-static void report(const char *mode, int64_t *t, long rounds)
+static void report(const char *mode, int64_t *t, int64_t *cpu, long rounds)
 {
     qsort(t, (size_t)rounds, sizeof *t, cmp_i64);
+    qsort(cpu, (size_t)rounds, sizeof *cpu, cmp_i64);
     /* nearest-rank percentiles */
     long p50 = (rounds * 50 + 99) / 100 - 1, p90 = (rounds * 90 + 99) / 100 - 1;
-    printf("%-10s %10.1f %10.1f %10.1f\n", mode, t[p50] / 1000.0, t[p90] / 1000.0,
-           t[rounds - 1] / 1000.0);
+    printf("%-10s %10.1f %10.1f %10.1f %10.1f\n", mode, t[p50] / 1000.0, t[p90] / 1000.0,
+           t[rounds - 1] / 1000.0, cpu[p50] / 1000.0);
 }
 
 int main(int argc, char **argv)
 {
     long rounds = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
-    if (rounds <= 0) {
-        fputs("usage: startstop [ROUNDS]\n", stderr);
+    const char *modes = argc > 2 ? argv[2] : "threaded,attached,loop";
+    static const char *const names[3] = {"threaded", "attached", "loop"};
+    int on[3], non = 0;
+    for (int m = 0; m < 3; m++)
+        non += on[m] = strstr(modes, names[m]) != NULL;
+    if (rounds <= 0 || !non) {
+        fputs("usage: startstop [ROUNDS [MODES]] (MODES: threaded,attached,loop)\n", stderr);
         return 2;
     }
-    int64_t *th = malloc(sizeof *th * (size_t)rounds);
-    int64_t *at = malloc(sizeof *at * (size_t)rounds);
+    int64_t *t[3], *cpu[3];
+    for (int m = 0; m < 3; m++) {
+        t[m] = malloc(sizeof *t[m] * (size_t)rounds);
+        cpu[m] = malloc(sizeof *cpu[m] * (size_t)rounds);
+        if (!t[m] || !cpu[m])
+            return 1;
+    }
     struct event_base *base = event_base_new();
+    fr_loop *loop = NULL;
     guard = malloc(event_get_struct_event_size());
-    if (!th || !at || !base || !guard)
+    if (!base || !guard || fr_loop_new(&loop) != FR_OK)
         return 1;
     int status = 0;
     for (long i = 0; i < rounds && !status; i++) {
-        for (int k = 0; k < 2 && !status; k++) {
-            if ((k == 0) == (i % 2 == 0))
-                status = (th[i] = threaded_round()) < 0;
+        for (int k = 0; k < 3 && !status; k++) {
+            int m = (int)((k + i) % 3);
+            if (!on[m])
+                continue;
+            if (m == 0)
+                t[m][i] = threaded_round(NULL, &cpu[m][i]);
+            else if (m == 1)
+                t[m][i] = attached_round(base, &cpu[m][i]);
             else
-                status = (at[i] = attached_round(base)) < 0;
+                t[m][i] = threaded_round(loop, &cpu[m][i]);
+            status = t[m][i] < 0;
         }
     }
     if (!status) {
-        printf("in-process start+connect+PING+stop, %ld rounds per mode (alternating)\n", rounds);
-        printf("%-10s %10s %10s %10s\n", "mode", "median us", "p90 us", "max us");
-        report("threaded", th, rounds);
-        report("attached", at, rounds);
+        printf("in-process start+connect+PING+stop, %ld rounds per mode (taking turns)\n", rounds);
+        printf("%-10s %10s %10s %10s %10s\n", "mode", "median us", "p90 us", "max us", "cpu us");
+        for (int m = 0; m < 3; m++)
+            if (on[m])
+                report(names[m], t[m], cpu[m], rounds);
     }
+    if (fr_loop_free(loop) != FR_OK)
+        status = 1;
     event_base_free(base);
     free(guard);
-    free(th);
-    free(at);
+    for (int m = 0; m < 3; m++) {
+        free(t[m]);
+        free(cpu[m]);
+    }
     return status;
 }

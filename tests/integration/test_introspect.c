@@ -95,6 +95,29 @@ static void test_commandstats_and_errorstats(void **state)
     redisFree(c);
 }
 
+/* A fresh server's first commands: nothing counted before them (the
+ * counters are made at the first), each counted once it ran. */
+static void test_stats_from_the_first_command(void **state)
+{
+    fr_server *srv = tu_start();
+    redisContext *c = tu_connect(srv);
+    redisReply *r = tu_cmd(c, "LATENCY HISTOGRAM");
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, 0);
+    freeReplyObject(r);
+    r = tu_cmd(c, "INFO commandstats");
+    assert_non_null(strstr(r->str, "cmdstat_latency|histogram:calls=1,"));
+    assert_null(strstr(r->str, "cmdstat_info"));
+    freeReplyObject(r);
+    tu_cmd_ok(c, "CONFIG RESETSTAT");
+    r = tu_cmd(c, "LATENCY HISTOGRAM config");
+    assert_int_equal(r->elements, 2);
+    assert_string_equal(r->element[0]->str, "config|resetstat");
+    freeReplyObject(r);
+    redisFree(c);
+    fr_server_stop(srv);
+}
+
 static void test_latencystats_and_histogram(void **state)
 {
     fr_server *srv = *state;
@@ -601,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_maxmemory_allkeys_lfu),
         cmocka_unit_test(test_maxmemory_volatile_ttl),
         cmocka_unit_test(test_maxmemory_random),
+        cmocka_unit_test(test_stats_from_the_first_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

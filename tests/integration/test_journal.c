@@ -189,6 +189,35 @@ static void test_bounded_and_off(void **state)
     fr_server_stop(srv);
 }
 
+/* A ring of 100 entries (its slots come in chunks, made as the ring
+ * first reaches them) wrapped twice: the last 100 entries, in order, with
+ * their arguments, whatever chunk they sit in. */
+static void test_bounded_ring_wraps(void **state)
+{
+    fr_options o = {.journal_size = 100};
+    fr_server *srv;
+    assert_int_equal(fr_server_start(&o, &srv), FR_OK);
+    redisContext *c = tu_connect(srv);
+    for (int i = 1; i <= 250; i++)
+        tu_cmd_int(c, "INCRBY n %d", i % 7 + 1);
+    fr_journal *j = NULL;
+    assert_int_equal(fr_journal_get(srv, NULL, &j), FR_OK);
+    assert_int_equal(j->n, 100);
+    assert_int_equal(j->lost, 152); /* listening, connect + 150 INCRBYs left */
+    for (size_t k = 0; k < j->n; k++) {
+        int i = 151 + (int)k; /* the INCRBY this entry is */
+        char arg[8];
+        snprintf(arg, sizeof arg, "%d", i % 7 + 1);
+        assert_int_equal(j->entries[k].seq, (uint64_t)i + 2);
+        assert_int_equal(j->entries[k].argc, 3);
+        assert_int_equal(j->entries[k].argvlen[2], strlen(arg));
+        assert_memory_equal(j->entries[k].argv[2], arg, strlen(arg));
+    }
+    fr_journal_free(j);
+    redisFree(c);
+    fr_server_stop(srv);
+}
+
 static void test_wire(void **state)
 {
     fr_server *srv = tu_start();
@@ -231,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_commands_and_replies),
         cmocka_unit_test(test_marks_faults_and_held_commands),
         cmocka_unit_test(test_bounded_and_off),
+        cmocka_unit_test(test_bounded_ring_wraps),
         cmocka_unit_test(test_wire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
