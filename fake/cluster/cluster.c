@@ -14,12 +14,31 @@ int fr__cluster_enabled(const fr_server *srv)
     return srv->cluster != NULL;
 }
 
+void fr__cluster_recheck(struct fr_cluster_view *cl)
+{
+    cl->ok = 1;
+    for (int s = 0; s < FR_CLUSTER_SLOTS && cl->ok; s++)
+        if (cl->owner[s] < 0 || (cl->nodes[cl->owner[s]].flags & FR_CLUSTER_FAIL))
+            cl->ok = 0;
+}
+
 int fr__cluster_ok(const struct fr_cluster_view *cl)
 {
-    for (int s = 0; s < FR_CLUSTER_SLOTS; s++)
-        if (cl->owner[s] < 0)
-            return 0;
-    return 1;
+    return cl->ok;
+}
+
+uint64_t fr__cluster_node_epoch(const struct fr_cluster_view *cl, int i)
+{
+    int m = cl->nodes[i].master;
+    return m >= 0 ? cl->nodes[m].epoch : cl->nodes[i].epoch;
+}
+
+int fr__cluster_find_or_err(fr_conn *c, const fr_arg *id)
+{
+    int n = fr__cluster_node_index(c->srv, id->p, id->len);
+    if (n < 0)
+        fr__add_errorf(c, "Unknown node %.*s", (int)id->len, id->p);
+    return n;
 }
 
 int fr__cluster_node_index(const fr_server *srv, const char *id, size_t len)
@@ -152,6 +171,10 @@ static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
         }
         return 0;
     }
+    /* a replica serves reads of its master's slots to READONLY clients */
+    if (owner != cl->me && cl->nodes[cl->me].master == owner && c->cluster &&
+        c->cluster->readonly && !(cmd->flags & FR_CMD_WRITE))
+        return 0;
     if (owner != cl->me) {
         redirect(c, cmd, "MOVED", slot, &cl->nodes[owner]);
         return 1;
@@ -206,33 +229,100 @@ static const fr_stage_ops cluster_stage = {
     .stop = on_stop,
 };
 
-int fr__cluster_setup(fr_server *srv, int me, int n, const char *const *ips, const int *ports,
-                      const char *const *ids, const int *owner)
+static int check_nodes(int n, const fr_cluster_node_spec *nodes)
 {
-    if (n < 1 || n > FR_CLUSTER_MAX_NODES || me < 0 || me >= n)
+    if (n < 1 || n > FR_CLUSTER_MAX_NODES)
         return -1;
     for (int i = 0; i < n; i++)
-        if (strlen(ids[i]) != 40 || strlen(ips[i]) >= sizeof srv->cluster->nodes[0].ip)
+        if (!nodes[i].id || strlen(nodes[i].id) != 40 || !nodes[i].ip ||
+            strlen(nodes[i].ip) >= sizeof((fr_cluster_node *)0)->ip || nodes[i].master >= n)
             return -1;
+    return 0;
+}
+
+static void copy_nodes(struct fr_cluster_view *cl, int n, const fr_cluster_node_spec *nodes)
+{
+    int64_t now = fr__real_ms();
+    for (int i = 0; i < n; i++) {
+        fr_cluster_node *d = &cl->nodes[i];
+        int was_failing = i < cl->n && d->flags;
+        memcpy(d->id, nodes[i].id, 41);
+        strcpy(d->ip, nodes[i].ip);
+        d->port = nodes[i].port;
+        d->master = nodes[i].master;
+        d->flags = nodes[i].flags;
+        d->epoch = nodes[i].epoch;
+        if (d->flags && !was_failing)
+            d->fail_ms = now;
+    }
+    cl->n = n;
+}
+
+int fr__cluster_setup(fr_server *srv, int me, int n, const fr_cluster_node_spec *nodes,
+                      const int *owner, uint64_t current_epoch, const fr_cluster_ctl *ctl)
+{
+    if (check_nodes(n, nodes) < 0 || me < 0 || me >= n)
+        return -1;
     struct fr_cluster_view *cl = srv->cluster;
     if (!cl) {
         cl = fr__xcalloc(1, sizeof *cl);
         memset(cl->migrating, 0xff, sizeof cl->migrating);
         memset(cl->importing, 0xff, sizeof cl->importing);
+        cl->created_ms = fr__real_ms();
         srv->cluster = cl;
         fr__stage_register(srv, &cluster_stage);
     }
     cl->me = me;
-    cl->n = n;
-    for (int i = 0; i < n; i++) {
-        memcpy(cl->nodes[i].id, ids[i], 41);
-        strcpy(cl->nodes[i].ip, ips[i]);
-        cl->nodes[i].port = ports[i];
-    }
+    copy_nodes(cl, n, nodes);
     for (int s = 0; s < FR_CLUSTER_SLOTS; s++)
         cl->owner[s] = (int16_t)(owner[s] >= 0 && owner[s] < n ? owner[s] : -1);
-    cl->epoch = (uint64_t)n;
+    cl->epoch = current_epoch;
+    if (ctl)
+        cl->ctl = *ctl;
+    fr__cluster_recheck(cl);
     return 0;
+}
+
+int fr__cluster_set_nodes(fr_server *srv, int n, const fr_cluster_node_spec *nodes,
+                          uint64_t current_epoch, int remap_from, int remap_to)
+{
+    struct fr_cluster_view *cl = srv->cluster;
+    if (!cl || check_nodes(n, nodes) < 0 || remap_from >= n || remap_to >= n)
+        return -1;
+    if (cl->detached || n < cl->n)
+        return 0; /* CLUSTER RESET: this node left the cluster */
+    copy_nodes(cl, n, nodes);
+    if (remap_from >= 0 && remap_to >= 0)
+        for (int s = 0; s < FR_CLUSTER_SLOTS; s++)
+            if (cl->owner[s] == remap_from) {
+                cl->owner[s] = (int16_t)remap_to;
+                cl->migrating[s] = cl->importing[s] = -1;
+                if (remap_from == cl->me) /* failed over: its shard channels end */
+                    fr__cluster_slot_lost(srv, s);
+            }
+    if (current_epoch > cl->epoch)
+        cl->epoch = current_epoch;
+    fr__cluster_recheck(cl);
+    return 0;
+}
+
+void fr__cluster_assign_slot(fr_server *srv, int slot, int node)
+{
+    struct fr_cluster_view *cl = srv->cluster;
+    if (!cl || cl->detached || slot < 0 || slot >= FR_CLUSTER_SLOTS || node >= cl->n)
+        return;
+    int was_mine = cl->owner[slot] == cl->me && node != cl->me;
+    cl->owner[slot] = (int16_t)node;
+    cl->migrating[slot] = cl->importing[slot] = -1;
+    fr__cluster_recheck(cl);
+    if (was_mine)
+        fr__cluster_slot_lost(srv, slot);
+}
+
+int fr__cluster_slot_owner(const fr_server *srv, int slot)
+{
+    const struct fr_cluster_view *cl = srv->cluster;
+    return cl && slot >= 0 && slot < FR_CLUSTER_SLOTS ? cl->owner[slot] : -1;
 }
 
 /* ---- commands ------------------------------------------------------------ */
@@ -290,6 +380,13 @@ static void count_keys(fr_server *srv, slot_keys *sk)
     fr__dict_iter_end(&it);
 }
 
+long long fr__cluster_count_keys(fr_server *srv, int slot)
+{
+    slot_keys sk = {slot, 0, 0, NULL};
+    count_keys(srv, &sk);
+    return sk.count;
+}
+
 void fr__cluster_cmd_countkeysinslot(fr_conn *c)
 {
     if (fr__cluster_refuse_disabled(c))
@@ -328,6 +425,10 @@ void fr__cluster_cmd_setslot(fr_conn *c)
     if (fr__cluster_refuse_disabled(c))
         return;
     struct fr_cluster_view *cl = c->srv->cluster;
+    if (cl->nodes[cl->me].master >= 0) {
+        fr__add_error(c, "Please use SETSLOT only with masters.");
+        return;
+    }
     long long slot;
     if (!fr__str2ll(c->argv[2].p, c->argv[2].len, &slot) || slot < 0 || slot >= FR_CLUSTER_SLOTS) {
         fr__add_error(c, "Invalid or out of range slot");
@@ -381,6 +482,7 @@ void fr__cluster_cmd_setslot(fr_conn *c)
         }
         int was_mine = cl->owner[slot] == cl->me;
         cl->owner[slot] = (int16_t)n;
+        fr__cluster_recheck(cl);
         if (was_mine)
             fr__cluster_slot_lost(c->srv, (int)slot);
         if (n != cl->me)
@@ -390,5 +492,7 @@ void fr__cluster_cmd_setslot(fr_conn *c)
             cl->epoch++;
         }
         fr__add_ok(c);
+        if (!(c->flags & FR_CONN_PSEUDO) && cl->ctl.slot_moved)
+            cl->ctl.slot_moved(cl->ctl.ctx, (int)slot, n);
     }
 }

@@ -25,12 +25,47 @@
 
 #define FR_CLUSTER_MAX_NODES 64
 
-/* Turn cluster mode on with this view: nodes[0..n) as "ip", port and a
- * 40-character id each; me is our index; owner[slot] a node index or -1
- * for an unassigned slot (16384 entries). Again replaces the view.
- * Returns 0, or -1 for a bad view. */
-int fr__cluster_setup(fr_server *srv, int me, int n, const char *const *ips, const int *ports,
-                      const char *const *ids, const int *owner);
+/* A node as the builder describes it to every node. */
+enum { FR_CLUSTER_FAIL = 1, FR_CLUSTER_PFAIL = 2 };
+typedef struct fr_cluster_node_spec {
+    const char *ip;
+    int port;
+    const char *id; /* 40 hex characters */
+    int master;     /* index of its master; -1: a master */
+    int flags;      /* FR_CLUSTER_FAIL, FR_CLUSTER_PFAIL as this node sees it */
+    uint64_t epoch; /* config epoch of a master */
+} fr_cluster_node_spec;
+
+/* The builder's hooks for subcommands that change other nodes (CLUSTER
+ * FAILOVER and REPLICATE on a replica): called on the node's loop, after
+ * it answered; they must not wait for other nodes (they defer the work).
+ * mode: 0, 1 FORCE, 2 TAKEOVER. NULL hooks: the subcommand is refused. */
+typedef struct fr_cluster_ctl {
+    void (*failover)(void *ctx, int node, int mode);
+    void (*replicate)(void *ctx, int node, int master);
+    /* a client's SETSLOT slot NODE made node its owner: the others learn
+     * it (Redis' gossip of the new owner's bumped epoch) */
+    void (*slot_moved)(void *ctx, int slot, int node);
+    /* CLUSTER RESET of a replica: it stops following, empty, a master */
+    void (*reset)(void *ctx, int node);
+    void *ctx;
+} fr_cluster_ctl;
+
+/* Turn cluster mode on with this view: nodes[0..n); me is our index;
+ * owner[slot] a node index or -1 for an unassigned slot (16384 entries);
+ * current_epoch as CLUSTER INFO shows it. Again replaces the view (slots
+ * migrating or importing are kept). Returns 0, or -1 for a bad view. */
+int fr__cluster_setup(fr_server *srv, int me, int n, const fr_cluster_node_spec *nodes,
+                      const int *owner, uint64_t current_epoch, const fr_cluster_ctl *ctl);
+/* A new node table (roles, flags, epochs, nodes added at the end) keeping
+ * the slots, except that those of node remap_from go to remap_to (-1:
+ * none), as a failover moves them. 0, or -1 for a bad table. */
+int fr__cluster_set_nodes(fr_server *srv, int n, const fr_cluster_node_spec *nodes,
+                          uint64_t current_epoch, int remap_from, int remap_to);
+/* Slot now served by node (a replica learns it so: it refuses SETSLOT). */
+void fr__cluster_assign_slot(fr_server *srv, int slot, int node);
+/* The node serving slot in srv's view; -1: none or not a cluster node. */
+int fr__cluster_slot_owner(const fr_server *srv, int slot);
 int fr__cluster_enabled(const fr_server *srv);
 /* 0 <= slot < 16384; -1 for none or an unknown id. */
 int fr__cluster_node_index(const fr_server *srv, const char *id, size_t len);
@@ -48,6 +83,22 @@ void fr__cluster_cmd_getkeysinslot(fr_conn *c);
 void fr__cluster_cmd_setslot(fr_conn *c);
 void fr__cluster_cmd_asking(fr_conn *c);
 void fr__cluster_cmd_readonly(fr_conn *c, int on);
+/* cluster_admin.c: REPLICAS/SLAVES, LINKS, COUNT-FAILURE-REPORTS, MEET,
+ * FORGET, REPLICATE, SAVECONFIG, (ADD|DEL)SLOTS[RANGE], FLUSHSLOTS,
+ * SET-CONFIG-EPOCH, BUMPEPOCH, RESET, FAILOVER. */
+void fr__cluster_cmd_replicas(fr_conn *c);
+void fr__cluster_cmd_links(fr_conn *c);
+void fr__cluster_cmd_failure_reports(fr_conn *c);
+void fr__cluster_cmd_meet(fr_conn *c);
+void fr__cluster_cmd_forget(fr_conn *c);
+void fr__cluster_cmd_replicate(fr_conn *c);
+void fr__cluster_cmd_saveconfig(fr_conn *c);
+void fr__cluster_cmd_addslots(fr_conn *c, int add, int range);
+void fr__cluster_cmd_flushslots(fr_conn *c);
+void fr__cluster_cmd_set_config_epoch(fr_conn *c);
+void fr__cluster_cmd_bumpepoch(fr_conn *c);
+void fr__cluster_cmd_reset(fr_conn *c);
+void fr__cluster_cmd_failover(fr_conn *c);
 /* A standalone fake's answer to every CLUSTER subcommand; 1 if it gave it. */
 int fr__cluster_refuse_disabled(fr_conn *c);
 

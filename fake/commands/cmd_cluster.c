@@ -1,8 +1,8 @@
 /* CLUSTER and ASKING: a standalone fake refuses them as Redis does without
  * cluster-enabled; in cluster mode (fr_cluster_start, --cluster N) the
- * node answers from its view (cluster/). Subcommands that change the
- * cluster's shape by gossip in Redis (MEET, ADDSLOTS, FAILOVER...) are not
- * implemented: the cluster's shape comes from who built it. */
+ * node answers from its view (cluster/): the subcommands that change the
+ * shape change this node's view (ADDSLOTS...) or ask the cluster's builder
+ * (FAILOVER, REPLICATE), as cluster_admin.c says. */
 #include "cluster_engine.h"
 #include "commands.h"
 #include "commands_private.h"
@@ -57,14 +57,84 @@ void fr__cmd_asking(fr_conn *c)
     fr__cluster_cmd_asking(c);
 }
 
-void fr__cmd_cluster_other(fr_conn *c)
+void fr__cmd_cluster_replicas(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
-    fr__add_errorf(c,
-                   "CLUSTER %.*s is not implemented by fakeredis: the cluster's shape comes "
-                   "from fr_cluster_start or --cluster",
-                   (int)c->argv[1].len, c->argv[1].p);
+    fr__cluster_cmd_replicas(c);
+}
+
+void fr__cmd_cluster_links(fr_conn *c)
+{
+    fr__cluster_cmd_links(c);
+}
+
+void fr__cmd_cluster_count_failure_reports(fr_conn *c)
+{
+    fr__cluster_cmd_failure_reports(c);
+}
+
+void fr__cmd_cluster_meet(fr_conn *c)
+{
+    fr__cluster_cmd_meet(c);
+}
+
+void fr__cmd_cluster_forget(fr_conn *c)
+{
+    fr__cluster_cmd_forget(c);
+}
+
+void fr__cmd_cluster_replicate(fr_conn *c)
+{
+    fr__cluster_cmd_replicate(c);
+}
+
+void fr__cmd_cluster_saveconfig(fr_conn *c)
+{
+    fr__cluster_cmd_saveconfig(c);
+}
+
+void fr__cmd_cluster_addslots(fr_conn *c)
+{
+    fr__cluster_cmd_addslots(c, 1, 0);
+}
+
+void fr__cmd_cluster_addslotsrange(fr_conn *c)
+{
+    fr__cluster_cmd_addslots(c, 1, 1);
+}
+
+void fr__cmd_cluster_delslots(fr_conn *c)
+{
+    fr__cluster_cmd_addslots(c, 0, 0);
+}
+
+void fr__cmd_cluster_delslotsrange(fr_conn *c)
+{
+    fr__cluster_cmd_addslots(c, 0, 1);
+}
+
+void fr__cmd_cluster_flushslots(fr_conn *c)
+{
+    fr__cluster_cmd_flushslots(c);
+}
+
+void fr__cmd_cluster_set_config_epoch(fr_conn *c)
+{
+    fr__cluster_cmd_set_config_epoch(c);
+}
+
+void fr__cmd_cluster_bumpepoch(fr_conn *c)
+{
+    fr__cluster_cmd_bumpepoch(c);
+}
+
+void fr__cmd_cluster_reset(fr_conn *c)
+{
+    fr__cluster_cmd_reset(c);
+}
+
+void fr__cmd_cluster_failover(fr_conn *c)
+{
+    fr__cluster_cmd_failover(c);
 }
 
 void fr__cmd_cluster_help(fr_conn *c)

@@ -64,6 +64,11 @@ void fr__cmd_readwrite(fr_conn *c)
 
 void fr__cmd_replicaof(fr_conn *c)
 {
+    /* a cluster's builder makes its replicas with an in-process REPLICAOF */
+    if (fr__cluster_enabled(c->srv) && !(c->flags & FR_CONN_PSEUDO)) {
+        fr__add_error(c, "REPLICAOF not allowed in cluster mode.");
+        return;
+    }
     if (fr__arg_is(&c->argv[1], "no") && fr__arg_is(&c->argv[2], "one")) {
         fr__repl_replicaof(c, &hooks, NULL, 0);
         return;
@@ -81,6 +86,11 @@ void fr__cmd_replicaof(fr_conn *c)
 
 void fr__cmd_failover(fr_conn *c)
 {
+    if (fr__cluster_enabled(c->srv)) {
+        fr__add_error(c, "FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command "
+                         "instead.");
+        return;
+    }
     char host[256];
     int have_host = 0, force = 0, abort_it = 0;
     long long port = 0, timeout = 0;

@@ -66,6 +66,11 @@ static void usage(FILE *f)
             "  --sentinel-down-after MS  its down-after-milliseconds (default 1000)\n"
             "  --cluster N       run a cluster of N masters instead (ports --port..+N-1,\n"
             "                    or ephemeral with --port 0: listed in --port-file)\n"
+            "  --cluster-replicas R  with --cluster, R replicas of each master (ports\n"
+            "                    after the masters'; replica k follows master k %% N)\n"
+            "  --node-fault I:RULE   with --cluster, a fault rule on node I only\n"
+            "                    (0-based, in --port-file order; repeatable)\n"
+            "  --node-record I:FILE  with --cluster, record node I's events to FILE\n"
             "  --NAME VALUE      any config parameter (CONFIG GET * lists them)\n"
             "  -v, --version     print the version\n");
 }
@@ -192,6 +197,10 @@ typedef struct args {
     int cluster;          /* --cluster N */
     int sentinel;         /* --sentinel */
     int sentinel_down_after; /* --sentinel-down-after MS */
+    int cluster_replicas; /* --cluster-replicas R */
+    const char **node_opts; /* --node-fault / --node-record, as given */
+    int *node_opt_record;   /* 1: --node-record */
+    size_t nnode_opts;
 } args;
 
 static void add_config(args *a, char *line)
@@ -438,6 +447,27 @@ static void parse_args(args *a, int argc, char **argv)
             }
             a->cluster = (int)n;
             i++;
+        } else if (!strcmp(o, "--cluster-replicas")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 0 || n > 16) {
+                fprintf(stderr,
+                        "fakeredis-server: bad --cluster-replicas '%s' (expected 0 to 16)\n", v);
+                exit(1);
+            }
+            a->cluster_replicas = (int)n;
+            i++;
+        } else if (!strcmp(o, "--node-fault") || !strcmp(o, "--node-record")) {
+            a->node_opts = realloc(a->node_opts, (a->nnode_opts + 1) * sizeof *a->node_opts);
+            a->node_opt_record =
+                realloc(a->node_opt_record, (a->nnode_opts + 1) * sizeof *a->node_opt_record);
+            if (!a->node_opts || !a->node_opt_record) {
+                perror("fakeredis-server");
+                exit(1);
+            }
+            a->node_opt_record[a->nnode_opts] = !strcmp(o, "--node-record");
+            a->node_opts[a->nnode_opts++] = v;
+            i++;
         } else if (!strcmp(o, "--fault")) {
             a->faults = realloc(a->faults, (a->nfaults + 1) * sizeof *a->faults);
             if (!a->faults) {
@@ -464,6 +494,15 @@ static void parse_args(args *a, int argc, char **argv)
         fprintf(stderr, "fakeredis-server: --playback or --proxy-to, not both\n");
         exit(1);
     }
+    if ((a->cluster_replicas || a->nnode_opts) && !a->cluster) {
+        fprintf(stderr, "fakeredis-server: --cluster-replicas, --node-fault and --node-record "
+                        "go with --cluster\n");
+        exit(1);
+    }
+    if (a->cluster * (1 + a->cluster_replicas) > 64) {
+        fprintf(stderr, "fakeredis-server: a cluster has at most 64 nodes\n");
+        exit(1);
+    }
 }
 
 static void free_args(args *a)
@@ -472,6 +511,8 @@ static void free_args(args *a)
         free(a->config[i]);
     free(a->config);
     free(a->faults);
+    free(a->node_opts);
+    free(a->node_opt_record);
     free(a->proxy_host);
 }
 
@@ -598,6 +639,31 @@ static int start_sentinel(struct event_base *base, const args *a, fr_server *srv
     return st == FR_OK ? 0 : -1;
 }
 
+/* --node-fault I:RULE and --node-record I:FILE on the cluster's nodes. */
+static int prepare_nodes(fr_cluster *cl, const args *a)
+{
+    for (size_t k = 0; k < a->nnode_opts; k++) {
+        const char *v = a->node_opts[k], *what = a->node_opt_record[k] ? "record" : "fault";
+        char *end;
+        long i = strtol(v, &end, 10);
+        fr_server *node = end != v && *end == ':' ? fr_cluster_node(cl, (int)i) : NULL;
+        if (!node) {
+            fprintf(stderr, "fakeredis-server: bad --node-%s '%s' (expected I:%s, I a node)\n",
+                    what, v, a->node_opt_record[k] ? "FILE" : "RULE");
+            return -1;
+        }
+        int rc = a->node_opt_record[k] ? fr_record_start(node, end + 1)
+                                       : fr_fault_add_text(node, end + 1, NULL);
+        if (rc != FR_OK) {
+            const char *why = fr_server_errstr(node);
+            fprintf(stderr, "fakeredis-server: --node-%s '%s': %s\n", what, v,
+                    why && *why ? why : fr_strerror(rc));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* --cluster N: N nodes on the loop covering the slots; ports[] gets the
  * ports of nodes 1.. (node 0 is the one main() reports). */
 static int start_cluster(struct event_base *base, const args *a, fr_cluster **out, int *ports)
@@ -617,7 +683,8 @@ static int start_cluster(struct event_base *base, const args *a, fr_cluster **ou
     o.port = asked;
     o.unixsocket = NULL;
     o.config = cfg;
-    fr_cluster_options co = {.masters = a->cluster, .server = &o, .base = base};
+    fr_cluster_options co = {
+        .masters = a->cluster, .server = &o, .base = base, .replicas = a->cluster_replicas};
     int st = fr_cluster_start(&co, out);
     free(cfg);
     for (int i = 1; st == FR_OK && i < fr_cluster_size(*out); i++)
@@ -674,7 +741,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fakeredis-server: %s\n", err[0] ? err : fr_strerror(st));
         goto out;
     }
-    if (prepare(srv, &a) < 0)
+    if (prepare(srv, &a) < 0 || (cl && prepare_nodes(cl, &a) < 0))
         goto out;
     if (!a.cluster && start_replicas(base, &a, srv, replicas, replica_ports) < 0)
         goto out;

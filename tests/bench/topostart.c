@@ -1,10 +1,10 @@
 /*
- * topostart: what a replication group costs a test: fr_group_start() of a
- * master and 2 replicas (three threaded fakes, two replication links with
- * their handshake and snapshot) until every replica streams, then
- * fr_group_stop(); the same with a Sentinel (until it has INFO from every
- * server); and fr_cluster_start() of 3 masters (their slot views
- * set) then fr_cluster_stop(). Prints the median, p90 and max of ROUNDS rounds
+ * topostart: what a topology costs a test, started and stopped:
+ * fr_group_start() of a master and 2 replicas (three threaded fakes, two
+ * replication links with their handshake and snapshot) until every
+ * replica streams; the same with a Sentinel; fr_cluster_start() of 3
+ * masters (their slot views set); and of 3 masters + 3 replicas (until
+ * every replica streams). Prints the median, p90 and max of ROUNDS rounds
  * (default 50) in microseconds, beside one plain fr_server_start/stop.
  *
  * usage: topostart [ROUNDS]
@@ -34,7 +34,7 @@ static int cmp(const void *a, const void *b)
 static void report(const char *what, int64_t *t, int n)
 {
     qsort(t, (size_t)n, sizeof *t, cmp);
-    printf("%-28s median %7.0f us  p90 %7.0f us  max %7.0f us  (%d rounds)\n", what,
+    printf("%-31s median %7.0f us  p90 %7.0f us  max %7.0f us  (%d rounds)\n", what,
            (double)t[n / 2] / 1e3, (double)t[n * 9 / 10] / 1e3, (double)t[n - 1] / 1e3, n);
 }
 
@@ -47,7 +47,8 @@ int main(int argc, char **argv)
     int64_t *group = calloc((size_t)rounds, sizeof *group);
     int64_t *cluster = calloc((size_t)rounds, sizeof *cluster);
     int64_t *sentinel = calloc((size_t)rounds, sizeof *sentinel);
-    if (!single || !group || !cluster || !sentinel)
+    int64_t *replicated = calloc((size_t)rounds, sizeof *replicated);
+    if (!single || !group || !cluster || !sentinel || !replicated)
         return 1;
     for (int i = 0; i < rounds; i++) {
         int64_t t0 = now_ns();
@@ -80,11 +81,21 @@ int main(int argc, char **argv)
             return 1;
         fr_cluster_stop(cl);
         cluster[i] = now_ns() - t0;
+        t0 = now_ns();
+        fr_cluster_options co = {.replicas = 1};
+        if ((st = fr_cluster_start(&co, &cl)) != FR_OK) {
+            fprintf(stderr, "topostart: %s\n", fr_strerror(st));
+            return 1;
+        }
+        fr_cluster_stop(cl);
+        replicated[i] = now_ns() - t0;
     }
     report("one fake, start+stop", single, rounds);
     report("master + 2 replicas", group, rounds);
-    report("master+2 replicas+sentinel", sentinel, rounds);
+    report("master + 2 replicas + sentinel", sentinel, rounds);
     report("cluster of 3 masters", cluster, rounds);
+    report("cluster 3 masters + 3 replicas", replicated, rounds);
+    free(replicated);
     free(single);
     free(group);
     free(cluster);

@@ -411,8 +411,10 @@ static void test_cluster_clean(void **state)
     }
 }
 
-/* Moved over the wire: the fixture's own view does not know, the reset
- * must still notice it and start again. */
+/* Moved over the wire: the cluster learns it (a client's SETSLOT NODE
+ * reaches the cluster's record a moment later, as by gossip), so the
+ * reset moves it back, or, when it looks before the record has it, finds
+ * the views off and starts again: either way the slot is back. */
 static void test_cluster_wire_move(void **state)
 {
     fr_topo *t = *state;
@@ -425,7 +427,7 @@ static void test_cluster_wire_move(void **state)
 static void test_cluster_after_wire_move(void **state)
 {
     fr_topo *t = *state;
-    assert_int_equal(t->restarts, 1);
+    assert_true(t->restarts <= 1);
     int slot = fr_cluster_keyslot("k", 1);
     int owner = slot <= 5460 ? 0 : slot <= 10922 ? 1 : 2;
     fr_assert_wait(fr_topo_wait_slot_owner(t, slot, owner, 100));
