@@ -146,6 +146,13 @@ static void failover_on_loop(fr_server *sentinel, void *arg)
     j->rc = !m ? FR_ERR_STATE : fr__sentinel_failover_to(m, j->port) == 0 ? FR_OK : FR_ERR_STATE;
 }
 
+static void ready_to_promote_on_loop(fr_server *sentinel, void *arg)
+{
+    sentinel_job *j = arg;
+    fr_sen_master *m = fr__sentinel_find(sentinel->sentinel, "mymaster", 8);
+    j->state = m && fr__sentinel_replica_ready(m, j->port);
+}
+
 static void epoch_on_loop(fr_server *sentinel, void *arg)
 {
     sentinel_job *j = arg;
@@ -170,7 +177,17 @@ int fr_group_failover(fr_group *g)
             p.link_up)
             j.port = fr_server_port(g->srv[i]);
     }
-    int st = fr__run_on_loop(g->sentinel, epoch_on_loop, &j);
+    /* the Sentinel must see the replica as one (a server that was master a
+     * moment ago, say, until its next INFO), or it picks another */
+    int st = FR_OK;
+    for (int64_t until = fr__mono_ms() + 2000; j.port && st == FR_OK;) {
+        st = fr__run_on_loop(g->sentinel, ready_to_promote_on_loop, &j);
+        if (st != FR_OK || j.state || fr__mono_ms() >= until)
+            break;
+        nap_1ms();
+    }
+    if (st == FR_OK)
+        st = fr__run_on_loop(g->sentinel, epoch_on_loop, &j);
     uint64_t before = j.epoch;
     if (st == FR_OK)
         st = fr__run_on_loop(g->sentinel, failover_on_loop, &j);

@@ -128,6 +128,9 @@ int fr__sentinel_failover(fr_sen_master *m);
  * group's failover promotes its first replica in sync, as without a
  * Sentinel). */
 int fr__sentinel_failover_to(fr_sen_master *m, int port);
+/* 1 when the replica on port can be promoted now; else 0, and its INFO is
+ * asked at the next tick (a role changed since the last INFO shows then). */
+int fr__sentinel_replica_ready(fr_sen_master *m, int port);
 /* "sdown", "odown" or "ok", as INFO's masterN:status. */
 const char *fr__sentinel_status(const fr_sen_master *m);
 /* "master", "slave,s_down,disconnected" ...: SENTINEL MASTER's flags. */

@@ -60,6 +60,20 @@ static void abort_failover(fr_sen_master *m, const char *why)
     m->fo_next_try = fr__mono_ms() + m->failover_timeout * 2; /* as Redis */
 }
 
+int fr__sentinel_replica_ready(fr_sen_master *m, int port)
+{
+    for (int k = 0; k < m->nreplicas; k++) {
+        fr_sen_inst *r = m->replicas[k];
+        if (r->port != port)
+            continue;
+        if (eligible(m, r, fr__mono_ms()))
+            return 1;
+        r->info_asked = 0; /* its role may have changed since the last INFO: ask now */
+        return 0;
+    }
+    return 0;
+}
+
 int fr__sentinel_failover_to(fr_sen_master *m, int port)
 {
     if (m->fo_state != FR_SEN_FO_NONE)
