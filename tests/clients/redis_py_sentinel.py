@@ -81,9 +81,14 @@ def run(ports):
     sport = ports[-1]
     sentinel = Sentinel([("127.0.0.1", sport)], socket_timeout=1.0)
     direct = redis.Redis(host="127.0.0.1", port=sport)
-    # the Sentinel learns the replicas from the master's INFO: wait for it
+    # the Sentinel learns the replicas from the master's INFO, then links to
+    # each and reads its INFO; until then it has no replica to promote
+    # (NOGOODSLAVE, as Redis): wait for both to be linked and known
+    def ready(r):
+        return r["flags"] == "slave" and r["runid"] and r["master-link-status"] == "ok"
     for _ in range(500):
-        if len(direct.sentinel_slaves("mymaster")) == 2:
+        slaves = direct.sentinel_slaves("mymaster")
+        if len(slaves) == 2 and all(ready(r) for r in slaves):
             break
         time.sleep(0.01)
     master = sentinel.master_for("mymaster", socket_timeout=1.0)
