@@ -19,27 +19,8 @@
 #include "fakeredis/cluster.h"
 #include "fakeredis/fakeredis.h"
 #include "support/rawsock.h"
+#include "support/clusterutil.h"
 #include "support/testutil.h"
-
-static int setup(void **state)
-{
-    fr_cluster *cl;
-    if (fr_cluster_start(NULL, &cl) != FR_OK)
-        return -1;
-    *state = cl;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fr_cluster_stop(*state);
-    return 0;
-}
-
-static int port_of(fr_cluster *cl, int i)
-{
-    return fr_server_port(fr_cluster_node(cl, i));
-}
 
 /* Send one command on a raw socket; the reply must be exactly want. */
 static void raw_expect(int port, const char *cmd, const char *want)
@@ -61,14 +42,14 @@ static void test_slots_and_keyslot(void **state)
     assert_int_equal(fr_cluster_slot_owner(cl, 5460), 0);
     assert_int_equal(fr_cluster_slot_owner(cl, 5461), 1);
     assert_int_equal(fr_cluster_slot_owner(cl, 10923), 2);
-    redisContext *c = tu_connect_port(port_of(cl, 1));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, 1));
     assert_int_equal(tu_cmd_int(c, "CLUSTER KEYSLOT foo{bar}"), 5061);
     redisReply *r = tu_cmd(c, "CLUSTER SLOTS");
     assert_int_equal(r->elements, 3);
     assert_int_equal(r->element[1]->element[0]->integer, 5461);
     assert_int_equal(r->element[1]->element[1]->integer, 10922);
     assert_string_equal(r->element[1]->element[2]->element[0]->str, "127.0.0.1");
-    assert_int_equal(r->element[1]->element[2]->element[1]->integer, port_of(cl, 1));
+    assert_int_equal(r->element[1]->element[2]->element[1]->integer, tu_cluster_port(cl, 1));
     freeReplyObject(r);
     r = tu_cmd(c, "CLUSTER NODES");
     assert_non_null(strstr(r->str, "myself,master - 0 0 2 connected 5461-10922\n"));
@@ -86,10 +67,10 @@ static void test_slots_and_keyslot(void **state)
 static void test_redirections_on_the_wire(void **state)
 {
     fr_cluster *cl = *state;
-    int p0 = port_of(cl, 0);
+    int p0 = tu_cluster_port(cl, 0);
     char want[96];
     /* foo is in slot 12182, on node 2 */
-    snprintf(want, sizeof want, "-MOVED 12182 127.0.0.1:%d\r\n", port_of(cl, 2));
+    snprintf(want, sizeof want, "-MOVED 12182 127.0.0.1:%d\r\n", tu_cluster_port(cl, 2));
     raw_expect(p0, "*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n", want);
     raw_expect(p0, "*5\r\n$4\r\nMSET\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n",
                "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
@@ -101,7 +82,7 @@ static void test_redirections_on_the_wire(void **state)
                "-ERR SELECT is not allowed in cluster mode\r\n");
     raw_expect(p0, "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n", "+OK\r\n");
     /* keys with one hash tag go together, where the tag lives */
-    redisContext *c = tu_connect_port(port_of(cl, 2));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, 2));
     tu_cmd_ok(c, "MSET {foo}a 1 {foo}b 2");
     assert_int_equal(tu_cmd_int(c, "CLUSTER COUNTKEYSINSLOT 12182"), 2);
     redisReply *r = tu_cmd(c, "CLUSTER GETKEYSINSLOT 12182 1");
@@ -116,7 +97,8 @@ static void test_live_migration(void **state)
 {
     fr_cluster *cl = *state;
     int slot = fr_cluster_keyslot("foo", 3); /* 12182, node 2 */
-    redisContext *src = tu_connect_port(port_of(cl, 2)), *dst = tu_connect_port(port_of(cl, 0));
+    redisContext *src = tu_connect_port(tu_cluster_port(cl, 2)),
+                 *dst = tu_connect_port(tu_cluster_port(cl, 0));
     tu_cmd_ok(src, "SET {foo}1 one");
     tu_cmd_ok(src, "SET {foo}2 two");
     assert_int_equal(fr_cluster_migrate_begin(cl, slot, 0), FR_OK);
@@ -131,12 +113,12 @@ static void test_live_migration(void **state)
     assert_int_equal(r->type, REDIS_REPLY_STRING);
     freeReplyObject(r);
     char want[96];
-    snprintf(want, sizeof want, "ASK %d 127.0.0.1:%d", slot, port_of(cl, 0));
+    snprintf(want, sizeof want, "ASK %d 127.0.0.1:%d", slot, tu_cluster_port(cl, 0));
     tu_cmd_str(src, REDIS_REPLY_ERROR, want, "GET %s", gone);
     tu_cmd_str(src, REDIS_REPLY_ERROR, "TRYAGAIN Multiple keys request during rehashing of slot",
                "MGET {foo}1 {foo}2");
     /* the target answers MOVED unless ASKING came first, for one command */
-    snprintf(want, sizeof want, "MOVED %d 127.0.0.1:%d", slot, port_of(cl, 2));
+    snprintf(want, sizeof want, "MOVED %d 127.0.0.1:%d", slot, tu_cluster_port(cl, 2));
     tu_cmd_str(dst, REDIS_REPLY_ERROR, want, "GET %s", gone);
     tu_cmd_ok(dst, "ASKING");
     r = tu_cmd(dst, "GET %s", gone);
@@ -150,9 +132,9 @@ static void test_live_migration(void **state)
     /* done: every node now sends the slot to node 0 */
     assert_int_equal(fr_cluster_migrate_end(cl, slot), FR_OK);
     assert_int_equal(fr_cluster_slot_owner(cl, slot), 0);
-    snprintf(want, sizeof want, "MOVED %d 127.0.0.1:%d", slot, port_of(cl, 0));
+    snprintf(want, sizeof want, "MOVED %d 127.0.0.1:%d", slot, tu_cluster_port(cl, 0));
     tu_cmd_str(src, REDIS_REPLY_ERROR, want, "GET {foo}1");
-    redisContext *third = tu_connect_port(port_of(cl, 1));
+    redisContext *third = tu_connect_port(tu_cluster_port(cl, 1));
     tu_cmd_str(third, REDIS_REPLY_ERROR, want, "GET {foo}1");
     redisFree(third);
     tu_cmd_str(dst, REDIS_REPLY_STRING, "one", "GET {foo}1");
@@ -165,7 +147,7 @@ static void test_live_migration(void **state)
 static void test_setslot_over_the_wire(void **state)
 {
     fr_cluster *cl = *state;
-    redisContext *c = tu_connect_port(port_of(cl, 0));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, 0));
     tu_cmd_str(c, REDIS_REPLY_ERROR, "ERR Invalid or out of range slot",
                "CLUSTER SETSLOT 16384 STABLE");
     tu_cmd_str(c, REDIS_REPLY_ERROR,
@@ -177,11 +159,11 @@ static void test_setslot_over_the_wire(void **state)
                "CLUSTER SETSLOT 1 MIGRATING abc");
     tu_cmd_str(c, REDIS_REPLY_ERROR, "ERR Unknown node abc", "CLUSTER SETSLOT 1 NODE abc");
     /* give slot 1 to nobody's view but ours: node 0 then redirects it */
-    redisContext *n2 = tu_connect_port(port_of(cl, 2));
+    redisContext *n2 = tu_connect_port(tu_cluster_port(cl, 2));
     redisReply *id = tu_cmd(n2, "CLUSTER MYID");
     tu_cmd_ok(c, "CLUSTER SETSLOT 1 NODE %s", id->str);
     char want[64];
-    snprintf(want, sizeof want, "MOVED 1 127.0.0.1:%d", port_of(cl, 2));
+    snprintf(want, sizeof want, "MOVED 1 127.0.0.1:%d", tu_cluster_port(cl, 2));
     /* a key of slot 1 */
     tu_cmd_str(c, REDIS_REPLY_ERROR, want, "GET %s", "Qi");
     freeReplyObject(id);
@@ -195,18 +177,19 @@ static void test_redis_cli_follows(void **state)
     if (system("redis-cli --version >/dev/null 2>&1") != 0)
         skip();
     char cmd[256], out[128] = "";
-    snprintf(cmd, sizeof cmd, "redis-cli -c -p %d SET foo bar >/dev/null 2>&1", port_of(cl, 0));
+    snprintf(cmd, sizeof cmd, "redis-cli -c -p %d SET foo bar >/dev/null 2>&1",
+             tu_cluster_port(cl, 0));
     assert_int_equal(system(cmd) == -1, 0);
     int slot = fr_cluster_keyslot("foo", 3);
     assert_int_equal(fr_cluster_move_slot(cl, slot, 1), FR_OK);
     /* asked on the old owner, redis-cli follows MOVED to the new one */
-    snprintf(cmd, sizeof cmd, "redis-cli -c -p %d GET foo 2>&1", port_of(cl, 2));
+    snprintf(cmd, sizeof cmd, "redis-cli -c -p %d GET foo 2>&1", tu_cluster_port(cl, 2));
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     assert_non_null(fgets(out, sizeof out, p));
     pclose(p);
     assert_string_equal(out, "bar\n");
-    redisContext *c = tu_connect_port(port_of(cl, 1));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, 1));
     tu_cmd_str(c, REDIS_REPLY_STRING, "bar", "GET foo");
     redisFree(c);
 }
@@ -228,11 +211,15 @@ static void test_standalone_refuses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_slots_and_keyslot, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_redirections_on_the_wire, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_live_migration, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_setslot_over_the_wire, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_redis_cli_follows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slots_and_keyslot, tu_cluster_setup,
+                                        tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_redirections_on_the_wire, tu_cluster_setup,
+                                        tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_live_migration, tu_cluster_setup, tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_setslot_over_the_wire, tu_cluster_setup,
+                                        tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_redis_cli_follows, tu_cluster_setup,
+                                        tu_cluster_teardown),
         cmocka_unit_test(test_standalone_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,34 +15,15 @@
 
 #include "fakeredis/cluster.h"
 #include "fakeredis/fakeredis.h"
+#include "support/clusterutil.h"
 #include "support/rawsock.h"
 
 /* "foo" hashes to slot 12182 (node 2 of 3), "a" to 15495, "b" to 3300. */
 #define FOO_SLOT 12182
 
-static int setup(void **state)
-{
-    fr_cluster *cl;
-    if (fr_cluster_start(NULL, &cl) != FR_OK)
-        return -1;
-    *state = cl;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fr_cluster_stop(*state);
-    return 0;
-}
-
-static int port_of(fr_cluster *cl, int i)
-{
-    return fr_server_port(fr_cluster_node(cl, i));
-}
-
 static int sub(fr_cluster *cl, int node, const char *req, const char *want)
 {
-    int fd = rs_must_connect(port_of(cl, node));
+    int fd = rs_must_connect(tu_cluster_port(cl, node));
     rs_send(fd, req);
     rs_expect(fd, want);
     return fd;
@@ -56,8 +37,8 @@ static void test_shard_channels_route_like_keys(void **state)
 {
     fr_cluster *cl = *state;
     char moved[64];
-    snprintf(moved, sizeof moved, "-MOVED %d 127.0.0.1:%d\r\n", FOO_SLOT, port_of(cl, 2));
-    int fd = rs_must_connect(port_of(cl, 0));
+    snprintf(moved, sizeof moved, "-MOVED %d 127.0.0.1:%d\r\n", FOO_SLOT, tu_cluster_port(cl, 2));
+    int fd = rs_must_connect(tu_cluster_port(cl, 0));
     assert_true(rs_roundtrip(fd, SSUB_FOO, moved));
     assert_true(rs_roundtrip(fd, SPUB_FOO, moved));
     assert_true(rs_roundtrip(fd, "*2\r\n$12\r\nSUNSUBSCRIBE\r\n$3\r\nfoo\r\n", moved));
@@ -79,14 +60,14 @@ static void test_spublish_stays_in_its_shard(void **state)
     /* a plain subscriber of the same name on another node hears nothing */
     int s1 = sub(cl, 1, "*2\r\n$9\r\nSUBSCRIBE\r\n$3\r\nfoo\r\n",
                  "*3\r\n$9\r\nsubscribe\r\n$3\r\nfoo\r\n:1\r\n");
-    int p = rs_must_connect(port_of(cl, 2));
+    int p = rs_must_connect(tu_cluster_port(cl, 2));
     assert_true(rs_roundtrip(p, SPUB_FOO, ":1\r\n"));
     rs_expect(s2, "*3\r\n$8\r\nsmessage\r\n$3\r\nfoo\r\n$2\r\nhi\r\n");
     assert_true(rs_quiet_for(s1, 100));
     /* PUBSUB SHARDCHANNELS and SHARDNUMSUB answer for their node only */
     assert_true(
         rs_roundtrip(p, "*2\r\n$6\r\nPUBSUB\r\n$13\r\nSHARDCHANNELS\r\n", "*1\r\n$3\r\nfoo\r\n"));
-    int p0 = rs_must_connect(port_of(cl, 0));
+    int p0 = rs_must_connect(tu_cluster_port(cl, 0));
     assert_true(rs_roundtrip(p0, "*2\r\n$6\r\nPUBSUB\r\n$13\r\nSHARDCHANNELS\r\n", "*0\r\n"));
     assert_true(rs_roundtrip(p0, "*3\r\n$6\r\nPUBSUB\r\n$11\r\nSHARDNUMSUB\r\n$3\r\nfoo\r\n",
                              "*2\r\n$3\r\nfoo\r\n:0\r\n"));
@@ -106,7 +87,7 @@ static void test_publish_reaches_every_node(void **state)
     int s0 = sub(cl, 0, req, ok), s1 = sub(cl, 1, req, ok);
     int ps = sub(cl, 1, "*2\r\n$10\r\nPSUBSCRIBE\r\n$2\r\nn*\r\n",
                  "*3\r\n$10\r\npsubscribe\r\n$2\r\nn*\r\n:1\r\n");
-    int p = rs_must_connect(port_of(cl, 2));
+    int p = rs_must_connect(tu_cluster_port(cl, 2));
     /* the count is this node's receivers, as in Redis */
     assert_true(rs_roundtrip(p, "*3\r\n$7\r\nPUBLISH\r\n$4\r\nnews\r\n$2\r\nhi\r\n", ":0\r\n"));
     const char *msg = "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n";
@@ -127,13 +108,13 @@ static void test_migrating_slot_keeps_channels_on_source(void **state)
     int s = sub(cl, 2, SSUB_FOO, SSUB_FOO_OK);
     /* the target sends it back without ASKING, serves it after */
     char moved[64];
-    snprintf(moved, sizeof moved, "-MOVED %d 127.0.0.1:%d\r\n", FOO_SLOT, port_of(cl, 2));
-    int t = rs_must_connect(port_of(cl, 0));
+    snprintf(moved, sizeof moved, "-MOVED %d 127.0.0.1:%d\r\n", FOO_SLOT, tu_cluster_port(cl, 2));
+    int t = rs_must_connect(tu_cluster_port(cl, 0));
     assert_true(rs_roundtrip(t, SPUB_FOO, moved));
     assert_true(rs_roundtrip(t, "*1\r\n$6\r\nASKING\r\n", "+OK\r\n"));
     assert_true(rs_roundtrip(t, SPUB_FOO, ":0\r\n"));
     close(t);
-    int p = rs_must_connect(port_of(cl, 2));
+    int p = rs_must_connect(tu_cluster_port(cl, 2));
     assert_true(rs_roundtrip(p, SPUB_FOO, ":1\r\n"));
     rs_expect(s, "*3\r\n$8\r\nsmessage\r\n$3\r\nfoo\r\n$2\r\nhi\r\n");
     close(p);
@@ -146,7 +127,7 @@ static void test_slot_moving_away_ends_shard_channels(void **state)
 {
     fr_cluster *cl = *state;
     int r2 = sub(cl, 2, SSUB_FOO, SSUB_FOO_OK);
-    int r3 = rs_must_connect(port_of(cl, 2));
+    int r3 = rs_must_connect(tu_cluster_port(cl, 2));
     rs_send(r3, "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n");
     assert_true(rs_wait_readable(r3, RS_WAIT_MS));
     char junk[4096];
@@ -159,9 +140,9 @@ static void test_slot_moving_away_ends_shard_channels(void **state)
     rs_expect(r3, ">3\r\n$12\r\nsunsubscribe\r\n$3\r\nfoo\r\n:0\r\n");
     /* out of subscribed mode: a RESP2 PING is a plain +PONG again */
     assert_true(rs_roundtrip(r2, "*1\r\n$4\r\nPING\r\n", "+PONG\r\n"));
-    snprintf(moved, sizeof moved, "-MOVED %d 127.0.0.1:%d\r\n", FOO_SLOT, port_of(cl, 0));
+    snprintf(moved, sizeof moved, "-MOVED %d 127.0.0.1:%d\r\n", FOO_SLOT, tu_cluster_port(cl, 0));
     assert_true(rs_roundtrip(r2, SSUB_FOO, moved));
-    int p = rs_must_connect(port_of(cl, 0));
+    int p = rs_must_connect(tu_cluster_port(cl, 0));
     assert_true(rs_roundtrip(p, SPUB_FOO, ":0\r\n"));
     close(p);
     close(r3);
@@ -179,5 +160,5 @@ int main(void)
         cmocka_unit_test(test_migrating_slot_keeps_channels_on_source),
         cmocka_unit_test(test_slot_moving_away_ends_shard_channels),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_cluster_setup, tu_cluster_teardown);
 }

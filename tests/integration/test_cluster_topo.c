@@ -21,6 +21,7 @@
 #include "fakeredis/cluster.h"
 #include "fakeredis/fakeredis.h"
 #include "support/rawsock.h"
+#include "support/clusterutil.h"
 #include "support/testutil.h"
 
 /* 3 masters (0, 1, 2) and a replica each (3 of 0, 4 of 1, 5 of 2). */
@@ -45,29 +46,9 @@ static int setup_timeout(void **state)
     return 0;
 }
 
-static int setup_plain(void **state)
-{
-    fr_cluster *cl;
-    if (fr_cluster_start(NULL, &cl) != FR_OK)
-        return -1;
-    *state = cl;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fr_cluster_stop(*state);
-    return 0;
-}
-
-static int port_of(fr_cluster *cl, int i)
-{
-    return fr_server_port(fr_cluster_node(cl, i));
-}
-
 static char *myid(fr_cluster *cl, int i, char out[41])
 {
-    redisContext *c = tu_connect_port(port_of(cl, i));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, i));
     redisReply *r = tu_cmd(c, "CLUSTER MYID");
     assert_int_equal(r->type, REDIS_REPLY_STRING);
     snprintf(out, 41, "%s", r->str);
@@ -114,13 +95,13 @@ static void test_replicas_in_the_views(void **state)
     assert_int_equal(fr_cluster_master_of(cl, 5), 2);
     myid(cl, 0, id0);
     myid(cl, 3, id3);
-    redisContext *r = tu_connect_port(port_of(cl, 3));
+    redisContext *r = tu_connect_port(tu_cluster_port(cl, 3));
     redisReply *x = tu_cmd(r, "CLUSTER NODES");
     snprintf(line, sizeof line, "%s 127.0.0.1:%d@%d myself,slave %s 0 0 1 connected\n", id3,
-             port_of(cl, 3), port_of(cl, 3) + 10000, id0);
+             tu_cluster_port(cl, 3), tu_cluster_port(cl, 3) + 10000, id0);
     assert_non_null(strstr(x->str, line));
-    snprintf(line, sizeof line, "%s 127.0.0.1:%d@%d master - 0 ", id0, port_of(cl, 0),
-             port_of(cl, 0) + 10000);
+    snprintf(line, sizeof line, "%s 127.0.0.1:%d@%d master - 0 ", id0, tu_cluster_port(cl, 0),
+             tu_cluster_port(cl, 0) + 10000);
     assert_non_null(strstr(x->str, line));
     assert_non_null(strstr(x->str, " 1 connected 0-5460\n"));
     freeReplyObject(x);
@@ -132,7 +113,7 @@ static void test_replicas_in_the_views(void **state)
     x = tu_cmd(r, "CLUSTER SLOTS");
     assert_int_equal(x->elements, 3);
     assert_int_equal(x->element[0]->elements, 4);
-    assert_int_equal(x->element[0]->element[3]->element[1]->integer, port_of(cl, 3));
+    assert_int_equal(x->element[0]->element[3]->element[1]->integer, tu_cluster_port(cl, 3));
     assert_string_equal(x->element[0]->element[3]->element[2]->str, id3);
     freeReplyObject(x);
     x = tu_cmd(r, "CLUSTER REPLICAS %s", id0);
@@ -145,10 +126,10 @@ static void test_replicas_in_the_views(void **state)
                id3);
     x = tu_cmd(r, "ROLE");
     assert_string_equal(x->element[0]->str, "slave");
-    assert_int_equal(x->element[2]->integer, port_of(cl, 0));
+    assert_int_equal(x->element[2]->integer, tu_cluster_port(cl, 0));
     freeReplyObject(x);
     tu_cmd_str(r, REDIS_REPLY_ERROR, "ERR REPLICAOF not allowed in cluster mode.",
-               "REPLICAOF 127.0.0.1 %d", port_of(cl, 1));
+               "REPLICAOF 127.0.0.1 %d", tu_cluster_port(cl, 1));
     tu_cmd_str(r, REDIS_REPLY_ERROR, "ERR Please use SETSLOT only with masters.",
                "CLUSTER SETSLOT 1 STABLE");
     redisFree(r);
@@ -158,18 +139,18 @@ static void test_readonly_reads(void **state)
 {
     fr_cluster *cl = *state;
     int slot = fr_cluster_keyslot("b", 1); /* 3300: master 0, replica 3 */
-    redisContext *m = tu_connect_port(port_of(cl, 0));
-    redisContext *r = tu_connect_port(port_of(cl, 3));
+    redisContext *m = tu_connect_port(tu_cluster_port(cl, 0));
+    redisContext *r = tu_connect_port(tu_cluster_port(cl, 3));
     tu_cmd_ok(m, "SET b 1");
-    expect_moved(r, slot, port_of(cl, 0), "GET %s", "b");
+    expect_moved(r, slot, tu_cluster_port(cl, 0), "GET %s", "b");
     tu_cmd_ok(r, "READONLY");
     wait_reply_has(r, "1", "GET b");
     tu_cmd_int(r, "EXISTS b");
-    expect_moved(r, slot, port_of(cl, 0), "SET %s 2", "b");
+    expect_moved(r, slot, tu_cluster_port(cl, 0), "SET %s 2", "b");
     /* a slot of another master: MOVED there even after READONLY */
-    expect_moved(r, fr_cluster_keyslot("a", 1), port_of(cl, 2), "GET %s", "a");
+    expect_moved(r, fr_cluster_keyslot("a", 1), tu_cluster_port(cl, 2), "GET %s", "a");
     tu_cmd_ok(r, "READWRITE");
-    expect_moved(r, slot, port_of(cl, 0), "GET %s", "b");
+    expect_moved(r, slot, tu_cluster_port(cl, 0), "GET %s", "b");
     redisFree(m);
     redisFree(r);
 }
@@ -177,7 +158,7 @@ static void test_readonly_reads(void **state)
 /* 100 keys in master 0's slot 3300 ({b}), acknowledged by it. */
 static void write_keys(fr_cluster *cl, int node)
 {
-    redisContext *m = tu_connect_port(port_of(cl, node));
+    redisContext *m = tu_connect_port(tu_cluster_port(cl, node));
     for (int i = 0; i < 100; i++)
         tu_cmd_ok(m, "SET {b}k%d %d", i, i);
     redisFree(m);
@@ -185,7 +166,7 @@ static void write_keys(fr_cluster *cl, int node)
 
 static void check_keys(fr_cluster *cl, int node)
 {
-    redisContext *c = tu_connect_port(port_of(cl, node));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, node));
     for (int i = 0; i < 100; i++) {
         char want[8];
         snprintf(want, sizeof want, "%d", i);
@@ -206,10 +187,10 @@ static void test_failover_from_the_test(void **state)
     assert_int_equal(fr_cluster_slot_owner(cl, 3300), 3);
     assert_int_equal(fr_cluster_failover(cl, 0), FR_ERR_STATE); /* a replica now */
     check_keys(cl, 3);
-    redisContext *old = tu_connect_port(port_of(cl, 0));
-    expect_moved(old, 3300, port_of(cl, 3), "GET %s", "b");
+    redisContext *old = tu_connect_port(tu_cluster_port(cl, 0));
+    expect_moved(old, 3300, tu_cluster_port(cl, 3), "GET %s", "b");
     wait_reply_has(old, "slave", "ROLE");
-    redisContext *other = tu_connect_port(port_of(cl, 1));
+    redisContext *other = tu_connect_port(tu_cluster_port(cl, 1));
     redisReply *x = tu_cmd(other, "CLUSTER NODES");
     snprintf(want, sizeof want, " 7 connected 0-5460\n");
     assert_non_null(strstr(x->str, want));
@@ -220,7 +201,7 @@ static void test_failover_from_the_test(void **state)
     assert_non_null(strstr(x->str, "cluster_current_epoch:7\r\n"));
     freeReplyObject(x);
     /* writes go on on the new master and reach the old one */
-    redisContext *nm = tu_connect_port(port_of(cl, 3));
+    redisContext *nm = tu_connect_port(tu_cluster_port(cl, 3));
     tu_cmd_ok(nm, "SET b after");
     tu_cmd_ok(old, "READONLY");
     wait_reply_has(old, "after", "GET b");
@@ -232,8 +213,8 @@ static void test_failover_from_the_test(void **state)
 static void test_cluster_failover_on_the_wire(void **state)
 {
     fr_cluster *cl = *state;
-    redisContext *m = tu_connect_port(port_of(cl, 1));
-    redisContext *r = tu_connect_port(port_of(cl, 4));
+    redisContext *m = tu_connect_port(tu_cluster_port(cl, 1));
+    redisContext *r = tu_connect_port(tu_cluster_port(cl, 4));
     tu_cmd_str(m, REDIS_REPLY_ERROR, "ERR You should send CLUSTER FAILOVER to a replica",
                "CLUSTER FAILOVER");
     tu_cmd_str(r, REDIS_REPLY_ERROR, "ERR syntax error", "CLUSTER FAILOVER SOON");
@@ -246,7 +227,7 @@ static void test_cluster_failover_on_the_wire(void **state)
     assert_non_null(strstr(x->str, "cluster_current_epoch:7\r\ncluster_my_epoch:7\r\n"));
     freeReplyObject(x);
     tu_cmd_str(r, REDIS_REPLY_STRING, "before", "GET c");
-    expect_moved(m, 7365, port_of(cl, 4), "GET %s", "c");
+    expect_moved(m, 7365, tu_cluster_port(cl, 4), "GET %s", "c");
     /* TAKEOVER back: no waiting for anything */
     tu_cmd_ok(m, "CLUSTER FAILOVER TAKEOVER");
     wait_reply_has(m, "myself,master", "CLUSTER NODES");
@@ -263,23 +244,23 @@ static void test_kill_master_with_replica(void **state)
     write_keys(cl, 0);
     assert_int_equal(fr_cluster_failover(cl, 1), FR_OK); /* caught up first */
     /* wait for replica 3 to have the keys: a kill loses what is not */
-    redisContext *r = tu_connect_port(port_of(cl, 3));
+    redisContext *r = tu_connect_port(tu_cluster_port(cl, 3));
     tu_cmd_ok(r, "READONLY");
     wait_reply_has(r, "99", "GET {b}k99");
     redisFree(r);
     assert_int_equal(fr_cluster_kill_node(cl, 0), FR_OK);
     assert_int_equal(fr_cluster_kill_node(cl, 0), FR_ERR_STATE);
     assert_int_equal(fr_cluster_node_down(cl, 0), 1);
-    assert_true(rs_connect(port_of(cl, 0)) < 0);
+    assert_true(rs_connect(tu_cluster_port(cl, 0)) < 0);
     /* the others: node 0 a failing master without slots, 3 serves them */
-    redisContext *c = tu_connect_port(port_of(cl, 2));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, 2));
     redisReply *x = tu_cmd(c, "CLUSTER NODES");
-    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master,fail - ", id0, port_of(cl, 0),
-             port_of(cl, 0) + 10000);
+    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master,fail - ", id0, tu_cluster_port(cl, 0),
+             tu_cluster_port(cl, 0) + 10000);
     assert_non_null(strstr(x->str, want));
     assert_non_null(strstr(x->str, " 1 disconnected\n"));
-    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master - 0 ", id3, port_of(cl, 3),
-             port_of(cl, 3) + 10000);
+    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master - 0 ", id3, tu_cluster_port(cl, 3),
+             tu_cluster_port(cl, 3) + 10000);
     assert_non_null(strstr(x->str, want));
     freeReplyObject(x);
     x = tu_cmd(c, "CLUSTER INFO");
@@ -293,12 +274,12 @@ static void test_kill_master_with_replica(void **state)
     freeReplyObject(x);
     /* the masters that see it fail: 1 and 3 (2 asks) */
     assert_int_equal(tu_cmd_int(c, "CLUSTER COUNT-FAILURE-REPORTS %s", id0), 2);
-    expect_moved(c, 3300, port_of(cl, 3), "GET %s", "b");
+    expect_moved(c, 3300, tu_cluster_port(cl, 3), "GET %s", "b");
     check_keys(cl, 3);
     /* back: a replica of the node that took over, with its data */
     assert_int_equal(fr_cluster_revive_node(cl, 0), FR_OK);
     assert_int_equal(fr_cluster_master_of(cl, 0), 3);
-    redisContext *back = tu_connect_port(port_of(cl, 0));
+    redisContext *back = tu_connect_port(tu_cluster_port(cl, 0));
     wait_reply_has(back, "slave", "ROLE");
     snprintf(want, sizeof want, "myself,slave %s", id3);
     wait_reply_has(back, want, "CLUSTER NODES");
@@ -318,22 +299,22 @@ static void test_node_timeout(void **state)
     char id0[41], want[128];
     myid(cl, 0, id0);
     assert_int_equal(fr_cluster_kill_node(cl, 0), FR_OK);
-    redisContext *c = tu_connect_port(port_of(cl, 1));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, 1));
     redisReply *x = tu_cmd(c, "CLUSTER NODES");
-    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master,fail? - ", id0, port_of(cl, 0),
-             port_of(cl, 0) + 10000);
+    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master,fail? - ", id0, tu_cluster_port(cl, 0),
+             tu_cluster_port(cl, 0) + 10000);
     assert_non_null(strstr(x->str, want));
     freeReplyObject(x);
     x = tu_cmd(c, "CLUSTER INFO");
     assert_non_null(strstr(x->str, "cluster_state:ok\r\ncluster_slots_assigned:16384\r\n"
                                    "cluster_slots_ok:10923\r\ncluster_slots_pfail:5461\r\n"));
     freeReplyObject(x);
-    expect_moved(c, 3300, port_of(cl, 0), "GET %s", "b");
-    assert_true(rs_connect(port_of(cl, 0)) < 0);
-    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master,fail - ", id0, port_of(cl, 0),
-             port_of(cl, 0) + 10000);
+    expect_moved(c, 3300, tu_cluster_port(cl, 0), "GET %s", "b");
+    assert_true(rs_connect(tu_cluster_port(cl, 0)) < 0);
+    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master,fail - ", id0, tu_cluster_port(cl, 0),
+             tu_cluster_port(cl, 0) + 10000);
     wait_reply_has(c, want, "CLUSTER NODES");
-    expect_moved(c, 3300, port_of(cl, 3), "GET %s", "b");
+    expect_moved(c, 3300, tu_cluster_port(cl, 3), "GET %s", "b");
     assert_int_equal(fr_cluster_master_of(cl, 3), -1);
     redisFree(c);
 }
@@ -341,7 +322,7 @@ static void test_node_timeout(void **state)
 static void test_kill_master_alone(void **state)
 {
     fr_cluster *cl = *state;
-    redisContext *c = tu_connect_port(port_of(cl, 0));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, 0));
     tu_cmd_ok(c, "SET b 1");
     assert_int_equal(fr_cluster_kill_node(cl, 1), FR_OK);
     tu_cmd_str(c, REDIS_REPLY_ERROR, "CLUSTERDOWN The cluster is down", "GET b");
@@ -368,15 +349,15 @@ static void test_node_cut_off(void **state)
     assert_int_equal(fr_cluster_set_reachable(cl, 2, 0), FR_OK);
     assert_int_equal(fr_cluster_node_down(cl, 2), 2);
     /* it still answers clients, but sees a cluster down around it */
-    redisContext *cut = tu_connect_port(port_of(cl, 2));
+    redisContext *cut = tu_connect_port(tu_cluster_port(cl, 2));
     tu_cmd_str(cut, REDIS_REPLY_ERROR, "CLUSTERDOWN The cluster is down", "GET a");
     redisReply *x = tu_cmd(cut, "CLUSTER LINKS");
     assert_int_equal(x->elements, 0);
     freeReplyObject(x);
-    redisContext *c = tu_connect_port(port_of(cl, 0));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, 0));
     x = tu_cmd(c, "CLUSTER NODES");
-    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master,fail - ", id2, port_of(cl, 2),
-             port_of(cl, 2) + 10000);
+    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master,fail - ", id2, tu_cluster_port(cl, 2),
+             tu_cluster_port(cl, 2) + 10000);
     assert_non_null(strstr(x->str, want));
     freeReplyObject(x);
     x = tu_cmd(c, "CLUSTER LINKS");
@@ -395,23 +376,23 @@ static void test_add_node_and_replicate(void **state)
     int i = -1, j = -1;
     char id0[41], want[128];
     myid(cl, 0, id0);
-    redisContext *c = tu_connect_port(port_of(cl, 0));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, 0));
     tu_cmd_ok(c, "SET b moved");
     assert_int_equal(fr_cluster_add_node(cl, &i), FR_OK);
     assert_int_equal(i, 3);
-    redisContext *n = tu_connect_port(port_of(cl, 3));
+    redisContext *n = tu_connect_port(tu_cluster_port(cl, 3));
     redisReply *x = tu_cmd(n, "CLUSTER INFO");
     assert_non_null(strstr(x->str, "cluster_state:ok\r\n"));
     assert_non_null(strstr(x->str, "cluster_known_nodes:4\r\ncluster_size:3\r\n"
                                    "cluster_current_epoch:4\r\ncluster_my_epoch:0\r\n"));
     freeReplyObject(x);
-    expect_moved(n, 3300, port_of(cl, 0), "GET %s", "b");
+    expect_moved(n, 3300, tu_cluster_port(cl, 0), "GET %s", "b");
     assert_int_equal(fr_cluster_move_slot(cl, 3300, 3), FR_OK);
     tu_cmd_str(n, REDIS_REPLY_STRING, "moved", "GET b");
-    expect_moved(c, 3300, port_of(cl, 3), "GET %s", "b");
+    expect_moved(c, 3300, tu_cluster_port(cl, 3), "GET %s", "b");
     /* a fifth node, empty, made a replica of node 0 over the wire */
     assert_int_equal(fr_cluster_add_node(cl, &j), FR_OK);
-    redisContext *r = tu_connect_port(port_of(cl, j));
+    redisContext *r = tu_connect_port(tu_cluster_port(cl, j));
     tu_cmd_str(r, REDIS_REPLY_ERROR, "ERR Can't replicate myself", "CLUSTER REPLICATE %s",
                myid(cl, j, want));
     tu_cmd_ok(r, "CLUSTER REPLICATE %s", id0);
@@ -435,8 +416,8 @@ static void test_admin_subcommands(void **state)
     char id0[41], id3[41];
     myid(cl, 0, id0);
     myid(cl, 3, id3);
-    redisContext *c = tu_connect_port(port_of(cl, 0));
-    redisContext *r = tu_connect_port(port_of(cl, 3));
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, 0));
+    redisContext *r = tu_connect_port(tu_cluster_port(cl, 3));
     tu_cmd_ok(c, "SET b 1");
     const int E = REDIS_REPLY_ERROR;
     tu_cmd_str(c, E, "ERR Unknown node abc", "CLUSTER REPLICAS abc");
@@ -502,8 +483,8 @@ static void test_admin_subcommands(void **state)
     assert_non_null(strstr(x->str, "cluster_state:fail\r\ncluster_slots_assigned:0\r\n"));
     freeReplyObject(x);
     char want[128];
-    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master - 0 ", id3, port_of(cl, 3),
-             port_of(cl, 3) + 10000);
+    snprintf(want, sizeof want, "%s 127.0.0.1:%d@%d master - 0 ", id3, tu_cluster_port(cl, 3),
+             tu_cluster_port(cl, 3) + 10000);
     wait_reply_has(c, want, "CLUSTER NODES");
     redisFree(r);
     redisFree(c);
@@ -512,17 +493,23 @@ static void test_admin_subcommands(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_replicas_in_the_views, setup_replicas, teardown),
-        cmocka_unit_test_setup_teardown(test_readonly_reads, setup_replicas, teardown),
-        cmocka_unit_test_setup_teardown(test_failover_from_the_test, setup_replicas, teardown),
+        cmocka_unit_test_setup_teardown(test_replicas_in_the_views, setup_replicas,
+                                        tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_readonly_reads, setup_replicas, tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_failover_from_the_test, setup_replicas,
+                                        tu_cluster_teardown),
         cmocka_unit_test_setup_teardown(test_cluster_failover_on_the_wire, setup_replicas,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_kill_master_with_replica, setup_replicas, teardown),
-        cmocka_unit_test_setup_teardown(test_node_timeout, setup_timeout, teardown),
-        cmocka_unit_test_setup_teardown(test_kill_master_alone, setup_plain, teardown),
-        cmocka_unit_test_setup_teardown(test_node_cut_off, setup_plain, teardown),
-        cmocka_unit_test_setup_teardown(test_add_node_and_replicate, setup_plain, teardown),
-        cmocka_unit_test_setup_teardown(test_admin_subcommands, setup_replicas, teardown),
+                                        tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_kill_master_with_replica, setup_replicas,
+                                        tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_node_timeout, setup_timeout, tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_kill_master_alone, tu_cluster_setup,
+                                        tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_node_cut_off, tu_cluster_setup, tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_add_node_and_replicate, tu_cluster_setup,
+                                        tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_admin_subcommands, setup_replicas,
+                                        tu_cluster_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
