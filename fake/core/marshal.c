@@ -111,6 +111,18 @@ void fr__marshal_stop(fr_server *srv)
     wake(srv);
 }
 
+/* Jobs run in the order they were queued: append, then wake the loop. */
+static void enqueue(fr_server *srv, fr_job *job)
+{
+    pthread_mutex_lock(&srv->jobs_mu);
+    fr_job **tail = &srv->jobs;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = job;
+    pthread_mutex_unlock(&srv->jobs_mu);
+    wake(srv);
+}
+
 int fr__run_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
 {
     if (!srv)
@@ -125,13 +137,7 @@ int fr__run_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void *arg)
         return FR_OK;
     }
     fr_job job = {fn, arg, 0, NULL, NULL};
-    pthread_mutex_lock(&srv->jobs_mu);
-    fr_job **tail = &srv->jobs;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = &job;
-    pthread_mutex_unlock(&srv->jobs_mu);
-    wake(srv);
+    enqueue(srv, &job);
     pthread_mutex_lock(&srv->jobs_mu);
     while (!job.done)
         pthread_cond_wait(&srv->jobs_cv, &srv->jobs_mu);
@@ -155,11 +161,5 @@ void fr__post_on_loop(fr_server *srv, void (*fn)(fr_server *, void *), void (*dr
     job->fn = fn;
     job->arg = arg;
     job->drop = drop;
-    pthread_mutex_lock(&srv->jobs_mu);
-    fr_job **tail = &srv->jobs;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = job;
-    pthread_mutex_unlock(&srv->jobs_mu);
-    wake(srv);
+    enqueue(srv, job);
 }
