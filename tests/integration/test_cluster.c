@@ -3,7 +3,8 @@
  * KEYSLOT/COUNTKEYSINSLOT/GETKEYSINSLOT, the exact -MOVED, -ASK,
  * -CROSSSLOT and -TRYAGAIN texts on a raw socket, SELECT refused, a live
  * slot migration (ASK during, ASKING on the target, MOVED after), SETSLOT
- * over the wire, and redis-cli -c following a slot that moved. */
+ * over the wire, and redis-cli -c following a slot that moved (MOVED) and
+ * one that is migrating (ASK). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,6 +192,24 @@ static void test_redis_cli_follows(void **state)
     assert_string_equal(out, "bar\n");
     redisContext *c = tu_connect_port(tu_cluster_port(cl, 1));
     tu_cmd_str(c, REDIS_REPLY_STRING, "bar", "GET foo");
+    /* during a live migration back to node 0, with foo already moved: the
+     * owner answers -ASK and redis-cli follows it (ASKING on the target) */
+    assert_int_equal(fr_cluster_migrate_begin(cl, slot, 0), FR_OK);
+    assert_int_equal(fr_cluster_migrate_keys(cl, slot, 10), 1);
+    char ask[64];
+    snprintf(ask, sizeof ask, "ASK %d 127.0.0.1:%d", slot, tu_cluster_port(cl, 0));
+    tu_cmd_str(c, REDIS_REPLY_ERROR, ask, "GET foo");
+    snprintf(cmd, sizeof cmd, "redis-cli -c -p %d GET foo 2>&1", tu_cluster_port(cl, 1));
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    out[0] = 0;
+    assert_non_null(fgets(out, sizeof out, p));
+    pclose(p);
+    assert_string_equal(out, "bar\n");
+    fr_reply *asking = fr_execf(fr_cluster_node(cl, 0), "INFO commandstats");
+    assert_non_null(strstr(asking->str, "cmdstat_asking:calls=1,"));
+    fr_reply_free(asking);
+    assert_int_equal(fr_cluster_migrate_end(cl, slot), FR_OK);
     redisFree(c);
 }
 
