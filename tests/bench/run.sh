@@ -8,6 +8,8 @@
 #   pubsub      fanout: 50 publishers + 10 subscribers, 1 pipelined publisher
 #               + 100 subscribers, PUBLISH cost with 1 and 10,000 patterns
 #   startstop   in-process fake, threaded and attached: start+connect+PING+stop
+#   topology    start+stop of a master + 2 replicas (with and without Sentinel),
+#               a 3-master cluster, 3 masters + 3 replicas (topostart)
 #   memory      RSS per key by type, and per member of a 1M-member sorted set
 #   conns       RSS per idle connection (10,000 connections)
 #   scale       cost ratio large/small of ZRANK, ZRANGE, LINDEX, LRANGE, KEYS,
@@ -50,10 +52,11 @@
 #   JOURNAL_TESTS  redis-benchmark tests of the journal part   [ping_mbulk,set,get,incr,lpush]
 #   JOURNAL_NP     requests per journal test at -P > 1         [500000]
 #   FIXTURE_ROUNDS tests per fixture kind                      [300]
+#   TOPO_ROUNDS    starts per topology (topology part)         [30]
 #   SCRIPTS    scripts SCRIPT LOADed for the memory figure     [10000]
 set -euo pipefail
 
-ALL_PARTS="throughput pubsub startstop memory conns scale streams journal fixture scripting"
+ALL_PARTS="throughput pubsub startstop topology memory conns scale streams journal fixture scripting"
 is_part() { case " $ALL_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 BUILD=./build
@@ -85,6 +88,7 @@ MEMSTREAM=${MEMSTREAM:-1000000}
 REDIS=${REDIS:-redis-server}
 JOURNAL_TESTS=${JOURNAL_TESTS:-ping_mbulk,set,get,incr,lpush}
 FIXTURE_ROUNDS=${FIXTURE_ROUNDS:-300}
+TOPO_ROUNDS=${TOPO_ROUNDS:-30}
 FAKE=$BUILD/fake/fakeredis-server
 BENCHBIN=$BUILD/tests/bench
 
@@ -359,6 +363,17 @@ part_fixture() {
     fixture=$(need_bin fixture) || return 0
     "$fixture" "$FIXTURE_ROUNDS" 2>/dev/null || echo "bench: fixture failed" >&2
     part_end fixture
+}
+
+# ------------------------------------------------------------------ topology
+# what a test pays for a topology: a master + 2 replicas (with and without
+# a Sentinel), a 3-master cluster, 3 masters + 3 replicas (topostart.c)
+part_topology() {
+    part_begin "start/stop of topologies"
+    local topostart
+    topostart=$(need_bin topostart) || return 0
+    "$topostart" "$TOPO_ROUNDS" 2>/dev/null || echo "bench: topostart failed" >&2
+    part_end topology
 }
 
 # -------------------------------------------------------------------- pubsub
