@@ -50,7 +50,7 @@ static void free_replicas(fr_sen_master *m)
 void fr__sen_event(fr_sen_inst *i, const char *type, const char *fmt, ...)
 {
     struct fr_sentinel *s = i->m->s;
-    char extra[256] = "", msg[512];
+    char extra[256] = "", msg[1024]; /* room for every field at its longest */
     if (fmt) {
         va_list ap;
         va_start(ap, fmt);
