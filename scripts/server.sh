@@ -24,7 +24,7 @@ for _ in $(seq 1 200); do
   fi
   sleep 0.01
 done
-port=$(cat "$portfile")
+port=$(head -n1 "$portfile") # the first line: the master, with --replicas/--cluster
 rm -f "$portfile"
 if [ "$port" = "-1" ]; then
   echo "fakeredis-server pid $pid listens on its unix socket only"
