@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "sigpipe.h"
 #include "base.h"
 #include "conn.h"
 #include "loop.h"
@@ -160,6 +161,7 @@ void fr__loop_run(fr_loop *loop, fr_server *srv, void (*fn)(fr_server *, void *)
 static void *loop_main(void *arg)
 {
     fr_loop *loop = arg;
+    fr__thread_block_sigpipe();
     event_base_loop(loop->base, EVLOOP_NO_EXIT_ON_EMPTY);
     return NULL;
 }

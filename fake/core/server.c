@@ -22,6 +22,7 @@
 #include "multi.h"
 #include "reply.h"
 #include "server.h"
+#include "sigpipe.h"
 #include "stage.h"
 #include "fakeredis/events.h"
 
@@ -707,6 +708,7 @@ fail:
 static void *loop_main(void *arg)
 {
     fr_server *srv = arg;
+    fr__thread_block_sigpipe();
     event_base_loop(srv->base, EVLOOP_NO_EXIT_ON_EMPTY);
     return NULL;
 }

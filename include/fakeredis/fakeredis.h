@@ -170,6 +170,11 @@ FR_API int fr_loop_free(fr_loop *loop);
  * callback runs inside the caller's event_base_dispatch(). The base must
  * outlive the server. Call from the thread that runs (or will run) base.
  * Statuses as fr_server_start() (FR_ERR_ARG also for a NULL base).
+ * SIGPIPE: writes to clients never raise it, but an attached replica's or
+ * Sentinel's link to another server is written by libevent on the
+ * caller's thread, so a process that attaches those should ignore SIGPIPE
+ * (or block it in that thread); the threads fr_server_start() and
+ * fr_loop_new() make block it themselves.
  */
 FR_API int fr_server_attach(struct event_base *base, const fr_options *opts,
                             fr_server **out);
