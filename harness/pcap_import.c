@@ -533,8 +533,11 @@ static void segment(importer *im, tconn *c, int d, const fr_tcp_seg *g)
         int32_t ahead = (int32_t)(g->seq - s->next);
         if (ahead > 0) {
             hold_early(im, s, g);
-        } else if ((uint32_t)-ahead < g->len) { /* new bytes (maybe after some old) */
-            deliver(im, c, d, g->data + (uint32_t)-ahead, g->len - (uint32_t)-ahead, g->time_us);
+        } else if ((uint32_t)(s->next - g->seq) < g->len) { /* new bytes (maybe after some old) */
+            /* how far behind, in sequence space's own wrap-around (negating
+             * ahead overflows when it is INT32_MIN) */
+            uint32_t behind = s->next - g->seq;
+            deliver(im, c, d, g->data + behind, g->len - behind, g->time_us);
             drain_pending(im, c, d, g->time_us);
         }
         give_up_gap(im, c, d, g->time_us, 0);
