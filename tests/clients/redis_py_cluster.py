@@ -9,10 +9,7 @@ the failover, and no key is lost.
 
 usage: redis_py_cluster.py FAKEREDIS-SERVER   (exit 77: no redis module)"""
 import logging
-import os
-import subprocess
 import sys
-import tempfile
 import time
 
 try:
@@ -23,25 +20,11 @@ except ImportError:
 
 logging.disable(logging.CRITICAL)  # redis-py logs every redirection it follows
 
+from fakeserver import run_with_server
+
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp:
-        port_file = os.path.join(tmp, "ports")
-        srv = subprocess.Popen([sys.argv[1], "--port", "0", "--port-file", port_file,
-                                "--cluster", "3", "--cluster-replicas", "1"],
-                               stdout=subprocess.DEVNULL)
-        try:
-            for _ in range(500):
-                if os.path.exists(port_file):
-                    break
-                time.sleep(0.01)
-            ports = [int(l) for l in open(port_file).read().split()]
-            run(ports)
-        finally:
-            srv.terminate()
-            rc = srv.wait(10)
-        # a sanitizer build reports leaks and errors through the exit status
-        assert rc == 0, f"fakeredis-server exited with {rc}"
+    run_with_server(sys.argv[1], ["--cluster", "3", "--cluster-replicas", "1"], run)
 
 
 def run(ports):

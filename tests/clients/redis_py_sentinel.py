@@ -8,10 +8,7 @@ A write counts as acknowledged once two replicas have it (WAIT), as a
 careful client would do before it trusts a failover with it.
 
 usage: redis_py_sentinel.py FAKEREDIS-SERVER   (exit 77: no redis module)"""
-import os
-import subprocess
 import sys
-import tempfile
 import time
 
 try:
@@ -20,25 +17,11 @@ try:
 except ImportError:
     sys.exit(77)
 
+from fakeserver import run_with_server
+
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp:
-        port_file = os.path.join(tmp, "ports")
-        srv = subprocess.Popen([sys.argv[1], "--port", "0", "--port-file", port_file,
-                                "--replicas", "2", "--sentinel",
-                                "--sentinel-down-after", "300"], stdout=subprocess.DEVNULL)
-        try:
-            for _ in range(500):
-                if os.path.exists(port_file):
-                    break
-                time.sleep(0.01)
-            ports = [int(l) for l in open(port_file).read().split()]
-            run(ports)
-        finally:
-            srv.terminate()
-            rc = srv.wait(10)
-        # a sanitizer build reports leaks and errors through the exit status
-        assert rc == 0, f"fakeredis-server exited with {rc}"
+    run_with_server(sys.argv[1], ["--replicas", "2", "--sentinel", "--sentinel-down-after", "300"], run)
 
 
 def retrying(fn, what):
