@@ -357,24 +357,21 @@ part_journal() {
 }
 
 # ------------------------------------------------------------------- fixture
-part_fixture() {
-    part_begin "the harness' fixture inside cmocka"
-    local fixture
-    fixture=$(need_bin fixture) || return 0
-    "$fixture" "$FIXTURE_ROUNDS" 2>/dev/null || echo "bench: fixture failed" >&2
-    part_end fixture
+# a part that is one of the programs alone: PART TITLE PROGRAM ROUNDS
+program_part() {
+    part_begin "$2"
+    local bin
+    bin=$(need_bin "$3") || return 0
+    "$bin" "$4" 2>/dev/null || echo "bench: $3 failed" >&2
+    part_end "$1"
 }
+
+part_fixture() { program_part fixture "the harness' fixture inside cmocka" fixture "$FIXTURE_ROUNDS"; }
 
 # ------------------------------------------------------------------ topology
 # what a test pays for a topology: a master + 2 replicas (with and without
 # a Sentinel), a 3-master cluster, 3 masters + 3 replicas (topostart.c)
-part_topology() {
-    part_begin "start/stop of topologies"
-    local topostart
-    topostart=$(need_bin topostart) || return 0
-    "$topostart" "$TOPO_ROUNDS" 2>/dev/null || echo "bench: topostart failed" >&2
-    part_end topology
-}
+part_topology() { program_part topology "start/stop of topologies" topostart "$TOPO_ROUNDS"; }
 
 # -------------------------------------------------------------------- pubsub
 part_pubsub() {
