@@ -6,7 +6,8 @@
  * (its true reply arrived), or of unknown outcome (an error, a lost or
  * mangled reply, a closed connection: it may or may not have run). A storm
  * thread meanwhile adds random fault rules over the wire (FAKE.FAULT ADD,
- * each removed again within half a second), kills clients (FAKE.KILL),
+ * each removed again within half a second, and by the server itself
+ * within a second should the storm be held up), kills clients (FAKE.KILL),
  * restarts the server (FAKE.RESTART, data kept), pauses it and stops
  * listening for a moment. Then every rule is cleared and a checker reads
  * everything back:
@@ -53,10 +54,11 @@
 #define FR_SERVER_BIN "fakeredis-server"
 #endif
 
-/* Every wait of a client is bounded by this; every rule that holds
- * anything (delay, stall, hang, a restart's downtime, a pause) is at most
- * HOLD_MS, far below it, so a command never runs after its client gave up
- * on it and moved on. */
+/* Every wait of a client is bounded by this; everything that holds a
+ * command (a delay, a restart's downtime, a pause) is at most HOLD_MS, and
+ * a rule that holds until it goes (stall, hang) lives at most 2 * HOLD_MS
+ * (its for=), far below it, so a command never runs after its client gave
+ * up on it and moved on. */
 #define IO_TIMEOUT_MS 2000
 #define HOLD_MS 400
 /* The storm's and the checker's connection: control commands are never
@@ -383,7 +385,8 @@ static const char *const cmds[] = {"SET",  "INCR", "RPUSH",    "HSET",
                                    "ECHO", "*",    "SET,INCR", "RPUSH,HSET"};
 
 /* A random rule, its text in buf. Everything that holds is bounded by
- * HOLD_MS (the storm also removes each rule within HOLD_MS). */
+ * HOLD_MS (the storm removes each rule within HOLD_MS, and the server
+ * within 2 * HOLD_MS should the storm be held up). */
 static void random_rule(uint64_t *s, char *buf, size_t cap, int *on_read)
 {
     int on = pick(s, 10);
@@ -543,11 +546,21 @@ static void storm_tick(storm *st, redisContext **c, uint64_t *s)
         /* with the listener off, losing our connection would be for good */
         if (on_read && st->listen_off)
             return;
+        int64_t life = 1 + pick(s, HOLD_MS);
+        /* The server ends the rule by itself a little after we mean to
+         * remove it: a hang or a stall lasts until its rule goes, and our
+         * own reconnect may be the connection an accept rule holds (we
+         * would wait out CONTROL_TIMEOUT_MS), while a client gives up
+         * after IO_TIMEOUT_MS and the write it left in the held socket
+         * would run after its later, acknowledged ones. */
+        if (!strstr(text, " for="))
+            snprintf(text + strlen(text), sizeof text - strlen(text), " for=%d",
+                     (int)life + HOLD_MS);
         redisReply *x = control(c, "FAKE.FAULT ADD %s", text);
         if (!x)
             return;
         if (x->type == REDIS_REPLY_INTEGER) {
-            st->rules[st->nrules++] = (live_rule){x->integer, now + 1 + pick(s, HOLD_MS), on_read};
+            st->rules[st->nrules++] = (live_rule){x->integer, now + life, on_read};
             count(&r->rules, 1);
         } else {
             fprintf(stderr, "soak: rule refused: %s: %s\n", text,
