@@ -5,7 +5,7 @@
  * Why not Redis' skiplist: at 1M members a skiplist node per member (plus
  * its levels) cost ~110 bytes next to the dict entry, and ZRANK walked ~18
  * nodes, each a cache miss of its own. Here the members live only in the
- * dict entries; a leaf holds 32 of them as (score, entry) pairs, 16 bytes
+ * dict entries; a leaf holds 64 of them as (entry, score) pairs, 16 bytes
  * each, so the order costs ~17-25 bytes per member; and a lookup reads
  * one leaf and a few inner nodes, whose upper levels stay in cache. Ranks
  * come from the element counts kept per child in the inner nodes.
@@ -44,11 +44,13 @@ static inline int fr__zbt_memb_cmp(const char *a, size_t alen, const char *b, si
 #define FR_ZBT_FAN 64  /* children per inner node */
 
 typedef struct fr_zbt_leaf fr_zbt_leaf;
+/* ent comes first: ZRANK reads n and the entries up to its member, and
+ * the header shares a cache line with the first of them. */
 struct fr_zbt_leaf {
     fr_zbt_leaf *prev, *next;
     uint32_t n;
-    double score[FR_ZBT_LEAF];
     fr_dict_entry *ent[FR_ZBT_LEAF];
+    double score[FR_ZBT_LEAF];
 };
 
 typedef struct fr_zbt {
