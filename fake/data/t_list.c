@@ -6,6 +6,10 @@
 
 #define HEAP_TAG 0xff
 #define NODE_MIN_CAP 40u /* fills an 80-byte glibc chunk with the header */
+/* Lists at least this long get a node index on their first access by
+ * position: shorter ones have a few nodes at most, unless their elements
+ * are big, and the walk costs less than the index's upkeep. */
+#define DIR_MIN_LEN 1024
 
 struct fr_lnode {
     fr_lnode *prev, *next;
@@ -144,6 +148,116 @@ static fr_lnode *node_alloc(uint32_t cap, uint32_t at)
     return n;
 }
 
+/* ---- the node index (fr_list.dir) ------------------------------------ *
+ *
+ * slot[k] is the k-th node and the number of elements in the nodes 1..k-1:
+ * the head's count is left out, and each node's own, so that pushes and
+ * pops, which change only the head's and the tail's counts, leave it
+ * right. Anything else that changes a count or the chain drops it (ok 0;
+ * the memory stays for the rebuild). */
+
+typedef struct dir_slot {
+    fr_lnode *node;
+    size_t before;
+} dir_slot;
+
+struct fr_ldir {
+    size_t n, cap;
+    size_t last; /* the slot the last access found */
+    int ok;
+    dir_slot slot[];
+};
+
+static int dir_ok(const fr_list *l)
+{
+    return l->dir && l->dir->ok;
+}
+
+static void dir_drop(fr_list *l)
+{
+    if (l->dir)
+        l->dir->ok = 0;
+}
+
+static void dir_reserve(fr_list *l, size_t n)
+{
+    fr_ldir *d = l->dir;
+    if (d && n <= d->cap)
+        return;
+    size_t cap = d && d->cap ? d->cap : 64;
+    while (cap < n)
+        cap *= 2;
+    d = fr__xrealloc(d, sizeof *d + cap * sizeof d->slot[0]);
+    if (!l->dir) {
+        d->n = d->last = 0;
+        d->ok = 0;
+    }
+    d->cap = cap;
+    l->dir = d;
+}
+
+static void dir_build(fr_list *l)
+{
+    size_t k = 0, before = 0;
+    for (fr_lnode *n = l->head; n; n = n->next, k++) {
+        dir_reserve(l, k + 1);
+        l->dir->slot[k].node = n;
+        l->dir->slot[k].before = before;
+        if (k > 0)
+            before += n->count;
+    }
+    dir_reserve(l, 1);
+    l->dir->n = k;
+    l->dir->ok = 1;
+}
+
+/* The node in some slot moved from old to m (node_resize). The head and
+ * the tail move as they grow; a node in the middle only under LSET, which
+ * located it just before (last). */
+static void dir_moved(fr_list *l, const fr_lnode *old, fr_lnode *m)
+{
+    if (!dir_ok(l))
+        return;
+    fr_ldir *d = l->dir;
+    size_t k = !m->prev ? 0 : !m->next ? d->n - 1 : d->last;
+    if (k < d->n && d->slot[k].node == old)
+        d->slot[k].node = m;
+    else
+        dir_drop(l);
+}
+
+/* n was linked in: a new tail extends the index (the old tail's count is
+ * final from now on, as only the ends change in place); elsewhere the
+ * index is dropped. */
+static void dir_linked(fr_list *l, fr_lnode *n)
+{
+    if (!dir_ok(l))
+        return;
+    fr_ldir *d = l->dir;
+    if (n->next || !n->prev || d->n == 0) {
+        dir_drop(l);
+        return;
+    }
+    const dir_slot *last = &d->slot[d->n - 1];
+    size_t before = d->n == 1 ? 0 : last->before + last->node->count;
+    dir_reserve(l, d->n + 1);
+    d = l->dir;
+    d->slot[d->n].node = n;
+    d->slot[d->n].before = before;
+    d->n++;
+}
+
+/* n is about to be unlinked and freed: the tail just shortens the index. */
+static void dir_unlinking(fr_list *l, const fr_lnode *n)
+{
+    if (!dir_ok(l))
+        return;
+    if (n->next || !n->prev)
+        dir_drop(l);
+    else
+        l->dir->n--;
+}
+
 /* Move n into a buffer of newcap bytes with its live bytes at newstart;
  * fixes the neighbours' links. Returns the node's new address. */
 static fr_lnode *node_resize(fr_list *l, fr_lnode *n, uint32_t newcap, uint32_t newstart)
@@ -165,6 +279,7 @@ static fr_lnode *node_resize(fr_list *l, fr_lnode *n, uint32_t newcap, uint32_t 
         m->next->prev = m;
     else
         l->tail = m;
+    dir_moved(l, n, m);
     free(n);
     return m;
 }
@@ -181,10 +296,12 @@ static void node_link_after(fr_list *l, fr_lnode *at, fr_lnode *n)
         at->next = n;
     else
         l->head = n;
+    dir_linked(l, n);
 }
 
 static void node_unlink_free(fr_list *l, fr_lnode *n)
 {
+    dir_unlinking(l, n);
     if (n->prev)
         n->prev->next = n->next;
     else
@@ -283,11 +400,44 @@ static int fits(const fr_lnode *n, uint32_t s)
     return USED(n) + s <= FR_LIST_NODE_BYTES;
 }
 
-/* The node holding idx, the index within it and the entry's offset. */
-static fr_lnode *locate(const fr_list *l, size_t idx, uint32_t *i_out, uint32_t *off)
+/* The node holding idx by the index: the head, or a binary search of the
+ * others. Notes the slot for dir_moved. */
+static fr_lnode *dir_find(fr_list *l, size_t *idx)
+{
+    fr_ldir *d = l->dir;
+    fr_lnode *h = l->head;
+    if (*idx < h->count) {
+        d->last = 0;
+        return h;
+    }
+    size_t r = *idx - h->count, lo = 1, hi = d->n;
+    /* the last slot whose before is <= r: every node in the middle holds
+     * an element, so the befores rise strictly */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->slot[mid].before <= r)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    d->last = lo;
+    *idx = r - d->slot[lo].before;
+    return d->slot[lo].node;
+}
+
+/* The node holding idx, the index within it and the entry's offset. With
+ * build, a long list builds its node index on the way (a cache: hence
+ * the list is not const here, though its contents do not change); the
+ * callers that change counts in the middle, and so drop the index, walk
+ * instead (LTRIM would rebuild it node after node). */
+static fr_lnode *locate(fr_list *l, size_t idx, int build, uint32_t *i_out, uint32_t *off)
 {
     fr_lnode *n;
-    if (idx < l->len / 2) {
+    if (build && l->len >= DIR_MIN_LEN && !dir_ok(l))
+        dir_build(l);
+    if (l->len >= DIR_MIN_LEN && dir_ok(l)) {
+        n = dir_find(l, &idx);
+    } else if (idx < l->len / 2) {
         for (n = l->head; idx >= n->count; n = n->next)
             idx -= n->count;
     } else {
@@ -300,14 +450,17 @@ static fr_lnode *locate(const fr_list *l, size_t idx, uint32_t *i_out, uint32_t 
     const char *p;
     size_t len;
     uint32_t o;
+    /* Skip entries to the i-th. Most are under 128 bytes: their size is
+     * their first (last) byte plus 2, one load per entry on the way. */
+    const unsigned char *d = n->d;
     if (i < n->count / 2) {
         o = n->start;
         for (uint32_t k = 0; k < i; k++)
-            o += get_fwd(n->d + o, &p, &len);
+            o += d[o] < 128 ? d[o] + 2u : get_fwd(d + o, &p, &len);
     } else {
         o = n->end;
         for (uint32_t k = n->count; k > i; k--)
-            o -= get_bwd(n->d + o, &p, &len);
+            o -= d[o - 1] < 128 ? d[o - 1] + 2u : get_bwd(d + o, &p, &len);
     }
     if (i_out)
         *i_out = i;
@@ -332,6 +485,7 @@ void fr__list_free(fr_list *l)
         free(n);
         n = next;
     }
+    free(l->dir);
     free(l);
 }
 
@@ -426,7 +580,8 @@ int fr__list_pop_entry(fr_list *l, int where, fr_lentry *out)
 void fr__list_index(const fr_list *l, size_t idx, const char **p, size_t *n)
 {
     uint32_t off;
-    const fr_lnode *node = locate(l, idx, NULL, &off);
+    /* only the node index (a cache) may change */
+    const fr_lnode *node = locate((fr_list *)l, idx, 1, NULL, &off);
     get_fwd(node->d + off, p, n);
 }
 
@@ -441,7 +596,7 @@ long long fr__list_norm_index(const fr_list *l, long long idx)
 void fr__list_set(fr_list *l, size_t idx, const void *p, size_t len)
 {
     uint32_t off;
-    fr_lnode *n = locate(l, idx, NULL, &off);
+    fr_lnode *n = locate(l, idx, 1, NULL, &off);
     const char *op;
     size_t olen;
     uint32_t old = get_fwd(n->d + off, &op, &olen);
@@ -468,7 +623,8 @@ void fr__list_insert(fr_list *l, size_t idx, const void *p, size_t len)
         return;
     }
     uint32_t s = esize(len), i, off;
-    fr_lnode *n = locate(l, idx, &i, &off);
+    fr_lnode *n = locate(l, idx, 0, &i, &off);
+    dir_drop(l); /* a count in the middle changes */
     if (!fits(n, s) && i == 0) {
         /* at a node boundary (idx > 0, so there is a previous node): the
          * end of the previous node, or a node of its own in between */
@@ -515,7 +671,8 @@ void fr__list_del_range(fr_list *l, size_t idx, size_t count)
 {
     while (count > 0) {
         uint32_t i, off;
-        fr_lnode *n = locate(l, idx, &i, &off);
+        fr_lnode *n = locate(l, idx, 0, &i, &off);
+        dir_drop(l); /* counts in the middle change */
         if (i == 0 && count >= n->count) {
             /* the whole node goes (LTRIM, big ranges): no need to walk it */
             l->len -= n->count;
@@ -590,13 +747,13 @@ static size_t rem_bwd(fr_lnode *n, const void *p, size_t len, size_t limit)
 size_t fr__list_rem(fr_list *l, const void *p, size_t len, long long count)
 {
     size_t removed = 0;
-    size_t limit = count == 0 ? (size_t)-1
-                              : count < 0 ? (size_t)0 - (size_t)count : (size_t)count;
+    dir_drop(l);
+    size_t limit = count == 0 ? (size_t)-1 : count < 0 ? (size_t)0 - (size_t)count : (size_t)count;
     fr_lnode *n = count >= 0 ? l->head : l->tail;
     while (n && removed < limit) {
         fr_lnode *next = count >= 0 ? n->next : n->prev;
-        size_t r = count >= 0 ? rem_fwd(n, p, len, limit - removed)
-                              : rem_bwd(n, p, len, limit - removed);
+        size_t r =
+            count >= 0 ? rem_fwd(n, p, len, limit - removed) : rem_bwd(n, p, len, limit - removed);
         n->count -= (uint32_t)r;
         removed += r;
         if (n->count == 0)
@@ -617,7 +774,8 @@ void fr__list_iter_init(fr_list_iter *it, const fr_list *l, size_t idx, int dir)
     if (idx >= l->len)
         return;
     uint32_t off;
-    const fr_lnode *n = locate(l, idx, NULL, &off);
+    /* only the node index (a cache) may change */
+    const fr_lnode *n = locate((fr_list *)l, idx, 1, NULL, &off);
     it->node = n;
     if (dir > 0) {
         it->off = off;
@@ -656,6 +814,8 @@ int fr__list_iter_next(fr_list_iter *it, const char **p, size_t *n)
 size_t fr__list_mem(const fr_list *l)
 {
     size_t total = sizeof *l;
+    if (l->dir)
+        total += sizeof *l->dir + l->dir->cap * sizeof l->dir->slot[0];
     for (const fr_lnode *n = l->head; n; n = n->next)
         total += sizeof *n + n->cap;
     return total;
@@ -757,8 +917,7 @@ static size_t list_length(const fr_obj *o)
     return fr__list_len(o->v.ptr);
 }
 
-static void list_each(const fr_obj *o, void (*fn)(void *priv, const char *p, size_t n),
-                      void *priv)
+static void list_each(const fr_obj *o, void (*fn)(void *priv, const char *p, size_t n), void *priv)
 {
     fr_list_iter it;
     const char *p;

@@ -47,9 +47,17 @@ typedef struct fr_lentry {
 
 typedef struct fr_lnode fr_lnode;
 
+typedef struct fr_ldir fr_ldir;
+
 typedef struct fr_list {
     fr_lnode *head, *tail;
     size_t len;
+    /* The nodes in order, built on the first access by position to a long
+     * list (NULL until then), so that LINDEX/LRANGE/LSET in the middle
+     * find their node by a binary search instead of walking half the
+     * chain. Pushes and pops keep it; other changes drop it until the
+     * next such access. See t_list.c. */
+    fr_ldir *dir;
 } fr_list;
 
 fr_list *fr__list_new(void);

@@ -106,12 +106,16 @@ static size_t make_value(uint64_t *s, char *buf)
 {
     uint64_t r = rng_next(s);
     switch (r % 4) {
-    case 0: return (size_t)snprintf(buf, 64, "v%u", (unsigned)(r >> 8) % 5);
-    case 1: return 0;
-    case 2: return (size_t)snprintf(buf, 64, "x%015llu", (unsigned long long)(r >> 8) % 1000);
+    case 0:
+        return (size_t)snprintf(buf, 64, "v%u", (unsigned)(r >> 8) % 5);
+    case 1:
+        return 0;
+    case 2:
+        return (size_t)snprintf(buf, 64, "x%015llu", (unsigned long long)(r >> 8) % 1000);
     default: {
         /* mostly medium; now and then longer than a whole node */
-        size_t n = (r >> 30) % 50 == 0 ? 9000 + (size_t)(r >> 8) % 300 : 16 + (size_t)(r >> 8) % 200;
+        size_t n =
+            (r >> 30) % 50 == 0 ? 9000 + (size_t)(r >> 8) % 300 : 16 + (size_t)(r >> 8) % 200;
         for (size_t i = 0; i < n; i++)
             buf[i] = (char)('a' + (r >> (i % 50)) % 26);
         return n;
@@ -214,6 +218,80 @@ static void test_random_large(void **state)
 {
     (void)state;
     run_random(60000, 5000, 42);
+}
+
+/* A long list read by position keeps a node index (t_list.c) across
+ * pushes, pops and LSETs at both ends and in the middle, and drops it on
+ * other changes: every read by position, right after each change, must
+ * find the model's element (a stale index would find another node). */
+static void test_index_kept(void **state)
+{
+    (void)state;
+    fr_list *l = fr__list_new();
+    model m = {0};
+    uint64_t s = 99;
+    static char buf[10000];
+    for (int i = 0; i < 3000; i++) {
+        size_t n = make_value(&s, buf);
+        fr__list_push(l, FR_LIST_TAIL, buf, n);
+        m_insert(&m, m.len, buf, n);
+    }
+    for (int step = 0; step < 30000; step++) {
+        uint64_t r = rng_next(&s);
+        size_t n = make_value(&s, buf);
+        int op = (int)(r % 16);
+        if (op < 4 || m.len < 1100) {
+            int head = op & 1;
+            fr__list_push(l, head ? FR_LIST_HEAD : FR_LIST_TAIL, buf, n);
+            m_insert(&m, head ? 0 : m.len, buf, n);
+        } else if (op < 8) {
+            int head = op & 1;
+            fr_lentry e;
+            assert_true(fr__list_pop_entry(l, head ? FR_LIST_HEAD : FR_LIST_TAIL, &e));
+            fr__lentry_free(&e);
+            m_delete(&m, head ? 0 : m.len - 1);
+        } else if (op < 13) {
+            size_t idx = (size_t)(r >> 24) % m.len;
+            fr__list_set(l, idx, buf, n);
+            free(m.v[idx]);
+            m.v[idx] = malloc(n ? n : 1);
+            memcpy(m.v[idx], buf, n);
+            m.n[idx] = n;
+        } else if (op == 13) {
+            size_t idx = (size_t)(r >> 24) % m.len;
+            fr__list_insert(l, idx, buf, n);
+            m_insert(&m, idx, buf, n);
+        } else if (op == 14) {
+            size_t idx = (size_t)(r >> 24) % m.len;
+            fr__list_del_range(l, idx, 1);
+            m_delete(&m, idx);
+        }
+        /* op 15: reads only */
+        for (int k = 0; k < 3; k++) {
+            size_t i = (size_t)(rng_next(&s) % m.len);
+            const char *p;
+            size_t pn;
+            fr__list_index(l, i, &p, &pn);
+            assert_int_equal(pn, m.n[i]);
+            if (pn)
+                assert_memory_equal(p, m.v[i], pn);
+        }
+        /* an LRANGE-like walk from a random place */
+        if (step % 50 == 0) {
+            size_t i = (size_t)(rng_next(&s) % m.len);
+            fr_list_iter it;
+            const char *p;
+            size_t pn;
+            fr__list_iter_init(&it, l, i, 1);
+            for (size_t j = i; j < m.len && j < i + 20; j++) {
+                assert_true(fr__list_iter_next(&it, &p, &pn));
+                assert_int_equal(pn, m.n[j]);
+            }
+        }
+    }
+    check_equal(l, &m);
+    fr__list_free(l);
+    m_free(&m);
 }
 
 static void test_norm_index(void **state)
@@ -370,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_random_large),      cmocka_unit_test(test_norm_index),
         cmocka_unit_test(test_memory_bounded),    cmocka_unit_test(test_entry_moves),
         cmocka_unit_test(test_length_boundaries), cmocka_unit_test(test_push_many),
+        cmocka_unit_test(test_index_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
