@@ -162,38 +162,66 @@ typedef struct dir_slot {
 } dir_slot;
 
 struct fr_ldir {
+    fr_lnode *tail; /* the list's, while the list has an index */
     size_t n, cap;
     size_t last; /* the slot the last access found */
     int ok;
     dir_slot slot[];
 };
 
+/* The index (once built, it stays until the list is freed) and the tail,
+ * which shares a field with it (t_list.h). */
+static fr_ldir *dir_of(const fr_list *l)
+{
+    return l->tail_or_dir & 1 ? (fr_ldir *)(l->tail_or_dir - 1) : NULL;
+}
+
+static fr_lnode *tail_of(const fr_list *l)
+{
+    fr_ldir *d = dir_of(l);
+    return d ? d->tail : (fr_lnode *)l->tail_or_dir;
+}
+
+static void set_tail(fr_list *l, fr_lnode *t)
+{
+    fr_ldir *d = dir_of(l);
+    if (d)
+        d->tail = t;
+    else
+        l->tail_or_dir = (uintptr_t)t;
+}
+
 static int dir_ok(const fr_list *l)
 {
-    return l->dir && l->dir->ok;
+    fr_ldir *d = dir_of(l);
+    return d && d->ok;
 }
 
 static void dir_drop(fr_list *l)
 {
-    if (l->dir)
-        l->dir->ok = 0;
+    fr_ldir *d = dir_of(l);
+    if (d)
+        d->ok = 0;
 }
 
 static void dir_reserve(fr_list *l, size_t n)
 {
-    fr_ldir *d = l->dir;
+    fr_ldir *d = dir_of(l);
     if (d && n <= d->cap)
         return;
-    size_t cap = d && d->cap ? d->cap : 64;
+    fr_lnode *tail = tail_of(l);
+    size_t cap = d ? d->cap : 64;
     while (cap < n)
         cap *= 2;
+    int fresh = !d;
     d = fr__xrealloc(d, sizeof *d + cap * sizeof d->slot[0]);
-    if (!l->dir) {
+    if (fresh) {
         d->n = d->last = 0;
         d->ok = 0;
     }
+    d->tail = tail;
     d->cap = cap;
-    l->dir = d;
+    l->tail_or_dir = (uintptr_t)d | 1; /* malloc's blocks are aligned */
 }
 
 static void dir_build(fr_list *l)
@@ -201,14 +229,14 @@ static void dir_build(fr_list *l)
     size_t k = 0, before = 0;
     for (fr_lnode *n = l->head; n; n = n->next, k++) {
         dir_reserve(l, k + 1);
-        l->dir->slot[k].node = n;
-        l->dir->slot[k].before = before;
+        dir_of(l)->slot[k].node = n;
+        dir_of(l)->slot[k].before = before;
         if (k > 0)
             before += n->count;
     }
     dir_reserve(l, 1);
-    l->dir->n = k;
-    l->dir->ok = 1;
+    dir_of(l)->n = k;
+    dir_of(l)->ok = 1;
 }
 
 /* The node in some slot moved from old to m (node_resize). The head and
@@ -218,7 +246,7 @@ static void dir_moved(fr_list *l, const fr_lnode *old, fr_lnode *m)
 {
     if (!dir_ok(l))
         return;
-    fr_ldir *d = l->dir;
+    fr_ldir *d = dir_of(l);
     size_t k = !m->prev ? 0 : !m->next ? d->n - 1 : d->last;
     if (k < d->n && d->slot[k].node == old)
         d->slot[k].node = m;
@@ -233,7 +261,7 @@ static void dir_linked(fr_list *l, fr_lnode *n)
 {
     if (!dir_ok(l))
         return;
-    fr_ldir *d = l->dir;
+    fr_ldir *d = dir_of(l);
     if (n->next || !n->prev || d->n == 0) {
         dir_drop(l);
         return;
@@ -241,7 +269,7 @@ static void dir_linked(fr_list *l, fr_lnode *n)
     const dir_slot *last = &d->slot[d->n - 1];
     size_t before = d->n == 1 ? 0 : last->before + last->node->count;
     dir_reserve(l, d->n + 1);
-    d = l->dir;
+    d = dir_of(l);
     d->slot[d->n].node = n;
     d->slot[d->n].before = before;
     d->n++;
@@ -255,7 +283,7 @@ static void dir_unlinking(fr_list *l, const fr_lnode *n)
     if (n->next || !n->prev)
         dir_drop(l);
     else
-        l->dir->n--;
+        dir_of(l)->n--;
 }
 
 /* Move n into a buffer of newcap bytes with its live bytes at newstart;
@@ -278,7 +306,7 @@ static fr_lnode *node_resize(fr_list *l, fr_lnode *n, uint32_t newcap, uint32_t 
     if (m->next)
         m->next->prev = m;
     else
-        l->tail = m;
+        set_tail(l, m);
     dir_moved(l, n, m);
     free(n);
     return m;
@@ -291,7 +319,7 @@ static void node_link_after(fr_list *l, fr_lnode *at, fr_lnode *n)
     if (n->next)
         n->next->prev = n;
     else
-        l->tail = n;
+        set_tail(l, n);
     if (at)
         at->next = n;
     else
@@ -309,7 +337,7 @@ static void node_unlink_free(fr_list *l, fr_lnode *n)
     if (n->next)
         n->next->prev = n->prev;
     else
-        l->tail = n->prev;
+        set_tail(l, n->prev);
     free(n);
 }
 
@@ -404,7 +432,7 @@ static int fits(const fr_lnode *n, uint32_t s)
  * others. Notes the slot for dir_moved. */
 static fr_lnode *dir_find(fr_list *l, size_t *idx)
 {
-    fr_ldir *d = l->dir;
+    fr_ldir *d = dir_of(l);
     fr_lnode *h = l->head;
     if (*idx < h->count) {
         d->last = 0;
@@ -442,7 +470,7 @@ static fr_lnode *locate(fr_list *l, size_t idx, int build, uint32_t *i_out, uint
             idx -= n->count;
     } else {
         size_t back = l->len - 1 - idx; /* entries after idx */
-        for (n = l->tail; back >= n->count; n = n->prev)
+        for (n = tail_of(l); back >= n->count; n = n->prev)
             back -= n->count;
         idx = n->count - 1 - back;
     }
@@ -485,7 +513,7 @@ void fr__list_free(fr_list *l)
         free(n);
         n = next;
     }
-    free(l->dir);
+    free(dir_of(l));
     free(l);
 }
 
@@ -503,7 +531,7 @@ void fr__list_push(fr_list *l, int where, const void *p, size_t len)
 {
     uint32_t s = esize(len);
     int front = where == FR_LIST_HEAD;
-    fr_lnode *n = front ? l->head : l->tail;
+    fr_lnode *n = front ? l->head : tail_of(l);
     if (!n) {
         n = node_new_for(s, front);
         node_link_after(l, NULL, n);
@@ -529,7 +557,7 @@ void fr__list_push_many(fr_list *l, int where, const fr_arg *args, size_t n)
     for (size_t i = 0; i < n; i++)
         total += esize(args[i].len);
     int front = where == FR_LIST_HEAD;
-    fr_lnode *nd = front ? l->head : l->tail;
+    fr_lnode *nd = front ? l->head : tail_of(l);
     if (n > 1 && total <= FR_LIST_NODE_BYTES) {
         if (!nd) {
             uint32_t cap = round16(total);
@@ -556,7 +584,7 @@ int fr__list_pop_entry(fr_list *l, int where, fr_lentry *out)
 {
     if (!l->len)
         return 0;
-    fr_lnode *n = where == FR_LIST_HEAD ? l->head : l->tail;
+    fr_lnode *n = where == FR_LIST_HEAD ? l->head : tail_of(l);
     const char *p;
     size_t len;
     if (where == FR_LIST_HEAD) {
@@ -749,7 +777,7 @@ size_t fr__list_rem(fr_list *l, const void *p, size_t len, long long count)
     size_t removed = 0;
     dir_drop(l);
     size_t limit = count == 0 ? (size_t)-1 : count < 0 ? (size_t)0 - (size_t)count : (size_t)count;
-    fr_lnode *n = count >= 0 ? l->head : l->tail;
+    fr_lnode *n = count >= 0 ? l->head : tail_of(l);
     while (n && removed < limit) {
         fr_lnode *next = count >= 0 ? n->next : n->prev;
         size_t r =
@@ -814,8 +842,9 @@ int fr__list_iter_next(fr_list_iter *it, const char **p, size_t *n)
 size_t fr__list_mem(const fr_list *l)
 {
     size_t total = sizeof *l;
-    if (l->dir)
-        total += sizeof *l->dir + l->dir->cap * sizeof l->dir->slot[0];
+    const fr_ldir *d = dir_of(l);
+    if (d)
+        total += sizeof *d + d->cap * sizeof d->slot[0];
     for (const fr_lnode *n = l->head; n; n = n->next)
         total += sizeof *n + n->cap;
     return total;

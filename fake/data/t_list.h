@@ -49,15 +49,17 @@ typedef struct fr_lnode fr_lnode;
 
 typedef struct fr_ldir fr_ldir;
 
+/* 24 bytes, the smallest glibc chunk's room: one more field would cost 16
+ * bytes per list key. */
 typedef struct fr_list {
-    fr_lnode *head, *tail;
-    size_t len;
-    /* The nodes in order, built on the first access by position to a long
-     * list (NULL until then), so that LINDEX/LRANGE/LSET in the middle
+    fr_lnode *head;
+    /* The tail node; or, with the low bit set, the node index that holds
+     * the tail. The index is the nodes in order, built on the first access
+     * by position to a long list, so that LINDEX/LRANGE/LSET in the middle
      * find their node by a binary search instead of walking half the
-     * chain. Pushes and pops keep it; other changes drop it until the
-     * next such access. See t_list.c. */
-    fr_ldir *dir;
+     * chain. Read and set only through t_list.c. */
+    uintptr_t tail_or_dir;
+    size_t len;
 } fr_list;
 
 fr_list *fr__list_new(void);
