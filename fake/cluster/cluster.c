@@ -337,24 +337,18 @@ int fr__cluster_refuse_disabled(fr_conn *c)
 
 void fr__cluster_cmd_asking(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     conn_state(c)->asking = 1;
     fr__add_ok(c);
 }
 
 void fr__cluster_cmd_readonly(fr_conn *c, int on)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     conn_state(c)->readonly = on;
     fr__add_ok(c);
 }
 
 void fr__cluster_cmd_keyslot(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     fr__add_ll(c, fr__keyslot(c->argv[2].p, c->argv[2].len));
 }
 
@@ -389,8 +383,6 @@ long long fr__cluster_count_keys(fr_server *srv, int slot)
 
 void fr__cluster_cmd_countkeysinslot(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     long long slot;
     if (!fr__arg_ll(c, &c->argv[2], &slot))
         return;
@@ -405,8 +397,6 @@ void fr__cluster_cmd_countkeysinslot(fr_conn *c)
 
 void fr__cluster_cmd_getkeysinslot(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     long long slot, max;
     if (!fr__arg_ll(c, &c->argv[2], &slot) || !fr__arg_ll(c, &c->argv[3], &max))
         return;
@@ -422,8 +412,6 @@ void fr__cluster_cmd_getkeysinslot(fr_conn *c)
 
 void fr__cluster_cmd_setslot(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     struct fr_cluster_view *cl = c->srv->cluster;
     if (cl->nodes[cl->me].master >= 0) {
         fr__add_error(c, "Please use SETSLOT only with masters.");
