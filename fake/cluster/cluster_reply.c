@@ -148,7 +148,7 @@ void fr__cluster_cmd_info(fr_conn *c)
                    "cluster_size:%d\r\ncluster_current_epoch:%llu\r\ncluster_my_epoch:%llu\r\n"
                    "cluster_stats_messages_sent:0\r\ncluster_stats_messages_received:0\r\n"
                    "total_cluster_links_buffer_limit_exceeded:0\r\n",
-                   fr__cluster_ok(cl) ? "ok" : "fail", assigned, assigned - pfail - fail, pfail,
+                   fr__cluster_ok(c->srv) ? "ok" : "fail", assigned, assigned - pfail - fail, pfail,
                    fail, cl->n, size, (unsigned long long)cl->epoch,
                    (unsigned long long)fr__cluster_node_epoch(cl, cl->me));
     fr__add_verbatim(c, b.p, b.len, "txt");
