@@ -190,7 +190,7 @@ static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
     int asking = (c->cluster && c->cluster->asking) ||
                  (cmd->name[0] == 'r' && !strcmp(cmd->name, "restore-asking"));
     if (c->cluster && !(cmd->name[0] == 'a' && !strcmp(cmd->name, "asking"))) {
-        c->cluster->asking = 0; /* ASKING counts for the next command only */
+        c->cluster->asking = 0;     /* ASKING counts for the next command only */
         c->cluster->asked = asking; /* and for the script that command runs */
     }
     loc l = locate(c, cmd, argc, argv, asking);

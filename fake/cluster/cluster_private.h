@@ -23,11 +23,11 @@ struct fr_cluster_view {
     int16_t migrating[FR_CLUSTER_SLOTS]; /* to node index, -1: none */
     int16_t importing[FR_CLUSTER_SLOTS]; /* from node index, -1: none */
     uint64_t epoch;                      /* current epoch */
-    int covered; /* every slot served by a node not failing: fr__cluster_recheck */
-    int detached;                        /* CLUSTER RESET: the builder's views no longer apply */
-    int64_t created_ms;                  /* real ms the view was made (CLUSTER LINKS) */
-    fr_cluster_ctl ctl;                  /* the builder's hooks (cluster_engine.h) */
-    struct fr_cluster_bus *bus;          /* the other nodes (cluster_pubsub.c) */
+    int covered;                /* every slot served by a node not failing: fr__cluster_recheck */
+    int detached;               /* CLUSTER RESET: the builder's views no longer apply */
+    int64_t created_ms;         /* real ms the view was made (CLUSTER LINKS) */
+    fr_cluster_ctl ctl;         /* the builder's hooks (cluster_engine.h) */
+    struct fr_cluster_bus *bus; /* the other nodes (cluster_pubsub.c) */
     void (*slot_lost)(fr_server *, int); /* a slot this node served moved away */
 };
 

@@ -11,11 +11,11 @@
 /* Outside cluster mode every CLUSTER subcommand, ASKING, READONLY and
  * READWRITE get Redis' one refusal, after their arity check; the cluster
  * layer's handlers (cluster/) may then assume a cluster. */
-#define CLUSTER_ONLY(handler, call)                                                              \
-    void handler(fr_conn *c)                                                                     \
-    {                                                                                            \
-        if (!fr__cluster_refuse_disabled(c))                                                     \
-            call;                                                                                \
+#define CLUSTER_ONLY(handler, call)                                                                \
+    void handler(fr_conn *c)                                                                       \
+    {                                                                                              \
+        if (!fr__cluster_refuse_disabled(c))                                                       \
+            call;                                                                                  \
     }
 
 CLUSTER_ONLY(fr__cmd_cluster_info, fr__cluster_cmd_info(c))

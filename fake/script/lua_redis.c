@@ -90,8 +90,7 @@ static int run_command(lua_State *L, fr_scripting *s)
     if (!err && (cmd->flags & FR_CMD_WRITE) && s->run.ro)
         err = "ERR Write commands are not allowed from read-only scripts.";
     if (!err)
-        err = refusal_text(
-            fr__stage_script_route(s->run.caller, cmd, argc, argv, &s->run.keys));
+        err = refusal_text(fr__stage_script_route(s->run.caller, cmd, argc, argv, &s->run.keys));
     if (err) {
         if (argv != stack)
             free(argv);
