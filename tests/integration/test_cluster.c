@@ -213,20 +213,6 @@ static void test_redis_cli_follows(void **state)
     redisFree(c);
 }
 
-/* A script's error for a key, as Redis words it: the text up to " script:". */
-static void script_err(redisContext *c, const char *want, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_ERROR);
-    if (strncmp(r->str, want, strlen(want)) != 0)
-        fail_msg("got '%s', want '%s...'", r->str, want);
-    freeReplyObject(r);
-}
-
 /* Scripts run only on the node's own keys, in one slot; a cluster that is
  * down refuses them (and, with cluster-allow-reads-when-down, only their
  * writes). "b" (3300) and "bar" (5061) are node 0's, "foo" (12182) node 2's. */
@@ -234,14 +220,14 @@ static void test_scripts_and_down_cluster(void **state)
 {
     fr_cluster *cl = *state;
     redisContext *c = tu_connect_port(tu_cluster_port(cl, 0));
-    script_err(c, "ERR Script attempted to access a non local key in a cluster node", "EVAL %s 0",
-               "return redis.call('get', 'foo')");
-    script_err(c, "ERR Script attempted to access a non local key in a cluster node", "EVAL %s 0",
-               "return redis.pcall('mget', 'b', 'bar')");
+    tu_cmd_err_starts(c, "ERR Script attempted to access a non local key in a cluster node",
+                      "EVAL %s 0", "return redis.call('get', 'foo')");
+    tu_cmd_err_starts(c, "ERR Script attempted to access a non local key in a cluster node",
+                      "EVAL %s 0", "return redis.pcall('mget', 'b', 'bar')");
     /* an old-style script may cross slots of this node; one with a shebang not */
     tu_cmd_nil(c, "EVAL %s 1 b", "redis.call('get', 'b') return redis.call('get', 'bar')");
-    script_err(c, "ERR Script attempted to access keys that do not hash to the same slot",
-               "EVAL %s 1 b", "#!lua\nreturn redis.call('get', 'bar')");
+    tu_cmd_err_starts(c, "ERR Script attempted to access keys that do not hash to the same slot",
+                      "EVAL %s 1 b", "#!lua\nreturn redis.call('get', 'bar')");
     tu_cmd_nil(c, "EVAL %s 1 b",
                "#!lua flags=allow-cross-slot-keys\nreturn redis.call('get', 'bar')");
     tu_cmd_str(c, REDIS_REPLY_ERROR, "ERR Can not run script on cluster, 'no-cluster' flag is set.",
@@ -249,16 +235,17 @@ static void test_scripts_and_down_cluster(void **state)
     /* node 2 has no replica: killed, its slots are lost and the cluster is down */
     assert_int_equal(fr_cluster_kill_node(cl, 2), FR_OK);
     tu_cmd_str(c, REDIS_REPLY_ERROR, "CLUSTERDOWN The cluster is down", "GET b");
-    script_err(c, "ERR Script attempted to execute a command while the cluster is down",
-               "EVAL %s 0", "return redis.call('get', 'b')");
+    tu_cmd_err_starts(c, "ERR Script attempted to execute a command while the cluster is down",
+                      "EVAL %s 0", "return redis.call('get', 'b')");
     tu_cmd_ok(c, "CONFIG SET cluster-allow-reads-when-down yes");
     tu_cmd_nil(c, "GET b");
     tu_cmd_str(c, REDIS_REPLY_ERROR,
                "CLUSTERDOWN The cluster is down and only accepts read commands", "SET b 1");
-    script_err(c,
-               "ERR Script attempted to execute a write command while the cluster is down and "
-               "readonly",
-               "EVAL %s 0", "return redis.call('set', 'b', '1')");
+    tu_cmd_err_starts(
+        c,
+        "ERR Script attempted to execute a write command while the cluster is down and "
+        "readonly",
+        "EVAL %s 0", "return redis.call('set', 'b', '1')");
     tu_cmd_ok(c, "CONFIG SET cluster-allow-reads-when-down no");
     tu_cmd_ok(c, "CONFIG SET cluster-require-full-coverage no");
     tu_cmd_nil(c, "GET b");
