@@ -68,7 +68,8 @@ fr_conn *fr__conn_new_peer(fr_server *srv, int fd, unsigned flags, const void *p
     c->resp = 2;
     fr__parser_init(&c->parser);
     c->out = evbuffer_new();
-    c->ctime_ms = c->last_ms = fr__real_ms();
+    c->ctime_ms = fr__real_ms();
+    c->last_ms = fr__mono_ms();
     if (!c->out) {
         free(c);
         return NULL;
@@ -289,7 +290,8 @@ void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
 
 static void wrote(fr_conn *c, size_t n)
 {
-    c->last_ms = fr__real_ms(); /* Redis counts writes as activity too */
+    /* Redis counts writes as activity too; the flush's reading stamps it */
+    c->last_ms = c->srv->now_us / 1000;
     c->tot_out += (uint64_t)n;
     c->srv->stats.net_out += (uint64_t)n;
 }
@@ -407,6 +409,8 @@ static void flush_soon(fr_server *srv)
 void fr__flush_pending(fr_server *srv)
 {
     fr_conn *c;
+    if (srv->pending)
+        srv->now_us = fr__mono_us(); /* one reading stamps the whole batch */
     while ((c = srv->pending)) {
         unlink_pending(c);
         write_out(c);
@@ -416,6 +420,7 @@ void fr__flush_pending(fr_server *srv)
 static void on_write(evutil_socket_t fd, short what, void *arg)
 {
     fr_conn *c = arg;
+    c->srv->now_us = fr__mono_us();
     write_out(c);
     fr__flush_pending(c->srv);
 }
@@ -469,9 +474,10 @@ static void yield_turn(fr_conn *c)
     evtimer_add(c->turn_ev, &now);
 }
 
-void fr__conn_process_input(fr_conn *c)
+/* now: a monotonic reading just taken (the read's, or the caller's). */
+static void process_input_at(fr_conn *c, int64_t now_us)
 {
-    turn t = {fr__conn_out_len(c), fr__mono_us()};
+    turn t = {fr__conn_out_len(c), now_us};
     int64_t now = t.t0;
     int first = 1;
     while (!(c->flags & STOP_FLAGS) && c->in_off < c->in.len && !c->srv->shut_down) {
@@ -527,9 +533,14 @@ void fr__conn_process_input(fr_conn *c)
     }
 }
 
+void fr__conn_process_input(fr_conn *c)
+{
+    process_input_at(c, fr__mono_us());
+}
+
 /* Read what has arrived into c->in. Returns 0, or -1 when the connection
  * is gone (EOF or an error: it is closing). */
-static int read_socket(fr_conn *c)
+static int read_socket(fr_conn *c, int64_t now_us)
 {
     /* keep the unconsumed bytes at the front so the buffer stays small */
     if (c->in_off && c->in_off * 2 >= c->in.len) {
@@ -557,7 +568,8 @@ static int read_socket(fr_conn *c)
         c->in.p[c->in.len] = '\0';
         /* any bytes count as activity for `timeout`, as in Redis: a slow,
          * long request is not idle */
-        c->last_ms = fr__real_ms();
+        c->last_ms = now_us / 1000;
+        c->read_us = now_us;
         c->tot_in += (uint64_t)n;
         c->srv->stats.net_in += (uint64_t)n;
         fr__stage_bytes_in(c, (size_t)n);
@@ -574,9 +586,11 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
     /* a connection that used its turn reads nothing until the next one */
     if (c->flags & (FR_CONN_CLOSE_ASAP | FR_CONN_YIELDED))
         return;
-    if (!(c->flags & FR_CONN_READ_PAUSED) && read_socket(c) < 0)
+    /* one clock reading for the read and the commands it brought */
+    int64_t now = fr__mono_us();
+    if (!(c->flags & FR_CONN_READ_PAUSED) && read_socket(c, now) < 0)
         return;
-    fr__conn_process_input(c);
+    process_input_at(c, now);
     flush_soon(c->srv);
 }
 
@@ -605,7 +619,7 @@ void fr__conn_resume(fr_conn *c)
 {
     /* it was waiting on the server, not idle: the cron must not close it
      * before its held command runs */
-    c->last_ms = fr__real_ms();
+    c->last_ms = fr__mono_ms();
     if (c->rev && !(c->flags & FR_CONN_CLOSE_ASAP)) {
         event_add(c->rev, NULL);
         /* run what is already buffered without waiting for new bytes */

@@ -109,7 +109,9 @@ struct fr_conn {
     char *name, *lib_name, *lib_ver;
     char addr[64], laddr[64]; /* through fr__conn_addr/laddr: filled lazily */
     int addrs_known;
-    int64_t ctime_ms, last_ms; /* real time: creation, last command */
+    int64_t ctime_ms; /* real time: creation */
+    int64_t last_ms;  /* monotonic: its last activity (idle time, `timeout`) */
+    int64_t read_us;  /* monotonic: when its last bytes were read */
     uint64_t tot_in, tot_out;
     uint64_t ncmds; /* commands dispatched on it, each once (a held one
                        counts when it finally runs) */
@@ -203,6 +205,9 @@ struct fr_server {
      * dispatched the current command, for the stage that times it; 0 when
      * none is fresh (nested calls, wake-ups, scripts read the clock). */
     int64_t cmd_t0_us;
+    /* The loop's latest monotonic reading (a read, a flush): activity
+     * stamps take it instead of reading the clock again. */
+    int64_t now_us;
 
     struct fr_keyspace *ks;
     struct fr_watch_table *watch; /* WATCHed keys (multi.c); NULL: none yet */
