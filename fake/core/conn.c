@@ -226,9 +226,15 @@ static void mark_pending(fr_conn *c)
  * anything (order), or when they would not fit. */
 #define OBUF_MAX (16 * 1024)
 
+/* Bytes in c->out: asked of libevent only when some went there. */
+static size_t chained_len(const fr_conn *c)
+{
+    return (c->flags & FR_CONN_OUT_CHAINED) ? evbuffer_get_length(c->out) : 0;
+}
+
 size_t fr__conn_out_len(const fr_conn *c)
 {
-    return c->obuf.len - c->obuf_sent + evbuffer_get_length(c->out);
+    return c->obuf.len - c->obuf_sent + chained_len(c);
 }
 
 /* Bytes that passed the output stage go to the socket queue. */
@@ -237,10 +243,12 @@ void fr__conn_enqueue(fr_conn *c, const void *p, size_t n)
     if (n == 0 || (c->flags & FR_CONN_CLOSE_ASAP))
         return;
     fr__stage_wire(c, p, n);
-    if (c->fd >= 0 && evbuffer_get_length(c->out) == 0 && c->obuf.len + n <= OBUF_MAX)
+    if (c->fd >= 0 && chained_len(c) == 0 && c->obuf.len + n <= OBUF_MAX) {
         fr__buf_append(&c->obuf, p, n);
-    else
+    } else {
         evbuffer_add(c->out, p, n);
+        c->flags |= FR_CONN_OUT_CHAINED;
+    }
     mark_pending(c);
 }
 
@@ -285,6 +293,7 @@ void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
         release(p, n, ctx);
         return;
     }
+    c->flags |= FR_CONN_OUT_CHAINED;
     mark_pending(c);
 }
 
@@ -352,6 +361,21 @@ static ssize_t send_out(fr_conn *c)
 #define TURN_OUT_BYTES (1024 * 1024)
 #define TURN_US 5000
 
+/* Wait for the socket to take more, or stop waiting: libevent is asked
+ * only when that changes (most replies leave at the first write). */
+static void want_write(fr_conn *c, int on)
+{
+    if (!on == !(c->flags & FR_CONN_WANT_WRITE))
+        return;
+    if (on) {
+        event_add(c->wev, NULL);
+        c->flags |= FR_CONN_WANT_WRITE;
+    } else {
+        event_del(c->wev);
+        c->flags &= ~(unsigned)FR_CONN_WANT_WRITE;
+    }
+}
+
 static void write_out(fr_conn *c)
 {
     if (c->flags & FR_CONN_CLOSE_ASAP)
@@ -361,15 +385,15 @@ static void write_out(fr_conn *c)
         if (rc < 0)
             fr__conn_close_async(c);
         else
-            event_add(c->wev, NULL);
+            want_write(c, 1);
         return;
     }
     size_t turn = 0;
-    while (evbuffer_get_length(c->out) > 0 && turn < TURN_OUT_BYTES) {
+    while (chained_len(c) > 0 && turn < TURN_OUT_BYTES) {
         ssize_t n = send_out(c);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-                event_add(c->wev, NULL);
+                want_write(c, 1);
                 return;
             }
             fr__conn_close_async(c);
@@ -380,12 +404,13 @@ static void write_out(fr_conn *c)
         wrote(c, (size_t)n);
         turn += (size_t)n;
     }
-    if (evbuffer_get_length(c->out) == 0) {
-        event_del(c->wev);
+    if (chained_len(c) == 0) {
+        c->flags &= ~(unsigned)FR_CONN_OUT_CHAINED;
+        want_write(c, 0);
         if (c->flags & FR_CONN_CLOSE_AFTER_REPLY)
             fr__conn_close_async(c);
     } else {
-        event_add(c->wev, NULL);
+        want_write(c, 1);
     }
 }
 
@@ -398,12 +423,14 @@ static void write_out(fr_conn *c)
  * precise moment call fr__flush_pending themselves. */
 static void flush_soon(fr_server *srv)
 {
-    if (!srv->pending)
-        return;
-    if (event_base_get_num_events(srv->base, EVENT_BASE_COUNT_ACTIVE) == 0)
+    if (!srv->pending || srv->flush_armed)
+        return; /* nothing to write, or the flush event is coming anyway */
+    if (event_base_get_num_events(srv->base, EVENT_BASE_COUNT_ACTIVE) == 0) {
         fr__flush_pending(srv);
-    else
-        event_active(srv->flush_ev, EV_TIMEOUT, 0); /* already active: no-op */
+    } else {
+        event_active(srv->flush_ev, EV_TIMEOUT, 0);
+        srv->flush_armed = 1;
+    }
 }
 
 void fr__flush_pending(fr_server *srv)
@@ -612,7 +639,9 @@ void fr__on_flush(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    fr__flush_pending(arg);
+    fr_server *srv = arg;
+    srv->flush_armed = 0;
+    fr__flush_pending(srv);
 }
 
 void fr__conn_resume(fr_conn *c)

@@ -79,7 +79,12 @@ enum fr_conn_flag {
     FR_CONN_MONITOR = 1u << 18,
     FR_CONN_YIELDED = 1u << 19,     /* used its turn: the rest of its input
                                        runs in the next loop iteration */
-    FR_CONN_SCRIPT = 1u << 20       /* the client Lua scripts run commands as */
+    FR_CONN_SCRIPT = 1u << 20,      /* the client Lua scripts run commands as */
+    /* core's own output bookkeeping (conn.c): c->out may hold bytes (else
+     * only c->obuf does, and libevent's evbuffer is not asked); the write
+     * event is added (waiting for the socket) */
+    FR_CONN_OUT_CHAINED = 1u << 21,
+    FR_CONN_WANT_WRITE = 1u << 22
 };
 
 struct fr_conn {
@@ -163,6 +168,7 @@ struct fr_server {
     uint64_t next_id;
     fr_conn *pending;  /* conns with output waiting, written by flush_ev */
     struct event *flush_ev;
+    int flush_armed;   /* flush_ev is active: it runs in this iteration */
     fr_conn *to_close; /* conns to free at a safe point */
     struct event *reaper_ev;
     struct event *cron_ev;
