@@ -1071,6 +1071,16 @@ static void zsetop_generic(fr_conn *c, const fr_arg *dst, int numkeys_at, int op
     a.op = op;
     a.card_only = card_only;
     a.limit = limit;
+    if (!card_only) {
+        /* Size the accumulator once, to a bound of the result (the union
+         * of all, or what the first source can leave): it is freed below,
+         * so a too large table costs nothing, and filling it skips the
+         * doublings and their rehashes. */
+        size_t expect = src_len(&src[0]);
+        for (long long i = 1; op == OP_UNION && i < setnum; i++)
+            expect += src_len(&src[i]);
+        fr__dict_expand(&a.d, expect);
+    }
     if (op == OP_INTER) {
         if (src_len(&src[0]) > 0)
             src_each(&src[0], inter_one, &a);
@@ -1093,6 +1103,8 @@ static void zsetop_generic(fr_conn *c, const fr_arg *dst, int numkeys_at, int op
     /* The result as a skiplist zset, as Redis builds it (so a -0 score
      * survives in the reply), turned into a listpack when stored small. */
     fr_obj *res = fr__zset_new(&c->srv->cfg.enc, SIZE_MAX, 0);
+    if (res->enc == FR_ENC_SKIPLIST) /* its final size is known */
+        fr__dict_expand(&((fr_zsk *)res->v.ptr)->dict, a.n);
     fr_dict_iter it;
     fr_dict_entry *e;
     fr__dict_iter_start(&it, &a.d);
