@@ -926,6 +926,52 @@ static void acc_put(zacc *a, const char *p, size_t len, double score)
         a->maxlen = len;
 }
 
+typedef struct zsorted {
+    double score;
+    fr_dict_entry *e;
+} zsorted;
+
+/* The tree's order: score, then member as Redis' sdscmp. */
+static int zsorted_cmp(const void *x, const void *y)
+{
+    const zsorted *a = x, *b = y;
+    if (a->score != b->score)
+        return a->score < b->score ? -1 : 1;
+    return fr__zbt_memb_cmp(a->e->key, a->e->klen, b->e->key, b->e->klen);
+}
+
+/* The accumulated members as a skiplist zset: its dictionary sized once,
+ * its tree built in one go from the entries sorted by (score, member)
+ * rather than by a million inserts at random places. */
+static fr_obj *acc_to_zset(const fr_enc_limits *cfg, zacc *a)
+{
+    fr_obj *res = fr__zset_new(cfg, SIZE_MAX, 0);
+    fr_zsk *zs = res->v.ptr;
+    fr__dict_expand(&zs->dict, a->n);
+    zsorted *v = fr__xmalloc((a->n ? a->n : 1) * sizeof *v);
+    size_t n = 0;
+    fr_dict_iter it;
+    fr_dict_entry *e;
+    fr__dict_iter_start(&it, &a->d);
+    while ((e = fr__dict_iter_next(&it))) {
+        double s = a->scores[e->v.i];
+        if (isnan(s)) /* never stored, as fr__zset_add refuses it */
+            continue;
+        fr_dict_entry *ne = fr__dict_add(&zs->dict, e->key, e->klen, NULL);
+        ne->v.d = s;
+        v[n++] = (zsorted){s, ne};
+    }
+    fr__dict_iter_end(&it);
+    qsort(v, n, sizeof *v, zsorted_cmp);
+    fr_dict_entry **ents = fr__xmalloc((n ? n : 1) * sizeof *ents);
+    for (size_t i = 0; i < n; i++)
+        ents[i] = v[i].e;
+    free(v);
+    fr__zbt_build(&zs->tree, ents, n);
+    free(ents);
+    return res;
+}
+
 static void union_one(void *ctx, const char *p, size_t len, double score)
 {
     zacc *a = ctx;
@@ -1102,17 +1148,7 @@ static void zsetop_generic(fr_conn *c, const fr_arg *dst, int numkeys_at, int op
     }
     /* The result as a skiplist zset, as Redis builds it (so a -0 score
      * survives in the reply), turned into a listpack when stored small. */
-    fr_obj *res = fr__zset_new(&c->srv->cfg.enc, SIZE_MAX, 0);
-    if (res->enc == FR_ENC_SKIPLIST) /* its final size is known */
-        fr__dict_expand(&((fr_zsk *)res->v.ptr)->dict, a.n);
-    fr_dict_iter it;
-    fr_dict_entry *e;
-    fr__dict_iter_start(&it, &a.d);
-    while ((e = fr__dict_iter_next(&it))) {
-        int out;
-        fr__zset_add(&c->srv->cfg.enc, res, a.scores[e->v.i], e->key, e->klen, 0, &out, NULL);
-    }
-    fr__dict_iter_end(&it);
+    fr_obj *res = acc_to_zset(&c->srv->cfg.enc, &a);
     fr__dict_clear(&a.d);
     free(a.scores);
     if (dst) {

@@ -517,10 +517,20 @@ static void test_large_unions(void **state)
     assert_int_equal(tu_cmd_int(c, "ZUNIONSTORE zd 2 z1 z2"), N + N / 2);
     tu_cmd_str(c, REDIS_REPLY_STRING, "7001", "ZSCORE zd m:7000");
     tu_cmd_str(c, REDIS_REPLY_STRING, "1", "ZSCORE zd m:14999");
-    redisReply *r = tu_cmd(c, "ZRANGE zd 0 -1");
-    assert_int_equal(r->elements, N + N / 2);
+    /* in order: by score, ties (the 5,001 members of score 1) by member */
+    redisReply *r = tu_cmd(c, "ZRANGE zd 0 -1 WITHSCORES");
+    assert_int_equal(r->elements, 2 * (N + N / 2));
     assert_string_equal(r->element[0]->str, "m:0");
+    for (size_t i = 2; i < r->elements; i += 2) {
+        double prev = strtod(r->element[i - 1]->str, NULL),
+               cur = strtod(r->element[i + 1]->str, NULL);
+        assert_true(prev < cur ||
+                    (prev == cur && strcmp(r->element[i - 2]->str, r->element[i]->str) < 0));
+    }
     freeReplyObject(r);
+    assert_int_equal(tu_cmd_int(c, "ZRANK zd m:10000"), 2);
+    /* below m:5000 (5001): m:0..m:4999 and the 5,000 of score 1 from z2 */
+    assert_int_equal(tu_cmd_int(c, "ZRANK zd m:5000"), 10000);
     redisFree(c);
 }
 
