@@ -228,6 +228,20 @@ void fr__dict_expand(fr_dict *d, size_t n)
     start_resize(d, size);
 }
 
+void fr__dict_fit(fr_dict *d)
+{
+    if (fr__dict_is_rehashing(d) || d->pause_rehash || d->size[0] <= MIN_SIZE)
+        return;
+    size_t size = MIN_SIZE;
+    while (size < d->used[0])
+        size *= 2;
+    if (size >= d->size[0])
+        return;
+    start_resize(d, size);
+    while (fr__dict_rehash(d, 1000))
+        ;
+}
+
 void fr__dict_maybe_shrink(fr_dict *d)
 {
     if (fr__dict_is_rehashing(d) || d->pause_rehash || d->size[0] <= MIN_SIZE)

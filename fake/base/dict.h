@@ -72,6 +72,10 @@ void fr__dict_init(fr_dict *d, const fr_dict_type *type, void *ctx);
  * while rehashing): a caller that knows the final size of what it fills
  * skips the doublings on the way there. */
 void fr__dict_expand(fr_dict *d, size_t n);
+/* Cut the table to the size growth would have given the entries it holds
+ * (after a fr__dict_expand whose bound was too high), moving them at
+ * once. A no-op while rehashing or iterating. */
+void fr__dict_fit(fr_dict *d);
 /* Free every entry (and value through val_free), keep the dict usable. */
 void fr__dict_clear(fr_dict *d);
 /* fr__dict_clear + free the dict itself. NULL is a no-op. */

@@ -288,8 +288,9 @@ static void test_scan_exact(void **state)
 }
 
 /* Pre-sizing: filling a dict expanded for n entries never rehashes, an
- * expand of a filled dict keeps every entry, and a hint that is no larger
- * than the table (or absurd) changes nothing. */
+ * expand of a filled dict keeps every entry, a hint that is no larger
+ * than the table (or absurd) changes nothing, and fit undoes too large a
+ * one. */
 static void test_expand(void **state)
 {
     (void)state;
@@ -320,6 +321,16 @@ static void test_expand(void **state)
         size_t n = keyname(k, i);
         assert_int_equal(fr__dict_find(d, k, n)->v.i, i);
     }
+    /* too large a bound: fit cuts the table to what growth would give */
+    fr__dict_fit(d);
+    assert_false(fr__dict_is_rehashing(d));
+    assert_int_equal(d->size[0], 8192);
+    for (int i = 0; i < 5000; i++) {
+        size_t n = keyname(k, i);
+        assert_int_equal(fr__dict_find(d, k, n)->v.i, i);
+    }
+    fr__dict_fit(d);
+    assert_int_equal(d->size[0], 8192);
     fr__dict_free(d);
 }
 
