@@ -16,15 +16,15 @@ int fr__cluster_enabled(const fr_server *srv)
 
 void fr__cluster_recheck(struct fr_cluster_view *cl)
 {
-    cl->ok = 1;
-    for (int s = 0; s < FR_CLUSTER_SLOTS && cl->ok; s++)
+    cl->covered = 1;
+    for (int s = 0; s < FR_CLUSTER_SLOTS && cl->covered; s++)
         if (cl->owner[s] < 0 || (cl->nodes[cl->owner[s]].flags & FR_CLUSTER_FAIL))
-            cl->ok = 0;
+            cl->covered = 0;
 }
 
-int fr__cluster_ok(const struct fr_cluster_view *cl)
+int fr__cluster_ok(const fr_server *srv)
 {
-    return cl->ok;
+    return srv->cluster->covered || !srv->cfg.cluster_require_full_coverage;
 }
 
 uint64_t fr__cluster_node_epoch(const struct fr_cluster_view *cl, int i)
@@ -120,16 +120,27 @@ static void redirect(fr_conn *c, const fr_cmd *cmd, const char *kind, int slot,
     fr__buf_free(&b);
 }
 
-/* Redis' getNodeByQuery, for one command (EXEC: every queued command):
- * 1 when c was answered with a redirection or an error. */
-static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+/* Where a command (EXEC: its whole queue) may run, as Redis'
+ * getNodeByQuery decides: here, or why not (and where instead). */
+typedef enum {
+    LOC_HERE,
+    LOC_CROSSSLOT,
+    LOC_DOWN,
+    LOC_DOWN_RO, /* down, and cluster-allow-reads-when-down: a write */
+    LOC_UNSERVED,
+    LOC_TRYAGAIN,
+    LOC_ASK,
+    LOC_MOVED
+} loc_kind;
+typedef struct loc {
+    loc_kind kind;
+    int slot; /* -1: no key */
+    int node; /* ASK, MOVED: the node to ask */
+} loc;
+
+static loc locate(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv, int asking)
 {
     struct fr_cluster_view *cl = c->srv->cluster;
-    /* RESTORE-ASKING (MIGRATE in a cluster) is its own ASKING */
-    int asking = (c->cluster && c->cluster->asking) ||
-                 (cmd->name[0] == 'r' && !strcmp(cmd->name, "restore-asking"));
-    if (c->cluster && !(cmd->name[0] == 'a' && !strcmp(cmd->name, "asking")))
-        c->cluster->asking = 0; /* ASKING counts for the next command only */
     key_scan ks = {-1, 0, 0};
     int bad = 0;
     if ((cmd->flags & FR_CMD_EXEC) && (c->flags & FR_CONN_MULTI)) {
@@ -141,43 +152,93 @@ static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
     } else {
         bad = scan_keys(c, cmd, argc, argv, &ks) < 0;
     }
-    if (bad) {
-        refuse(c, cmd, "-CROSSSLOT Keys in request don't hash to the same slot");
-        return 1;
-    }
     int slot = ks.slot, keys = ks.keys, missing = ks.missing;
+    if (bad)
+        return (loc){LOC_CROSSSLOT, -1, -1};
     if (slot < 0)
-        return 0;
-    if (!fr__cluster_ok(cl)) {
-        refuse(c, cmd, "-CLUSTERDOWN The cluster is down");
-        return 1;
-    }
+        return (loc){LOC_HERE, -1, -1};
+    /* an unserved slot is told before a cluster that is down */
     int owner = cl->owner[slot];
-    if (owner < 0) {
-        refuse(c, cmd, "-CLUSTERDOWN Hash slot not served");
-        return 1;
+    if (owner < 0)
+        return (loc){LOC_UNSERVED, slot, -1};
+    if (!fr__cluster_ok(c->srv)) {
+        if (!c->srv->cfg.cluster_allow_reads_when_down)
+            return (loc){LOC_DOWN, slot, -1};
+        if (cmd->flags & FR_CMD_WRITE)
+            return (loc){LOC_DOWN_RO, slot, -1};
     }
-    if (owner == cl->me && cl->migrating[slot] >= 0 && missing) {
-        if (missing < keys)
-            refuse(c, cmd, "-TRYAGAIN Multiple keys request during rehashing of slot");
-        else
-            redirect(c, cmd, "ASK", slot, &cl->nodes[cl->migrating[slot]]);
-        return 1;
-    }
-    if (cl->importing[slot] >= 0 && asking) {
-        if (keys > 1 && missing) {
-            refuse(c, cmd, "-TRYAGAIN Multiple keys request during rehashing of slot");
-            return 1;
-        }
-        return 0;
-    }
+    if (owner == cl->me && cl->migrating[slot] >= 0 && missing)
+        return missing < keys ? (loc){LOC_TRYAGAIN, slot, -1}
+                              : (loc){LOC_ASK, slot, cl->migrating[slot]};
+    if (cl->importing[slot] >= 0 && asking)
+        return keys > 1 && missing ? (loc){LOC_TRYAGAIN, slot, -1} : (loc){LOC_HERE, slot, -1};
     /* a replica serves reads of its master's slots to READONLY clients */
     if (owner != cl->me && cl->nodes[cl->me].master == owner && c->cluster &&
         c->cluster->readonly && !(cmd->flags & FR_CMD_WRITE))
+        return (loc){LOC_HERE, slot, -1};
+    if (owner != cl->me)
+        return (loc){LOC_MOVED, slot, owner};
+    return (loc){LOC_HERE, slot, -1};
+}
+
+/* Admit c's command here, or answer the redirection or error: 1 when it
+ * answered. */
+static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
+{
+    struct fr_cluster_view *cl = c->srv->cluster;
+    /* RESTORE-ASKING (MIGRATE in a cluster) is its own ASKING */
+    int asking = (c->cluster && c->cluster->asking) ||
+                 (cmd->name[0] == 'r' && !strcmp(cmd->name, "restore-asking"));
+    if (c->cluster && !(cmd->name[0] == 'a' && !strcmp(cmd->name, "asking"))) {
+        c->cluster->asking = 0;     /* ASKING counts for the next command only */
+        c->cluster->asked = asking; /* and for the script that command runs */
+    }
+    loc l = locate(c, cmd, argc, argv, asking);
+    switch (l.kind) {
+    case LOC_HERE:
         return 0;
-    if (owner != cl->me) {
-        redirect(c, cmd, "MOVED", slot, &cl->nodes[owner]);
-        return 1;
+    case LOC_CROSSSLOT:
+        refuse(c, cmd, "-CROSSSLOT Keys in request don't hash to the same slot");
+        break;
+    case LOC_DOWN:
+        refuse(c, cmd, "-CLUSTERDOWN The cluster is down");
+        break;
+    case LOC_DOWN_RO:
+        refuse(c, cmd, "-CLUSTERDOWN The cluster is down and only accepts read commands");
+        break;
+    case LOC_UNSERVED:
+        refuse(c, cmd, "-CLUSTERDOWN Hash slot not served");
+        break;
+    case LOC_TRYAGAIN:
+        refuse(c, cmd, "-TRYAGAIN Multiple keys request during rehashing of slot");
+        break;
+    case LOC_ASK:
+    case LOC_MOVED:
+        redirect(c, cmd, l.kind == LOC_ASK ? "ASK" : "MOVED", l.slot, &cl->nodes[l.node]);
+        break;
+    }
+    return 1;
+}
+
+/* A command of a script c runs: only on this node's keys (with c's ASKING
+ * and READONLY), in one slot, and, unless the script may cross slots, in
+ * the slot of its other keys. Redis words every redirection alike. */
+static int on_script_route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv,
+                           fr_script_keys *sk)
+{
+    if (c->flags & FR_CONN_PSEUDO)
+        return 0; /* fr_exec and a master's stream obey, as on_admit says */
+    loc l = locate(c, cmd, argc, argv, c->cluster && c->cluster->asked);
+    if (l.kind == LOC_DOWN)
+        return FR_DENIED_CLUSTER_DOWN;
+    if (l.kind == LOC_DOWN_RO)
+        return FR_DENIED_CLUSTER_DOWN_RO;
+    if (l.kind != LOC_HERE)
+        return FR_DENIED_NOT_LOCAL;
+    if (l.slot >= 0 && !sk->cross_slot_ok) {
+        if (sk->slot >= 0 && sk->slot != l.slot)
+            return FR_DENIED_CROSS_SLOT;
+        sk->slot = l.slot;
     }
     return 0;
 }
@@ -225,6 +286,7 @@ static const fr_stage_ops cluster_stage = {
     .name = "cluster",
     .order = 55,
     .admit = on_admit,
+    .script_route = on_script_route,
     .close = on_close,
     .stop = on_stop,
 };
@@ -337,24 +399,18 @@ int fr__cluster_refuse_disabled(fr_conn *c)
 
 void fr__cluster_cmd_asking(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     conn_state(c)->asking = 1;
     fr__add_ok(c);
 }
 
 void fr__cluster_cmd_readonly(fr_conn *c, int on)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     conn_state(c)->readonly = on;
     fr__add_ok(c);
 }
 
 void fr__cluster_cmd_keyslot(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     fr__add_ll(c, fr__keyslot(c->argv[2].p, c->argv[2].len));
 }
 
@@ -389,8 +445,6 @@ long long fr__cluster_count_keys(fr_server *srv, int slot)
 
 void fr__cluster_cmd_countkeysinslot(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     long long slot;
     if (!fr__arg_ll(c, &c->argv[2], &slot))
         return;
@@ -405,8 +459,6 @@ void fr__cluster_cmd_countkeysinslot(fr_conn *c)
 
 void fr__cluster_cmd_getkeysinslot(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     long long slot, max;
     if (!fr__arg_ll(c, &c->argv[2], &slot) || !fr__arg_ll(c, &c->argv[3], &max))
         return;
@@ -422,8 +474,6 @@ void fr__cluster_cmd_getkeysinslot(fr_conn *c)
 
 void fr__cluster_cmd_setslot(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     struct fr_cluster_view *cl = c->srv->cluster;
     if (cl->nodes[cl->me].master >= 0) {
         fr__add_error(c, "Please use SETSLOT only with masters.");

@@ -22,8 +22,6 @@ static void unknown_subcommand(fr_conn *c)
 
 void fr__cluster_cmd_replicas(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     const struct fr_cluster_view *cl = c->srv->cluster;
     int m = fr__cluster_find_or_err(c, &c->argv[2]);
     if (m < 0)
@@ -65,8 +63,6 @@ static void add_link(fr_conn *c, const char *dir, const fr_cluster_node *n, int6
 
 void fr__cluster_cmd_links(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     const struct fr_cluster_view *cl = c->srv->cluster;
     int n = 0;
     for (int i = 0; i < cl->n; i++)
@@ -83,8 +79,6 @@ void fr__cluster_cmd_links(fr_conn *c)
 
 void fr__cluster_cmd_failure_reports(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     const struct fr_cluster_view *cl = c->srv->cluster;
     int n = fr__cluster_find_or_err(c, &c->argv[2]);
     if (n < 0)
@@ -98,8 +92,6 @@ void fr__cluster_cmd_failure_reports(fr_conn *c)
 
 void fr__cluster_cmd_meet(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     if (c->argc > 5) {
         unknown_subcommand(c);
         return;
@@ -130,8 +122,6 @@ void fr__cluster_cmd_meet(fr_conn *c)
 
 void fr__cluster_cmd_forget(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     const struct fr_cluster_view *cl = c->srv->cluster;
     int n = fr__cluster_find_or_err(c, &c->argv[2]);
     if (n < 0)
@@ -155,8 +145,6 @@ static int has_slots_or_keys(fr_conn *c)
 
 void fr__cluster_cmd_replicate(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     struct fr_cluster_view *cl = c->srv->cluster;
     int n = fr__cluster_find_or_err(c, &c->argv[2]);
     if (n < 0)
@@ -178,8 +166,7 @@ void fr__cluster_cmd_replicate(fr_conn *c)
 
 void fr__cluster_cmd_saveconfig(fr_conn *c)
 {
-    if (!fr__cluster_refuse_disabled(c))
-        fr__add_ok(c); /* the view lives in memory only */
+    fr__add_ok(c); /* the view lives in memory only */
 }
 
 static int get_slot(fr_conn *c, const fr_arg *a)
@@ -196,8 +183,6 @@ static int get_slot(fr_conn *c, const fr_arg *a)
  * checked before any slot changes, as Redis does. */
 void fr__cluster_cmd_addslots(fr_conn *c, int add, int range)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     struct fr_cluster_view *cl = c->srv->cluster;
     if (range && c->argc % 2 == 1) {
         fr__add_errorf(c, "wrong number of arguments for 'cluster|%s' command",
@@ -245,8 +230,6 @@ void fr__cluster_cmd_addslots(fr_conn *c, int add, int range)
 
 void fr__cluster_cmd_flushslots(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     struct fr_cluster_view *cl = c->srv->cluster;
     if (fr__db_size(c->srv->ks, 0) != 0) {
         fr__add_error(c, "DB must be empty to perform CLUSTER FLUSHSLOTS.");
@@ -263,8 +246,6 @@ void fr__cluster_cmd_flushslots(fr_conn *c)
 
 void fr__cluster_cmd_set_config_epoch(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     struct fr_cluster_view *cl = c->srv->cluster;
     long long e;
     if (!fr__arg_ll(c, &c->argv[2], &e))
@@ -286,8 +267,6 @@ void fr__cluster_cmd_set_config_epoch(fr_conn *c)
 
 void fr__cluster_cmd_bumpepoch(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     struct fr_cluster_view *cl = c->srv->cluster;
     uint64_t max = cl->epoch;
     for (int i = 0; i < cl->n; i++)
@@ -305,8 +284,6 @@ void fr__cluster_cmd_bumpepoch(fr_conn *c)
 
 void fr__cluster_cmd_reset(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     struct fr_cluster_view *cl = c->srv->cluster;
     if (c->argc > 3) {
         unknown_subcommand(c);
@@ -342,8 +319,6 @@ void fr__cluster_cmd_reset(fr_conn *c)
 
 void fr__cluster_cmd_failover(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     struct fr_cluster_view *cl = c->srv->cluster;
     if (c->argc > 3) {
         unknown_subcommand(c);

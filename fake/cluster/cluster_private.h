@@ -23,21 +23,22 @@ struct fr_cluster_view {
     int16_t migrating[FR_CLUSTER_SLOTS]; /* to node index, -1: none */
     int16_t importing[FR_CLUSTER_SLOTS]; /* from node index, -1: none */
     uint64_t epoch;                      /* current epoch */
-    int ok;                              /* cluster_state:ok, kept by fr__cluster_recheck */
-    int detached;                        /* CLUSTER RESET: the builder's views no longer apply */
-    int64_t created_ms;                  /* real ms the view was made (CLUSTER LINKS) */
-    fr_cluster_ctl ctl;                  /* the builder's hooks (cluster_engine.h) */
-    struct fr_cluster_bus *bus;          /* the other nodes (cluster_pubsub.c) */
+    int covered;                /* every slot served by a node not failing: fr__cluster_recheck */
+    int detached;               /* CLUSTER RESET: the builder's views no longer apply */
+    int64_t created_ms;         /* real ms the view was made (CLUSTER LINKS) */
+    fr_cluster_ctl ctl;         /* the builder's hooks (cluster_engine.h) */
+    struct fr_cluster_bus *bus; /* the other nodes (cluster_pubsub.c) */
     void (*slot_lost)(fr_server *, int); /* a slot this node served moved away */
 };
 
 struct fr_cluster_conn {
     int asking;   /* the next command may use an importing slot */
+    int asked;    /* the command running now came with ASKING */
     int readonly; /* READONLY: a replica serves reads of its master's slots */
 };
 
 /* 1 when every slot is served by a node not failing (cluster_state:ok). */
-int fr__cluster_ok(const struct fr_cluster_view *cl);
+int fr__cluster_ok(const fr_server *srv);
 /* Recompute cl->ok after the view changed: every slot served by a node
  * not seen failing (cluster-require-full-coverage yes). */
 void fr__cluster_recheck(struct fr_cluster_view *cl);

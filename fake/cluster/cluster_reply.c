@@ -64,8 +64,6 @@ static void slots_cb(void *ctx, int start, int end, int node)
 
 void fr__cluster_cmd_slots(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     fr__add_array(c, count_ranges(c->srv->cluster, -1));
     each_range(c->srv->cluster, -1, slots_cb, c);
 }
@@ -99,8 +97,6 @@ static void add_shard_node(fr_conn *c, int i)
 
 void fr__cluster_cmd_shards(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     const struct fr_cluster_view *cl = c->srv->cluster;
     /* a shard per master, also one without slots (new, or failed over) */
     int shards = 0;
@@ -129,16 +125,12 @@ void fr__cluster_cmd_shards(fr_conn *c)
 
 void fr__cluster_cmd_myid(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     const struct fr_cluster_view *cl = c->srv->cluster;
     fr__add_bulk(c, cl->nodes[cl->me].id, 40);
 }
 
 void fr__cluster_cmd_info(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     const struct fr_cluster_view *cl = c->srv->cluster;
     int assigned = 0, pfail = 0, fail = 0, size = 0;
     for (int s = 0; s < FR_CLUSTER_SLOTS; s++) {
@@ -156,7 +148,7 @@ void fr__cluster_cmd_info(fr_conn *c)
                    "cluster_size:%d\r\ncluster_current_epoch:%llu\r\ncluster_my_epoch:%llu\r\n"
                    "cluster_stats_messages_sent:0\r\ncluster_stats_messages_received:0\r\n"
                    "total_cluster_links_buffer_limit_exceeded:0\r\n",
-                   fr__cluster_ok(cl) ? "ok" : "fail", assigned, assigned - pfail - fail, pfail,
+                   fr__cluster_ok(c->srv) ? "ok" : "fail", assigned, assigned - pfail - fail, pfail,
                    fail, cl->n, size, (unsigned long long)cl->epoch,
                    (unsigned long long)fr__cluster_node_epoch(cl, cl->me));
     fr__add_verbatim(c, b.p, b.len, "txt");
@@ -199,8 +191,6 @@ void fr__cluster_node_line(const struct fr_cluster_view *cl, int i, fr_buf *b)
 
 void fr__cluster_cmd_nodes(fr_conn *c)
 {
-    if (fr__cluster_refuse_disabled(c))
-        return;
     const struct fr_cluster_view *cl = c->srv->cluster;
     fr_buf b = {0};
     for (int i = 0; i < cl->n; i++)

@@ -39,7 +39,7 @@ void fr__client_describe(fr_conn *c, fr_buf *b)
     flags[nf] = '\0';
     int counts[3] = {0, 0, 0};
     fr__pubsub_conn_counts(c, counts);
-    int64_t now = fr__real_ms();
+    int64_t now = fr__real_ms(), mono = fr__mono_ms(); /* age; idle */
     size_t qbuf = c->in.len - c->in_off;
     size_t obl = fr__conn_out_len(c);
     int multi = (c->flags & FR_CONN_MULTI) ? fr__multi_count(c) : -1;
@@ -50,7 +50,7 @@ void fr__client_describe(fr_conn *c, fr_buf *b)
                    "tot-mem=%zu events=%s cmd=%s user=%s redir=%lld resp=%d",
                    (unsigned long long)c->id, fr__conn_addr(c), fr__conn_laddr(c), c->fd,
                    c->name ? c->name : "", (long long)((now - c->ctime_ms) / 1000),
-                   (long long)((now - c->last_ms) / 1000), flags, c->db, counts[0], counts[1],
+                   (long long)((mono - c->last_ms) / 1000), flags, c->db, counts[0], counts[1],
                    counts[2], multi, qbuf, c->in.cap - c->in.len, (size_t)0,
                    c->reply.cap, c->reply.len, obl, obl ? 1 : 0, obl,
                    sizeof *c + c->in.cap + c->reply.cap + obl,

@@ -1,141 +1,51 @@
-/* CLUSTER and ASKING: a standalone fake refuses them as Redis does without
- * cluster-enabled; in cluster mode (fr_cluster_start, --cluster N) the
- * node answers from its view (cluster/): the subcommands that change the
- * shape change this node's view (ADDSLOTS...) or ask the cluster's builder
- * (FAILOVER, REPLICATE), as cluster_admin.c says. */
+/* CLUSTER, ASKING, READONLY and READWRITE: a standalone fake refuses
+ * them as Redis does without cluster-enabled; in cluster mode
+ * (fr_cluster_start, --cluster N) the node answers from its view
+ * (cluster/): the subcommands that change the shape change this node's
+ * view (ADDSLOTS...) or ask the cluster's builder (FAILOVER, REPLICATE),
+ * as cluster_admin.c says. */
 #include "cluster_engine.h"
 #include "commands.h"
 #include "commands_private.h"
 
-void fr__cmd_cluster_info(fr_conn *c)
-{
-    fr__cluster_cmd_info(c);
-}
+/* Outside cluster mode every CLUSTER subcommand, ASKING, READONLY and
+ * READWRITE get Redis' one refusal, after their arity check; the cluster
+ * layer's handlers (cluster/) may then assume a cluster. */
+#define CLUSTER_ONLY(handler, call)                                                                \
+    void handler(fr_conn *c)                                                                       \
+    {                                                                                              \
+        if (!fr__cluster_refuse_disabled(c))                                                       \
+            call;                                                                                  \
+    }
 
-void fr__cmd_cluster_myid(fr_conn *c)
-{
-    fr__cluster_cmd_myid(c);
-}
-
-void fr__cmd_cluster_slots(fr_conn *c)
-{
-    fr__cluster_cmd_slots(c);
-}
-
-void fr__cmd_cluster_shards(fr_conn *c)
-{
-    fr__cluster_cmd_shards(c);
-}
-
-void fr__cmd_cluster_nodes(fr_conn *c)
-{
-    fr__cluster_cmd_nodes(c);
-}
-
-void fr__cmd_cluster_keyslot(fr_conn *c)
-{
-    fr__cluster_cmd_keyslot(c);
-}
-
-void fr__cmd_cluster_countkeysinslot(fr_conn *c)
-{
-    fr__cluster_cmd_countkeysinslot(c);
-}
-
-void fr__cmd_cluster_getkeysinslot(fr_conn *c)
-{
-    fr__cluster_cmd_getkeysinslot(c);
-}
-
-void fr__cmd_cluster_setslot(fr_conn *c)
-{
-    fr__cluster_cmd_setslot(c);
-}
-
-void fr__cmd_asking(fr_conn *c)
-{
-    fr__cluster_cmd_asking(c);
-}
-
-void fr__cmd_cluster_replicas(fr_conn *c)
-{
-    fr__cluster_cmd_replicas(c);
-}
-
-void fr__cmd_cluster_links(fr_conn *c)
-{
-    fr__cluster_cmd_links(c);
-}
-
-void fr__cmd_cluster_count_failure_reports(fr_conn *c)
-{
-    fr__cluster_cmd_failure_reports(c);
-}
-
-void fr__cmd_cluster_meet(fr_conn *c)
-{
-    fr__cluster_cmd_meet(c);
-}
-
-void fr__cmd_cluster_forget(fr_conn *c)
-{
-    fr__cluster_cmd_forget(c);
-}
-
-void fr__cmd_cluster_replicate(fr_conn *c)
-{
-    fr__cluster_cmd_replicate(c);
-}
-
-void fr__cmd_cluster_saveconfig(fr_conn *c)
-{
-    fr__cluster_cmd_saveconfig(c);
-}
-
-void fr__cmd_cluster_addslots(fr_conn *c)
-{
-    fr__cluster_cmd_addslots(c, 1, 0);
-}
-
-void fr__cmd_cluster_addslotsrange(fr_conn *c)
-{
-    fr__cluster_cmd_addslots(c, 1, 1);
-}
-
-void fr__cmd_cluster_delslots(fr_conn *c)
-{
-    fr__cluster_cmd_addslots(c, 0, 0);
-}
-
-void fr__cmd_cluster_delslotsrange(fr_conn *c)
-{
-    fr__cluster_cmd_addslots(c, 0, 1);
-}
-
-void fr__cmd_cluster_flushslots(fr_conn *c)
-{
-    fr__cluster_cmd_flushslots(c);
-}
-
-void fr__cmd_cluster_set_config_epoch(fr_conn *c)
-{
-    fr__cluster_cmd_set_config_epoch(c);
-}
-
-void fr__cmd_cluster_bumpepoch(fr_conn *c)
-{
-    fr__cluster_cmd_bumpepoch(c);
-}
-
-void fr__cmd_cluster_reset(fr_conn *c)
-{
-    fr__cluster_cmd_reset(c);
-}
-
-void fr__cmd_cluster_failover(fr_conn *c)
-{
-    fr__cluster_cmd_failover(c);
-}
+CLUSTER_ONLY(fr__cmd_cluster_info, fr__cluster_cmd_info(c))
+CLUSTER_ONLY(fr__cmd_cluster_myid, fr__cluster_cmd_myid(c))
+CLUSTER_ONLY(fr__cmd_cluster_slots, fr__cluster_cmd_slots(c))
+CLUSTER_ONLY(fr__cmd_cluster_shards, fr__cluster_cmd_shards(c))
+CLUSTER_ONLY(fr__cmd_cluster_nodes, fr__cluster_cmd_nodes(c))
+CLUSTER_ONLY(fr__cmd_cluster_keyslot, fr__cluster_cmd_keyslot(c))
+CLUSTER_ONLY(fr__cmd_cluster_countkeysinslot, fr__cluster_cmd_countkeysinslot(c))
+CLUSTER_ONLY(fr__cmd_cluster_getkeysinslot, fr__cluster_cmd_getkeysinslot(c))
+CLUSTER_ONLY(fr__cmd_cluster_setslot, fr__cluster_cmd_setslot(c))
+CLUSTER_ONLY(fr__cmd_asking, fr__cluster_cmd_asking(c))
+CLUSTER_ONLY(fr__cmd_cluster_replicas, fr__cluster_cmd_replicas(c))
+CLUSTER_ONLY(fr__cmd_cluster_links, fr__cluster_cmd_links(c))
+CLUSTER_ONLY(fr__cmd_cluster_count_failure_reports, fr__cluster_cmd_failure_reports(c))
+CLUSTER_ONLY(fr__cmd_cluster_meet, fr__cluster_cmd_meet(c))
+CLUSTER_ONLY(fr__cmd_cluster_forget, fr__cluster_cmd_forget(c))
+CLUSTER_ONLY(fr__cmd_cluster_replicate, fr__cluster_cmd_replicate(c))
+CLUSTER_ONLY(fr__cmd_cluster_saveconfig, fr__cluster_cmd_saveconfig(c))
+CLUSTER_ONLY(fr__cmd_cluster_addslots, fr__cluster_cmd_addslots(c, 1, 0))
+CLUSTER_ONLY(fr__cmd_cluster_addslotsrange, fr__cluster_cmd_addslots(c, 1, 1))
+CLUSTER_ONLY(fr__cmd_cluster_delslots, fr__cluster_cmd_addslots(c, 0, 0))
+CLUSTER_ONLY(fr__cmd_cluster_delslotsrange, fr__cluster_cmd_addslots(c, 0, 1))
+CLUSTER_ONLY(fr__cmd_cluster_flushslots, fr__cluster_cmd_flushslots(c))
+CLUSTER_ONLY(fr__cmd_cluster_set_config_epoch, fr__cluster_cmd_set_config_epoch(c))
+CLUSTER_ONLY(fr__cmd_cluster_bumpepoch, fr__cluster_cmd_bumpepoch(c))
+CLUSTER_ONLY(fr__cmd_cluster_reset, fr__cluster_cmd_reset(c))
+CLUSTER_ONLY(fr__cmd_cluster_failover, fr__cluster_cmd_failover(c))
+CLUSTER_ONLY(fr__cmd_readonly, fr__cluster_cmd_readonly(c, 1))
+CLUSTER_ONLY(fr__cmd_readwrite, fr__cluster_cmd_readonly(c, 0))
 
 void fr__cmd_cluster_help(fr_conn *c)
 {

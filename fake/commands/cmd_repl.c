@@ -1,6 +1,5 @@
 /* Replication commands: ROLE, WAIT, REPLICAOF/SLAVEOF, FAILOVER, PSYNC,
- * SYNC, REPLCONF, READONLY/READWRITE (cluster mode is off: Redis refuses
- * them), and FAKE.REPLICATION (a replica's lag). Argument checks here, in
+ * SYNC, REPLCONF, and FAKE.REPLICATION (a replica's lag). Argument checks here, in
  * Redis' order and words; the behaviour is replication/'s. */
 #include <string.h>
 
@@ -50,16 +49,6 @@ void fr__cmd_wait(fr_conn *c)
         return;
     }
     fr__repl_wait(c, &hooks, n, timeout);
-}
-
-void fr__cmd_readonly(fr_conn *c)
-{
-    fr__cluster_cmd_readonly(c, 1); /* refused unless in cluster mode */
-}
-
-void fr__cmd_readwrite(fr_conn *c)
-{
-    fr__cluster_cmd_readonly(c, 0);
 }
 
 void fr__cmd_replicaof(fr_conn *c)

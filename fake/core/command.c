@@ -26,11 +26,18 @@ struct fr_cmd_index {
     const fr_cmd_meta **meta;    /* by table index; NULL: none */
 };
 
+/* ASCII lower case, inline: command names are ASCII, and the lookup runs
+ * for every command (libc's tolower is a call through the locale). */
+static inline unsigned char fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
 static uint64_t name_hash(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a over lower case */
     for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)tolower((unsigned char)s[i]);
+        h ^= fold((unsigned char)s[i]);
         h *= 1099511628211ULL;
     }
     return h;
@@ -39,7 +46,7 @@ static uint64_t name_hash(const char *s, size_t n)
 static int name_eq(const char *lower, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!lower[i] || lower[i] != tolower((unsigned char)s[i]))
+        if (!lower[i] || (unsigned char)lower[i] != fold((unsigned char)s[i]))
             return 0;
     }
     return lower[n] == '\0';

@@ -119,6 +119,10 @@ static const param params[] = {
     {"aclfile", NULL, P_STR, OFF(aclfile), 0, 0, P_IMMUTABLE, NULL, S_NONE},
     /* the keyspace's LFU counters read these (fr__config_policy_changed);
      * the tracking table's size limit, tracking/ */
+    {"cluster-require-full-coverage", NULL, P_BOOL, OFF(cluster_require_full_coverage), 0, 0, 0,
+     NULL, S_NONE},
+    {"cluster-allow-reads-when-down", NULL, P_BOOL, OFF(cluster_allow_reads_when_down), 0, 0, 0,
+     NULL, S_NONE},
     {"lfu-log-factor", NULL, P_LL, OFF(lfu_log_factor), 0, INT_MAX, 0, NULL, S_NONE},
     {"lfu-decay-time", NULL, P_LL, OFF(lfu_decay_time), 0, INT_MAX, 0, NULL, S_NONE},
     {"tracking-table-max-keys", NULL, P_LL, OFF(tracking_table_max_keys), 0, LONG_MAX, 0, NULL,
@@ -154,6 +158,7 @@ void fr__config_defaults(fr_config *cfg)
     cfg->activerehashing = 1;
     cfg->protected_mode = 1;
     cfg->lfu_log_factor = 10;
+    cfg->cluster_require_full_coverage = 1;
     cfg->lfu_decay_time = 1;
     cfg->tracking_table_max_keys = 1000000;
     cfg->replica_read_only = 1;

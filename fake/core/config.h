@@ -42,6 +42,9 @@ typedef struct fr_config {
     char *record_dir; /* FAKE.RECORD START's directory, absolute; NULL: none */
     long long port;
     long long lfu_log_factor, lfu_decay_time, tracking_table_max_keys;
+    /* cluster/ reads them: a slot nobody serves takes the cluster down;
+     * reads are served while it is down */
+    int cluster_require_full_coverage, cluster_allow_reads_when_down;
     fr_obuf_limit obuf[FR_CLASS_COUNT];
 } fr_config;
 

@@ -68,7 +68,8 @@ fr_conn *fr__conn_new_peer(fr_server *srv, int fd, unsigned flags, const void *p
     c->resp = 2;
     fr__parser_init(&c->parser);
     c->out = evbuffer_new();
-    c->ctime_ms = c->last_ms = fr__real_ms();
+    c->ctime_ms = fr__real_ms();
+    c->last_ms = fr__mono_ms();
     if (!c->out) {
         free(c);
         return NULL;
@@ -225,9 +226,15 @@ static void mark_pending(fr_conn *c)
  * anything (order), or when they would not fit. */
 #define OBUF_MAX (16 * 1024)
 
+/* Bytes in c->out: asked of libevent only when some went there. */
+static size_t chained_len(const fr_conn *c)
+{
+    return (c->flags & FR_CONN_OUT_CHAINED) ? evbuffer_get_length(c->out) : 0;
+}
+
 size_t fr__conn_out_len(const fr_conn *c)
 {
-    return c->obuf.len - c->obuf_sent + evbuffer_get_length(c->out);
+    return c->obuf.len - c->obuf_sent + chained_len(c);
 }
 
 /* Bytes that passed the output stage go to the socket queue. */
@@ -236,10 +243,12 @@ void fr__conn_enqueue(fr_conn *c, const void *p, size_t n)
     if (n == 0 || (c->flags & FR_CONN_CLOSE_ASAP))
         return;
     fr__stage_wire(c, p, n);
-    if (c->fd >= 0 && evbuffer_get_length(c->out) == 0 && c->obuf.len + n <= OBUF_MAX)
+    if (c->fd >= 0 && chained_len(c) == 0 && c->obuf.len + n <= OBUF_MAX) {
         fr__buf_append(&c->obuf, p, n);
-    else
+    } else {
         evbuffer_add(c->out, p, n);
+        c->flags |= FR_CONN_OUT_CHAINED;
+    }
     mark_pending(c);
 }
 
@@ -310,12 +319,14 @@ void fr__conn_add_shared(fr_conn *c, const void *p, size_t n,
         release(p, n, ctx);
         return;
     }
+    c->flags |= FR_CONN_OUT_CHAINED;
     mark_pending(c);
 }
 
 static void wrote(fr_conn *c, size_t n)
 {
-    c->last_ms = fr__real_ms(); /* Redis counts writes as activity too */
+    /* Redis counts writes as activity too; the flush's reading stamps it */
+    c->last_ms = c->srv->now_us / 1000;
     c->tot_out += (uint64_t)n;
     c->srv->stats.net_out += (uint64_t)n;
 }
@@ -376,6 +387,21 @@ static ssize_t send_out(fr_conn *c)
 #define TURN_OUT_BYTES (1024 * 1024)
 #define TURN_US 5000
 
+/* Wait for the socket to take more, or stop waiting: libevent is asked
+ * only when that changes (most replies leave at the first write). */
+static void want_write(fr_conn *c, int on)
+{
+    if (!on == !(c->flags & FR_CONN_WANT_WRITE))
+        return;
+    if (on) {
+        event_add(c->wev, NULL);
+        c->flags |= FR_CONN_WANT_WRITE;
+    } else {
+        event_del(c->wev);
+        c->flags &= ~(unsigned)FR_CONN_WANT_WRITE;
+    }
+}
+
 static void write_out(fr_conn *c)
 {
     if (c->flags & FR_CONN_CLOSE_ASAP)
@@ -385,15 +411,15 @@ static void write_out(fr_conn *c)
         if (rc < 0)
             fr__conn_close_async(c);
         else
-            event_add(c->wev, NULL);
+            want_write(c, 1);
         return;
     }
     size_t turn = 0;
-    while (evbuffer_get_length(c->out) > 0 && turn < TURN_OUT_BYTES) {
+    while (chained_len(c) > 0 && turn < TURN_OUT_BYTES) {
         ssize_t n = send_out(c);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-                event_add(c->wev, NULL);
+                want_write(c, 1);
                 return;
             }
             fr__conn_close_async(c);
@@ -404,12 +430,13 @@ static void write_out(fr_conn *c)
         wrote(c, (size_t)n);
         turn += (size_t)n;
     }
-    if (evbuffer_get_length(c->out) == 0) {
-        event_del(c->wev);
+    if (chained_len(c) == 0) {
+        c->flags &= ~(unsigned)FR_CONN_OUT_CHAINED;
+        want_write(c, 0);
         if (c->flags & FR_CONN_CLOSE_AFTER_REPLY)
             fr__conn_close_async(c);
     } else {
-        event_add(c->wev, NULL);
+        want_write(c, 1);
     }
 }
 
@@ -422,17 +449,21 @@ static void write_out(fr_conn *c)
  * precise moment call fr__flush_pending themselves. */
 static void flush_soon(fr_server *srv)
 {
-    if (!srv->pending)
-        return;
-    if (event_base_get_num_events(srv->base, EVENT_BASE_COUNT_ACTIVE) == 0)
+    if (!srv->pending || srv->flush_armed)
+        return; /* nothing to write, or the flush event is coming anyway */
+    if (event_base_get_num_events(srv->base, EVENT_BASE_COUNT_ACTIVE) == 0) {
         fr__flush_pending(srv);
-    else
-        event_active(srv->flush_ev, EV_TIMEOUT, 0); /* already active: no-op */
+    } else {
+        event_active(srv->flush_ev, EV_TIMEOUT, 0);
+        srv->flush_armed = 1;
+    }
 }
 
 void fr__flush_pending(fr_server *srv)
 {
     fr_conn *c;
+    if (srv->pending)
+        srv->now_us = fr__mono_us(); /* one reading stamps the whole batch */
     while ((c = srv->pending)) {
         unlink_pending(c);
         write_out(c);
@@ -442,6 +473,7 @@ void fr__flush_pending(fr_server *srv)
 static void on_write(evutil_socket_t fd, short what, void *arg)
 {
     fr_conn *c = arg;
+    c->srv->now_us = fr__mono_us();
     write_out(c);
     fr__flush_pending(c->srv);
 }
@@ -495,9 +527,10 @@ static void yield_turn(fr_conn *c)
     evtimer_add(c->turn_ev, &now);
 }
 
-void fr__conn_process_input(fr_conn *c)
+/* now: a monotonic reading just taken (the read's, or the caller's). */
+static void process_input_at(fr_conn *c, int64_t now_us)
 {
-    turn t = {fr__conn_out_len(c), fr__mono_us()};
+    turn t = {fr__conn_out_len(c), now_us};
     int64_t now = t.t0;
     int first = 1;
     while (!(c->flags & STOP_FLAGS) && c->in_off < c->in.len && !c->srv->shut_down) {
@@ -553,9 +586,14 @@ void fr__conn_process_input(fr_conn *c)
     }
 }
 
+void fr__conn_process_input(fr_conn *c)
+{
+    process_input_at(c, fr__mono_us());
+}
+
 /* Read what has arrived into c->in. Returns 0, or -1 when the connection
  * is gone (EOF or an error: it is closing). */
-static int read_socket(fr_conn *c)
+static int read_socket(fr_conn *c, int64_t now_us)
 {
     /* keep the unconsumed bytes at the front so the buffer stays small */
     if (c->in_off && c->in_off * 2 >= c->in.len) {
@@ -583,7 +621,8 @@ static int read_socket(fr_conn *c)
         c->in.p[c->in.len] = '\0';
         /* any bytes count as activity for `timeout`, as in Redis: a slow,
          * long request is not idle */
-        c->last_ms = fr__real_ms();
+        c->last_ms = now_us / 1000;
+        c->read_us = now_us;
         c->tot_in += (uint64_t)n;
         c->srv->stats.net_in += (uint64_t)n;
         fr__stage_bytes_in(c, (size_t)n);
@@ -600,9 +639,11 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
     /* a connection that used its turn reads nothing until the next one */
     if (c->flags & (FR_CONN_CLOSE_ASAP | FR_CONN_YIELDED))
         return;
-    if (!(c->flags & FR_CONN_READ_PAUSED) && read_socket(c) < 0)
+    /* one clock reading for the read and the commands it brought */
+    int64_t now = fr__mono_us();
+    if (!(c->flags & FR_CONN_READ_PAUSED) && read_socket(c, now) < 0)
         return;
-    fr__conn_process_input(c);
+    process_input_at(c, now);
     flush_soon(c->srv);
 }
 
@@ -624,14 +665,16 @@ void fr__on_flush(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    fr__flush_pending(arg);
+    fr_server *srv = arg;
+    srv->flush_armed = 0;
+    fr__flush_pending(srv);
 }
 
 void fr__conn_resume(fr_conn *c)
 {
     /* it was waiting on the server, not idle: the cron must not close it
      * before its held command runs */
-    c->last_ms = fr__real_ms();
+    c->last_ms = fr__mono_ms();
     if (c->rev && !(c->flags & FR_CONN_CLOSE_ASAP)) {
         event_add(c->rev, NULL);
         /* run what is already buffered without waiting for new bytes */

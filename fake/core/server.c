@@ -396,7 +396,7 @@ static void close_idle(fr_server *srv)
     long long timeout = srv->cfg.timeout;
     if (timeout <= 0)
         return;
-    int64_t now = fr__real_ms();
+    int64_t now = fr__mono_ms();
     for (fr_conn *c = srv->conns; c; c = c->next) {
         /* as Redis: blocked clients (a CLIENT PAUSE holds them blocked
          * too), subscribers and monitors never time out */

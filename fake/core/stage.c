@@ -136,6 +136,18 @@ int fr__stage_script_permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_ar
     return 0;
 }
 
+int fr__stage_script_route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv,
+                           fr_script_keys *sk)
+{
+    EACH_STAGE(c->srv, script_route)
+    {
+        int r = STAGE(c->srv)->script_route(c, cmd, argc, argv, sk);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
 void fr__stage_calling(fr_conn *c, const fr_cmd *cmd)
 {
     EACH_STAGE(c->srv, calling) STAGE(c->srv)->calling(c, cmd);

@@ -23,6 +23,15 @@
 
 #include "types.h"
 
+/* What a running script's key accesses so far say, for script_permit:
+ * whether it may touch keys of several slots (an EVAL script without a
+ * shebang, or the allow-cross-slot-keys flag) and the slot of its keys
+ * (its declared keys', else the first it touched; -1: none yet), which
+ * a stage that keeps scripts to one slot sets. */
+typedef struct fr_script_keys {
+    int cross_slot_ok;
+    int slot;
+} fr_script_keys;
 
 typedef struct fr_stage_ops {
     const char *name;
@@ -90,10 +99,27 @@ typedef struct fr_stage_ops {
      * stage logged (ACL LOG context "lua"); nothing is answered to c: the
      * script turns the reason into its error. */
     int (*script_permit)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+    /* The same command passed every other check of the script's (after
+     * script_permit and the write checks, Redis' order): can it run here,
+     * on its keys? (A cluster node: are they its own, in one slot, in the
+     * script's slot?) Return 0, or the FR_DENIED_* reason; sk is the
+     * script's key state, which the stage may update. */
+    int (*script_route)(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv,
+                        fr_script_keys *sk);
 } fr_stage_ops;
 
-/* Why script_permit refused a command. */
-enum { FR_DENIED_CMD = 1, FR_DENIED_KEY, FR_DENIED_CHANNEL };
+/* Why script_permit (the user may not: ACL) or script_route (the keys
+ * span slots or are not served here, the cluster is down, they are not in
+ * the slot of the script's other keys) refused a command. */
+enum {
+    FR_DENIED_CMD = 1,
+    FR_DENIED_KEY,
+    FR_DENIED_CHANNEL,
+    FR_DENIED_NOT_LOCAL,
+    FR_DENIED_CLUSTER_DOWN,
+    FR_DENIED_CLUSTER_DOWN_RO,
+    FR_DENIED_CROSS_SLOT
+};
 
 /* Register ops (static storage) on srv; again is a no-op. Returns 0, or -1
  * when the table is full. A subsystem registers when it creates its state
@@ -111,6 +137,9 @@ int fr__stage_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 int fr__stage_permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
 /* The first refusal of a script_permit stage (FR_DENIED_*), or 0. */
 int fr__stage_script_permit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);
+/* The first refusal of a script_route stage (FR_DENIED_*), or 0. */
+int fr__stage_script_route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv,
+                           fr_script_keys *sk);
 void fr__stage_calling(fr_conn *c, const fr_cmd *cmd);
 void fr__stage_error(fr_conn *c, const char *msg);
 void fr__stage_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv);

@@ -79,7 +79,12 @@ enum fr_conn_flag {
     FR_CONN_MONITOR = 1u << 18,
     FR_CONN_YIELDED = 1u << 19,     /* used its turn: the rest of its input
                                        runs in the next loop iteration */
-    FR_CONN_SCRIPT = 1u << 20       /* the client Lua scripts run commands as */
+    FR_CONN_SCRIPT = 1u << 20,      /* the client Lua scripts run commands as */
+    /* core's own output bookkeeping (conn.c): c->out may hold bytes (else
+     * only c->obuf does, and libevent's evbuffer is not asked); the write
+     * event is added (waiting for the socket) */
+    FR_CONN_OUT_CHAINED = 1u << 21,
+    FR_CONN_WANT_WRITE = 1u << 22
 };
 
 struct fr_conn {
@@ -109,7 +114,9 @@ struct fr_conn {
     char *name, *lib_name, *lib_ver;
     char addr[64], laddr[64]; /* through fr__conn_addr/laddr: filled lazily */
     int addrs_known;
-    int64_t ctime_ms, last_ms; /* real time: creation, last command */
+    int64_t ctime_ms; /* real time: creation */
+    int64_t last_ms;  /* monotonic: its last activity (idle time, `timeout`) */
+    int64_t read_us;  /* monotonic: when its last bytes were read */
     uint64_t tot_in, tot_out;
     uint64_t ncmds; /* commands dispatched on it, each once (a held one
                        counts when it finally runs) */
@@ -161,6 +168,7 @@ struct fr_server {
     uint64_t next_id;
     fr_conn *pending;  /* conns with output waiting, written by flush_ev */
     struct event *flush_ev;
+    int flush_armed;   /* flush_ev is active: it runs in this iteration */
     fr_conn *to_close; /* conns to free at a safe point */
     struct event *reaper_ev;
     struct event *cron_ev;
@@ -203,6 +211,9 @@ struct fr_server {
      * dispatched the current command, for the stage that times it; 0 when
      * none is fresh (nested calls, wake-ups, scripts read the clock). */
     int64_t cmd_t0_us;
+    /* The loop's latest monotonic reading (a read, a flush): activity
+     * stamps take it instead of reading the clock again. */
+    int64_t now_us;
 
     struct fr_keyspace *ks;
     struct fr_watch_table *watch; /* WATCHed keys (multi.c); NULL: none yet */

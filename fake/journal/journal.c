@@ -152,8 +152,8 @@ static void st_close(fr_conn *c)
 static void st_bytes_in(fr_conn *c, size_t n)
 {
     (void)n;
-    if (c->jconn)
-        c->jconn->read_us = fr__mono_us() - c->srv->journal->t0_us;
+    if (c->jconn) /* core's reading of this read: no clock read here */
+        c->jconn->read_us = c->read_us - c->srv->journal->t0_us;
 }
 
 static int st_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)

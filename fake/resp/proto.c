@@ -217,22 +217,44 @@ static size_t header_end(const char *buf, size_t len, size_t from, int *more)
     return (size_t)(cr - buf);
 }
 
+/* The usual header: one or two digits after the '*' or '$' at buf[from],
+ * its line complete. Returns the index of its '\r' with *n, or 0: take
+ * the general path (header_end and fr__str2ll, which also say what is
+ * wrong). Two digits never start with 0, as fr__str2ll wants. */
+static size_t short_header(const char *buf, size_t len, size_t from, long long *n)
+{
+    const char *p = buf + from + 1;
+    size_t left = len - from - 1;
+    if (left >= 3 && p[1] == '\r' && p[0] >= '0' && p[0] <= '9') {
+        *n = p[0] - '0';
+        return from + 2;
+    }
+    if (left >= 4 && p[2] == '\r' && p[0] >= '1' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9') {
+        *n = (p[0] - '0') * 10 + (p[1] - '0');
+        return from + 3;
+    }
+    return 0;
+}
+
 static int parse_multibulk(fr_parser *ps, const char *buf, size_t len, size_t *used)
 {
     int more;
     if (ps->mb_left == 0) {
-        size_t cr = header_end(buf, len, 0, &more);
-        if (more) {
-            if (len > FR_PROTO_INLINE_MAX) {
-                set_err(ps, "too big mbulk count string");
+        long long n;
+        size_t cr = short_header(buf, len, 0, &n);
+        if (!cr) {
+            cr = header_end(buf, len, 0, &more);
+            if (more) {
+                if (len > FR_PROTO_INLINE_MAX) {
+                    set_err(ps, "too big mbulk count string");
+                    return FR_PARSE_ERROR;
+                }
+                return FR_PARSE_MORE;
+            }
+            if (!fr__str2ll(buf + 1, cr - 1, &n) || n > INT_MAX) {
+                set_err(ps, "invalid multibulk length");
                 return FR_PARSE_ERROR;
             }
-            return FR_PARSE_MORE;
-        }
-        long long n;
-        if (!fr__str2ll(buf + 1, cr - 1, &n) || n > INT_MAX) {
-            set_err(ps, "invalid multibulk length");
-            return FR_PARSE_ERROR;
         }
         if (n > 10 && ps->auth_required) {
             set_err(ps, "unauthenticated multibulk length");
@@ -250,22 +272,29 @@ static int parse_multibulk(fr_parser *ps, const char *buf, size_t len, size_t *u
     }
     while (ps->mb_left) {
         if (ps->bulk_len < 0) {
-            size_t cr = header_end(buf, len, ps->pos, &more);
-            if (more) {
-                if (len - ps->pos > FR_PROTO_INLINE_MAX) {
-                    set_err(ps, "too big bulk count string");
+            long long n;
+            size_t cr = ps->pos < len && buf[ps->pos] == '$' ? short_header(buf, len, ps->pos, &n)
+                                                              : 0;
+            if (!cr) {
+                cr = header_end(buf, len, ps->pos, &more);
+                if (more) {
+                    if (len - ps->pos > FR_PROTO_INLINE_MAX) {
+                        set_err(ps, "too big bulk count string");
+                        return FR_PARSE_ERROR;
+                    }
+                    return FR_PARSE_MORE;
+                }
+                if (buf[ps->pos] != '$') {
+                    snprintf(ps->err, sizeof ps->err, "Protocol error: expected '$', got '%c'",
+                             buf[ps->pos] == '\r' || buf[ps->pos] == '\n' ? ' ' : buf[ps->pos]);
                     return FR_PARSE_ERROR;
                 }
-                return FR_PARSE_MORE;
+                if (!fr__str2ll(buf + ps->pos + 1, cr - ps->pos - 1, &n) || n < 0) {
+                    set_err(ps, "invalid bulk length");
+                    return FR_PARSE_ERROR;
+                }
             }
-            if (buf[ps->pos] != '$') {
-                snprintf(ps->err, sizeof ps->err, "Protocol error: expected '$', got '%c'",
-                         buf[ps->pos] == '\r' || buf[ps->pos] == '\n' ? ' ' : buf[ps->pos]);
-                return FR_PARSE_ERROR;
-            }
-            long long n;
-            if (!fr__str2ll(buf + ps->pos + 1, cr - ps->pos - 1, &n) || n < 0 ||
-                n > ps->max_bulk_len) {
+            if (n > ps->max_bulk_len) {
                 set_err(ps, "invalid bulk length");
                 return FR_PARSE_ERROR;
             }

@@ -242,17 +242,15 @@ void fr__script_eval(fr_conn *c, int by_sha, int ro)
             return;
         }
     }
-    if (ro && !(sc->flags & (FR_SF_EVAL_COMPAT | FR_SF_NO_WRITES))) {
-        fr__add_error(c, "Can not execute a script with write flag using *_ro command.");
+    if (!fr__script_may_run(c, sc->flags, ro))
         return;
-    }
     lua_State *L = s->L;
     set_array(L, "KEYS", c->argv + 3, (int)numkeys);
     set_array(L, "ARGV", c->argv + 3 + numkeys, c->argc - 3 - (int)numkeys);
     lua_rawgeti(L, LUA_REGISTRYINDEX, sc->ref);
     char name[41];
     memcpy(name, sc->sha, 41); /* a SCRIPT FLUSH inside can't free it */
-    fr__script_run(s, c, 0, name, 0, sc->flags, ro);
+    fr__script_run(s, c, 0, name, 0, sc->flags, ro, numkeys ? &c->argv[3] : NULL);
 }
 
 void fr__script_load_cmd(fr_conn *c)

@@ -668,10 +668,8 @@ void fr__fcall(fr_conn *c, int ro)
         fr__add_error(c, "Function not found");
         return;
     }
-    if (ro && !(f->flags & FR_SF_NO_WRITES)) {
-        fr__add_error(c, "Can not execute a script with write flag using *_ro command.");
+    if (!fr__script_may_run(c, f->flags, ro))
         return;
-    }
     lua_State *L = s->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
     for (int part = 0; part < 2; part++) {
@@ -684,5 +682,5 @@ void fr__fcall(fr_conn *c, int ro)
     }
     char name[256];
     snprintf(name, sizeof name, "%s", f->name);
-    fr__script_run(s, c, 2, name, 1, f->flags, ro);
+    fr__script_run(s, c, 2, name, 1, f->flags, ro, numkeys ? &c->argv[3] : NULL);
 }

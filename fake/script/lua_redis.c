@@ -25,11 +25,11 @@ int fr__lua_raise(lua_State *L, const char *msg)
     return lua_error(L);
 }
 
-/* Redis' error for a command the caller's user may not run (the ACL
- * stage logged it), or NULL. */
-static const char *acl_refusal(fr_conn *caller, const fr_cmd *cmd, int argc, const fr_arg *argv)
+/* Redis' error for a script's command that a stage refused (FR_DENIED_*),
+ * or NULL. */
+static const char *refusal_text(int why)
 {
-    switch (fr__stage_script_permit(caller, cmd, argc, argv)) {
+    switch (why) {
     case 0:
         return NULL;
     case FR_DENIED_CMD:
@@ -37,9 +37,18 @@ static const char *acl_refusal(fr_conn *caller, const fr_cmd *cmd, int argc, con
     case FR_DENIED_KEY:
         return "ERR The user executing the script can't access at least one of the keys "
                "mentioned in the command arguments";
-    default:
+    case FR_DENIED_CHANNEL:
         return "ERR The user executing the script can't publish to the channel mentioned in the "
                "command";
+    case FR_DENIED_CLUSTER_DOWN:
+        return "ERR Script attempted to execute a command while the cluster is down";
+    case FR_DENIED_CLUSTER_DOWN_RO:
+        return "ERR Script attempted to execute a write command while the cluster is down and "
+               "readonly";
+    case FR_DENIED_CROSS_SLOT:
+        return "ERR Script attempted to access keys that do not hash to the same slot";
+    default:
+        return "ERR Script attempted to access a non local key in a cluster node";
     }
 }
 
@@ -77,9 +86,11 @@ static int run_command(lua_State *L, fr_scripting *s)
     else if (cmd->flags & FR_CMD_NOSCRIPT)
         err = "ERR This Redis command is not allowed from script";
     else
-        err = acl_refusal(s->run.caller, cmd, argc, argv);
+        err = refusal_text(fr__stage_script_permit(s->run.caller, cmd, argc, argv));
     if (!err && (cmd->flags & FR_CMD_WRITE) && s->run.ro)
         err = "ERR Write commands are not allowed from read-only scripts.";
+    if (!err)
+        err = refusal_text(fr__stage_script_route(s->run.caller, cmd, argc, argv, &s->run.keys));
     if (err) {
         if (argv != stack)
             free(argv);

@@ -306,6 +306,29 @@ static void protect_globals(lua_State *L)
     lua_pop(L, 1);
 }
 
+/* Strings' metatable: its __index becomes the string library's proxy (so
+ * getmetatable('').__index == string, as in Redis), and getmetatable('')
+ * answers a read-only proxy of {__index = string}: a script can change
+ * neither, so none changes what ('x'):upper() does for the next. The
+ * metatable itself must keep __index raw, as the VM reads it. Call after
+ * protect_globals (the global string is the proxy by then). */
+static void protect_string_metatable(lua_State *L)
+{
+    lua_pushliteral(L, "");
+    if (!lua_getmetatable(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_getfield(L, LUA_GLOBALSINDEX, "string");
+    lua_setfield(L, -2, "__index");
+    lua_newtable(L); /* what scripts see */
+    lua_getfield(L, LUA_GLOBALSINDEX, "string");
+    lua_setfield(L, -2, "__index");
+    make_proxy(L);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+}
+
 void fr__lua_protect_env(lua_State *L)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, "fr_globals_proxy");
@@ -401,5 +424,6 @@ lua_State *fr__lua_new(fr_scripting *s)
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, LUA_GLOBALSINDEX);
     protect_globals(L);
+    protect_string_metatable(L);
     return L;
 }

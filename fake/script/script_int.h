@@ -62,6 +62,7 @@ typedef struct fr_run {
     int killed; /* SCRIPT KILL / FUNCTION KILL / SHUTDOWN asked */
     int busy;   /* past busy-reply-threshold: others get -BUSY */
     int64_t start_ms;
+    fr_script_keys keys; /* the slot its keys keep to (script_route) */
 } fr_run;
 
 typedef struct fr_scripting {
@@ -104,10 +105,15 @@ void fr__lua_to_reply(fr_conn *c, lua_State *L, int depth, int lresp);
 int fr__lua_raise(lua_State *L, const char *msg);
 void fr__lua_push_err(lua_State *L, const char *msg);
 
+/* The checks of a script's flags before it runs (no-cluster, a write
+ * script called by EVAL_RO/FCALL_RO), Redis' error answered to c: 1 when
+ * it may run. */
+int fr__script_may_run(fr_conn *c, unsigned flags, int ro);
 /* Run the function at the top of L's stack (args below it are nargs) as
- * the script `name` for caller; answers its result or error to caller. */
+ * the script `name` for caller; answers its result or error to caller.
+ * first_key: its first declared key, or NULL. */
 void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *name, int is_function,
-                    unsigned flags, int ro);
+                    unsigned flags, int ro, const fr_arg *first_key);
 /* cmsgpack (lua_cmsgpack.c), as a global table. */
 void fr__lua_open_cmsgpack(lua_State *L);
 /* struct (lua_struct.c), as a global table. */

@@ -70,8 +70,21 @@ static void error_reply(fr_scripting *s, fr_conn *c, const char *name)
     fr__buf_free(&b);
 }
 
+int fr__script_may_run(fr_conn *c, unsigned flags, int ro)
+{
+    if ((flags & FR_SF_NO_CLUSTER) && c->srv->cluster) {
+        fr__add_error(c, "Can not run script on cluster, 'no-cluster' flag is set.");
+        return 0;
+    }
+    if (ro && !(flags & (FR_SF_EVAL_COMPAT | FR_SF_NO_WRITES))) {
+        fr__add_error(c, "Can not execute a script with write flag using *_ro command.");
+        return 0;
+    }
+    return 1;
+}
+
 void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *name, int is_function,
-                    unsigned flags, int ro)
+                    unsigned flags, int ro, const fr_arg *first_key)
 {
     lua_State *L = s->L;
     int fn = lua_gettop(L) - nargs;
@@ -87,6 +100,10 @@ void fr__script_run(fr_scripting *s, fr_conn *caller, int nargs, const char *nam
     r->ro = ro || (flags & FR_SF_NO_WRITES);
     r->resp = 2;
     r->start_ms = fr__mono_ms();
+    /* an EVAL script without a shebang may reach any slot (Redis keeps
+     * old scripts working); the others keep to their keys' slot */
+    r->keys.cross_slot_ok = (flags & (FR_SF_EVAL_COMPAT | FR_SF_ALLOW_CROSS_SLOT)) != 0;
+    r->keys.slot = first_key ? fr__keyslot(first_key->p, first_key->len) : -1;
     s->lc->db = caller->db;
     lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
     int rc = lua_pcall(L, nargs, 1, fn);

@@ -10,7 +10,11 @@
  *             same base, PING, disconnect, fr_server_stop(); no thread;
  *   loop      fr_server_start() with fr_options.loop, a loop thread made
  *             once (fr_loop_new) for every round, as a test suite would;
- *             then as threaded.
+ *             then as threaded;
+ *   kernel    no fake and no library: the same sockets with bare system
+ *             calls (listen on port 0, connect, accept, PING, +PONG,
+ *             close all three), the floor under any in-process fake that
+ *             a test reaches over loopback TCP.
  *
  * The modes take turns round by round (and which goes first rotates), so
  * that the machine's load falls on all alike. Prints the median, p90 and
@@ -18,7 +22,7 @@
  * median CPU time of a round (every thread of the process, from
  * CLOCK_PROCESS_CPUTIME_ID: time spent waiting for a core is not in it).
  *
- * MODES (default all three) names the modes to run, e.g. "threaded" alone
+ * MODES (default all four) names the modes to run, e.g. "threaded" alone
  * to profile one (strace -c -f, valgrind --tool=callgrind).
  *
  * usage: startstop [ROUNDS [MODES]]
@@ -30,6 +34,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
@@ -38,6 +46,8 @@
 
 #include "benchutil.h"
 #include "fakeredis/fakeredis.h"
+
+#define NMODES 4
 
 /* CPU time of the whole process (every thread: the test's and the
  * server's), which the machine's load moves far less than wall time. */
@@ -166,6 +176,38 @@ static int64_t attached_round(struct event_base *base, int64_t *cpu)
     return a.closed && a.ok ? t1 - t0 : -1;
 }
 
+/* One kernel round: what the machine's TCP loopback alone costs for a
+ * listener, a connection, one request and its reply, and the closes. */
+static int64_t kernel_round(int64_t *cpu)
+{
+    int64_t c0 = cpu_ns(), t0 = bu_now_ns();
+    int one = 1, ok = 0;
+    char buf[64];
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c = -1, s = -1;
+    if (l >= 0 && setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+        bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 511) == 0 &&
+        getsockname(l, (struct sockaddr *)&a, &alen) == 0 &&
+        (c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 &&
+        connect(c, (struct sockaddr *)&a, sizeof a) == 0 &&
+        (s = accept4(l, NULL, NULL, SOCK_CLOEXEC)) >= 0 &&
+        write(c, "*1\r\n$4\r\nPING\r\n", 14) == 14 && read(s, buf, sizeof buf) == 14 &&
+        write(s, "+PONG\r\n", 7) == 7 && read(c, buf, sizeof buf) == 7)
+        ok = 1;
+    if (c >= 0)
+        close(c);
+    if (s >= 0)
+        close(s);
+    if (l >= 0)
+        close(l);
+    int64_t t1 = bu_now_ns();
+    *cpu = cpu_ns() - c0;
+    if (!ok)
+        perror("startstop: kernel round");
+    return ok ? t1 - t0 : -1;
+}
+
 static void report(const char *mode, int64_t *t, int64_t *cpu, long rounds)
 {
     qsort(t, (size_t)rounds, sizeof *t, cmp_i64);
@@ -179,17 +221,17 @@ static void report(const char *mode, int64_t *t, int64_t *cpu, long rounds)
 int main(int argc, char **argv)
 {
     long rounds = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
-    const char *modes = argc > 2 ? argv[2] : "threaded,attached,loop";
-    static const char *const names[3] = {"threaded", "attached", "loop"};
-    int on[3], non = 0;
-    for (int m = 0; m < 3; m++)
+    const char *modes = argc > 2 ? argv[2] : "threaded,attached,loop,kernel";
+    static const char *const names[NMODES] = {"threaded", "attached", "loop", "kernel"};
+    int on[NMODES], non = 0;
+    for (int m = 0; m < NMODES; m++)
         non += on[m] = strstr(modes, names[m]) != NULL;
     if (rounds <= 0 || !non) {
-        fputs("usage: startstop [ROUNDS [MODES]] (MODES: threaded,attached,loop)\n", stderr);
+        fputs("usage: startstop [ROUNDS [MODES]] (MODES: threaded,attached,loop,kernel)\n", stderr);
         return 2;
     }
-    int64_t *t[3], *cpu[3];
-    for (int m = 0; m < 3; m++) {
+    int64_t *t[NMODES], *cpu[NMODES];
+    for (int m = 0; m < NMODES; m++) {
         t[m] = malloc(sizeof *t[m] * (size_t)rounds);
         cpu[m] = malloc(sizeof *cpu[m] * (size_t)rounds);
         if (!t[m] || !cpu[m])
@@ -202,23 +244,25 @@ int main(int argc, char **argv)
         return 1;
     int status = 0;
     for (long i = 0; i < rounds && !status; i++) {
-        for (int k = 0; k < 3 && !status; k++) {
-            int m = (int)((k + i) % 3);
+        for (int k = 0; k < NMODES && !status; k++) {
+            int m = (int)((k + i) % NMODES);
             if (!on[m])
                 continue;
             if (m == 0)
                 t[m][i] = threaded_round(NULL, &cpu[m][i]);
             else if (m == 1)
                 t[m][i] = attached_round(base, &cpu[m][i]);
-            else
+            else if (m == 2)
                 t[m][i] = threaded_round(loop, &cpu[m][i]);
+            else
+                t[m][i] = kernel_round(&cpu[m][i]);
             status = t[m][i] < 0;
         }
     }
     if (!status) {
         printf("in-process start+connect+PING+stop, %ld rounds per mode (taking turns)\n", rounds);
         printf("%-10s %10s %10s %10s %10s\n", "mode", "median us", "p90 us", "max us", "cpu us");
-        for (int m = 0; m < 3; m++)
+        for (int m = 0; m < NMODES; m++)
             if (on[m])
                 report(names[m], t[m], cpu[m], rounds);
     }
@@ -226,7 +270,7 @@ int main(int argc, char **argv)
         status = 1;
     event_base_free(base);
     free(guard);
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < NMODES; m++) {
         free(t[m]);
         free(cpu[m]);
     }

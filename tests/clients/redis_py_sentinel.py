@@ -69,10 +69,12 @@ def run(ports):
     # (NOGOODSLAVE, as Redis): wait for both to be linked and known
     def ready(r):
         return r["flags"] == "slave" and r["runid"] and r["master-link-status"] == "ok"
-    for _ in range(500):
+    deadline = time.monotonic() + 15
+    while True:
         slaves = direct.sentinel_slaves("mymaster")
         if len(slaves) == 2 and all(ready(r) for r in slaves):
             break
+        assert time.monotonic() < deadline, f"the Sentinel never linked both replicas: {slaves}"
         time.sleep(0.01)
     master = sentinel.master_for("mymaster", socket_timeout=1.0)
     acked = {}

@@ -213,6 +213,45 @@ static void test_redis_cli_follows(void **state)
     redisFree(c);
 }
 
+/* Scripts run only on the node's own keys, in one slot; a cluster that is
+ * down refuses them (and, with cluster-allow-reads-when-down, only their
+ * writes). "b" (3300) and "bar" (5061) are node 0's, "foo" (12182) node 2's. */
+static void test_scripts_and_down_cluster(void **state)
+{
+    fr_cluster *cl = *state;
+    redisContext *c = tu_connect_port(tu_cluster_port(cl, 0));
+    tu_cmd_err_starts(c, "ERR Script attempted to access a non local key in a cluster node",
+                      "EVAL %s 0", "return redis.call('get', 'foo')");
+    tu_cmd_err_starts(c, "ERR Script attempted to access a non local key in a cluster node",
+                      "EVAL %s 0", "return redis.pcall('mget', 'b', 'bar')");
+    /* an old-style script may cross slots of this node; one with a shebang not */
+    tu_cmd_nil(c, "EVAL %s 1 b", "redis.call('get', 'b') return redis.call('get', 'bar')");
+    tu_cmd_err_starts(c, "ERR Script attempted to access keys that do not hash to the same slot",
+                      "EVAL %s 1 b", "#!lua\nreturn redis.call('get', 'bar')");
+    tu_cmd_nil(c, "EVAL %s 1 b",
+               "#!lua flags=allow-cross-slot-keys\nreturn redis.call('get', 'bar')");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, "ERR Can not run script on cluster, 'no-cluster' flag is set.",
+               "EVAL %s 0", "#!lua flags=no-cluster\nreturn 1");
+    /* node 2 has no replica: killed, its slots are lost and the cluster is down */
+    assert_int_equal(fr_cluster_kill_node(cl, 2), FR_OK);
+    tu_cmd_str(c, REDIS_REPLY_ERROR, "CLUSTERDOWN The cluster is down", "GET b");
+    tu_cmd_err_starts(c, "ERR Script attempted to execute a command while the cluster is down",
+                      "EVAL %s 0", "return redis.call('get', 'b')");
+    tu_cmd_ok(c, "CONFIG SET cluster-allow-reads-when-down yes");
+    tu_cmd_nil(c, "GET b");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "CLUSTERDOWN The cluster is down and only accepts read commands", "SET b 1");
+    tu_cmd_err_starts(
+        c,
+        "ERR Script attempted to execute a write command while the cluster is down and "
+        "readonly",
+        "EVAL %s 0", "return redis.call('set', 'b', '1')");
+    tu_cmd_ok(c, "CONFIG SET cluster-allow-reads-when-down no");
+    tu_cmd_ok(c, "CONFIG SET cluster-require-full-coverage no");
+    tu_cmd_nil(c, "GET b");
+    redisFree(c);
+}
+
 static void test_standalone_refuses(void **state)
 {
     (void)state;
@@ -238,6 +277,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_setslot_over_the_wire, tu_cluster_setup,
                                         tu_cluster_teardown),
         cmocka_unit_test_setup_teardown(test_redis_cli_follows, tu_cluster_setup,
+                                        tu_cluster_teardown),
+        cmocka_unit_test_setup_teardown(test_scripts_and_down_cluster, tu_cluster_setup,
                                         tu_cluster_teardown),
         cmocka_unit_test(test_standalone_refuses),
     };

@@ -28,7 +28,7 @@
 #define FR_SERVER_BIN "fakeredis-server"
 #endif
 
-#define E_NAME                                                                                   \
+#define E_NAME                                                                                     \
     "ERR recording: expected a file name inside the record directory (no '/', not '.' or '..')"
 #define E_NOT_REG "ERR recording: the name exists and is not a regular file"
 
@@ -82,19 +82,6 @@ static void remove_dir(const char *dir)
     assert_int_equal(system(cmd), 0);
 }
 
-static void expect_error(redisContext *c, const char *want, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    if (r->type != REDIS_REPLY_ERROR || strcmp(r->str, want) != 0)
-        fail_msg("%s: got type %d '%s', want error '%s'", fmt, r->type, r->str ? r->str : "",
-                 want);
-    freeReplyObject(r);
-}
-
 /* ---- FAKE.RECORD START ---------------------------------------------------- */
 
 static void test_record_needs_a_directory(void **state)
@@ -106,10 +93,10 @@ static void test_record_needs_a_directory(void **state)
     fr_server *srv = tu_start(); /* control on, no password: the default */
     redisContext *c = tu_connect(srv);
     /* it once created or truncated any file the server's user could write */
-    expect_error(c,
-                 "ERR recording: no record directory: start the server with --record-dir "
-                 "(fr_options.record_dir) to record over the wire",
-                 "FAKE.RECORD START %s", target);
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR recording: no record directory: start the server with --record-dir "
+               "(fr_options.record_dir) to record over the wire",
+               "FAKE.RECORD START %s", target);
     assert_null(read_file(target));
     /* the C API stays the test author's to aim */
     assert_int_equal(fr_record_start(srv, target), FR_OK);
@@ -139,29 +126,29 @@ static void test_record_names(void **state)
     snprintf(up, sizeof up, "../%s/victim", strrchr(s.outside, '/') + 1);
     const char *bad[] = {target, up, "..", ".", "", "a/b", "sub/", "x\ny"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        expect_error(c, E_NAME, "FAKE.RECORD START %s", bad[i]);
-    expect_error(c, E_NAME, "FAKE.RECORD START %b", "x\0y", (size_t)3);
+        tu_cmd_str(c, REDIS_REPLY_ERROR, E_NAME, "FAKE.RECORD START %s", bad[i]);
+    tu_cmd_str(c, REDIS_REPLY_ERROR, E_NAME, "FAKE.RECORD START %b", "x\0y", (size_t)3);
     assert_string_equal(read_file(target), "precious");
 
     /* a symlink to a file outside: not followed, the target untouched */
     char *sym = in(s.dir, "link.rec");
     assert_int_equal(symlink(target, sym), 0);
-    expect_error(c, E_NOT_REG, "FAKE.RECORD START link.rec");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, E_NOT_REG, "FAKE.RECORD START link.rec");
     /* a dangling one would be created through: refused too */
     char *dangling = in(s.dir, "dangling.rec");
     char *nowhere = in(s.outside, "created");
     assert_int_equal(symlink(nowhere, dangling), 0);
-    expect_error(c, E_NOT_REG, "FAKE.RECORD START dangling.rec");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, E_NOT_REG, "FAKE.RECORD START dangling.rec");
     assert_null(read_file(nowhere));
     /* a hard link to a file outside: refused before anything is truncated */
     char *hard = in(s.dir, "hard.rec");
     assert_int_equal(link(target, hard), 0);
-    expect_error(c, E_NOT_REG, "FAKE.RECORD START hard.rec");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, E_NOT_REG, "FAKE.RECORD START hard.rec");
     assert_string_equal(read_file(target), "precious");
     /* a directory */
     char *sub = in(s.dir, "sub");
     assert_int_equal(mkdir(sub, 0700), 0);
-    expect_error(c, E_NOT_REG, "FAKE.RECORD START sub");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, E_NOT_REG, "FAKE.RECORD START sub");
 
     /* a plain name works, and an existing regular file is overwritten */
     char *ok = in(s.dir, "ok.rec");
@@ -199,10 +186,10 @@ static void test_record_fifo(void **state)
     char *fifo = in(s.dir, "fifo.rec");
     assert_int_equal(mkfifo(fifo, 0600), 0);
     long long t0 = tu_mono_ms();
-    expect_error(c, E_NOT_REG, "FAKE.RECORD START fifo.rec");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, E_NOT_REG, "FAKE.RECORD START fifo.rec");
     int rd = open(fifo, O_RDONLY | O_NONBLOCK);
     assert_true(rd >= 0);
-    expect_error(c, E_NOT_REG, "FAKE.RECORD START fifo.rec");
+    tu_cmd_str(c, REDIS_REPLY_ERROR, E_NOT_REG, "FAKE.RECORD START fifo.rec");
     tu_cmd_str(c, REDIS_REPLY_STATUS, "PONG", "PING");
     assert_true(tu_mono_ms() - t0 < 5000);
     char junk[16];
@@ -319,8 +306,8 @@ static void test_no_control_hides_fake(void **state)
     assert_int_equal(r->elements, 0);
     freeReplyObject(r);
     /* redis 7.0.15's text for a command it does not have */
-    tu_cmd_str(c, REDIS_REPLY_ERROR, "ERR unknown command 'FAKE.FAULT', with args beginning with: ",
-               "FAKE.FAULT");
+    tu_cmd_str(c, REDIS_REPLY_ERROR,
+               "ERR unknown command 'FAKE.FAULT', with args beginning with: ", "FAKE.FAULT");
     tu_cmd_str(c, REDIS_REPLY_ERROR,
                "ERR unknown command 'FAKE.FAULT', with args beginning with: 'BOGUS' ",
                "FAKE.FAULT BOGUS");
@@ -336,8 +323,8 @@ static void test_no_control_hides_fake(void **state)
 
 /* ---- protected mode ---------------------------------------------------------- */
 
-#define PROTECTED(addr)                                                                         \
-    "protected mode: other hosts can reach " addr " and no password is set; set requirepass, "  \
+#define PROTECTED(addr)                                                                            \
+    "protected mode: other hosts can reach " addr " and no password is set; set requirepass, "     \
     "bind a loopback address, or turn protected-mode off (--protected-mode no)"
 
 /* Refused before any socket exists. The addresses are documentation ones

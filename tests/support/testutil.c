@@ -90,6 +90,18 @@ void tu_cmd_str(redisContext *c, int type, const char *want, const char *fmt, ..
     va_end(ap);
 }
 
+void tu_cmd_err_starts(redisContext *c, const char *prefix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = vcmd(c, fmt, ap);
+    va_end(ap);
+    const char *got = r->str ? r->str : "";
+    if (r->type != REDIS_REPLY_ERROR || strncmp(got, prefix, strlen(prefix)) != 0)
+        fail_msg("'%s': got type %d '%s', want an error starting '%s'", fmt, r->type, got, prefix);
+    freeReplyObject(r);
+}
+
 void tu_cmd_ok(redisContext *c, const char *fmt, ...)
 {
     va_list ap;

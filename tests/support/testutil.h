@@ -31,6 +31,9 @@ long long tu_cmd_int(redisContext *c, const char *fmt, ...);
 /* Run a command that must answer a reply of this type (status, error or
  * bulk string) with exactly the text want. */
 void tu_cmd_str(redisContext *c, int type, const char *want, const char *fmt, ...);
+/* Run a command that must answer an error whose text starts with prefix
+ * (a script's error, which goes on with the script's name and line). */
+void tu_cmd_err_starts(redisContext *c, const char *prefix, const char *fmt, ...);
 /* Run a command that must answer +OK. */
 void tu_cmd_ok(redisContext *c, const char *fmt, ...);
 /* Run a command that must answer nil (a null bulk or a null array). */

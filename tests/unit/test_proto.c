@@ -1,11 +1,13 @@
 /*
- * Unit tests for the inline splitter (fr__split_args) and the inline side
- * of the request parser: empty quoted words, the case that once left every
- * argument pointer NULL.
+ * Unit tests for the inline splitter (fr__split_args) and the request
+ * parser: empty quoted words (the case that once left every argument
+ * pointer NULL), a multibulk request arriving a byte at a time through
+ * headers of one, two and three digits, and the headers Redis refuses.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,11 +54,65 @@ static void parse_empty_inline_name(void **state)
     fr__parser_free(&ps);
 }
 
+static void parse_multibulk_pieces(void **state)
+{
+    (void)state;
+    char val[121];
+    memset(val, 'v', 120);
+    val[120] = '\0';
+    char req[256];
+    int n =
+        snprintf(req, sizeof req, "*3\r\n$3\r\nSET\r\n$10\r\nkey:000001\r\n$120\r\n%s\r\n", val);
+    fr_parser ps;
+    fr__parser_init(&ps);
+    size_t used = 0;
+    /* the parser sees the buffer grow, as a connection reads it */
+    for (int have = 1; have < n; have++)
+        assert_int_equal(fr__parse_request(&ps, req, (size_t)have, &used), FR_PARSE_MORE);
+    assert_int_equal(fr__parse_request(&ps, req, (size_t)n, &used), FR_PARSE_DONE);
+    assert_int_equal(used, (size_t)n);
+    assert_int_equal(ps.argc, 3);
+    assert_int_equal(ps.argv[0].len, 3);
+    assert_memory_equal(ps.argv[0].p, "SET", 3);
+    assert_int_equal(ps.argv[1].len, 10);
+    assert_memory_equal(ps.argv[1].p, "key:000001", 10);
+    assert_int_equal(ps.argv[2].len, 120);
+    assert_memory_equal(ps.argv[2].p, val, 120);
+    fr__parser_free(&ps);
+}
+
+static void parse_bad_headers(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *req, *err;
+    } cases[] = {
+        {"*01\r\n", "invalid multibulk length"},
+        {"*1x\r\n", "invalid multibulk length"},
+        {"*1\r\n$05\r\nhello\r\n", "invalid bulk length"},
+        {"*1\r\n$-1\r\n", "invalid bulk length"},
+        {"*1\r\n$1x\r\n", "invalid bulk length"},
+        {"*1\r\n#3\r\nabc\r\n", "expected '$', got '#'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fr_parser ps;
+        fr__parser_init(&ps);
+        size_t used = 0;
+        assert_int_equal(fr__parse_request(&ps, cases[i].req, strlen(cases[i].req), &used),
+                         FR_PARSE_ERROR);
+        if (!strstr(ps.err, cases[i].err))
+            fail_msg("%s: got '%s', want '%s'", cases[i].req, ps.err, cases[i].err);
+        fr__parser_free(&ps);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(split_empty_words),
         cmocka_unit_test(parse_empty_inline_name),
+        cmocka_unit_test(parse_multibulk_pieces),
+        cmocka_unit_test(parse_bad_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
