@@ -271,6 +271,7 @@ static void enqueue_handover(fr_conn *c, fr_buf *r)
         evbuffer_add(c->out, r->p, r->len); /* a copy; r's buffer is freed by the caller */
     else
         *r = (fr_buf){0};
+    c->flags |= FR_CONN_OUT_CHAINED;
     mark_pending(c);
 }
 
