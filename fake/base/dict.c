@@ -11,6 +11,28 @@
 
 #define MIN_SIZE 4
 #define SMALL_MOVE 64
+/* Walks over a large table (iteration, rehash, scan) fetch the entry of
+ * the bucket this many ahead while they work on this one: the entries lie
+ * wherever malloc put them, so at a million keys each one is a cache miss
+ * that the walk would otherwise wait for in turn. */
+#define AHEAD 8
+/* Below this many buckets a table fits in the cache: no prefetching. */
+#define PREFETCH_MIN 4096
+
+static inline void prefetch(const void *p)
+{
+    if (p)
+        __builtin_prefetch(p);
+}
+
+/* The bucket an entry belongs to under mask, from its stored hash (only
+ * the low 32 bits are kept: a larger table hashes the key again). */
+static inline size_t bucket_of(const fr_dict_entry *e, size_t mask)
+{
+    if (mask > UINT32_MAX)
+        return (size_t)fr__dict_hash(e->key, e->klen) & mask;
+    return (size_t)e->hash & mask;
+}
 
 /* A multiply-xorshift hash over 8-byte words. Flooding resistance does
  * not matter for a test double; speed and a good spread do. */
@@ -71,8 +93,12 @@ static void free_entry(fr_dict *d, fr_dict_entry *e)
 void fr__dict_clear(fr_dict *d)
 {
     for (int t = 0; t < 2; t++) {
+        int ahead = d->size[t] >= PREFETCH_MIN;
         for (size_t i = 0; i < d->size[t] && d->used[t]; i++) {
             fr_dict_entry *e = d->t[t][i];
+            /* free() reads the allocator's header just before the entry */
+            if (ahead && i + AHEAD < d->size[t] && d->t[t][i + AHEAD])
+                prefetch((const char *)d->t[t][i + AHEAD] - sizeof(size_t));
             while (e) {
                 fr_dict_entry *n = e->next;
                 free_entry(d, e);
@@ -102,6 +128,8 @@ int fr__dict_rehash(fr_dict *d, int n)
     if (!fr__dict_is_rehashing(d))
         return 0;
     int empty_visits = n * 10;
+    size_t mask1 = d->size[1] - 1;
+    int ahead = d->size[0] >= PREFETCH_MIN;
     while (n-- && d->used[0]) {
         while (d->t[0][d->rehash_idx] == NULL) {
             d->rehash_idx++;
@@ -109,10 +137,17 @@ int fr__dict_rehash(fr_dict *d, int n)
                 return 1;
         }
         fr_dict_entry *e = d->t[0][d->rehash_idx];
-        size_t mask1 = d->size[1] - 1;
+        if (ahead && (size_t)d->rehash_idx + 2 * AHEAD < d->size[0]) {
+            /* two stages: the entry 2*AHEAD buckets on, and for the one
+             * AHEAD on (fetched by now) the bucket it will move to */
+            prefetch(d->t[0][d->rehash_idx + 2 * AHEAD]);
+            fr_dict_entry *a = d->t[0][d->rehash_idx + AHEAD];
+            if (a)
+                prefetch(&d->t[1][bucket_of(a, mask1)]);
+        }
         while (e) {
             fr_dict_entry *next = e->next;
-            size_t h = (size_t)fr__dict_hash(e->key, e->klen) & mask1;
+            size_t h = bucket_of(e, mask1);
             e->next = d->t[1][h];
             d->t[1][h] = e;
             d->used[0]--;
@@ -182,6 +217,31 @@ static void maybe_grow(fr_dict *d)
         start_resize(d, d->size[0] * 2);
 }
 
+void fr__dict_expand(fr_dict *d, size_t n)
+{
+    /* 2^40 buckets are beyond any memory: a bogus hint is ignored */
+    if (fr__dict_is_rehashing(d) || n <= d->size[0] || n > ((size_t)1 << 40))
+        return;
+    size_t size = MIN_SIZE;
+    while (size < n)
+        size *= 2;
+    start_resize(d, size);
+}
+
+void fr__dict_fit(fr_dict *d)
+{
+    if (fr__dict_is_rehashing(d) || d->pause_rehash || d->size[0] <= MIN_SIZE)
+        return;
+    size_t size = MIN_SIZE;
+    while (size < d->used[0])
+        size *= 2;
+    if (size >= d->size[0])
+        return;
+    start_resize(d, size);
+    while (fr__dict_rehash(d, 1000))
+        ;
+}
+
 void fr__dict_maybe_shrink(fr_dict *d)
 {
     if (fr__dict_is_rehashing(d) || d->pause_rehash || d->size[0] <= MIN_SIZE)
@@ -195,17 +255,19 @@ void fr__dict_maybe_shrink(fr_dict *d)
         start_resize(d, size);
 }
 
-fr_dict_entry *fr__dict_find(fr_dict *d, const void *key, size_t len)
+static inline int same_key(const fr_dict_entry *e, uint64_t h, const void *key, size_t len)
 {
-    if (fr__dict_size(d) == 0)
-        return NULL;
-    step(d);
-    uint64_t h = fr__dict_hash(key, len);
+    return e->hash == (uint32_t)h && e->klen == len && memcmp(e->key, key, len) == 0;
+}
+
+/* The entry for key (whose hash is h), NULL if absent. */
+static fr_dict_entry *find_hashed(fr_dict *d, const void *key, size_t len, uint64_t h)
+{
     for (int t = 0; t < 2; t++) {
         if (!d->size[t])
             break;
         for (fr_dict_entry *e = d->t[t][h & (d->size[t] - 1)]; e; e = e->next) {
-            if (e->klen == len && memcmp(e->key, key, len) == 0)
+            if (same_key(e, h, key, len))
                 return e;
         }
         if (!fr__dict_is_rehashing(d))
@@ -214,10 +276,23 @@ fr_dict_entry *fr__dict_find(fr_dict *d, const void *key, size_t len)
     return NULL;
 }
 
+fr_dict_entry *fr__dict_find(fr_dict *d, const void *key, size_t len)
+{
+    if (fr__dict_size(d) == 0)
+        return NULL;
+    step(d);
+    return find_hashed(d, key, len, fr__dict_hash(key, len));
+}
+
 fr_dict_entry *fr__dict_add(fr_dict *d, const void *key, size_t len,
                             fr_dict_entry **existing)
 {
-    fr_dict_entry *e = fr__dict_find(d, key, len);
+    uint64_t hash = fr__dict_hash(key, len);
+    fr_dict_entry *e = NULL;
+    if (fr__dict_size(d)) {
+        step(d);
+        e = find_hashed(d, key, len, hash);
+    }
     if (e) {
         if (existing)
             *existing = e;
@@ -225,11 +300,12 @@ fr_dict_entry *fr__dict_add(fr_dict *d, const void *key, size_t len,
     }
     maybe_grow(d);
     int t = fr__dict_is_rehashing(d) ? 1 : 0;
-    size_t h = (size_t)fr__dict_hash(key, len) & (d->size[t] - 1);
+    size_t h = (size_t)hash & (d->size[t] - 1);
     e = fr__xmalloc(sizeof *e + len + 1);
     e->v.i = 0;
     e->v.p = NULL;
     e->klen = (uint32_t)len;
+    e->hash = (uint32_t)hash;
     if (len)
         memcpy(e->key, key, len);
     e->key[len] = '\0';
@@ -265,7 +341,7 @@ fr_dict_entry *fr__dict_unlink(fr_dict *d, const void *key, size_t len)
             break;
         fr_dict_entry **pp = &d->t[t][h & (d->size[t] - 1)];
         for (fr_dict_entry *e = *pp; e; pp = &e->next, e = e->next) {
-            if (e->klen == len && memcmp(e->key, key, len) == 0) {
+            if (same_key(e, h, key, len)) {
                 *pp = e->next;
                 e->next = NULL;
                 d->used[t]--;
@@ -380,6 +456,15 @@ uint64_t fr__dict_scan(fr_dict *d, uint64_t v, fr_dict_scan_fn *fn, void *priv)
     d->pause_rehash++;
     if (!fr__dict_is_rehashing(d)) {
         uint64_t m = d->size[0] - 1;
+        if (d->size[0] >= PREFETCH_MIN) {
+            /* The cursor walks the buckets in reversed-bit order, so each
+             * bucket is a miss; the next calls come at once (a SCAN
+             * visits COUNT buckets): fetch the slot of the bucket 2*AHEAD
+             * on, and the entry of the one AHEAD on. */
+            uint64_t r = rev64(v | ~m);
+            __builtin_prefetch(&d->t[0][rev64(r + 2 * AHEAD) & m]);
+            prefetch(d->t[0][rev64(r + AHEAD) & m]);
+        }
         emit_bucket(d->t[0][v & m], fn, priv);
         v = cursor_next(v, m);
     } else {
@@ -414,18 +499,24 @@ fr_dict_entry *fr__dict_iter_next(fr_dict_iter *it)
         if (it->next) {
             it->e = it->next;
             it->next = it->e->next;
+            prefetch(it->next); /* a chain's next entry: wanted soon */
             return it->e;
         }
         it->idx++;
-        if ((size_t)it->idx >= d->size[it->table]) {
+        size_t size = d->size[it->table];
+        if ((size_t)it->idx >= size) {
             if (it->table == 1 || !fr__dict_is_rehashing(d))
                 return NULL;
             it->table = 1;
             it->idx = 0;
-            if (d->size[1] == 0)
+            size = d->size[1];
+            if (size == 0)
                 return NULL;
         }
-        it->next = d->t[it->table][it->idx];
+        fr_dict_entry **t = d->t[it->table];
+        if (size >= PREFETCH_MIN && (size_t)it->idx + AHEAD < size)
+            prefetch(t[it->idx + AHEAD]);
+        it->next = t[it->idx];
     }
 }
 

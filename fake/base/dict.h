@@ -37,6 +37,10 @@ typedef struct fr_dict_entry {
     struct fr_dict_entry *next;
     fr_dict_val v;
     uint32_t klen;
+    /* The low 32 bits of the key's hash: a rehash moves the entry without
+     * hashing the key again, and a lookup skips most non-matching entries
+     * without comparing keys. It fills what was padding before key[]. */
+    uint32_t hash;
     char key[]; /* klen bytes + NUL */
 } fr_dict_entry;
 
@@ -64,6 +68,14 @@ uint64_t fr__dict_hash(const void *key, size_t len);
 /* type may be NULL (no callbacks). */
 fr_dict *fr__dict_new(const fr_dict_type *type, void *ctx);
 void fr__dict_init(fr_dict *d, const fr_dict_type *type, void *ctx);
+/* Make room for n entries in all (a no-op if there is already room, or
+ * while rehashing): a caller that knows the final size of what it fills
+ * skips the doublings on the way there. */
+void fr__dict_expand(fr_dict *d, size_t n);
+/* Cut the table to the size growth would have given the entries it holds
+ * (after a fr__dict_expand whose bound was too high), moving them at
+ * once. A no-op while rehashing or iterating. */
+void fr__dict_fit(fr_dict *d);
 /* Free every entry (and value through val_free), keep the dict usable. */
 void fr__dict_clear(fr_dict *d);
 /* fr__dict_clear + free the dict itself. NULL is a no-op. */

@@ -97,7 +97,15 @@ void fr__cmd_keys(fr_conn *c)
     const fr_arg *pat = &c->argv[1];
     int all = pat->len == 1 && pat->p[0] == '*';
     fr_db *d = fr__db(c->srv->ks, c->db);
-    size_t deferred = fr__add_deferred(c);
+    /* Every key matches and none can be expired: the count is known, so
+     * the header goes first instead of being slid in front of a reply of
+     * a million keys afterwards. */
+    int known = all && fr__dict_size(&d->expires) == 0;
+    size_t deferred = 0, start = c->reply.len, total = fr__dict_size(&d->keys);
+    if (known)
+        fr__add_array(c, (long long)total);
+    else
+        deferred = fr__add_deferred(c);
     long long n = 0;
     fr_dict_iter it;
     fr_dict_entry *e;
@@ -105,13 +113,15 @@ void fr__cmd_keys(fr_conn *c)
     while ((e = fr__dict_iter_next(&it))) {
         if (!all && !fr__glob_match(pat->p, pat->len, e->key, e->klen, 0))
             continue;
-        if (fr__db_is_expired(c->srv->ks, c->db, e->key, e->klen))
+        if (!known && fr__db_is_expired(c->srv->ks, c->db, e->key, e->klen))
             continue;
         fr__add_bulk(c, e->key, e->klen);
-        n++;
+        if (++n == 64 && known)
+            fr__reply_expect(c, start, 64, total);
     }
     fr__dict_iter_end(&it);
-    fr__set_deferred(c, deferred, '*', n);
+    if (!known)
+        fr__set_deferred(c, deferred, '*', n);
 }
 
 static void scan_cb(void *priv, const fr_dict_entry *e)

@@ -139,16 +139,20 @@ void fr__cmd_scard(fr_conn *c)
 /* Reply every member (in the set's order) as an aggregate of kind. */
 static void reply_members(fr_conn *c, const fr_obj *o, int as_set)
 {
+    size_t start = c->reply.len, total = fr__set_len(o), done = 0;
     if (as_set)
-        fr__add_set(c, (long long)fr__set_len(o));
+        fr__add_set(c, (long long)total);
     else
-        fr__add_array(c, (long long)fr__set_len(o));
+        fr__add_array(c, (long long)total);
     fr_set_iter it;
     const char *p;
     size_t len;
     fr__set_iter_start(&it, o);
-    while (fr__set_iter_next(&it, &p, &len))
+    while (fr__set_iter_next(&it, &p, &len)) {
         fr__add_bulk(c, p, len);
+        if (++done == 64)
+            fr__reply_expect(c, start, done, total);
+    }
     fr__set_iter_end(&it);
 }
 
@@ -425,15 +429,40 @@ static void inter_generic(fr_conn *c, const fr_arg *keys, int n, const fr_arg *d
 
 enum { OP_UNION, OP_DIFF };
 
-static void add_all(const fr_enc_limits *cfg, fr_obj *res, const fr_obj *o)
+/* Add o's members to res. *expect: the size res is expected to reach,
+ * applied (and zeroed) once res has become a hashtable; 0: none. */
+static void add_all(const fr_enc_limits *cfg, fr_obj *res, const fr_obj *o, size_t *expect)
 {
     fr_set_iter it;
     const char *p;
     size_t len;
     fr__set_iter_start(&it, o);
-    while (fr__set_iter_next(&it, &p, &len))
+    while (fr__set_iter_next(&it, &p, &len)) {
         fr__set_add(cfg, res, p, len);
+        if (*expect && res->enc != FR_ENC_INTSET) {
+            fr__set_expect(res, *expect);
+            *expect = 0;
+        }
+    }
     fr__set_iter_end(&it);
+}
+
+/* How large a union of sets will be, to size its table once: the sum of
+ * the sizes for a reply (the table is freed right after: a too large one
+ * costs nothing), the largest (a lower bound) for a stored result, whose
+ * table stays. */
+static size_t union_expect(fr_obj *const *sets, int n, int store)
+{
+    size_t sum = 0, max = 0;
+    for (int i = 0; i < n; i++) {
+        if (!sets[i])
+            continue;
+        size_t len = fr__set_len(sets[i]);
+        sum += len;
+        if (len > max)
+            max = len;
+    }
+    return store ? max : sum;
 }
 
 static void union_diff_generic(fr_conn *c, const fr_arg *keys, int n, const fr_arg *dst, int op)
@@ -445,10 +474,12 @@ static void union_diff_generic(fr_conn *c, const fr_arg *keys, int n, const fr_a
         return;
     }
     fr_obj *res = fr__set_new_intset();
+    size_t expect = 0;
     if (op == OP_UNION) {
+        expect = union_expect(sets, n, dst != NULL);
         for (int i = 0; i < n; i++)
             if (sets[i])
-                add_all(cfg, res, sets[i]);
+                add_all(cfg, res, sets[i], &expect);
     } else if (sets[0]) {
         /* Redis picks one of two algorithms by the work each would do;
          * the result is the same, but not always its encoding */
@@ -475,7 +506,7 @@ static void union_diff_generic(fr_conn *c, const fr_arg *keys, int n, const fr_a
             }
             fr__set_iter_end(&it);
         } else {
-            add_all(cfg, res, sets[0]);
+            add_all(cfg, res, sets[0], &expect);
             for (int j = 1; j < n && fr__set_len(res); j++) {
                 if (!sets[j])
                     continue;

@@ -895,11 +895,12 @@ static void aggregate(double *target, double val, int agg)
     }
 }
 
-/* The result being built: member -> score, in insertion order. */
+/* The result being built: a skiplist zset whose dictionary (member ->
+ * score) fills first; its tree is built at the end. */
 typedef struct zacc {
-    fr_dict d; /* member -> index in scores */
-    double *scores;
-    size_t n, cap;
+    fr_obj *res;
+    fr_dict *d; /* the result's dictionary */
+    size_t n;
     size_t maxlen;
     /* for the walkers */
     const zsrc *src;
@@ -911,19 +912,57 @@ typedef struct zacc {
 static void acc_put(zacc *a, const char *p, size_t len, double score)
 {
     fr_dict_entry *ex = NULL;
-    fr_dict_entry *e = fr__dict_add(&a->d, p, len, &ex);
+    fr_dict_entry *e = fr__dict_add(a->d, p, len, &ex);
     if (!e) {
-        aggregate(&a->scores[ex->v.i], score, a->agg);
+        aggregate(&ex->v.d, score, a->agg);
         return;
     }
-    if (a->n == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 16;
-        a->scores = fr__xrealloc(a->scores, a->cap * sizeof *a->scores);
-    }
-    e->v.i = (int64_t)a->n;
-    a->scores[a->n++] = score;
+    e->v.d = score;
+    a->n++;
     if (len > a->maxlen)
         a->maxlen = len;
+}
+
+typedef struct zsorted {
+    double score;
+    fr_dict_entry *e;
+} zsorted;
+
+/* The tree's order: score, then member as Redis' sdscmp. */
+static int zsorted_cmp(const void *x, const void *y)
+{
+    const zsorted *a = x, *b = y;
+    if (a->score != b->score)
+        return a->score < b->score ? -1 : 1;
+    return fr__zbt_memb_cmp(a->e->key, a->e->klen, b->e->key, b->e->klen);
+}
+
+/* Finish the result: its table cut to size (it was sized to a bound),
+ * its tree built in one go from the entries sorted by (score, member)
+ * rather than by a million inserts at random places. */
+static void acc_finish(zacc *a)
+{
+    fr_zsk *zs = a->res->v.ptr;
+    zsorted *v = fr__xmalloc((a->n ? a->n : 1) * sizeof *v);
+    size_t n = 0;
+    fr_dict_iter it;
+    fr_dict_entry *e;
+    fr__dict_iter_start(&it, a->d);
+    while ((e = fr__dict_iter_next(&it))) {
+        if (isnan(e->v.d)) /* never stored, as fr__zset_add refuses it */
+            fr__dict_delete(a->d, e->key, e->klen);
+        else
+            v[n++] = (zsorted){e->v.d, e};
+    }
+    fr__dict_iter_end(&it);
+    fr__dict_fit(a->d);
+    qsort(v, n, sizeof *v, zsorted_cmp);
+    fr_dict_entry **ents = fr__xmalloc((n ? n : 1) * sizeof *ents);
+    for (size_t i = 0; i < n; i++)
+        ents[i] = v[i].e;
+    free(v);
+    fr__zbt_build(&zs->tree, ents, n);
+    free(ents);
 }
 
 static void union_one(void *ctx, const char *p, size_t len, double score)
@@ -1064,13 +1103,25 @@ static void zsetop_generic(fr_conn *c, const fr_arg *dst, int numkeys_at, int op
     }
     zacc a;
     memset(&a, 0, sizeof a);
-    fr__dict_init(&a.d, NULL, NULL);
+    /* a skiplist zset, as Redis builds it (so a -0 score survives in the
+     * reply), turned into a listpack when stored small */
+    a.res = fr__zset_new(&c->srv->cfg.enc, SIZE_MAX, 0);
+    a.d = &((fr_zsk *)a.res->v.ptr)->dict;
     a.src = src;
     a.nsrc = (int)setnum;
     a.agg = agg;
     a.op = op;
     a.card_only = card_only;
     a.limit = limit;
+    if (!card_only) {
+        /* Size the table once, to a bound of the result (the union of
+         * all, or what the first source can leave; acc_finish cuts it to
+         * size): filling it skips the doublings and their rehashes. */
+        size_t expect = src_len(&src[0]);
+        for (long long i = 1; op == OP_UNION && i < setnum; i++)
+            expect += src_len(&src[i]);
+        fr__dict_expand(a.d, expect);
+    }
     if (op == OP_INTER) {
         if (src_len(&src[0]) > 0)
             src_each(&src[0], inter_one, &a);
@@ -1085,24 +1136,12 @@ static void zsetop_generic(fr_conn *c, const fr_arg *dst, int numkeys_at, int op
     }
     free(src);
     if (card_only) {
-        fr__dict_clear(&a.d);
-        free(a.scores);
+        fr__obj_free(a.res);
         fr__add_ll(c, a.card);
         return;
     }
-    /* The result as a skiplist zset, as Redis builds it (so a -0 score
-     * survives in the reply), turned into a listpack when stored small. */
-    fr_obj *res = fr__zset_new(&c->srv->cfg.enc, SIZE_MAX, 0);
-    fr_dict_iter it;
-    fr_dict_entry *e;
-    fr__dict_iter_start(&it, &a.d);
-    while ((e = fr__dict_iter_next(&it))) {
-        int out;
-        fr__zset_add(&c->srv->cfg.enc, res, a.scores[e->v.i], e->key, e->klen, 0, &out, NULL);
-    }
-    fr__dict_iter_end(&it);
-    fr__dict_clear(&a.d);
-    free(a.scores);
+    acc_finish(&a);
+    fr_obj *res = a.res;
     if (dst) {
         size_t n = fr__zset_len(res);
         fr__zset_shrink_if_small(&c->srv->cfg.enc, res, a.maxlen);

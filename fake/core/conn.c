@@ -252,11 +252,38 @@ void fr__conn_enqueue(fr_conn *c, const void *p, size_t n)
     mark_pending(c);
 }
 
+static void free_handed_over(const void *data, size_t len, void *extra)
+{
+    (void)len;
+    (void)extra;
+    free((void *)data);
+}
+
+/* fr__conn_enqueue for a large reply: its buffer joins the socket queue
+ * as it is, leaving r empty. KEYS * of a million keys is 20 MB, and
+ * copying it cost as much as building it. */
+static void enqueue_handover(fr_conn *c, fr_buf *r)
+{
+    if (c->flags & FR_CONN_CLOSE_ASAP)
+        return;
+    fr__stage_wire(c, r->p, r->len);
+    if (evbuffer_add_reference(c->out, r->p, r->len, free_handed_over, NULL) != 0)
+        evbuffer_add(c->out, r->p, r->len); /* a copy; r's buffer is freed by the caller */
+    else
+        *r = (fr_buf){0};
+    c->flags |= FR_CONN_OUT_CHAINED;
+    mark_pending(c);
+}
+
 void fr__conn_commit_reply(fr_conn *c)
 {
     fr_buf *r = &c->reply;
     if (r->len && !(c->flags & (FR_CONN_REPLY_OFF | FR_CONN_REPLY_SKIP))) {
-        if (!fr__stage_output(c, r->p, r->len))
+        if (fr__stage_output(c, r->p, r->len))
+            ;
+        else if (r->len > 64 * 1024)
+            enqueue_handover(c, r);
+        else
             fr__conn_enqueue(c, r->p, r->len);
     }
     /* don't let one huge reply pin its memory for the conn's lifetime */

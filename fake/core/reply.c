@@ -212,6 +212,18 @@ void fr__set_deferred(fr_conn *c, size_t handle, char kind, long long n)
     b->p[b->len] = '\0';
 }
 
+void fr__reply_expect(fr_conn *c, size_t start, size_t done, size_t total)
+{
+    fr_buf *b = &c->reply;
+    if (done == 0 || total <= done || b->len < start)
+        return;
+    /* at most 256 MB: a few large elements first must not make a reply
+     * of small ones reserve the machine's memory */
+    size_t per = (b->len - start) / done + 1, cap = (size_t)1 << 28;
+    size_t rest = total - done > cap / per ? cap : per * (total - done);
+    fr__buf_reserve(b, rest + rest / 16); /* some slack: lengths vary */
+}
+
 int fr__arg_ll(fr_conn *c, const fr_arg *a, long long *out)
 {
     if (!fr__str2ll(a->p, a->len, out)) {

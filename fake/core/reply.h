@@ -36,6 +36,10 @@ void fr__add_help(fr_conn *c, const char *container, const char *const *lines);
  * elements, then set. Kinds: '*' array, '%' map (pairs), '~' set. */
 size_t fr__add_deferred(fr_conn *c);
 void fr__set_deferred(fr_conn *c, size_t handle, char kind, long long n);
+/* A reply of total elements, done of them written since the reply length
+ * was start: make room for the rest at their average size so far, so that
+ * a reply of a million elements is not copied at each doubling. */
+void fr__reply_expect(fr_conn *c, size_t start, size_t done, size_t total);
 
 /* Shared error texts, so every command says exactly what Redis says. */
 extern const char fr__err_syntax[];

@@ -152,6 +152,12 @@ int fr__set_has(const fr_obj *o, const char *p, size_t len)
     return fr__dict_find(o->v.ptr, p, len) != NULL;
 }
 
+void fr__set_expect(fr_obj *o, size_t n)
+{
+    if (o->enc != FR_ENC_INTSET)
+        fr__dict_expand(o->v.ptr, n);
+}
+
 void fr__set_iter_start(fr_set_iter *it, const fr_obj *o)
 {
     it->o = o;

@@ -35,6 +35,10 @@ size_t fr__set_len(const fr_obj *o);
 int fr__set_add(const fr_enc_limits *cfg, fr_obj *o, const char *p, size_t len);
 int fr__set_del(fr_obj *o, const char *p, size_t len);
 int fr__set_has(const fr_obj *o, const char *p, size_t len);
+/* Make room for n members in a hashtable set, so that filling it does not
+ * double its table over and over. No-op for an intset (it converts when
+ * Redis' would). */
+void fr__set_expect(fr_obj *o, size_t n);
 
 /* Members one by one; intset members are formatted into the iterator.
  * The set must not change while an iteration is open, except deleting

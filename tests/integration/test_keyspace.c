@@ -1,6 +1,7 @@
 /* The keyspace against a live fake: expiry on the real clock without any
  * access, a frozen clock that holds keys until advanced, WATCH and expiry,
- * SCAN while the keyspace grows, the inspection API and DEBUG POPULATE. */
+ * SCAN while the keyspace grows, the inspection API and DEBUG POPULATE,
+ * and replies of tens of thousands of keys or members (KEYS, unions). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -410,6 +411,129 @@ static void test_dump_restore_roundtrip(void **state)
     fr_reply_free(e);
 }
 
+/* Reads a reply that must be an array of n distinct "<prefix>N" strings
+ * with N < n, then frees it. */
+static void expect_all(redisReply *r, const char *prefix, int n)
+{
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, n);
+    unsigned char *seen = calloc((size_t)n, 1);
+    size_t pl = strlen(prefix);
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *e = r->element[i];
+        assert_int_equal(e->type, REDIS_REPLY_STRING);
+        assert_true(e->len > pl && memcmp(e->str, prefix, pl) == 0);
+        int k = atoi(e->str + pl);
+        assert_true(k >= 0 && k < n);
+        assert_int_equal(seen[k], 0);
+        seen[k] = 1;
+    }
+    free(seen);
+    freeReplyObject(r);
+}
+
+/* The next reply of a pipeline (hiredis sends what was appended first). */
+static redisReply *next(redisContext *c)
+{
+    void *r = NULL;
+    assert_int_equal(redisGetReply(c, &r), REDIS_OK);
+    assert_non_null(r);
+    return r;
+}
+
+static void expect_pong(redisContext *c)
+{
+    redisReply *r = next(c);
+    assert_int_equal(r->type, REDIS_REPLY_STATUS);
+    assert_string_equal(r->str, "PONG");
+    freeReplyObject(r);
+}
+
+/* KEYS * of more keys than fit in a small reply (hundreds of KB): every
+ * key once, the count right, in order with the replies around it, also
+ * with a key expired under it. */
+static void test_keys_large_reply(void **state)
+{
+    enum { N = 20000 };
+    fr_server *srv = *state;
+    redisContext *c = tu_connect(srv);
+    tu_cmd_ok(c, "DEBUG POPULATE %d key", N);
+    redisAppendCommand(c, "PING");
+    redisAppendCommand(c, "KEYS *");
+    redisAppendCommand(c, "PING");
+    expect_pong(c);
+    expect_all(next(c), "key:", N);
+    expect_pong(c);
+    /* an expired key is left out, and the count says so */
+    assert_int_equal(tu_cmd_int(c, "PEXPIRE key:%d 10", N - 1), 1);
+    assert_int_equal(fr_clock_advance(srv, 20), FR_OK);
+    redisAppendCommand(c, "KEYS *");
+    redisAppendCommand(c, "PING");
+    expect_all(next(c), "key:", N - 1);
+    expect_pong(c);
+    redisFree(c);
+}
+
+/* Members from..to-1 as "m:N" into key, 1000 per command; zsets get score
+ * N when score is negative, else score. */
+static void fill(redisContext *c, const char *cmd, const char *key, int from, int to, int score)
+{
+    const char *argv[2 + 2 * 1000];
+    static char buf[2 * 1000][24];
+    int cmds = 0;
+    for (int i = from; i < to;) {
+        int argc = 0, b = 0;
+        argv[argc++] = cmd;
+        argv[argc++] = key;
+        for (; i < to && b < 2 * 1000; i++) {
+            if (strcmp(cmd, "ZADD") == 0) {
+                snprintf(buf[b], sizeof buf[b], "%d", score < 0 ? i : score);
+                argv[argc++] = buf[b++];
+            }
+            snprintf(buf[b], sizeof buf[b], "m:%d", i);
+            argv[argc++] = buf[b++];
+        }
+        redisAppendCommandArgv(c, argc, argv, NULL);
+        cmds++;
+    }
+    tu_drain(c, cmds);
+}
+
+/* Unions of large sets and sorted sets (their results are sized up
+ * front): every member once, the scores summed. */
+static void test_large_unions(void **state)
+{
+    enum { N = 10000 };
+    fr_server *srv = *state;
+    redisContext *c = tu_connect(srv);
+    fill(c, "SADD", "s1", 0, N, 0);
+    fill(c, "SADD", "s2", N / 2, N + N / 2, 0);
+    expect_all(tu_cmd(c, "SUNION s1 s2"), "m:", N + N / 2);
+    assert_int_equal(tu_cmd_int(c, "SUNIONSTORE d s1 s2 s1"), N + N / 2);
+    expect_all(tu_cmd(c, "SMEMBERS d"), "m:", N + N / 2);
+    tu_cmd_str(c, REDIS_REPLY_STRING, "hashtable", "OBJECT ENCODING d");
+    fill(c, "ZADD", "z1", 0, N, -1);
+    fill(c, "ZADD", "z2", N / 2, N + N / 2, 1);
+    assert_int_equal(tu_cmd_int(c, "ZUNIONSTORE zd 2 z1 z2"), N + N / 2);
+    tu_cmd_str(c, REDIS_REPLY_STRING, "7001", "ZSCORE zd m:7000");
+    tu_cmd_str(c, REDIS_REPLY_STRING, "1", "ZSCORE zd m:14999");
+    /* in order: by score, ties (the 5,001 members of score 1) by member */
+    redisReply *r = tu_cmd(c, "ZRANGE zd 0 -1 WITHSCORES");
+    assert_int_equal(r->elements, 2 * (N + N / 2));
+    assert_string_equal(r->element[0]->str, "m:0");
+    for (size_t i = 2; i < r->elements; i += 2) {
+        double prev = strtod(r->element[i - 1]->str, NULL),
+               cur = strtod(r->element[i + 1]->str, NULL);
+        assert_true(prev < cur ||
+                    (prev == cur && strcmp(r->element[i - 2]->str, r->element[i]->str) < 0));
+    }
+    freeReplyObject(r);
+    assert_int_equal(tu_cmd_int(c, "ZRANK zd m:10000"), 2);
+    /* below m:5000 (5001): m:0..m:4999 and the 5,000 of score 1 from z2 */
+    assert_int_equal(tu_cmd_int(c, "ZRANK zd m:5000"), 10000);
+    redisFree(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +553,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keyspace_info_and_populate, fr_fixture_setup,
                                         fr_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_dump_restore_roundtrip, fr_fixture_setup,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_large_reply, fr_fixture_setup_frozen,
+                                        fr_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_large_unions, fr_fixture_setup,
                                         fr_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

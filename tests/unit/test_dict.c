@@ -1,6 +1,7 @@
 /* The hash table: basic operations, incremental rehash both ways, random
- * entries, iteration with deletes, and the SCAN guarantee while the table
- * grows and shrinks between calls. */
+ * entries, iteration with deletes, the SCAN guarantee while the table
+ * grows and shrinks between calls, pre-sizing, and walks over a table
+ * large enough to prefetch. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -286,6 +287,104 @@ static void test_scan_exact(void **state)
     fr__dict_free(d);
 }
 
+/* Pre-sizing: filling a dict expanded for n entries never rehashes, an
+ * expand of a filled dict keeps every entry, a hint that is no larger
+ * than the table (or absurd) changes nothing, and fit undoes too large a
+ * one. */
+static void test_expand(void **state)
+{
+    (void)state;
+    fr_dict *d = fr__dict_new(NULL, NULL);
+    fr__dict_expand(d, 5000);
+    assert_int_equal(d->size[0], 8192);
+    char k[32];
+    for (int i = 0; i < 5000; i++) {
+        size_t n = keyname(k, i);
+        fr__dict_add(d, k, n, NULL)->v.i = i;
+        assert_false(fr__dict_is_rehashing(d));
+    }
+    assert_int_equal(d->size[0], 8192);
+    fr__dict_expand(d, 100);
+    fr__dict_expand(d, (size_t)1 << 62);
+    assert_int_equal(d->size[0], 8192);
+    assert_false(fr__dict_is_rehashing(d));
+    fr__dict_expand(d, 20000);
+    assert_true(fr__dict_is_rehashing(d));
+    for (int i = 0; i < 5000; i++) {
+        size_t n = keyname(k, i);
+        assert_int_equal(fr__dict_find(d, k, n)->v.i, i);
+    }
+    while (fr__dict_rehash(d, 100))
+        ;
+    assert_int_equal(d->size[0], 32768);
+    for (int i = 0; i < 5000; i++) {
+        size_t n = keyname(k, i);
+        assert_int_equal(fr__dict_find(d, k, n)->v.i, i);
+    }
+    /* too large a bound: fit cuts the table to what growth would give */
+    fr__dict_fit(d);
+    assert_false(fr__dict_is_rehashing(d));
+    assert_int_equal(d->size[0], 8192);
+    for (int i = 0; i < 5000; i++) {
+        size_t n = keyname(k, i);
+        assert_int_equal(fr__dict_find(d, k, n)->v.i, i);
+    }
+    fr__dict_fit(d);
+    assert_int_equal(d->size[0], 8192);
+    fr__dict_free(d);
+}
+
+/* Walks over a table large enough to prefetch ahead, including its last
+ * buckets: iteration (also across a rehash in progress) and a full scan
+ * meet every entry exactly once. */
+static void test_large_walks(void **state)
+{
+    (void)state;
+    enum { N = 30000 };
+    fr_dict *d = fr__dict_new(NULL, NULL);
+    add_n(d, 0, N);
+    unsigned char *seen = calloc(N, 1);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            /* leave a grow half done: the walk spans both tables */
+            fr__dict_expand(d, 4 * N);
+            fr__dict_rehash(d, 1000);
+            assert_true(fr__dict_is_rehashing(d));
+        }
+        memset(seen, 0, N);
+        fr_dict_iter it;
+        fr_dict_entry *e;
+        fr__dict_iter_start(&it, d);
+        while ((e = fr__dict_iter_next(&it))) {
+            assert_true(e->v.i >= 0 && e->v.i < N);
+            assert_int_equal(seen[e->v.i], 0);
+            seen[e->v.i] = 1;
+        }
+        fr__dict_iter_end(&it);
+        assert_null(memchr(seen, 0, N));
+    }
+    while (fr__dict_rehash(d, 100))
+        ;
+    assert_true(d->size[0] >= 4096);
+    memset(seen, 0, N);
+    seen_set s = {calloc(N, 1)};
+    uint64_t cur = 0;
+    do {
+        memset(s.seen, 0, N);
+        cur = fr__dict_scan(d, cur, mark, &s);
+        for (int i = 0; i < N; i++) {
+            if (s.seen[i]) {
+                assert_int_equal(seen[i], 0);
+                seen[i] = 1;
+            }
+        }
+    } while (cur);
+    assert_null(memchr(seen, 0, N));
+    free(s.seen);
+    free(seen);
+    fr__dict_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +396,8 @@ int main(void)
         cmocka_unit_test(test_scan_grow),
         cmocka_unit_test(test_scan_shrink),
         cmocka_unit_test(test_scan_exact),
+        cmocka_unit_test(test_expand),
+        cmocka_unit_test(test_large_walks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
