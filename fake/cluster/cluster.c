@@ -193,30 +193,20 @@ static int route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
         c->cluster->asking = 0;     /* ASKING counts for the next command only */
         c->cluster->asked = asking; /* and for the script that command runs */
     }
+    static const char *const refusal[] = {
+        [LOC_CROSSSLOT] = "-CROSSSLOT Keys in request don't hash to the same slot",
+        [LOC_DOWN] = "-CLUSTERDOWN The cluster is down",
+        [LOC_DOWN_RO] = "-CLUSTERDOWN The cluster is down and only accepts read commands",
+        [LOC_UNSERVED] = "-CLUSTERDOWN Hash slot not served",
+        [LOC_TRYAGAIN] = "-TRYAGAIN Multiple keys request during rehashing of slot",
+    };
     loc l = locate(c, cmd, argc, argv, asking);
-    switch (l.kind) {
-    case LOC_HERE:
+    if (l.kind == LOC_HERE)
         return 0;
-    case LOC_CROSSSLOT:
-        refuse(c, cmd, "-CROSSSLOT Keys in request don't hash to the same slot");
-        break;
-    case LOC_DOWN:
-        refuse(c, cmd, "-CLUSTERDOWN The cluster is down");
-        break;
-    case LOC_DOWN_RO:
-        refuse(c, cmd, "-CLUSTERDOWN The cluster is down and only accepts read commands");
-        break;
-    case LOC_UNSERVED:
-        refuse(c, cmd, "-CLUSTERDOWN Hash slot not served");
-        break;
-    case LOC_TRYAGAIN:
-        refuse(c, cmd, "-TRYAGAIN Multiple keys request during rehashing of slot");
-        break;
-    case LOC_ASK:
-    case LOC_MOVED:
+    if (l.kind == LOC_ASK || l.kind == LOC_MOVED)
         redirect(c, cmd, l.kind == LOC_ASK ? "ASK" : "MOVED", l.slot, &cl->nodes[l.node]);
-        break;
-    }
+    else
+        refuse(c, cmd, refusal[l.kind]);
     return 1;
 }
 

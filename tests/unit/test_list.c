@@ -45,6 +45,14 @@ static void m_delete(model *m, size_t idx)
     m->len--;
 }
 
+static void m_set(model *m, size_t idx, const char *p, size_t n)
+{
+    free(m->v[idx]);
+    m->v[idx] = malloc(n ? n : 1);
+    memcpy(m->v[idx], p, n);
+    m->n[idx] = n;
+}
+
 static void m_free(model *m)
 {
     for (size_t i = 0; i < m->len; i++)
@@ -162,10 +170,7 @@ static void run_random(size_t steps, size_t target, uint64_t seed)
         } else if (op < 5) {
             size_t idx = (size_t)(r >> 24) % m.len;
             fr__list_set(l, idx, buf, n);
-            free(m.v[idx]);
-            m.v[idx] = malloc(n ? n : 1);
-            memcpy(m.v[idx], buf, n);
-            m.n[idx] = n;
+            m_set(&m, idx, buf, n);
         } else if (op < 7) {
             size_t idx = (size_t)(r >> 24) % m.len;
             size_t cnt = 1 + (size_t)(r >> 40) % (m.len - idx < 300 ? m.len - idx : 300);
@@ -253,10 +258,7 @@ static void test_index_kept(void **state)
         } else if (op < 13) {
             size_t idx = (size_t)(r >> 24) % m.len;
             fr__list_set(l, idx, buf, n);
-            free(m.v[idx]);
-            m.v[idx] = malloc(n ? n : 1);
-            memcpy(m.v[idx], buf, n);
-            m.n[idx] = n;
+            m_set(&m, idx, buf, n);
         } else if (op == 13) {
             size_t idx = (size_t)(r >> 24) % m.len;
             fr__list_insert(l, idx, buf, n);
