@@ -6,13 +6,10 @@
 set -u
 command -v redis-benchmark >/dev/null || exit 77
 tmp=$(mktemp -d)
-"$1" --port 0 --port-file "$tmp/ports" --cluster 3 --cluster-replicas 1 >/dev/null &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid; rm -rf "$tmp"' EXIT
-for _ in $(seq 500); do
-    [ -s "$tmp/ports" ] && break
-    sleep 0.01
-done
+# shellcheck source=tests/clients/fakeserver.sh
+. "$(dirname "$0")/fakeserver.sh"
+trap 'kill $FAKE_PID 2>/dev/null; wait $FAKE_PID; rm -rf "$tmp"' EXIT
+fake_start "$1" "$tmp/ports" --cluster 3 --cluster-replicas 1 || { echo "no port file"; exit 1; }
 port=$(head -1 "$tmp/ports")
 out=$(timeout 60 redis-benchmark --cluster -p "$port" -n 2000 -c 10 -t set,get -q 2>&1 | tr '\r' '\n')
 echo "$out" | grep -E '^(SET|GET): [0-9]'
@@ -25,5 +22,5 @@ for t in SET GET; do
     fi
 done
 # a sanitizer build reports leaks and errors through the exit status
-kill $pid
-wait $pid || { echo "fakeredis-server exited with $?"; exit 1; }
+kill $FAKE_PID
+wait $FAKE_PID || { echo "fakeredis-server exited with $?"; exit 1; }
