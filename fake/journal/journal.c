@@ -20,6 +20,11 @@
 #define ENTRY_BYTES_MAX 2048
 #define TEXT_MAX 256
 
+/* two slots a 256-byte block, and every length of an entry in 16 bits */
+_Static_assert(sizeof(fr_jslot) == 128, "a journal slot is 128 bytes");
+_Static_assert(ENTRY_BYTES_MAX + FR_JOURNAL_ARG_MAX + 2 * TEXT_MAX < 65536,
+               "an entry's lengths fit 16 bits");
+
 /* ---- the ring ----------------------------------------------------------- */
 
 static fr_jslot *slot_at(struct fr_jring *j, size_t i)
@@ -53,18 +58,30 @@ static fr_jslot *new_entry(struct fr_jring *j, int kind, uint64_t conn, int64_t 
     s->argc = s->nargv = 0;
     s->name_len = s->text_off = s->text_len = 0;
     s->len = 0;
-    /* a slot that once held a big entry gives the memory back */
-    if (s->data != s->inl) {
-        if (s->data && s->cap > 4 * ENTRY_BYTES_MAX) {
-            free(s->data);
-            s->data = NULL;
-        }
-        if (!s->data) {
-            s->data = s->inl;
-            s->cap = JSLOT_INLINE;
-        }
+    if (!s->data) { /* a slot of a fresh chunk */
+        s->data = s->inl;
+        s->cap = JSLOT_INLINE;
     }
     return s;
+}
+
+/* A command's slot before its bytes go in (need: all of them, about): a
+ * heap block left by an earlier, bigger entry goes back or shrinks, so
+ * the ring holds about what its entries need, not the most each slot
+ * ever held. */
+static void slot_fit(fr_jslot *s, size_t need)
+{
+    if (s->data == s->inl)
+        return;
+    if (need <= JSLOT_INLINE) {
+        free(s->data);
+        s->data = s->inl;
+        s->cap = JSLOT_INLINE;
+    } else if (s->cap > 2 * need + 64) {
+        size_t cap = ((need + 8 + 15) & ~(size_t)15) - 8; /* as slot_reserve */
+        s->data = fr__xrealloc(s->data, cap);
+        s->cap = (uint16_t)cap;
+    }
 }
 
 static void slot_reserve(fr_jslot *s, size_t n)
@@ -83,14 +100,14 @@ static void slot_reserve(fr_jslot *s, size_t n)
     } else {
         s->data = fr__xrealloc(s->data, cap);
     }
-    s->cap = (uint32_t)cap;
+    s->cap = (uint16_t)cap;
 }
 
 static void slot_put(fr_jslot *s, const void *p, size_t n)
 {
     slot_reserve(s, n);
     memcpy(s->data + s->len, p, n);
-    s->len += (uint32_t)n;
+    s->len = (uint16_t)(s->len + n);
 }
 
 static void slot_text(fr_jslot *s, const char *p, size_t n)
@@ -98,7 +115,7 @@ static void slot_text(fr_jslot *s, const char *p, size_t n)
     if (n > TEXT_MAX)
         n = TEXT_MAX;
     s->text_off = s->len;
-    s->text_len = (uint32_t)n;
+    s->text_len = (uint16_t)n;
     slot_put(s, p, n);
 }
 
@@ -109,7 +126,7 @@ static void slot_name(fr_jslot *s, const fr_conn *c)
         if (n > TEXT_MAX)
             n = TEXT_MAX;
         slot_put(s, c->name, n);
-        s->name_len = (uint32_t)n;
+        s->name_len = (uint16_t)n;
     }
 }
 
@@ -169,27 +186,39 @@ static int st_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv
         return 0;
     jc->last_start = start;
     fr_jslot *s = new_entry(j, FR_J_COMMAND, c->id, jc->read_us);
-    slot_name(s, c);
     s->argc = argc;
     int keep = argc < FR_JOURNAL_MAX_ARGS ? argc : FR_JOURNAL_MAX_ARGS;
     s->truncated = keep < argc;
-    /* what it will take, reserved once */
-    size_t need = 0;
+    /* what it will take, made room for once */
+    size_t need = c->name ? strlen(c->name) : 0;
+    if (need > TEXT_MAX)
+        need = TEXT_MAX;
     for (int i = 0; i < keep; i++)
-        need += 4 + (argv[i].len < FR_JOURNAL_ARG_MAX ? argv[i].len : FR_JOURNAL_ARG_MAX);
-    slot_reserve(s, need < ENTRY_BYTES_MAX ? need : ENTRY_BYTES_MAX);
+        need += 2 + (argv[i].len < FR_JOURNAL_ARG_MAX ? argv[i].len : FR_JOURNAL_ARG_MAX);
+    if (need > ENTRY_BYTES_MAX)
+        need = ENTRY_BYTES_MAX;
+    slot_fit(s, need);
+    slot_name(s, c);
+    slot_reserve(s, need - s->len);
     for (int i = 0; i < keep; i++) {
-        uint32_t n = (uint32_t)(argv[i].len < FR_JOURNAL_ARG_MAX ? argv[i].len : FR_JOURNAL_ARG_MAX);
-        if (s->len + n + 4 > ENTRY_BYTES_MAX && i > 0) {
+        size_t n = argv[i].len < FR_JOURNAL_ARG_MAX ? argv[i].len : FR_JOURNAL_ARG_MAX;
+        size_t hdr = n < 128 ? 1 : 2;
+        if (s->len + hdr + n > ENTRY_BYTES_MAX && i > 0) {
             s->truncated = 1;
             break;
         }
         if (n < argv[i].len)
             s->truncated = 1;
-        slot_reserve(s, 4 + n);
-        memcpy(s->data + s->len, &n, 4);
-        memcpy(s->data + s->len + 4, argv[i].p, n);
-        s->len += 4 + n;
+        slot_reserve(s, hdr + n);
+        unsigned char *d = (unsigned char *)s->data + s->len;
+        if (hdr == 1) {
+            d[0] = (unsigned char)n;
+        } else {
+            d[0] = (unsigned char)(0x80 | (n & 0x7f));
+            d[1] = (unsigned char)(n >> 7);
+        }
+        memcpy(d + hdr, argv[i].p, n);
+        s->len = (uint16_t)(s->len + hdr + n);
         s->nargv++;
     }
     jc->open_seq = jc->cmd_seq = s->seq;
@@ -399,17 +428,20 @@ static unsigned kinds_of(const fr_journal_query *q)
     return q && q->kinds ? q->kinds : FR_JK(FR_J_COMMAND);
 }
 
-/* The slot's arguments as pointers into its data. */
+/* The slot's arguments as pointers into its data (see fr_jslot). */
 static void slot_args(const fr_jslot *s, const char **argv, size_t *lens)
 {
-    uint32_t off = s->name_len;
+    const unsigned char *d = (const unsigned char *)s->data + s->name_len;
     for (int i = 0; i < s->nargv; i++) {
-        uint32_t n;
-        memcpy(&n, s->data + off, sizeof n);
-        off += 4;
-        argv[i] = s->data + off;
+        size_t n = d[0];
+        d++;
+        if (n & 0x80) {
+            n = (n & 0x7f) | (size_t)d[0] << 7;
+            d++;
+        }
+        argv[i] = (const char *)d;
         lens[i] = n;
-        off += n;
+        d += n;
     }
 }
 

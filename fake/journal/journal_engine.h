@@ -16,24 +16,28 @@
 #include "core.h"
 #include "fakeredis/journal.h"
 
-/* One ring slot. data holds the client name, then the kept arguments (a
- * u32 length before each), then the text: an error reply's line, a
- * connect's address, a fault's rule. */
-#define JSLOT_INLINE 56 /* bytes of an entry kept in its slot (a slot: 160) */
+/* One ring slot, 128 bytes. data holds the client name, then the kept
+ * arguments (each after its length: one byte below 128, else two, low 7
+ * bits first with the top bit set), then the text: an error reply's line,
+ * a connect's address, a fault's rule. Every length fits 16 bits: an
+ * entry keeps at most ENTRY_BYTES_MAX of arguments and TEXT_MAX each of
+ * name and text (journal.c). */
+#define JSLOT_INLINE 45 /* bytes of an entry kept in its slot */
 typedef struct fr_jslot fr_jslot;
 struct fr_jslot {
     uint64_t seq; /* 0: empty */
     int64_t t_us;
     uint64_t conn;
+    char *data; /* inl, or the heap once an entry outgrew it */
+    uint64_t faults[4];
+    int32_t argc;
+    uint16_t name_len, text_off, text_len;
+    uint16_t len, cap;
     uint8_t kind;
     char reply;
     uint8_t truncated;
     uint8_t nfaults;
-    int argc, nargv;
-    uint64_t faults[4];
-    uint32_t name_len, text_off, text_len;
-    uint32_t len, cap;
-    char *data; /* inl, or the heap once an entry outgrew it */
+    uint8_t nargv; /* at most FR_JOURNAL_MAX_ARGS */
     /* most commands fit here: the ring is one sequential block of memory
      * (a miss per command for a separate buffer would cost more than the
      * rest of the journal) */

@@ -218,6 +218,49 @@ static void test_bounded_ring_wraps(void **state)
     fr_server_stop(srv);
 }
 
+/* Arguments of every length class come back byte for byte: short ones,
+ * those around 127/128 bytes, up to the cut at FR_JOURNAL_ARG_MAX, and a
+ * client name before them; in a ring of 3 whose slots are reused by
+ * entries bigger and smaller than the last ones they held. */
+static void test_argument_lengths(void **state)
+{
+    static const size_t lens[] = {0, 1, 44, 45, 126, 127, 128, 129, 300, 511, 512, 513, 4000};
+    fr_options o = {.journal_size = 3};
+    fr_server *srv;
+    assert_int_equal(fr_server_start(&o, &srv), FR_OK);
+    redisContext *c = tu_connect(srv);
+    tu_cmd_ok(c, "CLIENT SETNAME worker-7");
+    char *v = malloc(4000);
+    for (size_t i = 0; i < 4000; i++)
+        v[i] = (char)('a' + i % 26);
+    size_t n = sizeof lens / sizeof lens[0];
+    /* forward, then backward: each slot sees growth and shrinking */
+    for (size_t round = 0; round < 2 * n; round++) {
+        size_t len = lens[round < n ? round : 2 * n - 1 - round];
+        char key[16];
+        snprintf(key, sizeof key, "k%zu", len);
+        tu_cmd_ok(c, "SET %s %b", key, v, len);
+        fr_journal *j = NULL;
+        fr_journal_query q = {.command = "SET", .limit = 0};
+        assert_int_equal(fr_journal_get(srv, &q, &j), FR_OK);
+        assert_true(j->n >= 1);
+        const fr_journal_entry *e = &j->entries[j->n - 1];
+        size_t kept = len < FR_JOURNAL_ARG_MAX ? len : FR_JOURNAL_ARG_MAX;
+        assert_string_equal(e->client_name, "worker-7");
+        assert_int_equal(e->argc, 3);
+        assert_int_equal(e->nargv, 3);
+        assert_string_equal(e->argv[1], key);
+        assert_int_equal(e->argvlen[2], kept);
+        assert_memory_equal(e->argv[2], v, kept);
+        assert_int_equal(e->truncated, kept < len);
+        assert_int_equal(e->reply, '+');
+        fr_journal_free(j);
+    }
+    free(v);
+    redisFree(c);
+    fr_server_stop(srv);
+}
+
 static void test_wire(void **state)
 {
     fr_server *srv = tu_start();
@@ -261,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_marks_faults_and_held_commands),
         cmocka_unit_test(test_bounded_and_off),
         cmocka_unit_test(test_bounded_ring_wraps),
+        cmocka_unit_test(test_argument_lengths),
         cmocka_unit_test(test_wire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
