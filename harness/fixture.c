@@ -83,48 +83,104 @@ static int clients_gone(fr_server *srv, void *ctx, char *seen, size_t cap)
     return have <= links;
 }
 
-int fr__harness_reset_server(fr_server *srv, int keep_replicas, int flush, int frozen)
-{
-    fr_kill_filter f = {.keep_replicas = keep_replicas};
-    int rc = fr_server_kill_clients(srv, &f, NULL);
-    if (rc != FR_OK)
-        return rc;
-    fr_fault_clear(srv, 0); /* FR_ERR_ARG when there was none: fine */
-    if ((rc = fr_server_resume_processing(srv)) != FR_OK ||
-        (rc = fr_server_set_listening(srv, 1)) != FR_OK)
-        return rc;
-    fr_reply_free(fr_execf(srv, "CLIENT UNPAUSE"));
-    /* checked once before the wait: a watch costs two trips to the loop */
+/* A reset's steps, run on the server's loop (fr_server_run_on_loop): one
+ * hand-over between threads for each half instead of one per call, and
+ * no client command between the steps. */
+typedef struct reset_job {
+    int keep_replicas, flush, frozen;
+    uint64_t *mark; /* not NULL: clear the journal and take a mark */
+    int rc;         /* the first step that failed, else FR_OK */
+    int gone;       /* clients_gone(), when the first half checked it */
     char seen[128];
-    if ((rc = clients_gone(srv, &keep_replicas, seen, sizeof seen)) < 0)
-        return rc;
-    if (!rc && (rc = fr_wait_for(srv, clients_gone, &keep_replicas, "the clients to be gone",
-                                 5000)) != FR_OK)
-        return rc;
-    if ((rc = fr_exec_select(srv, 0)) != FR_OK || (flush && (rc = fr_flushall(srv)) != FR_OK))
-        return rc;
-    if ((rc = fr_acl_reset(srv)) != FR_OK)
-        return rc;
+} reset_job;
+
+static void reset_state(fr_server *srv, void *arg);
+
+/* Close the clients, clear the rules, resume processing and listening;
+ * with no client to close (the test's own had already left), the rest at
+ * once: the whole reset in one hand-over. */
+static void reset_clients(fr_server *srv, void *arg)
+{
+    reset_job *j = arg;
+    fr_kill_filter f = {.keep_replicas = j->keep_replicas};
+    size_t killed = 0;
+    if ((j->rc = fr_server_kill_clients(srv, &f, &killed)) != FR_OK)
+        return;
+    fr_fault_clear(srv, 0); /* FR_ERR_ARG when there was none: fine */
+    if ((j->rc = fr_server_resume_processing(srv)) != FR_OK ||
+        (j->rc = fr_server_set_listening(srv, 1)) != FR_OK)
+        return;
+    fr_reply_free(fr_execf(srv, "CLIENT UNPAUSE"));
+    if (!killed && (j->gone = clients_gone(srv, &j->keep_replicas, j->seen, sizeof j->seen)) == 1)
+        reset_state(srv, j);
+}
+
+/* Once the clients are gone: db 0, the data, the users, the clock and
+ * the journal. */
+static void reset_state(fr_server *srv, void *arg)
+{
+    reset_job *j = arg;
+    if ((j->rc = fr_exec_select(srv, 0)) != FR_OK ||
+        (j->flush && (j->rc = fr_flushall(srv)) != FR_OK))
+        return;
+    if ((j->rc = fr_acl_reset(srv)) != FR_OK)
+        return;
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    if ((rc = fr_clock_resume(srv)) != FR_OK ||
-        (rc = fr_clock_set(srv, (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000)) != FR_OK)
+    if ((j->rc = fr_clock_resume(srv)) != FR_OK ||
+        (j->rc = fr_clock_set(srv, (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000)) != FR_OK)
+        return;
+    if (j->frozen && (j->rc = fr_clock_freeze(srv)) != FR_OK)
+        return;
+    if (j->mark) {
+        fr_journal_clear(srv); /* FR_ERR_STATE without a journal: fine */
+        fr_journal_mark(srv, j->mark);
+    }
+}
+
+/* The second half when the clients were already gone at its start (their
+ * closes ran in the loop iteration after the first half): usually so, and
+ * then a reset costs two hand-overs. */
+static void reset_state_if_gone(fr_server *srv, void *arg)
+{
+    reset_job *j = arg;
+    j->gone = clients_gone(srv, &j->keep_replicas, j->seen, sizeof j->seen);
+    if (j->gone == 1)
+        reset_state(srv, j);
+}
+
+static int reset(fr_server *srv, reset_job *j)
+{
+    j->rc = FR_OK;
+    int rc = fr_server_run_on_loop(srv, reset_clients, j);
+    if (rc != FR_OK || j->rc != FR_OK || j->gone == 1)
+        return rc != FR_OK ? rc : j->rc;
+    if ((rc = fr_server_run_on_loop(srv, reset_state_if_gone, j)) != FR_OK)
         return rc;
-    if (frozen && (rc = fr_clock_freeze(srv)) != FR_OK)
+    if (j->gone == 1)
+        return j->rc;
+    if (j->gone < 0)
+        return j->gone;
+    if ((rc = fr_wait_for(srv, clients_gone, &j->keep_replicas, "the clients to be gone", 5000)) !=
+        FR_OK)
         return rc;
-    return FR_OK;
+    if ((rc = fr_server_run_on_loop(srv, reset_state, j)) != FR_OK)
+        return rc;
+    return j->rc;
+}
+
+int fr__harness_reset_server(fr_server *srv, int keep_replicas, int flush, int frozen)
+{
+    reset_job j = {.keep_replicas = keep_replicas, .flush = flush, .frozen = frozen};
+    return reset(srv, &j);
 }
 
 int fr_fixture_reset(fr_fixture *fx)
 {
     if (!fx || !fx->srv)
         return FR_ERR_ARG;
-    int rc = fr__harness_reset_server(fx->srv, 0, 1, fx->cfg && fx->cfg->opts.frozen_clock);
-    if (rc != FR_OK)
-        return rc;
-    fr_journal_clear(fx->srv); /* FR_ERR_STATE without a journal: fine */
-    fr_journal_mark(fx->srv, &fx->mark);
-    return FR_OK;
+    reset_job j = {.flush = 1, .frozen = fx->cfg && fx->cfg->opts.frozen_clock, .mark = &fx->mark};
+    return reset(fx->srv, &j);
 }
 
 /* ---- cmocka-shaped -------------------------------------------------------- */

@@ -101,6 +101,34 @@ int fr_server_client_count(fr_server *srv)
     return n;
 }
 
+/* A caller's function, run as one job: the calls it makes on the server
+ * find themselves on the loop thread and run directly. */
+typedef struct user_job {
+    fr_loop_fn *fn;
+    void *arg;
+    int ran;
+} user_job;
+
+static void run_user(fr_server *srv, void *arg)
+{
+    user_job *u = arg;
+    if (srv->shut_down)
+        return;
+    u->fn(srv, u->arg);
+    u->ran = 1;
+}
+
+int fr_server_run_on_loop(fr_server *srv, fr_loop_fn *fn, void *arg)
+{
+    if (!srv || !fn)
+        return FR_ERR_ARG;
+    user_job u = {fn, arg, 0};
+    int rc = fr__run_on_loop(srv, run_user, &u);
+    if (rc != FR_OK)
+        return rc;
+    return u.ran ? FR_OK : FR_ERR_STOPPED;
+}
+
 /* ---- accepting ------------------------------------------------------ */
 
 static void refuse(int fd, const char *msg)

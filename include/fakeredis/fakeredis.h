@@ -219,6 +219,25 @@ FR_API int fr_server_client_count(fr_server *srv);
  *  NULL. */
 FR_API const char *fr_server_errstr(const fr_server *srv);
 
+/** What fr_server_run_on_loop() runs. */
+typedef void fr_loop_fn(fr_server *srv, void *arg);
+
+/**
+ * Run fn(srv, arg) on the server's loop thread and wait until it returns
+ * (at once, on the calling thread, when that is the loop's thread or the
+ * server is attached). Each fr_* call fn makes on srv (or on another
+ * server of the same loop) then runs directly, without a trip between
+ * threads, and no client command runs between them: several steps (data,
+ * fault rules, the clock, a journal mark) land as one, at the cost of one
+ * hand-over instead of one per call. fn must not wait (fr_wait_*() and
+ * the like: the loop it would wait for is the one running fn), nor stop a
+ * server. Closes that fn asks for (fr_server_kill_clients()) happen when
+ * the loop next runs, after fn. Returns FR_OK once fn ran, FR_ERR_ARG
+ * (srv or fn NULL) or FR_ERR_STOPPED (the server shut down; fn did not
+ * run). Any thread.
+ */
+FR_API int fr_server_run_on_loop(fr_server *srv, fr_loop_fn *fn, void *arg);
+
 /* ------------------------------------------------------------------------
  * Replies of in-process commands.
  * ------------------------------------------------------------------------ */
