@@ -1,7 +1,7 @@
 /*
  * startstop: how long one in-process fake takes from its creation to a PING
  * answered over a real hiredis connection and back through fr_server_stop(),
- * the cost a test suite pays per test, in the two in-process modes:
+ * the cost a test suite pays per test, in each way a test can run it:
  *
  *   threaded  fr_server_start() (its own thread and loop), a blocking
  *             hiredis connection, PING, disconnect, fr_server_stop();
@@ -14,7 +14,11 @@
  *   kernel    no fake and no library: the same sockets with bare system
  *             calls (listen on port 0, connect, accept, PING, +PONG,
  *             close all three), the floor under any in-process fake that
- *             a test reaches over loopback TCP.
+ *             a test reaches over loopback TCP;
+ *   threaded-unix, attached-unix, loop-unix, kernel-unix
+ *             the same over a unix socket (fr_options.unixsocket, no TCP
+ *             listener; hiredis' unix connect): what a test pays that
+ *             reaches its fake through a path instead of a port.
  *
  * The modes take turns round by round (and which goes first rotates), so
  * that the machine's load falls on all alike. Prints the median, p90 and
@@ -22,8 +26,8 @@
  * median CPU time of a round (every thread of the process, from
  * CLOCK_PROCESS_CPUTIME_ID: time spent waiting for a core is not in it).
  *
- * MODES (default all four) names the modes to run, e.g. "threaded" alone
- * to profile one (strace -c -f, valgrind --tool=callgrind).
+ * MODES (default all eight, comma-separated) names the modes to run, e.g.
+ * "threaded" alone to profile one (strace -c -f, valgrind --tool=callgrind).
  *
  * usage: startstop [ROUNDS [MODES]]
  */
@@ -38,6 +42,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
@@ -47,7 +52,7 @@
 #include "benchutil.h"
 #include "fakeredis/fakeredis.h"
 
-#define NMODES 4
+#define NMODES 8
 
 /* CPU time of the whole process (every thread: the test's and the
  * server's), which the machine's load moves far less than wall time. */
@@ -66,17 +71,19 @@ static int cmp_i64(const void *a, const void *b)
 
 /* One threaded round (on loop when not NULL); its duration in ns, or -1
  * with a message. */
-static int64_t threaded_round(fr_loop *loop, int64_t *cpu)
+static int64_t threaded_round(fr_loop *loop, const char *path, int64_t *cpu)
 {
     fr_server *srv = NULL;
     int64_t c0 = cpu_ns(), t0 = bu_now_ns();
-    int rc = fr_server_start(&(fr_options){.loop = loop}, &srv);
+    fr_options o = {.loop = loop, .port = path ? -1 : 0, .unixsocket = path};
+    int rc = fr_server_start(&o, &srv);
 
     if (rc != FR_OK) {
         fprintf(stderr, "startstop: fr_server_start: %s\n", fr_strerror(rc));
         return -1;
     }
-    redisContext *c = redisConnect("127.0.0.1", fr_server_port(srv));
+    redisContext *c =
+        path ? redisConnectUnix(path) : redisConnect("127.0.0.1", fr_server_port(srv));
     if (!c || c->err) {
         fprintf(stderr, "startstop: connect: %s\n", c ? c->errstr : "no memory");
         redisFree(c);
@@ -134,18 +141,20 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 }
 
 /* One attached round on base; its duration in ns, or -1 with a message. */
-static int64_t attached_round(struct event_base *base, int64_t *cpu)
+static int64_t attached_round(struct event_base *base, const char *path, int64_t *cpu)
 {
     fr_server *srv = NULL;
     struct attached a = {0};
     int64_t c0 = cpu_ns(), t0 = bu_now_ns();
-    int rc = fr_server_attach(base, &(fr_options){.port = 0}, &srv);
+    fr_options o = {.port = path ? -1 : 0, .unixsocket = path};
+    int rc = fr_server_attach(base, &o, &srv);
 
     if (rc != FR_OK) {
         fprintf(stderr, "startstop: fr_server_attach: %s\n", fr_strerror(rc));
         return -1;
     }
-    redisAsyncContext *ac = redisAsyncConnect("127.0.0.1", fr_server_port(srv));
+    redisAsyncContext *ac =
+        path ? redisAsyncConnectUnix(path) : redisAsyncConnect("127.0.0.1", fr_server_port(srv));
     if (!ac || ac->err) {
         fprintf(stderr, "startstop: async connect: %s\n", ac ? ac->errstr : "no memory");
         if (ac)
@@ -176,21 +185,37 @@ static int64_t attached_round(struct event_base *base, int64_t *cpu)
     return a.closed && a.ok ? t1 - t0 : -1;
 }
 
-/* One kernel round: what the machine's TCP loopback alone costs for a
- * listener, a connection, one request and its reply, and the closes. */
-static int64_t kernel_round(int64_t *cpu)
+/* One kernel round: what the machine's loopback alone costs for a
+ * listener, a connection, one request and its reply, and the closes; over
+ * TCP, or over the unix socket path (made and removed as the fake does). */
+static int64_t kernel_round(const char *path, int64_t *cpu)
 {
     int64_t c0 = cpu_ns(), t0 = bu_now_ns();
     int one = 1, ok = 0;
     char buf[64];
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c = -1, s = -1;
-    if (l >= 0 && setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
-        bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 511) == 0 &&
-        getsockname(l, (struct sockaddr *)&a, &alen) == 0 &&
-        (c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 &&
-        connect(c, (struct sockaddr *)&a, sizeof a) == 0 &&
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in;
+        struct sockaddr_un un;
+    } a;
+    memset(&a, 0, sizeof a);
+    socklen_t alen;
+    int family = path ? AF_UNIX : AF_INET;
+    if (path) {
+        a.un.sun_family = AF_UNIX;
+        snprintf(a.un.sun_path, sizeof a.un.sun_path, "%s", path);
+        alen = sizeof a.un;
+        unlink(path);
+    } else {
+        a.in.sin_family = AF_INET;
+        a.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        alen = sizeof a.in;
+    }
+    int l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), c = -1, s = -1;
+    if (l >= 0 && (path || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0) &&
+        bind(l, &a.sa, alen) == 0 && listen(l, 511) == 0 &&
+        (path || getsockname(l, &a.sa, &alen) == 0) &&
+        (c = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 && connect(c, &a.sa, alen) == 0 &&
         (s = accept4(l, NULL, NULL, SOCK_CLOEXEC)) >= 0 &&
         write(c, "*1\r\n$4\r\nPING\r\n", 14) == 14 && read(s, buf, sizeof buf) == 14 &&
         write(s, "+PONG\r\n", 7) == 7 && read(c, buf, sizeof buf) == 7)
@@ -201,6 +226,8 @@ static int64_t kernel_round(int64_t *cpu)
         close(s);
     if (l >= 0)
         close(l);
+    if (path)
+        unlink(path);
     int64_t t1 = bu_now_ns();
     *cpu = cpu_ns() - c0;
     if (!ok)
@@ -214,22 +241,55 @@ static void report(const char *mode, int64_t *t, int64_t *cpu, long rounds)
     qsort(cpu, (size_t)rounds, sizeof *cpu, cmp_i64);
     /* nearest-rank percentiles */
     long p50 = (rounds * 50 + 99) / 100 - 1, p90 = (rounds * 90 + 99) / 100 - 1;
-    printf("%-10s %10.1f %10.1f %10.1f %10.1f\n", mode, t[p50] / 1000.0, t[p90] / 1000.0,
+    printf("%-14s %10.1f %10.1f %10.1f %10.1f\n", mode, t[p50] / 1000.0, t[p90] / 1000.0,
            t[rounds - 1] / 1000.0, cpu[p50] / 1000.0);
+}
+
+/* The modes: how the server runs, and over what. */
+enum kind { THREADED, ATTACHED, LOOP, KERNEL };
+static const struct {
+    const char *name;
+    enum kind kind;
+    int unix_socket;
+} modes[NMODES] = {
+    {"threaded", THREADED, 0}, {"attached", ATTACHED, 0},      {"loop", LOOP, 0},
+    {"kernel", KERNEL, 0},     {"threaded-unix", THREADED, 1}, {"attached-unix", ATTACHED, 1},
+    {"loop-unix", LOOP, 1},    {"kernel-unix", KERNEL, 1},
+};
+
+/* Whether the comma-separated list names the mode (whole names only:
+ * "attached" is not "attached-unix"). */
+static int listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t w = strcspn(p, ",");
+        if (w == n && !strncmp(p, name, n))
+            return 1;
+        p += w + (p[w] == ',');
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     long rounds = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
-    const char *modes = argc > 2 ? argv[2] : "threaded,attached,loop,kernel";
-    static const char *const names[NMODES] = {"threaded", "attached", "loop", "kernel"};
+    const char *list = argc > 2 ? argv[2] : NULL;
     int on[NMODES], non = 0;
     for (int m = 0; m < NMODES; m++)
-        non += on[m] = strstr(modes, names[m]) != NULL;
+        non += on[m] = list ? listed(list, modes[m].name) : 1;
     if (rounds <= 0 || !non) {
-        fputs("usage: startstop [ROUNDS [MODES]] (MODES: threaded,attached,loop,kernel)\n", stderr);
+        fputs("usage: startstop [ROUNDS [MODES]] (MODES: a comma-separated list of threaded,"
+              "attached,loop,kernel and the same with -unix)\n",
+              stderr);
         return 2;
     }
+    /* the unix modes' socket: one path in a fresh directory, made and
+     * removed by each round */
+    char dir[] = "/tmp/fr-startstop-XXXXXX", path[64];
+    if (!mkdtemp(dir))
+        return 1;
+    snprintf(path, sizeof path, "%s/s", dir);
     int64_t *t[NMODES], *cpu[NMODES];
     for (int m = 0; m < NMODES; m++) {
         t[m] = malloc(sizeof *t[m] * (size_t)rounds);
@@ -248,23 +308,30 @@ int main(int argc, char **argv)
             int m = (int)((k + i) % NMODES);
             if (!on[m])
                 continue;
-            if (m == 0)
-                t[m][i] = threaded_round(NULL, &cpu[m][i]);
-            else if (m == 1)
-                t[m][i] = attached_round(base, &cpu[m][i]);
-            else if (m == 2)
-                t[m][i] = threaded_round(loop, &cpu[m][i]);
-            else
-                t[m][i] = kernel_round(&cpu[m][i]);
+            const char *p = modes[m].unix_socket ? path : NULL;
+            switch (modes[m].kind) {
+            case THREADED:
+                t[m][i] = threaded_round(NULL, p, &cpu[m][i]);
+                break;
+            case ATTACHED:
+                t[m][i] = attached_round(base, p, &cpu[m][i]);
+                break;
+            case LOOP:
+                t[m][i] = threaded_round(loop, p, &cpu[m][i]);
+                break;
+            case KERNEL:
+                t[m][i] = kernel_round(p, &cpu[m][i]);
+                break;
+            }
             status = t[m][i] < 0;
         }
     }
     if (!status) {
         printf("in-process start+connect+PING+stop, %ld rounds per mode (taking turns)\n", rounds);
-        printf("%-10s %10s %10s %10s %10s\n", "mode", "median us", "p90 us", "max us", "cpu us");
+        printf("%-14s %10s %10s %10s %10s\n", "mode", "median us", "p90 us", "max us", "cpu us");
         for (int m = 0; m < NMODES; m++)
             if (on[m])
-                report(names[m], t[m], cpu[m], rounds);
+                report(modes[m].name, t[m], cpu[m], rounds);
     }
     if (fr_loop_free(loop) != FR_OK)
         status = 1;
@@ -274,5 +341,7 @@ int main(int argc, char **argv)
         free(t[m]);
         free(cpu[m]);
     }
+    unlink(path);
+    rmdir(dir);
     return status;
 }
