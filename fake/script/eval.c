@@ -11,9 +11,7 @@
 static void script_free(fr_dict_val v, void *ctx)
 {
     (void)ctx;
-    fr_script *sc = v.p;
-    free(sc->body);
-    free(sc);
+    free(v.p);
 }
 
 static const fr_dict_type scripts_type = {script_free};
@@ -146,10 +144,11 @@ static fr_script *create(fr_scripting *s, const char *body, size_t len, const ch
     }
     fr__lua_protect_env(L);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    fr_script *sc = fr__xcalloc(1, sizeof *sc);
+    fr_script *sc = fr__xmalloc(sizeof *sc + len + 1);
     sc->ref = ref;
     memcpy(sc->sha, sha, 41);
-    sc->body = fr__xmemdup(body, len);
+    memcpy(sc->body, body, len);
+    sc->body[len] = '\0';
     sc->len = len;
     sc->flags = flags;
     fr__dict_set(&s->scripts, sha, 40, (fr_dict_val){.p = sc});

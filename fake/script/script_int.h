@@ -22,13 +22,14 @@ enum {
 };
 
 /* One EVAL script of the cache: its function lives in the Lua registry
- * (ref). */
+ * (ref); its body follows it in the same block (a cache of many small
+ * scripts pays one allocation each, not two). */
 typedef struct fr_script {
     char sha[41];
-    int ref;
-    char *body;
-    size_t len;
     unsigned flags;
+    int ref;
+    size_t len;
+    char body[]; /* len bytes + NUL */
 } fr_script;
 
 typedef struct fr_func fr_func;
