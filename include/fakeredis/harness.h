@@ -105,7 +105,12 @@ FR_API void fr_fixture_close(fr_fixture *fx);
  *  users but default (which gets every permission back and requirepass
  *  as its password) and clear the ACL log, clear the journal, set the
  *  clock back to real time (frozen again if the config froze it), select
- *  db 0 for fr_exec. FR_OK or a negative fr_status. */
+ *  db 0 for fr_exec, and take fx->mark. The steps run on the server's
+ *  loop as one (fr_server_run_on_loop): one hand-over between threads
+ *  when no client was left, two when clients had to be closed (plus a
+ *  wait if their closes were still pending). FR_OK or a negative
+ *  fr_status. Any thread (an attached server: its base's thread), but not
+ *  from inside a callback of the server's own loop. */
 FR_API int fr_fixture_reset(fr_fixture *fx);
 
 /** cmocka setup: *state comes in as the fr_fixture_config (the prestate,
