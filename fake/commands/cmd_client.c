@@ -17,6 +17,8 @@ void fr__client_describe(fr_conn *c, fr_buf *b)
     int nf = 0;
     if (c->flags & FR_CONN_MONITOR) /* Redis: a replica that monitors */
         flags[nf++] = 'O';
+    else if (fr__repl_is_link(c))
+        flags[nf++] = 'S';
     if (c->flags & FR_CONN_PUBSUB)
         flags[nf++] = 'P';
     if (c->flags & FR_CONN_MULTI)
@@ -96,6 +98,8 @@ static int parse_type(const fr_arg *a)
 
 static int conn_type(const fr_conn *c)
 {
+    if (!(c->flags & FR_CONN_MONITOR) && fr__repl_is_link(c))
+        return T_REPLICA;
     return (c->flags & FR_CONN_PUBSUB) ? T_PUBSUB : T_NORMAL;
 }
 

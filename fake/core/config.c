@@ -24,8 +24,23 @@ enum ptype { P_BOOL, P_LL, P_MEM, P_STR, P_ENUM, P_SPECIAL };
 /* P_PROTECTED: what Redis 7.0 marks PROTECTED_CONFIG, refused by CONFIG SET
  * with its default enable-protected-configs no (the fake has no way to
  * turn them on: nothing is ever written to dir). */
-enum { P_IMMUTABLE = 1, P_HIDDEN = 2, P_PROTECTED = 4 };
-enum special { S_NONE, S_SAVE, S_OBUF, S_NOTIFY, S_HZ };
+/* P_KEPT: checked by its type, then kept as text (fr_config.kept), with
+ * no effect on the fake (config_kept.inc). */
+enum { P_IMMUTABLE = 1, P_HIDDEN = 2, P_PROTECTED = 4, P_KEPT = 8 };
+enum special {
+    S_NONE,
+    S_SAVE,
+    S_OBUF,
+    S_NOTIFY,
+    S_HZ,
+    S_PCTS,      /* latency-tracking-info-percentiles */
+    S_OOMVALS,   /* oom-score-adj-values */
+    S_HOSTNAME,  /* cluster-announce-hostname */
+    S_PROCTITLE, /* proc-title-template */
+    S_MEMPCT,    /* maxmemory-clients: bytes or a percentage */
+    S_ULLMEM,    /* an unsigned memory value up to 2^64-1 */
+    S_BACKLOG    /* repl-backlog-size: at least 16 KB, as Redis resizes it */
+};
 
 typedef struct param {
     const char *name;
@@ -36,6 +51,7 @@ typedef struct param {
     int flags;
     const char *const *choices; /* P_ENUM */
     enum special special;
+    const char *dflt; /* P_KEPT: the default, as CONFIG GET shows it */
 } param;
 
 #define OFF(f) offsetof(fr_config, f)
@@ -46,87 +62,109 @@ static const char *const policies[] = {"volatile-lru", "volatile-lfu", "volatile
 static const char *const loglevels[] = {"debug", "verbose", "notice", "warning", NULL};
 static const char *const debug_modes[] = {"no", "yes", "local", NULL};
 static const char *const pubsub_defaults[] = {"allchannels", "resetchannels", NULL};
+static const char *const c_appendfsync[] = {"everysec", "always", "no", NULL};
+static const char *const c_cluster_preferred_endpoint_type[] = {"ip", "hostname",
+                                                                "unknown-endpoint", NULL};
+static const char *const c_oom_score_adj[] = {"no", "yes", "relative", "absolute", NULL};
+static const char *const c_propagation_error_behavior[] = {"ignore", "panic",
+                                                           "panic-on-replicas", NULL};
+static const char *const c_repl_diskless_load[] = {"disabled", "on-empty-db", "swapdb", NULL};
+static const char *const c_sanitize_dump_payload[] = {"no", "yes", "clients", NULL};
+static const char *const c_shutdown[] = {"default", "save", "nosave", "now", "force", NULL};
+static const char *const c_tls_auth_clients[] = {"no", "yes", "optional", NULL};
 
 static const param params[] = {
-    {"databases", NULL, P_LL, OFF(databases), 1, FR_MAX_DATABASES, P_IMMUTABLE, NULL, S_NONE},
-    {"maxclients", NULL, P_LL, OFF(maxclients), 1, 4294967295LL, 0, NULL, S_NONE},
-    {"timeout", NULL, P_LL, OFF(timeout), 0, INT_MAX, 0, NULL, S_NONE},
-    {"hz", NULL, P_LL, OFF(hz), 0, INT_MAX, 0, NULL, S_HZ},
-    {"requirepass", NULL, P_STR, OFF(requirepass), 0, 0, 0, NULL, S_NONE},
-    {"notify-keyspace-events", NULL, P_SPECIAL, 0, 0, 0, 0, NULL, S_NOTIFY},
+    {"databases", NULL, P_LL, OFF(databases), 1, FR_MAX_DATABASES, P_IMMUTABLE, NULL, S_NONE, NULL},
+    {"maxclients", NULL, P_LL, OFF(maxclients), 1, 4294967295LL, 0, NULL, S_NONE, NULL},
+    {"timeout", NULL, P_LL, OFF(timeout), 0, INT_MAX, 0, NULL, S_NONE, NULL},
+    {"hz", NULL, P_LL, OFF(hz), 0, INT_MAX, 0, NULL, S_HZ, NULL},
+    {"requirepass", NULL, P_STR, OFF(requirepass), 0, 0, 0, NULL, S_NONE, NULL},
+    {"notify-keyspace-events", NULL, P_SPECIAL, 0, 0, 0, 0, NULL, S_NOTIFY, NULL},
     {"proto-max-bulk-len", NULL, P_MEM, OFF(proto_max_bulk_len), 1024 * 1024, LLONG_MAX, 0,
-     NULL, S_NONE},
+     NULL, S_NONE, NULL},
     {"client-query-buffer-limit", NULL, P_MEM, OFF(client_query_buffer_limit), 1024 * 1024,
-     LLONG_MAX, 0, NULL, S_NONE},
-    {"client-output-buffer-limit", NULL, P_SPECIAL, 0, 0, 0, 0, NULL, S_OBUF},
-    {"save", NULL, P_SPECIAL, 0, 0, 0, 0, NULL, S_SAVE},
-    {"appendonly", NULL, P_BOOL, OFF(appendonly), 0, 0, 0, NULL, S_NONE},
-    {"maxmemory", NULL, P_MEM, OFF(maxmemory), 0, LLONG_MAX, 0, NULL, S_NONE},
-    {"maxmemory-policy", NULL, P_ENUM, OFF(maxmemory_policy), 0, 0, 0, policies, S_NONE},
-    {"maxmemory-samples", NULL, P_LL, OFF(maxmemory_samples), 1, 64, 0, NULL, S_NONE},
-    {"tcp-keepalive", NULL, P_LL, OFF(tcp_keepalive), 0, INT_MAX, 0, NULL, S_NONE},
-    {"tcp-backlog", NULL, P_LL, OFF(tcp_backlog), 0, INT_MAX, P_IMMUTABLE, NULL, S_NONE},
+     LLONG_MAX, 0, NULL, S_NONE, NULL},
+    {"client-output-buffer-limit", NULL, P_SPECIAL, 0, 0, 0, 0, NULL, S_OBUF, NULL},
+    {"save", NULL, P_SPECIAL, 0, 0, 0, 0, NULL, S_SAVE, NULL},
+    {"appendonly", NULL, P_BOOL, OFF(appendonly), 0, 0, 0, NULL, S_NONE, NULL},
+    {"maxmemory", NULL, P_MEM, OFF(maxmemory), 0, LLONG_MAX, 0, NULL, S_NONE, NULL},
+    {"maxmemory-policy", NULL, P_ENUM, OFF(maxmemory_policy), 0, 0, 0, policies, S_NONE, NULL},
+    {"maxmemory-samples", NULL, P_LL, OFF(maxmemory_samples), 1, 64, 0, NULL, S_NONE, NULL},
+    {"tcp-keepalive", NULL, P_LL, OFF(tcp_keepalive), 0, INT_MAX, 0, NULL, S_NONE, NULL},
+    {"tcp-backlog", NULL, P_LL, OFF(tcp_backlog), 0, INT_MAX, P_IMMUTABLE, NULL, S_NONE, NULL},
     {"slowlog-log-slower-than", NULL, P_LL, OFF(slowlog_slower_than), -1, LLONG_MAX, 0, NULL,
-     S_NONE},
-    {"slowlog-max-len", NULL, P_LL, OFF(slowlog_max_len), 0, LONG_MAX, 0, NULL, S_NONE},
+     S_NONE, NULL},
+    {"slowlog-max-len", NULL, P_LL, OFF(slowlog_max_len), 0, LONG_MAX, 0, NULL, S_NONE, NULL},
     {"busy-reply-threshold", "lua-time-limit", P_LL, OFF(busy_reply_threshold), 0, LONG_MAX, 0,
-     NULL, S_NONE},
+     NULL, S_NONE, NULL},
     {"latency-monitor-threshold", NULL, P_LL, OFF(latency_threshold), 0, LLONG_MAX, 0, NULL,
-     S_NONE},
+     S_NONE, NULL},
     {"list-max-listpack-size", "list-max-ziplist-size", P_LL, OFF(enc.list_max_listpack_size),
-     INT_MIN, INT_MAX, 0, NULL, S_NONE},
-    {"list-compress-depth", NULL, P_LL, OFF(list_compress_depth), 0, INT_MAX, 0, NULL, S_NONE},
+     INT_MIN, INT_MAX, 0, NULL, S_NONE, NULL},
+    {"list-compress-depth", NULL, P_LL, OFF(list_compress_depth), 0, INT_MAX, 0, NULL, S_NONE,
+     NULL},
     {"hash-max-listpack-entries", "hash-max-ziplist-entries", P_LL,
-     OFF(enc.hash_max_listpack_entries), 0, LONG_MAX, 0, NULL, S_NONE},
+     OFF(enc.hash_max_listpack_entries), 0, LONG_MAX, 0, NULL, S_NONE, NULL},
     {"hash-max-listpack-value", "hash-max-ziplist-value", P_MEM, OFF(enc.hash_max_listpack_value),
-     0, LONG_MAX, 0, NULL, S_NONE},
+     0, LONG_MAX, 0, NULL, S_NONE, NULL},
     {"set-max-intset-entries", NULL, P_LL, OFF(enc.set_max_intset_entries), 0, LONG_MAX, 0, NULL,
-     S_NONE},
+     S_NONE, NULL},
     {"zset-max-listpack-entries", "zset-max-ziplist-entries", P_LL,
-     OFF(enc.zset_max_listpack_entries), 0, LONG_MAX, 0, NULL, S_NONE},
+     OFF(enc.zset_max_listpack_entries), 0, LONG_MAX, 0, NULL, S_NONE, NULL},
     {"zset-max-listpack-value", "zset-max-ziplist-value", P_MEM, OFF(enc.zset_max_listpack_value),
-     0, LONG_MAX, 0, NULL, S_NONE},
+     0, LONG_MAX, 0, NULL, S_NONE, NULL},
     {"hll-sparse-max-bytes", NULL, P_MEM, OFF(hll_sparse_max_bytes), 0, LONG_MAX, 0, NULL,
-     S_NONE},
+     S_NONE, NULL},
     {"stream-node-max-bytes", NULL, P_MEM, OFF(enc.stream_node_max_bytes), 0, LONG_MAX, 0, NULL,
-     S_NONE},
+     S_NONE, NULL},
     {"stream-node-max-entries", NULL, P_LL, OFF(enc.stream_node_max_entries), 0, LLONG_MAX, 0,
-     NULL, S_NONE},
-    {"activerehashing", NULL, P_BOOL, OFF(activerehashing), 0, 0, 0, NULL, S_NONE},
+     NULL, S_NONE, NULL},
+    {"activerehashing", NULL, P_BOOL, OFF(activerehashing), 0, 0, 0, NULL, S_NONE, NULL},
     {"lazyfree-lazy-user-flush", NULL, P_BOOL, OFF(lazyfree_user_flush), 0, 0, 0, NULL,
-     S_NONE},
-    {"lazyfree-lazy-user-del", NULL, P_BOOL, OFF(lazyfree_user_del), 0, 0, 0, NULL, S_NONE},
-    {"protected-mode", NULL, P_BOOL, OFF(protected_mode), 0, 0, 0, NULL, S_NONE},
+     S_NONE, NULL},
+    {"lazyfree-lazy-user-del", NULL, P_BOOL, OFF(lazyfree_user_del), 0, 0, 0, NULL, S_NONE, NULL},
+    {"protected-mode", NULL, P_BOOL, OFF(protected_mode), 0, 0, 0, NULL, S_NONE, NULL},
     {"replica-read-only", "slave-read-only", P_BOOL, OFF(replica_read_only), 0, 0, 0, NULL,
-     S_NONE},
-    {"daemonize", NULL, P_BOOL, OFF(daemonize), 0, 0, P_IMMUTABLE, NULL, S_NONE},
-    {"io-threads", NULL, P_LL, OFF(io_threads), 1, 128, P_IMMUTABLE, NULL, S_NONE},
-    {"dir", NULL, P_STR, OFF(dir), 0, 0, P_PROTECTED, NULL, S_NONE},
-    {"dbfilename", NULL, P_STR, OFF(dbfilename), 0, 0, P_PROTECTED, NULL, S_NONE},
-    {"appendfilename", NULL, P_STR, OFF(appendfilename), 0, 0, P_IMMUTABLE, NULL, S_NONE},
-    {"logfile", NULL, P_STR, OFF(logfile), 0, 0, P_IMMUTABLE, NULL, S_NONE},
-    {"loglevel", NULL, P_ENUM, OFF(loglevel), 0, 0, 0, loglevels, S_NONE},
+     S_NONE, NULL},
+    {"daemonize", NULL, P_BOOL, OFF(daemonize), 0, 0, P_IMMUTABLE, NULL, S_NONE, NULL},
+    {"io-threads", NULL, P_LL, OFF(io_threads), 1, 128, P_IMMUTABLE, NULL, S_NONE, NULL},
+    {"dir", NULL, P_STR, OFF(dir), 0, 0, P_PROTECTED, NULL, S_NONE, NULL},
+    {"dbfilename", NULL, P_STR, OFF(dbfilename), 0, 0, P_PROTECTED, NULL, S_NONE, NULL},
+    {"appendfilename", NULL, P_STR, OFF(appendfilename), 0, 0, P_IMMUTABLE, NULL, S_NONE, NULL},
+    {"logfile", NULL, P_STR, OFF(logfile), 0, 0, P_IMMUTABLE, NULL, S_NONE, NULL},
+    {"loglevel", NULL, P_ENUM, OFF(loglevel), 0, 0, 0, loglevels, S_NONE, NULL},
     {"enable-debug-command", NULL, P_ENUM, OFF(enable_debug_command), 0, 0, P_IMMUTABLE,
-     debug_modes, S_NONE},
+     debug_modes, S_NONE, NULL},
     {"enable-module-command", NULL, P_ENUM, OFF(enable_module_command), 0, 0, P_IMMUTABLE,
-     debug_modes, S_NONE},
-    {"bind", NULL, P_STR, OFF(bind), 0, 0, 0, NULL, S_NONE},
-    {"port", NULL, P_LL, OFF(port), 0, 65535, 0, NULL, S_NONE},
-    {"unixsocket", NULL, P_STR, OFF(unixsocket), 0, 0, P_IMMUTABLE, NULL, S_NONE},
+     debug_modes, S_NONE, NULL},
+    {"bind", NULL, P_STR, OFF(bind), 0, 0, 0, NULL, S_NONE, NULL},
+    {"port", NULL, P_LL, OFF(port), 0, 65535, 0, NULL, S_NONE, NULL},
+    {"unixsocket", NULL, P_STR, OFF(unixsocket), 0, 0, P_IMMUTABLE, NULL, S_NONE, NULL},
     {"acl-pubsub-default", NULL, P_ENUM, OFF(acl_pubsub_default), 0, 0, 0, pubsub_defaults,
-     S_NONE},
-    {"acllog-max-len", NULL, P_LL, OFF(acllog_max_len), 0, LLONG_MAX, 0, NULL, S_NONE},
-    {"aclfile", NULL, P_STR, OFF(aclfile), 0, 0, P_IMMUTABLE, NULL, S_NONE},
+     S_NONE, NULL},
+    {"acllog-max-len", NULL, P_LL, OFF(acllog_max_len), 0, LLONG_MAX, 0, NULL, S_NONE, NULL},
+    {"aclfile", NULL, P_STR, OFF(aclfile), 0, 0, P_IMMUTABLE, NULL, S_NONE, NULL},
     /* the keyspace's LFU counters read these (fr__config_policy_changed);
      * the tracking table's size limit, tracking/ */
     {"cluster-require-full-coverage", NULL, P_BOOL, OFF(cluster_require_full_coverage), 0, 0, 0,
-     NULL, S_NONE},
+     NULL, S_NONE, NULL},
     {"cluster-allow-reads-when-down", NULL, P_BOOL, OFF(cluster_allow_reads_when_down), 0, 0, 0,
-     NULL, S_NONE},
-    {"lfu-log-factor", NULL, P_LL, OFF(lfu_log_factor), 0, INT_MAX, 0, NULL, S_NONE},
-    {"lfu-decay-time", NULL, P_LL, OFF(lfu_decay_time), 0, INT_MAX, 0, NULL, S_NONE},
+     NULL, S_NONE, NULL},
+    {"lfu-log-factor", NULL, P_LL, OFF(lfu_log_factor), 0, INT_MAX, 0, NULL, S_NONE, NULL},
+    {"lfu-decay-time", NULL, P_LL, OFF(lfu_decay_time), 0, INT_MAX, 0, NULL, S_NONE, NULL},
     {"tracking-table-max-keys", NULL, P_LL, OFF(tracking_table_max_keys), 0, LONG_MAX, 0, NULL,
-     S_NONE},
+     S_NONE, NULL},
+    {"latency-tracking", NULL, P_BOOL, OFF(latency_tracking), 0, 0, 0, NULL, S_NONE, NULL},
+    {"latency-tracking-info-percentiles", NULL, P_SPECIAL, OFF(latency_pcts), 0, 0, 0, NULL,
+     S_PCTS, NULL},
+    {"replica-priority", "slave-priority", P_LL, OFF(replica_priority), 0, INT_MAX, 0, NULL,
+     S_NONE, NULL},
+    {"replica-announced", NULL, P_BOOL, OFF(replica_announced), 0, 0, 0, NULL, S_NONE, NULL},
+    {"repl-backlog-size", NULL, P_MEM, OFF(repl_backlog_size), 1, LLONG_MAX, 0, NULL, S_BACKLOG,
+     NULL},
+    {"masterauth", NULL, P_STR, OFF(masterauth), 0, 0, 0, NULL, S_NONE, NULL},
+    {"masteruser", NULL, P_STR, OFF(masteruser), 0, 0, 0, NULL, S_NONE, NULL},
+#include "config_kept.inc"
 };
 
 #define NPARAMS (sizeof params / sizeof params[0])
@@ -184,6 +222,13 @@ void fr__config_defaults(fr_config *cfg)
     cfg->obuf[FR_CLASS_NORMAL] = (fr_obuf_limit){0, 0, 0};
     cfg->obuf[FR_CLASS_REPLICA] = (fr_obuf_limit){256LL << 20, 64LL << 20, 60};
     cfg->obuf[FR_CLASS_PUBSUB] = (fr_obuf_limit){32LL << 20, 8LL << 20, 60};
+    cfg->latency_tracking = 1;
+    cfg->latency_pcts = fr__xstrdup("50 99 99.9");
+    cfg->replica_priority = 100;
+    cfg->replica_announced = 1;
+    cfg->repl_backlog_size = 1024 * 1024;
+    cfg->masterauth = fr__xstrdup("");
+    cfg->masteruser = fr__xstrdup("");
 }
 
 void fr__config_free(fr_config *cfg)
@@ -192,11 +237,46 @@ void fr__config_free(fr_config *cfg)
                      &cfg->appendfilename, &cfg->logfile, &cfg->loglevel,
                      &cfg->maxmemory_policy, &cfg->enable_debug_command, &cfg->enable_module_command, &cfg->bind,
                      &cfg->unixsocket, &cfg->record_dir, &cfg->acl_pubsub_default,
-                     &cfg->aclfile};
+                     &cfg->aclfile, &cfg->latency_pcts, &cfg->masterauth, &cfg->masteruser};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         free(*strs[i]);
         *strs[i] = NULL;
     }
+    for (size_t i = 0; cfg->kept && i < NPARAMS; i++)
+        free(cfg->kept[i]);
+    free(cfg->kept);
+    cfg->kept = NULL;
+}
+
+/* A memory value as Redis' memtoull reads it: digits and a unit, unsigned
+ * (values past LLONG_MAX parse, and a range then refuses them). */
+static int parse_memory_u(const char *s, size_t len, unsigned long long *out)
+{
+    size_t i = 0;
+    unsigned long long v = 0;
+    while (i < len && isdigit((unsigned char)s[i])) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (ULLONG_MAX - d) / 10)
+            return 0;
+        v = v * 10 + d;
+        i++;
+    }
+    if (i == 0)
+        return 0;
+    static const struct {
+        const char *u;
+        unsigned long long mul;
+    } units[] = {{"", 1},          {"b", 1},          {"k", 1000ULL},    {"kb", 1024ULL},
+                 {"m", 1000000ULL}, {"mb", 1ULL << 20}, {"g", 1000000000ULL}, {"gb", 1ULL << 30}};
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        if (strlen(units[u].u) == len - i && !strncasecmp(units[u].u, s + i, len - i)) {
+            if (v && v > ULLONG_MAX / units[u].mul)
+                return 0;
+            *out = v * units[u].mul;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int fr__parse_memory(const char *s, size_t len, long long *out)
@@ -294,6 +374,11 @@ static const param *find_param(const char *name, size_t len)
 static void render(const fr_config *cfg, const param *p, fr_buf *out)
 {
     const char *base = (const char *)cfg;
+    if (p->flags & P_KEPT) {
+        const char *t = cfg->kept ? cfg->kept[p - params] : NULL;
+        fr__buf_puts(out, t ? t : p->dflt);
+        return;
+    }
     switch (p->type) {
     case P_BOOL:
         fr__buf_puts(out, *(const int *)(base + p->off) ? "yes" : "no");
@@ -314,6 +399,8 @@ static void render(const fr_config *cfg, const param *p, fr_buf *out)
     case P_SPECIAL:
         if (p->special == S_SAVE) {
             fr__buf_puts(out, cfg->save);
+        } else if (p->special == S_PCTS) {
+            fr__buf_puts(out, cfg->latency_pcts);
         } else if (p->special == S_NOTIFY) {
             fr__notify_format(cfg->notify_flags, out);
         } else if (p->special == S_OBUF) {
@@ -326,6 +413,220 @@ static void render(const fr_config *cfg, const param *p, fr_buf *out)
     }
 }
 
+/* The words of a value, for the parameters that take several. */
+typedef struct word_list {
+    fr_buf store;
+    size_t *lens, cap;
+    int n;
+} word_list;
+
+static void words_split(word_list *w, const fr_arg *v)
+{
+    memset(w, 0, sizeof *w);
+    w->n = fr__split_args(v->p, v->len, &w->store, &w->lens, &w->cap);
+}
+
+static void words_free(word_list *w)
+{
+    free(w->lens);
+    fr__buf_free(&w->store);
+}
+
+/* A percentile as Redis prints one: %f, then no trailing zeros or dot. */
+static void put_trimmed_double(fr_buf *out, double d)
+{
+    char tmp[64];
+    int n = snprintf(tmp, sizeof tmp, "%f", d);
+    while (n > 0 && strchr(tmp, '.') && (tmp[n - 1] == '0' || tmp[n - 1] == '.')) {
+        char c = tmp[--n];
+        tmp[n] = '\0';
+        if (c == '.')
+            break;
+    }
+    fr__buf_puts(out, tmp);
+}
+
+/* latency-tracking-info-percentiles: numbers in [0, 100], kept as Redis
+ * prints them back ("50 99 99.9"); none is allowed. */
+static int check_percentiles(const fr_arg *v, fr_buf *canon, char *err, size_t errlen)
+{
+    word_list w;
+    words_split(&w, v);
+    int rc = w.n < 0 ? -1 : 0;
+    size_t off = 0;
+    for (int i = 0; rc == 0 && i < w.n; i++) {
+        char tmp[64], *end;
+        size_t n = w.lens[i] < sizeof tmp - 1 ? w.lens[i] : sizeof tmp - 1;
+        memcpy(tmp, w.store.p + off, n);
+        tmp[n] = '\0';
+        off += w.lens[i];
+        errno = 0;
+        double d = strtod(tmp, &end);
+        if (n == 0 || *end || errno || d != d) {
+            rc = -1;
+            break;
+        }
+        if (d < 0.0 || d > 100.0) {
+            snprintf(err, errlen,
+                     "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+            rc = -2;
+            break;
+        }
+        if (i)
+            fr__buf_putc(canon, ' ');
+        put_trimmed_double(canon, d);
+    }
+    words_free(&w);
+    if (rc == -1)
+        snprintf(err, errlen, "Invalid latency-tracking-info-percentiles parameters");
+    if (!canon->p)
+        fr__buf_reserve(canon, 0);
+    return rc < 0 ? -1 : 0;
+}
+
+/* proc-title-template, as Redis checks it: every {...} one of its
+ * variables, and something left once it is filled in for a test title
+ * "" and trimmed ({unixsocket} alone, with no unix socket, is nothing;
+ * {config-file} is something even without one, as 7.0.15 answers). */
+static int proc_title_ok(const fr_config *cfg, const char *p, size_t n)
+{
+    static const struct {
+        const char *name;
+        int filled; /* -1: only with a unix socket */
+    } vars[] = {{"{title}", 0},     {"{listen-addr}", 1}, {"{server-mode}", 0}, {"{port}", 1},
+                {"{tls-port}", 1},  {"{unixsocket}", -1}, {"{config-file}", 1}};
+    int something = 0;
+    for (size_t i = 0; i < n;) {
+        if (p[i] != '{') {
+            something |= p[i] != ' ';
+            i++;
+            continue;
+        }
+        size_t k = 0, nv = sizeof vars / sizeof vars[0];
+        while (k < nv && !(strlen(vars[k].name) <= n - i &&
+                           !memcmp(p + i, vars[k].name, strlen(vars[k].name))))
+            k++;
+        if (k == nv)
+            return 0;
+        something |= vars[k].filled > 0 || (vars[k].filled < 0 && *cfg->unixsocket);
+        i += strlen(vars[k].name);
+    }
+    return something;
+}
+
+/* The kept parameters with rules of their own. 0 with the value as
+ * CONFIG GET shows it in canon, or -1 with Redis' reason. */
+static int check_kept_special(const fr_config *cfg, const param *p, const fr_arg *v,
+                              fr_buf *canon, char *err, size_t errlen)
+{
+    switch (p->special) {
+    case S_OOMVALS: {
+        word_list w;
+        words_split(&w, v);
+        int rc = 0;
+        if (w.n != 3) {
+            snprintf(err, errlen, "wrong number of arguments");
+            rc = -1;
+        }
+        size_t off = 0;
+        for (int i = 0; rc == 0 && i < w.n; i++) {
+            long long x;
+            if (!fr__str2ll(w.store.p + off, w.lens[i], &x) || x < -2000 || x > 2000) {
+                snprintf(err, errlen,
+                         "Invalid oom-score-adj-values, elements must be between -2000 and 2000.");
+                rc = -1;
+            } else {
+                if (i)
+                    fr__buf_putc(canon, ' ');
+                fr__buf_put_ll(canon, x);
+            }
+            off += w.lens[i];
+        }
+        words_free(&w);
+        return rc;
+    }
+    case S_HOSTNAME:
+        for (size_t i = 0; i < v->len; i++) {
+            unsigned char c = (unsigned char)v->p[i];
+            if (!isalnum(c) && c != '-' && c != '.') {
+                snprintf(err, errlen,
+                         "Hostnames may only contain alphanumeric characters, hyphens or dots");
+                return -1;
+            }
+        }
+        fr__buf_append(canon, v->p, v->len);
+        return 0;
+    case S_PROCTITLE:
+        if (!proc_title_ok(cfg, v->p, v->len)) {
+            snprintf(err, errlen, "template format is invalid or contains unknown variables");
+            return -1;
+        }
+        fr__buf_append(canon, v->p, v->len);
+        return 0;
+    case S_MEMPCT: {
+        long long x;
+        if (v->len > 1 && v->p[v->len - 1] == '%') {
+            if (!fr__str2ll(v->p, v->len - 1, &x) || x < 0) {
+                snprintf(err, errlen, "argument must be a memory or percent value");
+                return -1;
+            }
+            if (x > 100) {
+                snprintf(err, errlen, "percentage argument must be less or equal to 100");
+                return -1;
+            }
+            fr__buf_put_ll(canon, x);
+            if (x) /* 0% is no limit, shown as 0 */
+                fr__buf_putc(canon, '%');
+            return 0;
+        }
+        if (!fr__parse_memory(v->p, v->len, &x) || x < 0) {
+            snprintf(err, errlen, "argument must be a memory or percent value");
+            return -1;
+        }
+        fr__buf_put_ll(canon, x);
+        return 0;
+    }
+    case S_ULLMEM: {
+        unsigned long long u;
+        if (!parse_memory_u(v->p, v->len, &u)) {
+            snprintf(err, errlen, "argument must be a memory value");
+            return -1;
+        }
+        fr__buf_printf(canon, "%llu", u);
+        return 0;
+    }
+    default:
+        fr__buf_append(canon, v->p, v->len);
+        return 0;
+    }
+}
+
+/* Kept values the fake cannot honour and will not pretend to: refused
+ * with the reason, where Redis would act on them. */
+static int refused_value(const param *p, const char *val, char *err, size_t errlen)
+{
+    /* what the reference server (no certificates, Debian's jemalloc) says */
+    if ((!strcmp(p->name, "tls-port") && strcmp(val, "0") != 0) ||
+        (!strcmp(p->name, "tls-cluster") && !strcmp(val, "yes")) ||
+        (!strcmp(p->name, "tls-replication") && !strcmp(val, "yes"))) {
+        snprintf(err, errlen, "Unable to update TLS configuration. Check server logs.");
+        return -1;
+    }
+    if (!strcmp(p->name, "activedefrag") && !strcmp(val, "yes")) {
+        snprintf(err, errlen,
+                 "Active defragmentation cannot be enabled: it requires a Redis server compiled "
+                 "with a modified Jemalloc like the one shipped by default with the Redis source "
+                 "distribution");
+        return -1;
+    }
+    if (!strcmp(p->name, "cluster-enabled") && !strcmp(val, "yes")) {
+        snprintf(err, errlen, "fakeredis starts a cluster with --cluster N (fr_cluster_start), "
+                              "not cluster-enabled");
+        return -1;
+    }
+    return 0;
+}
+
 static void set_str(char **slot, const char *p, size_t n)
 {
     free(*slot);
@@ -334,6 +635,14 @@ static void set_str(char **slot, const char *p, size_t n)
 
 static int set_special(fr_config *cfg, const param *p, const fr_arg *v, char *err, size_t errlen)
 {
+    if (p->special == S_PCTS) {
+        fr_buf canon = {0};
+        int rc = check_percentiles(v, &canon, err, errlen);
+        if (rc == 0)
+            set_str((char **)((char *)cfg + p->off), canon.p, canon.len);
+        fr__buf_free(&canon);
+        return rc;
+    }
     if (p->special == S_NOTIFY) {
         int f = fr__notify_parse(v->p, v->len);
         if (f < 0) {
@@ -410,6 +719,93 @@ static int set_special(fr_config *cfg, const param *p, const fr_arg *v, char *er
     return 0;
 }
 
+/* A value of a typed parameter (bool, number, memory, enum) checked as
+ * Redis checks it: *num gets a bool's 0/1 or the number, *choice the
+ * enum's word. 0, or -1 with Redis' reason in err. */
+static int check_typed(const param *p, const fr_arg *v, long long *num, const char **choice,
+                       char *err, size_t errlen)
+{
+    switch (p->type) {
+    case P_BOOL:
+        if (fr__arg_is(v, "yes") || fr__arg_is(v, "no")) {
+            *num = fr__arg_is(v, "yes");
+            return 0;
+        }
+        snprintf(err, errlen, "argument must be 'yes' or 'no'");
+        return -1;
+    case P_LL:
+    case P_MEM: {
+        long long x;
+        int ok = p->type == P_MEM ? fr__parse_memory(v->p, v->len, &x)
+                                  : fr__str2ll(v->p, v->len, &x);
+        unsigned long long u;
+        if (p->type == P_MEM && ok && x < 0) /* Redis reads memory values unsigned */
+            ok = 0;
+        if (p->type == P_MEM && !ok && parse_memory_u(v->p, v->len, &u))
+            ok = 2; /* past LLONG_MAX: out of every range here */
+        if (!ok) {
+            snprintf(err, errlen, p->type == P_MEM ? "argument must be a memory value"
+                                                   : "argument couldn't be parsed into an integer");
+            return -1;
+        }
+        if (ok == 2 || x < p->min || x > p->max) {
+            snprintf(err, errlen, "argument must be between %lld and %lld inclusive", p->min,
+                     p->max);
+            return -1;
+        }
+        *num = x;
+        return 0;
+    }
+    case P_ENUM: {
+        const char *const *ch = p->choices;
+        while (*ch && !fr__arg_is(v, *ch))
+            ch++;
+        if (*ch) {
+            *choice = *ch;
+            return 0;
+        }
+        fr_buf list = {0};
+        for (ch = p->choices; *ch; ch++)
+            fr__buf_printf(&list, "%s%s", ch == p->choices ? "" : ", ", *ch);
+        snprintf(err, errlen, "argument(s) must be one of the following: %s", list.p);
+        fr__buf_free(&list);
+        return -1;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* A parameter kept as text: checked by its type (or its own rule), then
+ * stored in the form CONFIG GET shows. */
+static int set_kept(fr_config *cfg, const param *p, const fr_arg *v, char *err, size_t errlen)
+{
+    fr_buf canon = {0};
+    long long num = 0;
+    const char *choice = NULL;
+    int rc = 0;
+    if (p->type == P_SPECIAL)
+        rc = check_kept_special(cfg, p, v, &canon, err, errlen);
+    else if ((rc = check_typed(p, v, &num, &choice, err, errlen)) == 0) {
+        if (p->type == P_BOOL)
+            fr__buf_puts(&canon, num ? "yes" : "no");
+        else if (p->type == P_ENUM)
+            fr__buf_puts(&canon, choice);
+        else if (p->type == P_STR)
+            fr__buf_append(&canon, v->p, v->len);
+        else
+            fr__buf_put_ll(&canon, num);
+    }
+    if (rc == 0 && (rc = refused_value(p, canon.p ? canon.p : "", err, errlen)) == 0) {
+        if (!cfg->kept)
+            cfg->kept = fr__xcalloc(NPARAMS, sizeof *cfg->kept);
+        char **slot = &cfg->kept[p - params];
+        set_str(slot, canon.p ? canon.p : "", canon.len);
+    }
+    fr__buf_free(&canon);
+    return rc;
+}
+
 int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *vals,
                    int nvals, int startup, char *err, size_t errlen)
 {
@@ -436,61 +832,34 @@ int fr__config_set(fr_server *srv, const char *name, size_t nlen, const fr_arg *
     if (!joined.p)
         fr__buf_reserve(&joined, 0);
     fr_arg v = {joined.p, joined.len};
+    long long num = 0;
+    const char *choice = NULL;
     int rc = 0;
-    switch (p->type) {
-    case P_BOOL:
-        if (fr__arg_is(&v, "yes"))
-            *(int *)(base + p->off) = 1;
-        else if (fr__arg_is(&v, "no"))
-            *(int *)(base + p->off) = 0;
-        else {
-            snprintf(err, errlen, "argument must be 'yes' or 'no'");
-            rc = -1;
-        }
-        break;
-    case P_LL:
-    case P_MEM: {
-        long long x;
-        int ok = p->type == P_MEM ? fr__parse_memory(v.p, v.len, &x) : fr__str2ll(v.p, v.len, &x);
-        if (p->type == P_MEM && ok && x < 0) /* Redis reads memory values unsigned */
-            ok = 0;
-        if (!ok) {
-            snprintf(err, errlen, p->type == P_MEM ? "argument must be a memory value"
-                                                   : "argument couldn't be parsed into an integer");
-            rc = -1;
-        } else if (x < p->min || x > p->max) {
-            snprintf(err, errlen, "argument must be between %lld and %lld inclusive", p->min,
-                     p->max);
-            rc = -1;
-        } else {
-            if (p->special == S_HZ) /* Redis clamps rather than refuses */
-                x = x < 1 ? 1 : x > 500 ? 500 : x;
-            *(long long *)(base + p->off) = x;
-        }
-        break;
-    }
-    case P_STR:
-        set_str((char **)(base + p->off), v.p, v.len);
-        break;
-    case P_ENUM: {
-        const char *const *ch = p->choices;
-        while (*ch && !fr__arg_is(&v, *ch))
-            ch++;
-        if (*ch) {
-            set_str((char **)(base + p->off), *ch, strlen(*ch));
-        } else {
-            fr_buf list = {0};
-            for (ch = p->choices; *ch; ch++)
-                fr__buf_printf(&list, "%s%s", ch == p->choices ? "" : ", ", *ch);
-            snprintf(err, errlen, "argument(s) must be one of the following: %s", list.p);
-            fr__buf_free(&list);
-            rc = -1;
-        }
-        break;
-    }
-    case P_SPECIAL:
+    if (p->flags & P_KEPT) {
+        rc = set_kept(cfg, p, &v, err, errlen);
+    } else if (p->type == P_SPECIAL) {
         rc = set_special(cfg, p, &v, err, errlen);
-        break;
+    } else if ((rc = check_typed(p, &v, &num, &choice, err, errlen)) == 0) {
+        switch (p->type) {
+        case P_BOOL:
+            *(int *)(base + p->off) = (int)num;
+            break;
+        case P_LL:
+        case P_MEM:
+            if (p->special == S_HZ) /* Redis clamps rather than refuses */
+                num = num < 1 ? 1 : num > 500 ? 500 : num;
+            if (p->special == S_BACKLOG && num < 16 * 1024)
+                num = 16 * 1024;
+            *(long long *)(base + p->off) = num;
+            break;
+        case P_ENUM:
+            set_str((char **)(base + p->off), choice, strlen(choice));
+            break;
+        case P_STR:
+        case P_SPECIAL:
+            set_str((char **)(base + p->off), v.p, v.len);
+            break;
+        }
     }
     fr__buf_free(&joined);
     if (rc == 0 && (p->off == OFF(maxmemory_policy) || p->off == OFF(lfu_log_factor) ||

@@ -46,6 +46,18 @@ typedef struct fr_config {
      * reads are served while it is down */
     int cluster_require_full_coverage, cluster_allow_reads_when_down;
     fr_obuf_limit obuf[FR_CLASS_COUNT];
+    /* stats/ reads these (INFO latencystats: whether, and which
+     * percentiles, as text: "50 99 99.9") */
+    int latency_tracking;
+    char *latency_pcts;
+    /* replication/ reads these: INFO's replica fields, the replica's AUTH
+     * to its master */
+    long long replica_priority, repl_backlog_size;
+    int replica_announced;
+    char *masterauth, *masteruser;
+    /* the values of the parameters only kept as text (config_kept.inc),
+     * by table row; NULL until one is set: the row's default */
+    char **kept;
 } fr_config;
 
 struct fr_options;

@@ -712,6 +712,7 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
 
     int rc = 1;
+    char *conf_pidfile = NULL; /* a config file's pidfile, when --pidfile is not given */
     fr_server *srv = NULL;
     fr_server *replicas[16] = {NULL}, *sentinel = NULL;
     int replica_ports[64] = {0};
@@ -740,6 +741,14 @@ int main(int argc, char **argv)
     if (st != FR_OK) {
         fprintf(stderr, "fakeredis-server: %s\n", err[0] ? err : fr_strerror(st));
         goto out;
+    }
+    /* a config file's "pidfile" line, as Redis writes it (--pidfile wins);
+     * read before a recording starts: fr_exec is recorded */
+    if (!a.pidfile) {
+        fr_reply *r = fr_execf(srv, "CONFIG GET pidfile");
+        if (r && r->elements == 2 && r->element[1]->len > 0)
+            a.pidfile = conf_pidfile = strdup(r->element[1]->str);
+        fr_reply_free(r);
     }
     if (prepare(srv, &a) < 0 || (cl && prepare_nodes(cl, &a) < 0))
         goto out;
@@ -790,6 +799,7 @@ int main(int argc, char **argv)
 out:
     if (a.pidfile && rc == 0)
         unlink(a.pidfile);
+    free(conf_pidfile);
     fr_server_stop(sentinel); /* first: it would see the others go */
     for (int i = 0; i < 16; i++)
         fr_server_stop(replicas[i]);

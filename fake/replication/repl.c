@@ -234,6 +234,11 @@ static int in_list(struct fr_repl *r, fr_repl_conn *rc)
     return 0;
 }
 
+int fr__repl_is_link(const fr_conn *c)
+{
+    return c->repl && c->srv->repl && in_list(c->srv->repl, c->repl);
+}
+
 int fr__repl_online(const struct fr_repl *r)
 {
     int n = 0;

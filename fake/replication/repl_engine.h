@@ -43,6 +43,9 @@ typedef struct fr_repl_hooks {
 struct fr_repl *fr__repl_state(fr_server *srv, const fr_repl_hooks *hooks);
 /* 1 when srv replicates from a master (REPLICAOF host port). */
 int fr__repl_is_replica(const fr_server *srv);
+/* Whether c is a replica's link to this server (past its PSYNC): CLIENT
+ * LIST's flag S and TYPE replica. */
+int fr__repl_is_link(const fr_conn *c);
 
 /* The commands' bodies; each answers c itself. */
 void fr__repl_role(fr_conn *c);

@@ -177,7 +177,7 @@ static int handshake(struct fr_repl *r)
     while (r->link == FR_LINK_HANDSHAKE && (l = line(r, &n))) {
         if (n == 0 || l[0] != '+')
             return -1; /* -NOAUTH, -ERR...: retry later, as Redis */
-        if (++r->hs_replies < 4)
+        if (++r->hs_replies < r->hs_expect)
             continue;
         char id[41];
         long long off;
@@ -275,6 +275,20 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         const char *ping[] = {"PING"};
         const char *lp[] = {"REPLCONF", "listening-port", port};
         const char *capa[] = {"REPLCONF", "capa", "eof", "capa", "psync2"};
+        /* masterauth (and masteruser) as Redis' replica sends them; first,
+         * so that a master with a password answers the rest: a wrong one
+         * fails the handshake, retried as any other failure */
+        const fr_config *cfg = &r->srv->cfg;
+        r->hs_expect = 4;
+        if (*cfg->masterauth) {
+            const char *auth[3] = {"AUTH"};
+            int n = 1;
+            if (*cfg->masteruser)
+                auth[n++] = cfg->masteruser;
+            auth[n++] = cfg->masterauth;
+            send_cmd(r, n, auth);
+            r->hs_expect = 5;
+        }
         send_cmd(r, 1, ping);
         send_cmd(r, 3, lp);
         send_cmd(r, 5, capa);

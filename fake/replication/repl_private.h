@@ -79,6 +79,7 @@ struct fr_repl {
     int psync_failover; /* the next PSYNC says FAILOVER (we hand over) */
     struct bufferevent *bev;
     int hs_replies;      /* handshake replies read */
+    int hs_expect;       /* ... of which the last is PSYNC's */
     long long snap_left; /* snapshot bytes still to come; -1 before $len */
     char master_replid[41];
     long long master_offset; /* +FULLRESYNC's offset */

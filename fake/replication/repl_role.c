@@ -84,8 +84,9 @@ void fr__repl_info(fr_server *srv, fr_buf *o)
         if (!up)
             fr__buf_printf(o, "master_link_down_since_seconds:%lld\r\n",
                            r->ever_up ? (long long)((now - r->down_since_ms) / 1000) : -1LL);
-        fr__buf_printf(o, "slave_priority:100\r\nslave_read_only:%d\r\nreplica_announced:1\r\n",
-                       srv->cfg.replica_read_only ? 1 : 0);
+        fr__buf_printf(o, "slave_priority:%lld\r\nslave_read_only:%d\r\nreplica_announced:%d\r\n",
+                       srv->cfg.replica_priority, srv->cfg.replica_read_only ? 1 : 0,
+                       srv->cfg.replica_announced ? 1 : 0);
     } else {
         fr__buf_puts(o, "role:master\r\n");
     }
@@ -109,10 +110,10 @@ void fr__repl_info(fr_server *srv, fr_buf *o)
     fr__buf_printf(o,
                    "master_failover_state:%s\r\nmaster_replid:%s\r\nmaster_replid2:%s\r\n"
                    "master_repl_offset:%lld\r\nsecond_repl_offset:%lld\r\n"
-                   "repl_backlog_active:%d\r\nrepl_backlog_size:1048576\r\n"
+                   "repl_backlog_active:%d\r\nrepl_backlog_size:%lld\r\n"
                    "repl_backlog_first_byte_offset:%lld\r\nrepl_backlog_histlen:%lld\r\n",
                    fo_names[r ? r->fo_state : 0], r ? r->replid : zeros, r ? r->replid2 : zeros,
-                   off, r ? r->second_offset : -1, first > 0, first,
+                   off, r ? r->second_offset : -1, first > 0, srv->cfg.repl_backlog_size, first,
                    first > 0 ? off - first + 1 : 0);
 }
 

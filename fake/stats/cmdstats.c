@@ -53,9 +53,11 @@ static void st_called(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *arg
     if (cs) {
         cs->calls++;
         cs->usec += (uint64_t)usec;
-        if (!cs->hist)
-            cs->hist = fr__hist_new();
-        fr__hist_record(cs->hist, usec * 1000);
+        if (srv->cfg.latency_tracking) { /* latency-tracking no: nothing recorded */
+            if (!cs->hist)
+                cs->hist = fr__hist_new();
+            fr__hist_record(cs->hist, usec * 1000);
+        }
         if (srv->stats.errors > st->err_seen)
             cs->failed++;
     }
@@ -199,15 +201,23 @@ void fr__cstats_info_errors(fr_server *srv, fr_buf *o)
 void fr__cstats_info_latency(fr_server *srv, fr_buf *o)
 {
     struct fr_cstats *st = srv->cstats;
-    if (!st)
+    if (!st || !srv->cfg.latency_tracking)
         return;
+    /* the percentiles configured, each as the config shows it ("99.9") */
+    const char *pcts = srv->cfg.latency_pcts;
     for (size_t i = 0; st->cmd && i < st->ncmds; i++) {
         const fr_hist *h = st->cmd[i].hist;
         if (!h || !h->total)
             continue;
-        fr__buf_printf(o, "latency_percentiles_usec_%s:p50=%.3f,p99=%.3f,p99.9=%.3f\r\n",
-                       st->table[i].name, (double)fr__hist_percentile(h, 50.0) / 1000.0,
-                       (double)fr__hist_percentile(h, 99.0) / 1000.0,
-                       (double)fr__hist_percentile(h, 99.9) / 1000.0);
+        fr__buf_printf(o, "latency_percentiles_usec_%s:", st->table[i].name);
+        for (const char *p = pcts; *p;) {
+            size_t n = strcspn(p, " ");
+            if (n) {
+                fr__buf_printf(o, "%sp%.*s=%.3f", p == pcts ? "" : ",", (int)n, p,
+                               (double)fr__hist_percentile(h, strtod(p, NULL)) / 1000.0);
+            }
+            p += n + (p[n] == ' ');
+        }
+        fr__buf_puts(o, "\r\n");
     }
 }

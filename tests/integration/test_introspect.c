@@ -158,6 +158,29 @@ static void test_latencystats_and_histogram(void **state)
     assert_int_equal(r->elements, 2);
     assert_string_equal(r->element[0]->str, "config|resetstat");
     freeReplyObject(r);
+
+    /* the percentiles INFO shows are the configured ones, in their order */
+    tu_cmd_ok(c, "CONFIG SET latency-tracking-info-percentiles %s", "95 50.0");
+    r = tu_cmd(c, "INFO latencystats");
+    l = strstr(r->str, "latency_percentiles_usec_set:");
+    assert_non_null(l);
+    double p95;
+    char end[3] = "";
+    assert_int_equal(sscanf(l, "latency_percentiles_usec_set:p95=%lf,p50=%lf%2c", &p95, &p50, end),
+                     3);
+    assert_memory_equal(end, "\r\n", 2); /* those two, no more */
+    assert_true(p50 > 0 && p50 <= p95);
+    freeReplyObject(r);
+    /* latency-tracking no: nothing shown, nothing recorded meanwhile */
+    tu_cmd_ok(c, "CONFIG SET latency-tracking no");
+    tu_cmd_ok(c, "SET k v");
+    r = tu_cmd(c, "INFO latencystats");
+    assert_string_equal(r->str, "# Latencystats\r\n");
+    freeReplyObject(r);
+    tu_cmd_ok(c, "CONFIG SET latency-tracking yes");
+    r = tu_cmd(c, "LATENCY HISTOGRAM set");
+    assert_int_equal(r->element[1]->element[1]->integer, 10);
+    freeReplyObject(r);
     redisFree(c);
 }
 

@@ -281,6 +281,58 @@ static void test_role_and_info(void **state)
     redisFree(r);
 }
 
+/* A master with a password: a replica without masterauth never gets past
+ * the handshake; with it (and masteruser for an ACL user), it syncs. INFO
+ * shows the replica's replica-priority and repl-backlog-size as set. */
+static void test_masterauth(void **state)
+{
+    (void)state;
+    const char *pass[] = {"requirepass s3cret", NULL};
+    fr_server *m, *r;
+    assert_int_equal(fr_server_start(&(fr_options){.config = pass}, &m), FR_OK);
+    assert_int_equal(fr_server_start(NULL, &r), FR_OK);
+    redisContext *mc = tu_connect(m), *rc = tu_connect(r);
+    tu_cmd_ok(mc, "AUTH s3cret");
+    tu_cmd_ok(mc, "SET k v");
+    tu_cmd_ok(mc, "ACL SETUSER repl on >r3pl +@all ~*");
+    tu_cmd_ok(rc, "REPLICAOF 127.0.0.1 %d", fr_server_port(m));
+    /* refused at AUTH... (-NOAUTH on PING, here): no link in 300 ms */
+    for (int i = 0; i < 300; i++)
+        tu_readable_within(rc, 1);
+    assert_int_equal(fr_replication_replicas(m), 0);
+    redisReply *info = tu_cmd(rc, "INFO replication");
+    assert_non_null(strstr(info->str, "master_link_status:down"));
+    freeReplyObject(info);
+    /* the password (Redis retries the handshake each second) */
+    tu_cmd_ok(rc, "CONFIG SET masterauth s3cret");
+    for (int i = 0; i < 3000 && !tu_cmd_int(rc, "EXISTS k"); i++)
+        tu_readable_within(rc, 1);
+    tu_cmd_str(rc, REDIS_REPLY_STRING, "v", "GET k");
+    assert_int_equal(fr_replication_replicas(m), 1);
+    /* as an ACL user: masteruser */
+    tu_cmd_ok(rc, "REPLICAOF NO ONE");
+    tu_cmd_ok(rc, "CONFIG SET masteruser repl");
+    tu_cmd_ok(rc, "CONFIG SET masterauth r3pl");
+    tu_cmd_ok(mc, "SET k2 v2");
+    tu_cmd_ok(rc, "REPLICAOF 127.0.0.1 %d", fr_server_port(m));
+    for (int i = 0; i < 3000 && !tu_cmd_int(rc, "EXISTS k2"); i++)
+        tu_readable_within(rc, 1);
+    tu_cmd_str(rc, REDIS_REPLY_STRING, "v2", "GET k2");
+    redisReply *who = tu_cmd(mc, "CLIENT LIST TYPE replica");
+    assert_non_null(strstr(who->str, "user=repl"));
+    freeReplyObject(who);
+    tu_cmd_ok(rc, "CONFIG SET replica-priority 7");
+    tu_cmd_ok(rc, "CONFIG SET repl-backlog-size 2mb");
+    info = tu_cmd(rc, "INFO replication");
+    assert_non_null(strstr(info->str, "slave_priority:7\r\n"));
+    assert_non_null(strstr(info->str, "repl_backlog_size:2097152\r\n"));
+    freeReplyObject(info);
+    redisFree(mc);
+    redisFree(rc);
+    fr_server_stop(r);
+    fr_server_stop(m);
+}
+
 static void test_failover(void **state)
 {
     fr_group *g = *state;
@@ -385,6 +437,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lag, setup, teardown),
         cmocka_unit_test_setup_teardown(test_role_and_info, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
+        cmocka_unit_test(test_masterauth),
         cmocka_unit_test_setup_teardown(test_replicaof_no_one, setup, teardown),
         cmocka_unit_test(test_start_errors),
         cmocka_unit_test_setup_teardown(test_sentinel_unknown_on_data_server, setup, teardown),
