@@ -8,6 +8,7 @@
  * immutable once built. */
 #include <pthread.h>
 
+#include "acl_api.h"
 #include "commands.h"
 #include "core.h"
 #include "journal_engine.h"
@@ -39,7 +40,7 @@ static int init_server(fr_server *srv, const fr_options *opts)
         fr__journal_enable(srv, opts ? opts->journal_size : 0);
     fr__stats_enable(srv);
     fr__evict_enable(srv);
-    return FR_OK;
+    return fr__acl_load_config_users(srv);
 }
 
 int fr_server_start(const fr_options *opts, fr_server **out)

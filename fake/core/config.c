@@ -246,6 +246,11 @@ void fr__config_free(fr_config *cfg)
         free(cfg->kept[i]);
     free(cfg->kept);
     cfg->kept = NULL;
+    for (int i = 0; i < cfg->n_user_lines; i++)
+        free(cfg->user_lines[i]);
+    free(cfg->user_lines);
+    cfg->user_lines = NULL;
+    cfg->n_user_lines = 0;
 }
 
 /* A memory value as Redis' memtoull reads it: digits and a unit, unsigned
@@ -893,6 +898,13 @@ int fr__config_apply_line(fr_server *srv, const char *line, size_t len, char *er
     } else if (n == 1) {
         snprintf(err, errlen, "wrong number of arguments");
         rc = -1;
+    } else if (n >= 2 && lens[0] == 4 && !strncasecmp(words.p, "user", 4)) {
+        /* an ACL user, as in redis.conf: kept for the ACL, which checks it
+         * once the server is made */
+        fr_config *cfg = &srv->cfg;
+        cfg->user_lines = fr__xrealloc(cfg->user_lines,
+                                       (size_t)(cfg->n_user_lines + 1) * sizeof *cfg->user_lines);
+        cfg->user_lines[cfg->n_user_lines++] = fr__xmemdup(line, len);
     } else if (n >= 2) {
         fr_arg vals[16];
         size_t off = lens[0];

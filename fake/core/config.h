@@ -58,6 +58,10 @@ typedef struct fr_config {
     /* the values of the parameters only kept as text (config_kept.inc),
      * by table row; NULL until one is set: the row's default */
     char **kept;
+    /* "user NAME RULES..." lines of the start's configuration, in order:
+     * the ACL takes them once the server is made (api/) */
+    char **user_lines;
+    int n_user_lines;
 } fr_config;
 
 struct fr_options;

@@ -50,8 +50,8 @@ typedef struct fr_kill_filter {
 FR_API int fr_server_kill_clients(fr_server *srv, const fr_kill_filter *filter, size_t *killed);
 
 /** Forget the ACL users and the ACL log: the server has the default user
- *  alone again, with every permission and requirepass as its password, as
- *  at start. Connections logged in as another user go on as the default
+ *  alone again, with every permission and requirepass as its password, and
+ *  the users of the configuration's "user" lines, as at start. Connections logged in as another user go on as the default
  *  user (fr_fixture_reset closes them first). FR_OK, FR_ERR_ARG (NULL
  *  srv), FR_ERR_STOPPED. Any thread. */
 FR_API int fr_acl_reset(fr_server *srv);

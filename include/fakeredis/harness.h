@@ -103,7 +103,8 @@ FR_API void fr_fixture_close(fr_fixture *fx);
  *  every client (and wait until they are gone), clear the fault rules,
  *  resume processing and listening, flush every database, delete the ACL
  *  users but default (which gets every permission back and requirepass
- *  as its password) and clear the ACL log, clear the journal, set the
+ *  as its password) and those of the configuration's "user" lines (made
+ *  again as they were), and clear the ACL log, clear the journal, set the
  *  clock back to real time (frozen again if the config froze it), select
  *  db 0 for fr_exec, and take fx->mark. The steps run on the server's
  *  loop as one (fr_server_run_on_loop): one hand-over between threads

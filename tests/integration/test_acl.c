@@ -279,6 +279,55 @@ static void test_fixture_reset_users(void **state)
     fr_fixture_close(fx);
 }
 
+/* "user" lines of the configuration (redis.conf's ACL users, without an
+ * ACL file): the users exist from the start with their rules; a bad rule
+ * fails the start and says which line. */
+static void test_config_user_lines(void **state)
+{
+    (void)state;
+    const char *lines[] = {"user alice on >pw ~app:* +get +set", "user default on nopass ~* &* +@all",
+                           NULL};
+    fr_server *srv;
+    assert_int_equal(fr_server_start(&(fr_options){.config = lines}, &srv), FR_OK);
+    redisContext *c = tu_connect(srv);
+    tu_cmd_ok(c, "AUTH alice pw");
+    tu_cmd_ok(c, "SET app:1 x");
+    redisReply *r = tu_cmd(c, "SET other x");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    assert_non_null(strstr(r->str, "NOPERM"));
+    freeReplyObject(r);
+    r = tu_cmd(c, "DEL app:1");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR); /* only GET and SET */
+    freeReplyObject(r);
+    redisFree(c);
+    fr_server_stop(srv);
+
+    const char *bad[] = {"user bob on >x +@al", NULL};
+    char err[256] = "";
+    srv = NULL;
+    assert_int_equal(
+        fr_server_start(&(fr_options){.config = bad, .errbuf = err, .errbuf_len = sizeof err},
+                        &srv),
+        FR_ERR_PARSE);
+    assert_null(srv);
+    assert_non_null(strstr(err, "Error in user declaration 'user bob on >x +@al'"));
+    assert_non_null(strstr(err, "+@al"));
+
+    /* a fixture's reset forgets the test's users, not the configuration's */
+    fr_fixture_config cfg = {.opts = {.config = lines}};
+    fr_fixture *fx = NULL;
+    assert_int_equal(fr_fixture_open(&cfg, &fx), FR_OK);
+    fr_reply_free(fr_execf(fx->srv, "ACL SETUSER frank on >x +get"));
+    fr_reply_free(fr_execf(fx->srv, "ACL SETUSER alice off"));
+    assert_int_equal(fr_fixture_reset(fx), FR_OK);
+    fr_reply *l = fr_execf(fx->srv, "ACL LIST");
+    assert_int_equal(l->elements, 2);
+    assert_non_null(strstr(l->element[0]->str, "user alice on #"));
+    assert_string_equal(l->element[1]->str, "user default on nopass ~* &* +@all");
+    fr_reply_free(l);
+    fr_fixture_close(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +342,7 @@ int main(void)
                                         fr_fixture_teardown),
         cmocka_unit_test(test_requirepass_is_default_user),
         cmocka_unit_test(test_fixture_reset_users),
+        cmocka_unit_test(test_config_user_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
