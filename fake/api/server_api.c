@@ -7,6 +7,8 @@
  * hashing 370 names each time. It is the process' only shared state, and
  * immutable once built. */
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "acl_api.h"
 #include "commands.h"
@@ -34,13 +36,35 @@ static const fr_cmd_index *command_index(void)
 /* What every new server gets before it listens: the journal, unless the
  * options turn it off, and the command statistics (INFO commandstats and
  * the slow log count from the first command), and maxmemory. */
+/* A start's "replicaof HOST PORT": the server begins as a replica (the
+ * link connects once the loop runs). */
+static int start_replication(fr_server *srv)
+{
+    /* a copy: the command rewrites the configuration's text */
+    char line[300];
+    snprintf(line, sizeof line, "%s", srv->cfg.replicaof);
+    char *sp = strchr(line, ' ');
+    if (!*line || !sp)
+        return FR_OK;
+    const char *argv[] = {"REPLICAOF", line, sp + 1};
+    size_t lens[] = {9, (size_t)(sp - line), strlen(sp + 1)};
+    fr_reply *r = fr_exec(srv, 3, argv, lens);
+    int ok = r && r->type == FR_REPLY_STATUS;
+    if (!ok)
+        fr__server_set_err(srv, "replicaof '%s': %s", line,
+                           r && r->type == FR_REPLY_ERROR ? r->str : "failed");
+    fr_reply_free(r);
+    return ok ? FR_OK : FR_ERR_ARG;
+}
+
 static int init_server(fr_server *srv, const fr_options *opts)
 {
     if (!opts || opts->journal_size >= 0)
         fr__journal_enable(srv, opts ? opts->journal_size : 0);
     fr__stats_enable(srv);
     fr__evict_enable(srv);
-    return fr__acl_load_config_users(srv);
+    int rc = fr__acl_load_config_users(srv);
+    return rc == FR_OK ? start_replication(srv) : rc;
 }
 
 int fr_server_start(const fr_options *opts, fr_server **out)

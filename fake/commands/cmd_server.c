@@ -55,8 +55,8 @@ static void capture_value(void *ctx, const char *name, size_t nlen, const char *
 
 void fr__cmd_config_set(fr_conn *c)
 {
-    if (c->argc % 2) {
-        fr__add_errorf(c, "wrong number of arguments for '%s' command", c->cmd->name);
+    if (c->argc % 2) { /* a name without its value: Redis says syntax */
+        fr__add_error(c, fr__err_syntax);
         return;
     }
     int n = (c->argc - 2) / 2;

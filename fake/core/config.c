@@ -39,7 +39,8 @@ enum special {
     S_PROCTITLE, /* proc-title-template */
     S_MEMPCT,    /* maxmemory-clients: bytes or a percentage */
     S_ULLMEM,    /* an unsigned memory value up to 2^64-1 */
-    S_BACKLOG    /* repl-backlog-size: at least 16 KB, as Redis resizes it */
+    S_BACKLOG,   /* repl-backlog-size: at least 16 KB, as Redis resizes it */
+    S_REPLICAOF  /* replicaof HOST PORT (or NO ONE), at start */
 };
 
 typedef struct param {
@@ -164,6 +165,8 @@ static const param params[] = {
      NULL},
     {"masterauth", NULL, P_STR, OFF(masterauth), 0, 0, 0, NULL, S_NONE, NULL},
     {"masteruser", NULL, P_STR, OFF(masteruser), 0, 0, 0, NULL, S_NONE, NULL},
+    {"replicaof", "slaveof", P_SPECIAL, OFF(replicaof), 0, 0, P_IMMUTABLE, NULL, S_REPLICAOF,
+     NULL},
 #include "config_kept.inc"
 };
 
@@ -229,6 +232,7 @@ void fr__config_defaults(fr_config *cfg)
     cfg->repl_backlog_size = 1024 * 1024;
     cfg->masterauth = fr__xstrdup("");
     cfg->masteruser = fr__xstrdup("");
+    cfg->replicaof = fr__xstrdup("");
 }
 
 void fr__config_free(fr_config *cfg)
@@ -237,7 +241,8 @@ void fr__config_free(fr_config *cfg)
                      &cfg->appendfilename, &cfg->logfile, &cfg->loglevel,
                      &cfg->maxmemory_policy, &cfg->enable_debug_command, &cfg->enable_module_command, &cfg->bind,
                      &cfg->unixsocket, &cfg->record_dir, &cfg->acl_pubsub_default,
-                     &cfg->aclfile, &cfg->latency_pcts, &cfg->masterauth, &cfg->masteruser};
+                     &cfg->aclfile, &cfg->latency_pcts, &cfg->masterauth, &cfg->masteruser,
+                     &cfg->replicaof};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         free(*strs[i]);
         *strs[i] = NULL;
@@ -406,6 +411,8 @@ static void render(const fr_config *cfg, const param *p, fr_buf *out)
             fr__buf_puts(out, cfg->save);
         } else if (p->special == S_PCTS) {
             fr__buf_puts(out, cfg->latency_pcts);
+        } else if (p->special == S_REPLICAOF) {
+            fr__buf_puts(out, cfg->replicaof);
         } else if (p->special == S_NOTIFY) {
             fr__notify_format(cfg->notify_flags, out);
         } else if (p->special == S_OBUF) {
@@ -640,6 +647,23 @@ static void set_str(char **slot, const char *p, size_t n)
 
 static int set_special(fr_config *cfg, const param *p, const fr_arg *v, char *err, size_t errlen)
 {
+    if (p->special == S_REPLICAOF) {
+        /* HOST PORT, or NO ONE (a master: nothing to do) */
+        word_list w;
+        words_split(&w, v);
+        long long port = -1;
+        int ok = w.n == 2;
+        if (ok && !(w.lens[0] == 2 && !strncasecmp(w.store.p, "no", 2) && w.lens[1] == 3 &&
+                    !strncasecmp(w.store.p + 2, "one", 3)))
+            ok = fr__str2ll(w.store.p + w.lens[0], w.lens[1], &port) && port >= 0 &&
+                 port <= 65535;
+        if (ok)
+            set_str(&cfg->replicaof, port < 0 ? "" : v->p, port < 0 ? 0 : v->len);
+        else
+            snprintf(err, errlen, "Invalid master port");
+        words_free(&w);
+        return ok ? 0 : -1;
+    }
     if (p->special == S_PCTS) {
         fr_buf canon = {0};
         int rc = check_percentiles(v, &canon, err, errlen);

@@ -55,6 +55,10 @@ typedef struct fr_config {
     long long replica_priority, repl_backlog_size;
     int replica_announced;
     char *masterauth, *masteruser;
+    /* "HOST PORT" of the master, "" when a master: a start's "replicaof"
+     * line (api/ runs REPLICAOF), then kept up by replication/ for CONFIG
+     * GET replicaof */
+    char *replicaof;
     /* the values of the parameters only kept as text (config_kept.inc),
      * by table row; NULL until one is set: the row's default */
     char **kept;

@@ -136,6 +136,16 @@ static void unblock_waiters(struct fr_repl *r)
     }
 }
 
+/* CONFIG GET replicaof: "HOST PORT" of the master, "" for a master. */
+static void note_master(struct fr_repl *r)
+{
+    char line[300] = "";
+    if (r->master_host)
+        snprintf(line, sizeof line, "%s %d", r->master_host, r->master_port);
+    free(r->srv->cfg.replicaof);
+    r->srv->cfg.replicaof = fr__xstrdup(line);
+}
+
 void fr__repl_become_master(struct fr_repl *r)
 {
     if (!r->master_host)
@@ -144,6 +154,7 @@ void fr__repl_become_master(struct fr_repl *r)
     free(r->master_host);
     r->master_host = NULL;
     r->master_port = 0;
+    note_master(r);
     /* a new history starts here; the old one stays known as replid2 */
     memcpy(r->replid2, r->replid, 41);
     r->second_offset = r->offset + 1;
@@ -157,6 +168,7 @@ void fr__repl_set_master(struct fr_repl *r, const char *host, int port)
     free(r->master_host);
     r->master_host = fr__xstrdup(host);
     r->master_port = port;
+    note_master(r);
     r->ever_up = 0;
     unblock_waiters(r);
     fr__repl_drop_replicas(r);
@@ -233,6 +245,7 @@ static void hand_over(struct fr_repl *r, const char *host, int port)
     free(r->master_host);
     r->master_host = h;
     r->master_port = port;
+    note_master(r);
     r->psync_failover = 1;
     r->ever_up = 0;
     unblock_waiters(r);

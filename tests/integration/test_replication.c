@@ -333,6 +333,40 @@ static void test_masterauth(void **state)
     fr_server_stop(m);
 }
 
+/* A start's "replicaof HOST PORT" line: a replica from the start, which
+ * CONFIG GET replicaof shows until REPLICAOF NO ONE; a bad port fails the
+ * start. */
+static void test_replicaof_line(void **state)
+{
+    (void)state;
+    fr_server *m, *r;
+    assert_int_equal(fr_server_start(NULL, &m), FR_OK);
+    redisContext *mc = tu_connect(m);
+    tu_cmd_ok(mc, "SET k v");
+    char line[64];
+    snprintf(line, sizeof line, "replicaof 127.0.0.1 %d", fr_server_port(m));
+    const char *cfg[] = {line, NULL};
+    assert_int_equal(fr_server_start(&(fr_options){.config = cfg}, &r), FR_OK);
+    redisContext *rc = tu_connect(r);
+    for (int i = 0; i < 3000 && !tu_cmd_int(rc, "EXISTS k"); i++)
+        tu_readable_within(rc, 1);
+    tu_cmd_str(rc, REDIS_REPLY_STRING, "v", "GET k");
+    redisReply *g = tu_cmd(rc, "CONFIG GET replicaof");
+    assert_string_equal(g->element[1]->str, line + strlen("replicaof "));
+    freeReplyObject(g);
+    tu_cmd_ok(rc, "REPLICAOF NO ONE");
+    g = tu_cmd(rc, "CONFIG GET slaveof");
+    assert_string_equal(g->element[1]->str, "");
+    freeReplyObject(g);
+    redisFree(rc);
+    fr_server_stop(r);
+    redisFree(mc);
+    fr_server_stop(m);
+
+    const char *bad[] = {"replicaof 127.0.0.1 nope", NULL};
+    assert_int_equal(fr_server_start(&(fr_options){.config = bad}, &r), FR_ERR_PARSE);
+}
+
 static void test_failover(void **state)
 {
     fr_group *g = *state;
@@ -438,6 +472,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_role_and_info, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
         cmocka_unit_test(test_masterauth),
+        cmocka_unit_test(test_replicaof_line),
         cmocka_unit_test_setup_teardown(test_replicaof_no_one, setup, teardown),
         cmocka_unit_test(test_start_errors),
         cmocka_unit_test_setup_teardown(test_sentinel_unknown_on_data_server, setup, teardown),
