@@ -12,6 +12,7 @@
 
 #include "acl_api.h"
 #include "commands.h"
+#include "commands_private.h"
 #include "core.h"
 #include "journal_engine.h"
 #include "evict_engine.h"
@@ -64,6 +65,7 @@ static int init_server(fr_server *srv, const fr_options *opts)
     fr__stats_enable(srv);
     fr__evict_enable(srv);
     int rc = fr__acl_load_config_users(srv);
+    fr__repl_settings_changed(srv);
     return rc == FR_OK ? start_replication(srv) : rc;
 }
 

@@ -15,6 +15,14 @@ const struct fr_repl_hooks *fr__repl_hooks(void)
     return &hooks;
 }
 
+void fr__repl_settings_changed(fr_server *srv)
+{
+    /* the check lives in replication's stage, which a server gets when it
+     * first replicates: a master that never had a replica needs it too */
+    if (srv->cfg.min_replicas_to_write > 0 && !srv->repl)
+        fr__repl_state(srv, &hooks);
+}
+
 void fr__cmd_role(fr_conn *c)
 {
     if (c->srv->sentinel) {

@@ -9,6 +9,7 @@
 
 #include "acl_engine.h"
 #include "commands_private.h"
+#include "repl_engine.h"
 #include "evict_engine.h"
 #include "stats_engine.h"
 #include "core.h"
@@ -107,6 +108,7 @@ void fr__cmd_config_set(fr_conn *c)
         for (int i = 0; i < n; i++)
             if (fr__arg_is(&c->argv[2 + 2 * i], "requirepass"))
                 fr__acl_requirepass_changed(c->srv); /* the default user's password */
+        fr__repl_settings_changed(c->srv); /* min-replicas-to-write */
         fr__add_ok(c);
     }
     for (int i = 0; i < n; i++)

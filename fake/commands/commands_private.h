@@ -260,6 +260,9 @@ void fr__key_dump_payload(const fr_obj *o, fr_buf *out);
 struct fr_repl_hooks;
 /* What replication borrows from the commands (the DUMP codec). */
 const struct fr_repl_hooks *fr__repl_hooks(void);
+/* After a configuration change (CONFIG SET, a start's lines): a master
+ * with min-replicas-to-write gets replication's stage, which checks it. */
+void fr__repl_settings_changed(fr_server *srv);
 
 /* ==== cmd_sentinel.c ==== */
 

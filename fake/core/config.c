@@ -165,6 +165,10 @@ static const param params[] = {
      NULL},
     {"masterauth", NULL, P_STR, OFF(masterauth), 0, 0, 0, NULL, S_NONE, NULL},
     {"masteruser", NULL, P_STR, OFF(masteruser), 0, 0, 0, NULL, S_NONE, NULL},
+    {"min-replicas-to-write", "min-slaves-to-write", P_LL, OFF(min_replicas_to_write), 0,
+     INT_MAX, 0, NULL, S_NONE, NULL},
+    {"min-replicas-max-lag", "min-slaves-max-lag", P_LL, OFF(min_replicas_max_lag), 0, INT_MAX, 0,
+     NULL, S_NONE, NULL},
     {"replicaof", "slaveof", P_SPECIAL, OFF(replicaof), 0, 0, P_IMMUTABLE, NULL, S_REPLICAOF,
      NULL},
 #include "config_kept.inc"
@@ -230,6 +234,7 @@ void fr__config_defaults(fr_config *cfg)
     cfg->replica_priority = 100;
     cfg->replica_announced = 1;
     cfg->repl_backlog_size = 1024 * 1024;
+    cfg->min_replicas_max_lag = 10;
     cfg->masterauth = fr__xstrdup("");
     cfg->masteruser = fr__xstrdup("");
     cfg->replicaof = fr__xstrdup("");

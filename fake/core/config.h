@@ -53,6 +53,9 @@ typedef struct fr_config {
     /* replication/ reads these: INFO's replica fields, the replica's AUTH
      * to its master */
     long long replica_priority, repl_backlog_size;
+    /* a master refuses writes (-NOREPLICAS) while fewer replicas than
+     * this acknowledged within the lag (seconds); 0: no check */
+    long long min_replicas_to_write, min_replicas_max_lag;
     int replica_announced;
     char *masterauth, *masteruser;
     /* "HOST PORT" of the master, "" when a master: a start's "replicaof"

@@ -118,7 +118,8 @@ enum {
     FR_DENIED_NOT_LOCAL,
     FR_DENIED_CLUSTER_DOWN,
     FR_DENIED_CLUSTER_DOWN_RO,
-    FR_DENIED_CROSS_SLOT
+    FR_DENIED_CROSS_SLOT,
+    FR_DENIED_NOREPLICAS /* a write, too few good replicas (replication/) */
 };
 
 /* Register ops (static storage) on srv; again is a no-op. Returns 0, or -1

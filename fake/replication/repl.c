@@ -487,23 +487,65 @@ static void on_stop(fr_server *srv)
     srv->repl = NULL;
 }
 
-/* A replica's -READONLY, where Redis checks it: after auth, MULTI's
- * refusals and the cluster's redirections, before pub/sub mode. */
+int fr__repl_good_replicas(const fr_server *srv)
+{
+    const struct fr_repl *r = srv->repl;
+    int64_t now = fr__real_ms();
+    int n = 0;
+    /* Redis' lag: whole seconds since the last ACK */
+    for (fr_repl_conn *x = r ? r->replicas : NULL; x; x = x->next)
+        if ((now - x->ack_ms) / 1000 <= srv->cfg.min_replicas_max_lag)
+            n++;
+    return n;
+}
+
+/* min-replicas-to-write on a master: too few replicas acknowledged
+ * within min-replicas-max-lag for a write to go in. */
+static int too_few_replicas(const fr_server *srv)
+{
+    const fr_config *cfg = &srv->cfg;
+    return !srv->repl->master_host && cfg->min_replicas_to_write && cfg->min_replicas_max_lag &&
+           fr__repl_good_replicas(srv) < cfg->min_replicas_to_write;
+}
+
+/* A master's -NOREPLICAS and a replica's -READONLY, where Redis checks
+ * them: after auth, MULTI's refusals and the cluster's redirections,
+ * before pub/sub mode. */
 static int on_admit(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv)
 {
     struct fr_repl *r = c->srv->repl;
-    if (r->master_host && c != r->mc && c->srv->cfg.replica_read_only &&
-        (cmd->flags & FR_CMD_WRITE)) {
+    const fr_config *cfg = &c->srv->cfg;
+    if (!(cmd->flags & FR_CMD_WRITE))
+        return 0;
+    if (too_few_replicas(c->srv)) {
+        fr__reject(c, "-NOREPLICAS Not enough good replicas to write.");
+        return 1;
+    }
+    if (r->master_host && c != r->mc && cfg->replica_read_only) {
         fr__reject(c, "-READONLY You can't write against a read only replica.");
         return 1;
     }
     return 0;
 }
 
+/* The same inside a script: after the script's ACL and read-only checks,
+ * as Redis; after the cluster's too (the stages' order), where Redis checks
+ * it before them: a cluster node with min-replicas-to-write alone could
+ * tell. */
+static int on_script_route(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv,
+                           fr_script_keys *sk)
+{
+    (void)argc;
+    (void)argv;
+    (void)sk;
+    return (cmd->flags & FR_CMD_WRITE) && too_few_replicas(c->srv) ? FR_DENIED_NOREPLICAS : 0;
+}
+
 static const fr_stage_ops repl_stage = {
     .name = "replication",
     .order = 60, /* after the recorder and MONITOR have seen the command */
     .admit = on_admit,
+    .script_route = on_script_route,
     .called = on_called,
     .close = on_close,
     .cron = on_cron,

@@ -46,6 +46,8 @@ int fr__repl_is_replica(const fr_server *srv);
 /* Whether c is a replica's link to this server (past its PSYNC): CLIENT
  * LIST's flag S and TYPE replica. */
 int fr__repl_is_link(const fr_conn *c);
+/* Replicas that acknowledged within min-replicas-max-lag seconds. */
+int fr__repl_good_replicas(const fr_server *srv);
 
 /* The commands' bodies; each answers c itself. */
 void fr__repl_role(fr_conn *c);

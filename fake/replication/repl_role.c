@@ -92,6 +92,8 @@ void fr__repl_info(fr_server *srv, fr_buf *o)
     }
     int n = count_replicas(r);
     fr__buf_printf(o, "connected_slaves:%d\r\n", n);
+    if (srv->cfg.min_replicas_to_write && srv->cfg.min_replicas_max_lag)
+        fr__buf_printf(o, "min_slaves_good_slaves:%d\r\n", fr__repl_good_replicas(srv));
     fr_repl_conn *list[256];
     int k = 0;
     for (fr_repl_conn *x = r ? r->replicas : NULL; x && k < 256; x = x->next)

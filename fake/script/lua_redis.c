@@ -47,6 +47,8 @@ static const char *refusal_text(int why)
                "readonly";
     case FR_DENIED_CROSS_SLOT:
         return "ERR Script attempted to access keys that do not hash to the same slot";
+    case FR_DENIED_NOREPLICAS:
+        return "NOREPLICAS Not enough good replicas to write.";
     default:
         return "ERR Script attempted to access a non local key in a cluster node";
     }

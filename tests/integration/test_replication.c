@@ -367,6 +367,48 @@ static void test_replicaof_line(void **state)
     assert_int_equal(fr_server_start(&(fr_options){.config = bad}, &r), FR_ERR_PARSE);
 }
 
+/* min-replicas-to-write: a master refuses writes (and scripts' writes)
+ * while too few replicas acknowledged within min-replicas-max-lag; a
+ * replica that stops acknowledging (paused) counts no more once the lag
+ * passes. INFO shows the good ones. */
+static void test_min_replicas(void **state)
+{
+    fr_group *g = *state;
+    redisContext *m = node(g, 0);
+    tu_cmd_ok(m, "CONFIG SET min-replicas-to-write 3");
+    tu_cmd_ok(m, "CONFIG SET min-replicas-max-lag 1");
+    redisReply *r = tu_cmd(m, "SET k v");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    assert_string_equal(r->str, "NOREPLICAS Not enough good replicas to write.");
+    freeReplyObject(r);
+    r = tu_cmd(m, "EVAL %s 1 k", "return redis.call('set', KEYS[1], 'v')");
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    assert_true(!strncmp(r->str, "NOREPLICAS Not enough good replicas to write.", 45));
+    freeReplyObject(r);
+    r = tu_cmd(m, "INFO replication");
+    assert_non_null(strstr(r->str, "connected_slaves:2\r\nmin_slaves_good_slaves:2\r\n"));
+    freeReplyObject(r);
+    /* two replicas acknowledge: enough for 2 */
+    tu_cmd_ok(m, "CONFIG SET min-replicas-to-write 2");
+    tu_cmd_ok(m, "SET k v");
+    /* one stops acknowledging: after the lag, one good replica is too few */
+    assert_int_equal(fr_replica_pause(fr_group_server(g, 1)), FR_OK);
+    int refused = 0;
+    for (int i = 0; i < 4000 && !refused; i++) {
+        r = tu_cmd(m, "SET k v");
+        refused = r->type == REDIS_REPLY_ERROR && strstr(r->str, "NOREPLICAS");
+        freeReplyObject(r);
+        if (!refused)
+            tu_readable_within(m, 1);
+    }
+    assert_true(refused);
+    tu_cmd_str(m, REDIS_REPLY_STRING, "v", "GET k"); /* reads go on */
+    assert_int_equal(fr_replica_resume(fr_group_server(g, 1)), FR_OK);
+    tu_cmd_ok(m, "CONFIG SET min-replicas-to-write 0");
+    tu_cmd_ok(m, "SET k v2");
+    redisFree(m);
+}
+
 static void test_failover(void **state)
 {
     fr_group *g = *state;
@@ -473,6 +515,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
         cmocka_unit_test(test_masterauth),
         cmocka_unit_test(test_replicaof_line),
+        cmocka_unit_test_setup_teardown(test_min_replicas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replicaof_no_one, setup, teardown),
         cmocka_unit_test(test_start_errors),
         cmocka_unit_test_setup_teardown(test_sentinel_unknown_on_data_server, setup, teardown),
