@@ -36,7 +36,8 @@ int fr__acl_load_config_users(fr_server *srv)
         }
         if (!ok)
             fr__server_set_err(srv, "Error in user declaration '%s': %s", line,
-                               r && r->type == FR_REPLY_ERROR ? r->str : "wrong number of arguments");
+                               r && r->type == FR_REPLY_ERROR ? r->str
+                                                              : "wrong number of arguments");
         fr_reply_free(r);
         free(lens);
         fr__buf_free(&words);

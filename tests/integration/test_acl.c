@@ -285,8 +285,8 @@ static void test_fixture_reset_users(void **state)
 static void test_config_user_lines(void **state)
 {
     (void)state;
-    const char *lines[] = {"user alice on >pw ~app:* +get +set", "user default on nopass ~* &* +@all",
-                           NULL};
+    const char *lines[] = {"user alice on >pw ~app:* +get +set",
+                           "user default on nopass ~* &* +@all", NULL};
     fr_server *srv;
     assert_int_equal(fr_server_start(&(fr_options){.config = lines}, &srv), FR_OK);
     redisContext *c = tu_connect(srv);
