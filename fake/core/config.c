@@ -653,19 +653,26 @@ static void set_str(char **slot, const char *p, size_t n)
 static int set_special(fr_config *cfg, const param *p, const fr_arg *v, char *err, size_t errlen)
 {
     if (p->special == S_REPLICAOF) {
-        /* HOST PORT, or NO ONE (a master: nothing to do) */
+        /* HOST PORT, NO ONE (a master), or "" as CONFIG GET shows a master */
         word_list w;
         words_split(&w, v);
         long long port = -1;
-        int ok = w.n == 2;
-        if (ok && !(w.lens[0] == 2 && !strncasecmp(w.store.p, "no", 2) && w.lens[1] == 3 &&
-                    !strncasecmp(w.store.p + 2, "one", 3)))
-            ok = fr__str2ll(w.store.p + w.lens[0], w.lens[1], &port) && port >= 0 &&
-                 port <= 65535;
-        if (ok)
-            set_str(&cfg->replicaof, port < 0 ? "" : v->p, port < 0 ? 0 : v->len);
-        else
+        int ok = w.n == 0;
+        if (w.n == 2) {
+            int no_one = w.lens[0] == 2 && !strncasecmp(w.store.p, "no", 2) && w.lens[1] == 3 &&
+                         !strncasecmp(w.store.p + 2, "one", 3);
+            ok = no_one || (fr__str2ll(w.store.p + w.lens[0], w.lens[1], &port) && port >= 0 &&
+                            port <= 65535);
+        }
+        if (ok) {
+            fr_buf line = {0};
+            if (port >= 0)
+                fr__buf_printf(&line, "%.*s %lld", (int)w.lens[0], w.store.p, port);
+            set_str(&cfg->replicaof, line.p ? line.p : "", line.len);
+            fr__buf_free(&line);
+        } else {
             snprintf(err, errlen, "Invalid master port");
+        }
         words_free(&w);
         return ok ? 0 : -1;
     }
