@@ -65,6 +65,14 @@ static fr_jslot *new_entry(struct fr_jring *j, int kind, uint64_t conn, int64_t 
     return s;
 }
 
+/* A heap block for n bytes: up to what malloc gives anyway (glibc: 16-byte
+ * steps with an 8-byte header), not the next power of two: a ring of
+ * batch commands' entries would hold up to twice their size idle. */
+static size_t block_size(size_t n)
+{
+    return ((n + 8 + 15) & ~(size_t)15) - 8;
+}
+
 /* A command's slot before its bytes go in (need: all of them, about): a
  * heap block left by an earlier, bigger entry goes back or shrinks, so
  * the ring holds about what its entries need, not the most each slot
@@ -78,7 +86,7 @@ static void slot_fit(fr_jslot *s, size_t need)
         s->data = s->inl;
         s->cap = JSLOT_INLINE;
     } else if (s->cap > 2 * need + 64) {
-        size_t cap = ((need + 8 + 15) & ~(size_t)15) - 8; /* as slot_reserve */
+        size_t cap = block_size(need);
         s->data = fr__xrealloc(s->data, cap);
         s->cap = (uint16_t)cap;
     }
@@ -88,11 +96,8 @@ static void slot_reserve(fr_jslot *s, size_t n)
 {
     if (s->len + n <= s->cap)
         return;
-    /* a command's arguments are reserved at once: their size, up to what
-     * malloc gives anyway (glibc: 16-byte steps with an 8-byte header),
-     * not the next power of two: a ring of batch commands' entries would
-     * hold up to twice their size idle */
-    size_t cap = ((s->len + n + 8 + 15) & ~(size_t)15) - 8;
+    /* a command's arguments are reserved at once (st_before) */
+    size_t cap = block_size(s->len + n);
     if (s->data == s->inl) {
         char *d = fr__xmalloc(cap);
         memcpy(d, s->inl, s->len);
@@ -119,15 +124,24 @@ static void slot_text(fr_jslot *s, const char *p, size_t n)
     slot_put(s, p, n);
 }
 
-static void slot_name(fr_jslot *s, const fr_conn *c)
+/* The bytes of c's name an entry keeps. */
+static size_t name_bytes(const fr_conn *c)
 {
-    if (c && c->name && c->name[0]) {
-        size_t n = strlen(c->name);
-        if (n > TEXT_MAX)
-            n = TEXT_MAX;
+    size_t n = c && c->name ? strlen(c->name) : 0;
+    return n > TEXT_MAX ? TEXT_MAX : n;
+}
+
+static void slot_name_n(fr_jslot *s, const fr_conn *c, size_t n)
+{
+    if (n) {
         slot_put(s, c->name, n);
         s->name_len = (uint16_t)n;
     }
+}
+
+static void slot_name(fr_jslot *s, const fr_conn *c)
+{
+    slot_name_n(s, c, name_bytes(c));
 }
 
 static int64_t now_us(struct fr_jring *j)
@@ -190,15 +204,13 @@ static int st_before(fr_conn *c, const fr_cmd *cmd, int argc, const fr_arg *argv
     int keep = argc < FR_JOURNAL_MAX_ARGS ? argc : FR_JOURNAL_MAX_ARGS;
     s->truncated = keep < argc;
     /* what it will take, made room for once */
-    size_t need = c->name ? strlen(c->name) : 0;
-    if (need > TEXT_MAX)
-        need = TEXT_MAX;
+    size_t name_n = name_bytes(c), need = name_n;
     for (int i = 0; i < keep; i++)
         need += 2 + (argv[i].len < FR_JOURNAL_ARG_MAX ? argv[i].len : FR_JOURNAL_ARG_MAX);
     if (need > ENTRY_BYTES_MAX)
         need = ENTRY_BYTES_MAX;
     slot_fit(s, need);
-    slot_name(s, c);
+    slot_name_n(s, c, name_n);
     slot_reserve(s, need - s->len);
     for (int i = 0; i < keep; i++) {
         size_t n = argv[i].len < FR_JOURNAL_ARG_MAX ? argv[i].len : FR_JOURNAL_ARG_MAX;
