@@ -94,27 +94,6 @@ typedef struct reset_job {
     char seen[128];
 } reset_job;
 
-static void reset_state(fr_server *srv, void *arg);
-
-/* Close the clients, clear the rules, resume processing and listening;
- * with no client to close (the test's own had already left), the rest at
- * once: the whole reset in one hand-over. */
-static void reset_clients(fr_server *srv, void *arg)
-{
-    reset_job *j = arg;
-    fr_kill_filter f = {.keep_replicas = j->keep_replicas};
-    size_t killed = 0;
-    if ((j->rc = fr_server_kill_clients(srv, &f, &killed)) != FR_OK)
-        return;
-    fr_fault_clear(srv, 0); /* FR_ERR_ARG when there was none: fine */
-    if ((j->rc = fr_server_resume_processing(srv)) != FR_OK ||
-        (j->rc = fr_server_set_listening(srv, 1)) != FR_OK)
-        return;
-    fr_reply_free(fr_execf(srv, "CLIENT UNPAUSE"));
-    if (!killed && (j->gone = clients_gone(srv, &j->keep_replicas, j->seen, sizeof j->seen)) == 1)
-        reset_state(srv, j);
-}
-
 /* Once the clients are gone: db 0, the data, the users, the clock and
  * the journal. */
 static void reset_state(fr_server *srv, void *arg)
@@ -138,15 +117,35 @@ static void reset_state(fr_server *srv, void *arg)
     }
 }
 
-/* The second half when the clients were already gone at its start (their
- * closes ran in the loop iteration after the first half): usually so, and
- * then a reset costs two hand-overs. */
+/* The second half when the clients are gone: at once when the first half
+ * closed none, else in a hand-over of its own (their closes ran in the
+ * loop iteration after the first half: usually so, and then a reset
+ * costs two hand-overs). */
 static void reset_state_if_gone(fr_server *srv, void *arg)
 {
     reset_job *j = arg;
     j->gone = clients_gone(srv, &j->keep_replicas, j->seen, sizeof j->seen);
     if (j->gone == 1)
         reset_state(srv, j);
+}
+
+/* Close the clients, clear the rules, resume processing and listening;
+ * with no client to close (the test's own had already left), the rest at
+ * once: the whole reset in one hand-over. */
+static void reset_clients(fr_server *srv, void *arg)
+{
+    reset_job *j = arg;
+    fr_kill_filter f = {.keep_replicas = j->keep_replicas};
+    size_t killed = 0;
+    if ((j->rc = fr_server_kill_clients(srv, &f, &killed)) != FR_OK)
+        return;
+    fr_fault_clear(srv, 0); /* FR_ERR_ARG when there was none: fine */
+    if ((j->rc = fr_server_resume_processing(srv)) != FR_OK ||
+        (j->rc = fr_server_set_listening(srv, 1)) != FR_OK)
+        return;
+    fr_reply_free(fr_execf(srv, "CLIENT UNPAUSE"));
+    if (!killed)
+        reset_state_if_gone(srv, j);
 }
 
 static int reset(fr_server *srv, reset_job *j)
