@@ -7,7 +7,7 @@
  * hashing 370 names each time. It is the process' only shared state, and
  * immutable once built. */
 #include <pthread.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "acl_api.h"
@@ -41,12 +41,13 @@ static const fr_cmd_index *command_index(void)
  * link connects once the loop runs). */
 static int start_replication(fr_server *srv)
 {
-    /* a copy: the command rewrites the configuration's text */
-    char line[300];
-    snprintf(line, sizeof line, "%s", srv->cfg.replicaof);
-    char *sp = strchr(line, ' ');
-    if (!*line || !sp)
+    /* a copy: the command rewrites the configuration's text; the port is
+     * the last word (config.c wrote "HOST PORT") */
+    char *sp = strrchr(srv->cfg.replicaof, ' ');
+    if (!sp)
         return FR_OK;
+    char *line = fr__xstrdup(srv->cfg.replicaof);
+    sp = line + (sp - srv->cfg.replicaof);
     const char *argv[] = {"REPLICAOF", line, sp + 1};
     size_t lens[] = {9, (size_t)(sp - line), strlen(sp + 1)};
     fr_reply *r = fr_exec(srv, 3, argv, lens);
@@ -55,6 +56,7 @@ static int start_replication(fr_server *srv)
         fr__server_set_err(srv, "replicaof '%s': %s", line,
                            r && r->type == FR_REPLY_ERROR ? r->str : "failed");
     fr_reply_free(r);
+    free(line);
     return ok ? FR_OK : FR_ERR_ARG;
 }
 

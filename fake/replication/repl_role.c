@@ -141,11 +141,12 @@ static void unblock_waiters(struct fr_repl *r)
 /* CONFIG GET replicaof: "HOST PORT" of the master, "" for a master. */
 static void note_master(struct fr_repl *r)
 {
-    char line[300] = "";
+    fr_buf line = {0};
     if (r->master_host)
-        snprintf(line, sizeof line, "%s %d", r->master_host, r->master_port);
+        fr__buf_printf(&line, "%s %d", r->master_host, r->master_port);
     free(r->srv->cfg.replicaof);
-    r->srv->cfg.replicaof = fr__xstrdup(line);
+    r->srv->cfg.replicaof = fr__xstrdup(line.p ? line.p : "");
+    fr__buf_free(&line);
 }
 
 void fr__repl_become_master(struct fr_repl *r)
