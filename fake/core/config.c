@@ -622,24 +622,27 @@ static int check_kept_special(const fr_config *cfg, const param *p, const fr_arg
  * with the reason, where Redis would act on them. */
 static int refused_value(const param *p, const char *val, char *err, size_t errlen)
 {
-    /* what the reference server (no certificates, Debian's jemalloc) says */
-    if ((!strcmp(p->name, "tls-port") && strcmp(val, "0") != 0) ||
-        (!strcmp(p->name, "tls-cluster") && !strcmp(val, "yes")) ||
-        (!strcmp(p->name, "tls-replication") && !strcmp(val, "yes"))) {
-        snprintf(err, errlen, "Unable to update TLS configuration. Check server logs.");
-        return -1;
-    }
-    if (!strcmp(p->name, "activedefrag") && !strcmp(val, "yes")) {
-        snprintf(err, errlen,
-                 "Active defragmentation cannot be enabled: it requires a Redis server compiled "
-                 "with a modified Jemalloc like the one shipped by default with the Redis source "
-                 "distribution");
-        return -1;
-    }
-    if (!strcmp(p->name, "cluster-enabled") && !strcmp(val, "yes")) {
-        snprintf(err, errlen, "fakeredis starts a cluster with --cluster N (fr_cluster_start), "
-                              "not cluster-enabled");
-        return -1;
+    /* each takes its default only; any other value gets the reason (the
+     * reference server's own, which has no certificates and Debian's
+     * jemalloc, where it has one) */
+    static const char tls[] = "Unable to update TLS configuration. Check server logs.";
+    static const struct {
+        const char *name, *why;
+    } only_default[] = {
+        {"tls-port", tls},
+        {"tls-cluster", tls},
+        {"tls-replication", tls},
+        {"activedefrag", "Active defragmentation cannot be enabled: it requires a Redis server "
+                         "compiled with a modified Jemalloc like the one shipped by default with "
+                         "the Redis source distribution"},
+        {"cluster-enabled", "fakeredis starts a cluster with --cluster N (fr_cluster_start), not "
+                            "cluster-enabled"},
+    };
+    for (size_t i = 0; i < sizeof only_default / sizeof only_default[0]; i++) {
+        if (!strcmp(p->name, only_default[i].name) && strcmp(val, p->dflt) != 0) {
+            snprintf(err, errlen, "%s", only_default[i].why);
+            return -1;
+        }
     }
     return 0;
 }
